@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds everything and runs every test against real PostgreSQL and Redis started on free loopback
+# ports: C++ units (ASan/UBSan), pg_regress, whole-path integration tests (server under
+# ASan/UBSan), MCP SDK client tests, the MCP conformance suite and a bounded fuzz run.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+set -e
+install_packages "${DEBIAN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+build_release
+step "building ASan/UBSan server and unit tests ($ROOT/build-asan)"
+cmake -S "$ROOT" -B "$ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DVCON_SANITIZE=ON >/dev/null
+cmake --build "$ROOT/build-asan" -j "$JOBS"
+set +e
+
+export VCON_BUILD_DIR="$ROOT/build"
+export VCON_SERVER_BIN="$ROOT/build-asan/server/vcon-cache-server"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+passed=0
+failed=0
+failures=()
+suite() {
+    local name="$1"; shift
+    step "suite: $name"
+    local t0=$SECONDS
+    if "$@"; then
+        passed=$((passed + 1)); echo "--- $name: ok ($((SECONDS - t0)) s)"
+    else
+        failed=$((failed + 1)); failures+=("$name"); echo "--- $name: FAILED ($((SECONDS - t0)) s)"
+    fi
+}
+
+suite "unit tests (GoogleTest, ASan/UBSan)" \
+    ctest --test-dir "$ROOT/build-asan" --output-on-failure -j "$JOBS"
+suite "pg_regress" /usr/bin/python3 "$ROOT/tests/harness/regress.py"
+suite "integration (pytest)" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$ROOT/tests/integration"
+suite "MCP SDK client tests" bash "$ROOT/tests/mcp/run.sh"
+suite "MCP conformance" bash "$ROOT/tests/mcp/conformance.sh"
+suite "fuzz (libFuzzer, bounded)" bash "$ROOT/tests/fuzz/run.sh"
+
+echo
+if [ "$failed" -gt 0 ]; then echo "failed suites: ${failures[*]}"; fi
+echo "suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

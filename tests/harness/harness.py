@@ -1,0 +1,276 @@
+"""Throw-away PostgreSQL clusters and Redis servers on free loopback ports.
+
+Used by the integration tests, the pg_regress run, the demo and the benchmarks. PostgreSQL refuses
+to run as root, so when we are root every PostgreSQL binary runs as the `postgres` system user (the
+Debian package creates it) in a directory that user owns; a normal user runs them as themselves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+REDIS_SERVER = os.environ.get("REDIS_SERVER", "redis-server")
+IS_ROOT = os.geteuid() == 0
+PG_OS_USER = "postgres"
+
+
+def free_port() -> int:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.02, what: str = "condition"):
+    """Polls predicate() until it returns a truthy value; returns it, or raises TimeoutError."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def _as_pg_user(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", PG_OS_USER, "--", *cmd] if IS_ROOT else cmd
+
+
+def _make_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    if IS_ROOT:
+        shutil.chown(path, PG_OS_USER, PG_OS_USER)
+    return path
+
+
+class PgCluster:
+    """A PostgreSQL 15 cluster with vcon_redis preloaded, owned by this object."""
+
+    def __init__(self, base: Path | None = None, port: int | None = None, settings: dict | None = None,
+                 preload: bool = True):
+        self.base = _make_dir(Path(base or tempfile.mkdtemp(prefix="vcon-pg-")))
+        self.data = self.base / "data"
+        self.sockdir = _make_dir(self.base / "sock")
+        self.log = self.base / "postgresql.log"
+        self.port = port or free_port()
+        self.settings = {
+            "listen_addresses": "'127.0.0.1'",
+            "port": str(self.port),
+            "unix_socket_directories": f"'{self.sockdir}'",
+            "fsync": "off",
+            "max_connections": "100",
+            "log_line_prefix": "'%m [%p] %b '",
+            "log_min_messages": "info",
+        }
+        if preload:
+            self.settings["shared_preload_libraries"] = "'vcon_redis'"
+            self.settings["vcon_redis.database"] = "'postgres'"
+        self.settings.update(settings or {})
+        self.allowed_signals = {9}  # tests that kill -9 on purpose; anything else is a crash
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def init(self) -> "PgCluster":
+        if not (self.data / "PG_VERSION").exists():
+            subprocess.run(_as_pg_user([str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
+                                        "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"]),
+                           check=True, stdout=subprocess.DEVNULL)
+        self.write_settings()
+        return self
+
+    def write_settings(self, **extra):
+        """Writes the settings to vcon_test.conf, included from postgresql.conf, so that ALTER
+        SYSTEM (postgresql.auto.conf) overrides them and ALTER SYSTEM RESET falls back to them."""
+        self.settings.update(extra)
+        conf = self.data / "vcon_test.conf"
+        conf.write_text("\n".join(f"{k} = {v}" for k, v in self.settings.items()) + "\n")
+        main = self.data / "postgresql.conf"
+        if "include 'vcon_test.conf'" not in main.read_text():
+            with main.open("a") as f:
+                f.write("\ninclude 'vcon_test.conf'\n")
+        if IS_ROOT:
+            shutil.chown(conf, PG_OS_USER, PG_OS_USER)
+
+    def start(self) -> "PgCluster":
+        if IS_ROOT and not self.log.exists():
+            self.log.touch()
+            shutil.chown(self.log, PG_OS_USER, PG_OS_USER)
+        subprocess.run(_as_pg_user([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
+                                    "-w", "-t", "60", "start"]), check=True, stdout=subprocess.DEVNULL)
+        return self
+
+    def stop(self, mode: str = "fast"):
+        subprocess.run(_as_pg_user([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "60",
+                                    "stop"]), check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def restart(self, mode: str = "fast"):
+        self.stop(mode)
+        self.start()
+
+    def reload(self):
+        subprocess.run(_as_pg_user([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "reload"]), check=True,
+                       stdout=subprocess.DEVNULL)
+
+    def running(self) -> bool:
+        return subprocess.run(_as_pg_user([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "status"]),
+                              stdout=subprocess.DEVNULL).returncode == 0
+
+    def destroy(self):
+        self.stop("immediate")
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    # -- access ------------------------------------------------------------------------------
+    def dsn(self, dbname: str = "postgres") -> str:
+        return f"host=127.0.0.1 port={self.port} user=postgres dbname={dbname}"
+
+    def url(self, dbname: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{dbname}"
+
+    def connect(self, dbname: str = "postgres", autocommit: bool = True):
+        import psycopg2
+        conn = psycopg2.connect(self.dsn(dbname))
+        conn.autocommit = autocommit
+        return conn
+
+    def sql(self, query: str, params=None, dbname: str = "postgres"):
+        """Runs one statement in its own connection; returns all rows (or None)."""
+        with contextlib.closing(self.connect(dbname)) as conn, conn.cursor() as cur:
+            cur.execute(query, params)
+            return cur.fetchall() if cur.description else None
+
+    def psql(self, *args: str, dbname: str = "postgres", input: str | None = None) -> str:
+        return subprocess.run([str(PG_BIN / "psql"), "-X", "-v", "ON_ERROR_STOP=1", "-q", "-h", "127.0.0.1",
+                               "-p", str(self.port), "-U", "postgres", "-d", dbname, *args],
+                              input=input, text=True, check=True, capture_output=True).stdout
+
+    def worker_pid(self) -> int | None:
+        rows = self.sql("SELECT pid FROM pg_stat_activity WHERE backend_type = 'vcon_redis worker'")
+        return rows[0][0] if rows else None
+
+    # -- crash detection ---------------------------------------------------------------------
+    def crashes(self) -> list[str]:
+        """Server log lines reporting a process killed by a signal nobody sent on purpose."""
+        if not self.log.exists():
+            return []
+        bad = []
+        for line in self.log.read_text(errors="replace").splitlines():
+            m = re.search(r"terminated by signal (\d+)", line)
+            if m and int(m.group(1)) not in self.allowed_signals:
+                bad.append(line)
+            elif "PANIC:" in line:
+                bad.append(line)
+        return bad
+
+
+class RedisServer:
+    """A redis-server child process on a free loopback port (and a unix socket)."""
+
+    def __init__(self, base: Path | None = None, port: int | None = None, password: str | None = None):
+        self.base = Path(base or tempfile.mkdtemp(prefix="vcon-redis-"))
+        self.base.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_port()
+        self.password = password
+        self.socket = self.base / "redis.sock"
+        self.log = self.base / "redis.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "RedisServer":
+        cmd = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+               "--appendonly", "no", "--dir", str(self.base), "--unixsocket", str(self.socket),
+               "--unixsocketperm", "777", "--logfile", str(self.log), "--daemonize", "no"]
+        if self.password:
+            cmd += ["--requirepass", self.password]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(self._answers, 10, what=f"redis-server on port {self.port}")
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            return bool(self.client().ping())
+        except Exception:
+            return False
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def pause(self):
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self):
+        os.kill(self.proc.pid, signal.SIGCONT)
+
+    def destroy(self):
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def url(self, db: int = 0) -> str:
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/{db}"
+
+    def client(self, db: int = 0):
+        import redis
+        return redis.Redis(host="127.0.0.1", port=self.port, db=db, password=self.password,
+                           socket_timeout=5, decode_responses=True)
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def build_dir() -> Path:
+    return Path(os.environ.get("VCON_BUILD_DIR", repo_root() / "build"))
+
+
+def generator_bin() -> Path:
+    return Path(os.environ.get("VCON_GEN_BIN", build_dir() / "tools" / "vcon-gen"))
+
+
+def load_generated(pg: PgCluster, count: int, seed: int = 1, start: int = 0, size: str = "mixed",
+                   dbname: str = "postgres") -> list[str]:
+    """Saves `count` generated vCons with vcon_redis.save_vcon; returns their uuids in order."""
+    out = subprocess.run([str(generator_bin()), "--count", str(count), "--seed", str(seed), "--start", str(start),
+                          "--size", size, "--format", "jsonl"], check=True, capture_output=True, text=True).stdout
+    docs = [line for line in out.splitlines() if line.strip()]
+    import psycopg2.extras
+    with contextlib.closing(pg.connect(dbname, autocommit=False)) as conn, conn.cursor() as cur:
+        psycopg2.extras.execute_batch(cur, "SELECT vcon_redis.save_vcon(%s::jsonb)", [(d,) for d in docs],
+                                      page_size=100)
+        conn.commit()
+    import json
+    return [json.loads(d)["uuid"] for d in docs]
+
+
+def start_stack(base: Path | None = None, pg_port: int | None = None, redis_port: int | None = None,
+                settings: dict | None = None) -> tuple[PgCluster, RedisServer]:
+    """A Redis server and a PostgreSQL cluster whose vcon_redis worker pushes to it, extension
+    created and attached in database postgres."""
+    base = Path(base or tempfile.mkdtemp(prefix="vcon-stack-"))
+    redis_server = RedisServer(base / "redis", redis_port).start()
+    conf = {"vcon_redis.redis_url": f"'{redis_server.url()}'", "vcon_redis.poll_interval": "200"}
+    conf.update(settings or {})
+    pg = PgCluster(base / "pg", pg_port, conf).init().start()
+    pg.sql("CREATE EXTENSION IF NOT EXISTS vcon_redis")
+    pg.sql("SELECT vcon_redis.attach()")
+    return pg, redis_server

@@ -1,0 +1,104 @@
+"""Fixtures for the whole-path tests: real PostgreSQL (vcon_redis preloaded) and real Redis."""
+
+import json
+import os
+import sys
+import time
+import uuid as uuidlib
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
+import harness  # noqa: E402
+
+
+class Stack:
+    def __init__(self, pg: harness.PgCluster, redis_server: harness.RedisServer):
+        self.pg = pg
+        self.redis_server = redis_server
+
+    @property
+    def r(self):
+        return self.redis_server.client()
+
+    def status(self) -> dict:
+        with self.pg.connect() as conn, conn.cursor() as cur:
+            cur.execute("SELECT * FROM vcon_redis.status()")
+            cols = [d[0] for d in cur.description]
+            return dict(zip(cols, cur.fetchone()))
+
+    def wait_drained(self, timeout: float = 30):
+        harness.wait_for(lambda: self.status()["backlog"] == 0, timeout, what="outbox to drain")
+
+    def doc(self, vcon_uuid: str):
+        rows = self.pg.sql("SELECT vcon_redis.vcon_json(%s)::text", (vcon_uuid,))
+        return rows[0][0]
+
+    def cached(self, vcon_uuid: str):
+        return self.r.get(f"vcon:{vcon_uuid}")
+
+    def assert_converged(self, uuids=None):
+        """Every vCon in the database is cached byte-for-byte as compact vcon_json; every other
+        cached vCon key belongs to a uuid that no longer exists."""
+        rows = self.pg.sql("SELECT uuid::text, vcon_redis.vcon_json(uuid)::text FROM vcons")
+        present = {u: compact(d) for u, d in rows}
+        for u in (uuids if uuids is not None else present.keys()):
+            cached = self.cached(u)
+            if u in present:
+                assert cached == present[u], f"vcon:{u} differs from vcon_json"
+            else:
+                assert cached is None, f"vcon:{u} cached but deleted"
+
+
+def compact(text: str) -> str:
+    """jsonb::text without the blanks PostgreSQL puts after ',' and ':' (as common/json/compact)."""
+    return json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+
+
+def small_vcon(n: int = 0, **extra) -> dict:
+    doc = {
+        "vcon": "0.4.0",
+        "uuid": str(uuidlib.uuid4()),
+        "created_at": "2026-01-02T03:04:05.000Z",
+        "subject": f"integration test call {n}",
+        "parties": [{"name": "Alice", "tel": "+15550001"}, {"name": "Bob", "mailto": "bob@example.com"}],
+        "dialog": [{"type": "text", "start": "2026-01-02T03:04:05.000Z", "parties": [0, 1],
+                    "mediatype": "text/plain", "encoding": "none", "body": f"hello {n}"}],
+    }
+    doc.update(extra)
+    return doc
+
+
+def save(pg_or_cur, doc: dict) -> str:
+    if isinstance(pg_or_cur, harness.PgCluster):
+        return pg_or_cur.sql("SELECT vcon_redis.save_vcon(%s::jsonb)::text", (json.dumps(doc),))[0][0]
+    pg_or_cur.execute("SELECT vcon_redis.save_vcon(%s::jsonb)::text", (json.dumps(doc),))
+    return pg_or_cur.fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    base = tmp_path_factory.mktemp("stack")
+    base.chmod(0o755)
+    for parent in base.parents:
+        if str(parent) in ("/", "/tmp"):
+            break
+        parent.chmod(parent.stat().st_mode | 0o055)
+    pg, redis_server = harness.start_stack(base)
+    s = Stack(pg, redis_server)
+    harness.wait_for(lambda: s.status()["worker_state"] in ("idle", "draining"), 30, what="worker to start")
+    yield s
+    crashes = pg.crashes()
+    pg.destroy()
+    redis_server.destroy()
+    assert not crashes, "PostgreSQL log shows a crash:\n" + "\n".join(crashes)
+
+
+def barrier(stack: Stack) -> str:
+    """Commits one more vCon and waits until it is cached: every event committed before it has
+    been applied (the worker drains in id order)."""
+    u = save(stack.pg, small_vcon(-1))
+    harness.wait_for(lambda: stack.cached(u) is not None, 30, what="barrier vCon in Redis")
+    stack.wait_drained()
+    return u

@@ -1,0 +1,227 @@
+"""Commit → Redis: exact keys and list entries; nothing from rollbacks; every kind of SQL write."""
+
+import json
+import threading
+import time
+
+import psycopg2
+import pytest
+
+import harness
+from conftest import barrier, compact, save, small_vcon
+
+
+def test_commit_sets_key_and_pushes_each_list_once(stack):
+    doc = small_vcon(1)
+    with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
+        cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_main, q_audit'")
+        save(cur, doc)
+        conn.commit()
+    u = doc["uuid"]
+    harness.wait_for(lambda: stack.r.llen("q_audit") == 1, 10, what="push to q_audit")
+    assert stack.r.lrange("q_main", 0, -1) == [u]
+    assert stack.r.lrange("q_audit", 0, -1) == [u]
+    assert stack.cached(u) == compact(stack.doc(u))
+    ttl = stack.r.ttl(f"vcon:{u}")
+    assert 3500 < ttl <= 3600
+    # An update is not a creation: the key changes, nothing is pushed again.
+    stack.pg.sql("UPDATE vcons SET subject = 'changed' WHERE uuid = %s", (u,))
+    harness.wait_for(lambda: json.loads(stack.cached(u))["subject"] == "changed", 10, what="update")
+    barrier(stack)
+    assert stack.r.lrange("q_main", 0, -1) == [u]
+
+
+def test_ingress_lists_setting_is_per_transaction(stack):
+    with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
+        cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_local'")
+        routed = save(cur, small_vcon(2))
+        conn.commit()
+        unrouted = save(cur, small_vcon(3))
+        conn.commit()
+    barrier(stack)
+    assert stack.r.lrange("q_local", 0, -1) == [routed]
+    assert stack.cached(unrouted) is not None
+
+
+def test_rollback_and_rolled_back_savepoint_reach_nothing(stack):
+    rolled_back = small_vcon(4)
+    in_savepoint = small_vcon(5)
+    kept = small_vcon(6)
+    with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
+        cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_rb'")
+        save(cur, rolled_back)
+        conn.rollback()
+        cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_rb'")
+        save(cur, kept)
+        cur.execute("SAVEPOINT s1")
+        save(cur, in_savepoint)
+        cur.execute("UPDATE vcons SET subject = 'savepoint edit' WHERE uuid = %s", (kept["uuid"],))
+        cur.execute("ROLLBACK TO SAVEPOINT s1")
+        conn.commit()
+    barrier(stack)
+    assert stack.cached(rolled_back["uuid"]) is None
+    assert stack.cached(in_savepoint["uuid"]) is None
+    assert json.loads(stack.cached(kept["uuid"]))["subject"] == kept["subject"]
+    assert stack.r.lrange("q_rb", 0, -1) == [kept["uuid"]]
+
+
+def test_one_event_per_vcon_per_transaction(stack):
+    doc = small_vcon(7)
+    doc["parties"] = [{"name": f"p{i}", "tel": f"+1555{i:04d}"} for i in range(10)]
+    doc["dialog"] = [{"type": "text", "start": "2026-01-02T03:04:05Z", "parties": [i % 10],
+                      "mediatype": "text/plain", "encoding": "none", "body": f"line {i}"} for i in range(20)]
+    doc["analysis"] = [{"type": "summary", "vendor": "v", "encoding": "none", "body": f"s{i}",
+                        "dialog": i} for i in range(10)]
+    with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
+        save(cur, doc)
+        save(cur, doc)  # replacing it in the same transaction still coalesces
+        cur.execute("SELECT count(*) FROM vcon_redis.outbox WHERE xid = pg_current_xact_id()")
+        assert cur.fetchone()[0] == 1
+        conn.commit()
+    harness.wait_for(lambda: stack.cached(doc["uuid"]) is not None, 10, what="coalesced vCon")
+    assert stack.cached(doc["uuid"]) == compact(stack.doc(doc["uuid"]))
+
+
+def test_plain_sql_on_every_table_is_captured(stack):
+    doc = small_vcon(8)
+    u = save(stack.pg, doc)
+    harness.wait_for(lambda: stack.cached(u) is not None, 10, what="initial SET")
+    stack.pg.sql("UPDATE parties SET name = 'Alicia' WHERE vcon_id = %s AND party_index = 0", (u,))
+    harness.wait_for(lambda: json.loads(stack.cached(u))["parties"][0]["name"] == "Alicia", 10,
+                     what="party rename")
+    stack.pg.sql("""INSERT INTO dialog (vcon_id, dialog_index, type, start_time, parties, mediatype, body, encoding)
+                    VALUES (%s, 1, 'text', now(), '{1}', 'text/plain', 'raw insert', 'none')""", (u,))
+    harness.wait_for(lambda: len(json.loads(stack.cached(u))["dialog"]) == 2, 10, what="raw dialog insert")
+    stack.pg.sql("""INSERT INTO analysis (vcon_id, analysis_index, type, vendor, body, encoding)
+                    VALUES (%s, 0, 'summary', 'raw', 'a raw summary', 'none')""", (u,))
+    harness.wait_for(lambda: "analysis" in json.loads(stack.cached(u)), 10, what="raw analysis insert")
+    stack.pg.sql("DELETE FROM dialog WHERE vcon_id = %s AND dialog_index = 1", (u,))
+    harness.wait_for(lambda: len(json.loads(stack.cached(u))["dialog"]) == 1, 10, what="raw dialog delete")
+    barrier(stack)
+    stack.assert_converged([u])
+
+
+def test_delete_removes_key_and_lease(stack):
+    a = save(stack.pg, small_vcon(9))
+    b = save(stack.pg, small_vcon(10))
+    barrier(stack)
+    stack.r.set(f"vcon:{a}:lease", "someone-filling", px=60000)
+    assert stack.pg.sql("SELECT vcon_redis.delete_vcon(%s)", (a,))[0][0] is True
+    stack.pg.sql("DELETE FROM vcons WHERE uuid = %s", (b,))
+    harness.wait_for(lambda: stack.cached(a) is None and stack.cached(b) is None, 10, what="DELs")
+    assert stack.r.exists(f"vcon:{a}:lease") == 0
+
+
+def test_every_change_deletes_the_fill_lease(stack):
+    u = save(stack.pg, small_vcon(11))
+    barrier(stack)
+    stack.r.set(f"vcon:{u}:lease", "a-reader-token", px=60000)
+    stack.pg.sql("UPDATE vcons SET subject = 'lease test' WHERE uuid = %s", (u,))
+    harness.wait_for(lambda: stack.r.exists(f"vcon:{u}:lease") == 0, 10, what="lease deleted")
+    assert json.loads(stack.cached(u))["subject"] == "lease test"
+
+
+def test_truncate_child_and_parent(stack):
+    uuids = [save(stack.pg, small_vcon(20 + i)) for i in range(5)]
+    barrier(stack)
+    stack.pg.sql("TRUNCATE dialog CASCADE")
+    harness.wait_for(lambda: all("dialog" not in json.loads(stack.cached(u)) for u in uuids), 10,
+                     what="re-SET after TRUNCATE dialog")
+    stack.pg.sql("TRUNCATE vcons CASCADE")
+    harness.wait_for(lambda: all(stack.cached(u) is None for u in uuids), 10, what="DEL after TRUNCATE vcons")
+
+
+def test_cache_mode_invalidate_then_off(stack):
+    def set_mode(mode):
+        stack.pg.sql(f"ALTER SYSTEM SET vcon_redis.cache_mode = '{mode}'")
+        stack.pg.reload()
+        time.sleep(0.5)
+
+    try:
+        set_mode("invalidate")
+        u = save(stack.pg, small_vcon(30))
+        harness.wait_for(lambda: stack.cached(u) is not None, 10, what="insert still SETs")
+        stack.pg.sql("UPDATE vcons SET subject = 'x' WHERE uuid = %s", (u,))
+        harness.wait_for(lambda: stack.cached(u) is None, 10, what="update DELs in invalidate mode")
+        set_mode("off")
+        with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
+            cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_off'")
+            v = save(cur, small_vcon(31))
+            conn.commit()
+        harness.wait_for(lambda: stack.r.llen("q_off") == 1, 10, what="push in off mode")
+        assert stack.cached(v) is None
+    finally:
+        stack.pg.sql("ALTER SYSTEM RESET vcon_redis.cache_mode")
+        stack.pg.reload()
+        time.sleep(0.5)
+
+
+def test_resync_restores_a_flushed_cache(stack):
+    uuids = [save(stack.pg, small_vcon(40 + i)) for i in range(10)]
+    barrier(stack)
+    stack.r.flushdb()
+    n = stack.pg.sql("SELECT vcon_redis.resync()")[0][0]
+    assert n >= 10
+    stack.wait_drained()
+    stack.assert_converged(uuids)
+
+
+def test_concurrent_clients_converge_and_push_once(stack):
+    """1 000 small transactions from 8 clients, creates and updates of shared vCons interleaved."""
+    shared = [save(stack.pg, small_vcon(100 + i)) for i in range(20)]
+    created: list[list[str]] = [[] for _ in range(8)]
+    errors = []
+
+    def client(k: int):
+        try:
+            conn = stack.pg.connect(autocommit=False)
+            cur = conn.cursor()
+            for i in range(125):
+                if i % 3 == 0:
+                    cur.execute("UPDATE vcons SET subject = %s WHERE uuid = %s",
+                                (f"client {k} step {i}", shared[(k * 7 + i) % len(shared)]))
+                else:
+                    cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_conc'")
+                    created[k].append(save(cur, small_vcon(1000 * k + i)))
+                conn.commit()
+            conn.close()
+        except Exception as e:  # surfaced below
+            errors.append(e)
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    stack.wait_drained(60)
+    stack.assert_converged()
+    pushed = stack.r.lrange("q_conc", 0, -1)
+    expected = [u for c in created for u in c]
+    assert len(pushed) == len(set(pushed)) == len(expected)
+    assert set(pushed) == set(expected)
+    # Per client, pushes follow commit order.
+    for c in created:
+        positions = [pushed.index(u) for u in c]
+        assert positions == sorted(positions)
+
+
+def test_password_is_masked(stack):
+    stack.pg.sql("ALTER SYSTEM SET vcon_redis.redis_url = %s",
+                 (f"redis://worker:s3cret-Pa55@127.0.0.1:{stack.redis_server.port}/0",))
+    try:
+        stack.pg.reload()
+        time.sleep(0.5)
+        shown = stack.pg.sql("SHOW vcon_redis.redis_url")[0][0]
+        assert "s3cret-Pa55" not in shown
+        settings = stack.pg.sql("SELECT setting FROM pg_settings WHERE name = 'vcon_redis.redis_url'")
+        assert all("s3cret-Pa55" not in (row[0] or "") for row in settings)
+        assert "s3cret-Pa55" not in (stack.status()["redis_url"] or "")
+        save(stack.pg, small_vcon(50))  # the worker tries (and fails: no such user) to use it
+        time.sleep(1.5)
+        assert "s3cret-Pa55" not in stack.pg.log.read_text(errors="replace")
+        assert "s3cret-Pa55" not in (stack.status()["last_error"] or "")
+    finally:
+        stack.pg.sql("ALTER SYSTEM RESET vcon_redis.redis_url")
+        stack.pg.reload()
+    stack.wait_drained()
