@@ -6,7 +6,7 @@ JOBS="$(nproc 2>/dev/null || echo 2)"
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
 DEBIAN_PACKAGES=(
-    build-essential cmake pkg-config git
+    build-essential cmake pkg-config git curl ca-certificates
     postgresql-15 postgresql-server-dev-15 postgresql-contrib-15 libpq-dev
     redis-server libhiredis-dev
     libboost1.81-dev libssl-dev nlohmann-json3-dev libgtest-dev libgmock-dev

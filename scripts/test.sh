@@ -35,8 +35,8 @@ suite "unit tests (GoogleTest, ASan/UBSan)" \
     ctest --test-dir "$ROOT/build-asan" --output-on-failure -j "$JOBS"
 suite "pg_regress" /usr/bin/python3 "$ROOT/tests/harness/regress.py"
 suite "integration (pytest)" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$ROOT/tests/integration"
-suite "MCP SDK client tests" bash "$ROOT/tests/mcp/run.sh"
-suite "MCP conformance" bash "$ROOT/tests/mcp/conformance.sh"
+suite "MCP SDK client tests" bash "$ROOT/tests/mcp/run.sh" client
+suite "MCP conformance" bash "$ROOT/tests/mcp/run.sh" conformance
 suite "fuzz (libFuzzer, bounded)" bash "$ROOT/tests/fuzz/run.sh"
 
 echo

@@ -61,7 +61,9 @@ def up(args):
 def down(args):
     loc = Path(args.dir) / "location"
     base = Path(loc.read_text()) if loc.exists() else Path(args.dir)
-    harness.PgCluster(base / "pg", preload=False).stop("fast")
+    pg = harness.PgCluster(base / "pg", preload=False)
+    pg.stop("fast")
+    crashes = pg.crashes()
     pidfile = base / "redis" / "pid"
     if pidfile.exists():
         try:
@@ -69,6 +71,9 @@ def down(args):
         except ProcessLookupError:
             pass
         pidfile.unlink()
+    if crashes:
+        print("PostgreSQL log shows a crash:\n" + "\n".join(crashes), file=sys.stderr)
+        sys.exit(1)
 
 
 def main():

@@ -1,0 +1,54 @@
+// Owned hiredis replies and small accessors. Error replies (REDIS_REPLY_ERROR) are values, not
+// exceptions: a pipeline of scripts must report each command's outcome.
+#pragma once
+
+#include <hiredis/hiredis.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace vconredis::redis {
+
+struct ReplyDeleter {
+    void operator()(redisReply *r) const noexcept {
+        if (r != nullptr)
+            freeReplyObject(r);
+    }
+};
+using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+
+inline bool is_error(const redisReply &r) noexcept { return r.type == REDIS_REPLY_ERROR; }
+inline bool is_nil(const redisReply &r) noexcept { return r.type == REDIS_REPLY_NIL; }
+
+// The bytes of a STRING, STATUS or ERROR reply; empty for other types.
+inline std::string_view text(const redisReply &r) noexcept {
+    if (r.type == REDIS_REPLY_STRING || r.type == REDIS_REPLY_STATUS || r.type == REDIS_REPLY_ERROR)
+        return {r.str, r.len};
+    return {};
+}
+
+// "Redis answered NOSCRIPT": EVALSHA of a script the server does not have (restart, SCRIPT FLUSH).
+inline bool is_noscript(const redisReply &r) noexcept {
+    return is_error(r) && text(r).starts_with("NOSCRIPT");
+}
+
+// A short human description for logs: `OK`, `(integer) 3`, `(nil)`, `ERR ...`, `"abc..."`.
+inline std::string describe(const redisReply &r) {
+    switch (r.type) {
+    case REDIS_REPLY_INTEGER:
+        return "(integer) " + std::to_string(r.integer);
+    case REDIS_REPLY_NIL:
+        return "(nil)";
+    case REDIS_REPLY_ARRAY:
+        return "(array of " + std::to_string(r.elements) + ")";
+    case REDIS_REPLY_STRING: {
+        std::string_view s = text(r);
+        return "\"" + std::string(s.substr(0, 64)) + (s.size() > 64 ? "...\"" : "\"");
+    }
+    default:
+        return std::string(text(r));
+    }
+}
+
+} // namespace vconredis::redis

@@ -1,0 +1,232 @@
+#include "redis/scripts.hpp"
+
+#include "redis/keys.hpp"
+
+#include <array>
+#include <cstdint>
+#include <stdexcept>
+
+namespace vconredis::redis {
+namespace {
+
+// Keep in step with the comment in scripts.hpp. The push guard is SET after the document, and the
+// RPUSHes only run when the guard was new, so a replayed event pushes nothing twice and a
+// consumer never pops a uuid before its document is there.
+constexpr std::string_view apply_source = R"lua(-- vcon_redis apply v1
+local action = ARGV[1]
+if action == 'set' then
+  if tonumber(ARGV[3]) > 0 then
+    redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  else
+    redis.call('SET', KEYS[1], ARGV[2])
+  end
+  redis.call('DEL', KEYS[2])
+elseif action == 'del' then
+  redis.call('DEL', KEYS[1], KEYS[2])
+elseif action ~= 'none' then
+  return redis.error_reply('ERR vcon_redis apply: unknown action')
+end
+local pushed = 0
+if #KEYS > 3 and redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[5]) then
+  for i = 4, #KEYS do
+    redis.call('RPUSH', KEYS[i], ARGV[4])
+    pushed = pushed + 1
+  end
+end
+return pushed
+)lua";
+
+// The lease is deleted by every worker change of the key, so a fill that read PostgreSQL before
+// that change finds the lease gone (or replaced) and writes nothing.
+constexpr std::string_view fill_source = R"lua(-- vcon_redis fill v1
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then
+  return 0
+end
+if tonumber(ARGV[3]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+else
+  redis.call('SET', KEYS[1], ARGV[2])
+end
+redis.call('DEL', KEYS[2])
+return 1
+)lua";
+
+std::uint32_t rol(std::uint32_t v, int n) { return (v << n) | (v >> (32 - n)); }
+
+Script make_script(std::string_view name, std::string_view source) {
+    return Script{name, source, detail::sha1_hex(source)};
+}
+
+} // namespace
+
+// SHA-1 (FIPS 180-1), only to name scripts the way Redis does (EVALSHA) without a round trip or
+// OpenSSL. Not used for anything security-related.
+std::string detail::sha1_hex(std::string_view data) {
+    std::array<std::uint32_t, 5> h{0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u, 0xC3D2E1F0u};
+    std::string msg(data);
+    msg.push_back(static_cast<char>(0x80));
+    while (msg.size() % 64 != 56)
+        msg.push_back('\0');
+    std::uint64_t bits = static_cast<std::uint64_t>(data.size()) * 8;
+    for (int i = 7; i >= 0; --i)
+        msg.push_back(static_cast<char>((bits >> (i * 8)) & 0xFF));
+
+    for (std::size_t off = 0; off < msg.size(); off += 64) {
+        std::array<std::uint32_t, 80> w{};
+        for (int i = 0; i < 16; ++i) {
+            const auto *b = reinterpret_cast<const unsigned char *>(msg.data() + off + 4 * i);
+            w[i] = (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
+        }
+        for (int i = 16; i < 80; ++i)
+            w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+        std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+        for (int i = 0; i < 80; ++i) {
+            std::uint32_t f, k;
+            if (i < 20) {
+                f = (b & c) | (~b & d);
+                k = 0x5A827999u;
+            } else if (i < 40) {
+                f = b ^ c ^ d;
+                k = 0x6ED9EBA1u;
+            } else if (i < 60) {
+                f = (b & c) | (b & d) | (c & d);
+                k = 0x8F1BBCDCu;
+            } else {
+                f = b ^ c ^ d;
+                k = 0xCA62C1D6u;
+            }
+            std::uint32_t t = rol(a, 5) + f + e + k + w[i];
+            e = d;
+            d = c;
+            c = rol(b, 30);
+            b = a;
+            a = t;
+        }
+        h[0] += a;
+        h[1] += b;
+        h[2] += c;
+        h[3] += d;
+        h[4] += e;
+    }
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(40);
+    for (std::uint32_t v : h)
+        for (int shift = 28; shift >= 0; shift -= 4)
+            hex.push_back(digits[(v >> shift) & 0xF]);
+    return hex;
+}
+
+const Script &apply_script() {
+    static const Script s = make_script("apply", apply_source);
+    return s;
+}
+
+const Script &fill_script() {
+    static const Script s = make_script("fill", fill_source);
+    return s;
+}
+
+std::string_view to_string(ApplyAction action) noexcept {
+    switch (action) {
+    case ApplyAction::set:
+        return "set";
+    case ApplyAction::del:
+        return "del";
+    case ApplyAction::none:
+        return "none";
+    }
+    return "none";
+}
+
+ScriptCall apply_call(std::string_view prefix, std::string_view vcon_uuid, ApplyAction action,
+                      std::string_view document, long ttl_seconds, std::string_view event_id,
+                      const std::vector<std::string_view> &lists, long push_guard_ttl_seconds) {
+    if (ttl_seconds < 0)
+        throw std::invalid_argument("apply_call: negative ttl");
+    if (push_guard_ttl_seconds <= 0)
+        throw std::invalid_argument("apply_call: push guard ttl must be positive");
+    ScriptCall c;
+    c.script = &apply_script();
+    c.keys.reserve(3 + lists.size());
+    c.keys.push_back(c.own(doc_key(prefix, vcon_uuid)));
+    c.keys.push_back(c.own(lease_key(prefix, vcon_uuid)));
+    c.keys.push_back(c.own(push_guard_key(prefix, event_id)));
+    for (std::string_view list : lists)
+        c.keys.push_back(c.own(std::string(list)));
+    c.args = {to_string(action), action == ApplyAction::set ? document : std::string_view{},
+              c.own(std::to_string(ttl_seconds)), c.own(std::string(vcon_uuid)),
+              c.own(std::to_string(push_guard_ttl_seconds))};
+    return c;
+}
+
+ScriptCall fill_call(std::string_view prefix, std::string_view vcon_uuid, std::string_view lease_token,
+                     std::string_view document, long ttl_seconds) {
+    if (ttl_seconds < 0)
+        throw std::invalid_argument("fill_call: negative ttl");
+    ScriptCall c;
+    c.script = &fill_script();
+    c.keys.push_back(c.own(doc_key(prefix, vcon_uuid)));
+    c.keys.push_back(c.own(lease_key(prefix, vcon_uuid)));
+    c.args = {c.own(std::string(lease_token)), document, c.own(std::to_string(ttl_seconds))};
+    return c;
+}
+
+Command script_command(const ScriptCall &call, bool by_sha, std::string &numkeys) {
+    if (call.script == nullptr)
+        throw std::invalid_argument("script_command: no script");
+    numkeys = std::to_string(call.keys.size());
+    Command cmd;
+    cmd.reserve(3 + call.keys.size() + call.args.size());
+    cmd.push_back(by_sha ? "EVALSHA" : "EVAL");
+    cmd.push_back(by_sha ? std::string_view(call.script->sha1) : call.script->source);
+    cmd.push_back(numkeys);
+    cmd.insert(cmd.end(), call.keys.begin(), call.keys.end());
+    cmd.insert(cmd.end(), call.args.begin(), call.args.end());
+    return cmd;
+}
+
+std::vector<Reply> run_scripts(Connection &conn, const std::vector<ScriptCall> &calls) {
+    std::vector<std::string> numkeys(calls.size()); // sized once: the commands view into it
+    std::vector<Command> cmds;
+    cmds.reserve(calls.size());
+    for (std::size_t i = 0; i < calls.size(); ++i)
+        cmds.push_back(script_command(calls[i], true, numkeys[i]));
+    std::vector<Reply> replies = conn.pipeline(cmds);
+
+    std::size_t first = 0;
+    while (first < replies.size() && !is_noscript(*replies[first]))
+        ++first;
+    if (first == replies.size())
+        return replies;
+
+    // Everything from the first NOSCRIPT on runs again in call order, so a call that slipped
+    // through (another client loaded the script meanwhile) is re-applied after its predecessors.
+    cmds.clear();
+    for (std::size_t i = first; i < calls.size(); ++i)
+        cmds.push_back(script_command(calls[i], false, numkeys[i]));
+    std::vector<Reply> again = conn.pipeline(cmds);
+    for (std::size_t i = first; i < calls.size(); ++i)
+        if (is_noscript(*replies[i]))
+            replies[i] = std::move(again[i - first]);
+    return replies;
+}
+
+Reply run_script(Connection &conn, const ScriptCall &call) {
+    std::string numkeys;
+    Reply r = conn.command(script_command(call, true, numkeys));
+    if (is_noscript(*r))
+        r = conn.command(script_command(call, false, numkeys));
+    return r;
+}
+
+void load_scripts(Connection &conn) {
+    for (const Script *s : {&apply_script(), &fill_script()}) {
+        Reply r = conn.command({"SCRIPT", "LOAD", s->source});
+        if (is_error(*r) || text(*r) != s->sha1)
+            throw Error(Error::Kind::reply, "redis: SCRIPT LOAD " + std::string(s->name) +
+                                                " answered " + describe(*r) + ", expected " + s->sha1);
+    }
+}
+
+} // namespace vconredis::redis

@@ -1,0 +1,83 @@
+// The Lua scripts that make each Redis change atomic, and the EVALSHA-with-EVAL-fallback runner.
+//
+// apply (worker; one call per outbox event):
+//   KEYS[1] doc key, KEYS[2] lease key, KEYS[3] push guard key, KEYS[4..] ingress lists
+//   ARGV[1] set|del|none, ARGV[2] document (set), ARGV[3] ttl s (0 = none), ARGV[4] vcon uuid,
+//   ARGV[5] push guard ttl s.  SET/DEL the doc, DEL the lease (set/del), then if lists: guard
+//   SET NX EX and only if it was set RPUSH the uuid to each list. Returns the number of lists pushed.
+// fill (server; lease-checked miss fill):
+//   KEYS[1] doc key, KEYS[2] lease key; ARGV[1] token, ARGV[2] document, ARGV[3] ttl s.
+//   Returns 1 when the lease was still ours (doc SET, lease deleted), else 0.
+#pragma once
+
+#include "redis/connection.hpp"
+
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vconredis::redis {
+
+struct Script {
+    std::string_view name;
+    std::string_view source;
+    std::string sha1; // lowercase hex SHA-1 of source, as Redis computes it (no server round trip)
+};
+
+const Script &apply_script();
+const Script &fill_script();
+
+enum class ApplyAction { set, del, none };
+std::string_view to_string(ApplyAction action) noexcept;
+
+inline constexpr long default_push_guard_ttl = 604800; // 7 days (docs/internals.md)
+
+// One script invocation. keys/args are views; `own` keeps small strings (keys, numbers) alive
+// as long as the call, also across moves (a deque never relocates its elements). The builders
+// below copy everything except the document, which must outlive the call.
+struct ScriptCall {
+    ScriptCall() = default;
+    ScriptCall(ScriptCall &&) = default;
+    ScriptCall &operator=(ScriptCall &&) = default;
+    ScriptCall(const ScriptCall &) = delete; // a copy's views would point into the original
+    ScriptCall &operator=(const ScriptCall &) = delete;
+
+    const Script *script = nullptr;
+    std::vector<std::string_view> keys;
+    std::vector<std::string_view> args;
+    std::deque<std::string> owned;
+
+    std::string_view own(std::string s) { return owned.emplace_back(std::move(s)); }
+};
+
+// apply for one outbox event; `document` is ignored unless action is set.
+ScriptCall apply_call(std::string_view prefix, std::string_view vcon_uuid, ApplyAction action,
+                      std::string_view document, long ttl_seconds, std::string_view event_id,
+                      const std::vector<std::string_view> &lists,
+                      long push_guard_ttl_seconds = default_push_guard_ttl);
+
+// fill of a cache miss under a lease taken earlier with SET <lease_key> token NX PX ...
+ScriptCall fill_call(std::string_view prefix, std::string_view vcon_uuid, std::string_view lease_token,
+                     std::string_view document, long ttl_seconds);
+
+// EVALSHA (by_sha) or EVAL command for call; numkeys must outlive the returned command.
+Command script_command(const ScriptCall &call, bool by_sha, std::string &numkeys);
+
+// Runs calls as one pipeline of EVALSHA. If Redis lacks a script (NOSCRIPT), every call from the
+// first NOSCRIPT on is sent again, in order, with EVAL (which also caches the script), so the
+// effects keep call order. A call that succeeded the first time keeps its first reply (a re-run
+// of apply/fill is harmless: SET/DEL are idempotent, the guard stops a second push, a used lease
+// refuses). Returns one reply per call; error replies are values. Throws Error like pipeline().
+std::vector<Reply> run_scripts(Connection &conn, const std::vector<ScriptCall> &calls);
+Reply run_script(Connection &conn, const ScriptCall &call);
+
+// Loads every script of this file (SCRIPT LOAD) and checks Redis agrees on the SHA-1;
+// optional warm-up after connect(). Throws Error{reply} on disagreement.
+void load_scripts(Connection &conn);
+
+namespace detail {
+std::string sha1_hex(std::string_view data);
+}
+
+} // namespace vconredis::redis

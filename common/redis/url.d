@@ -1,0 +1,2 @@
+common/redis/url.o: common/redis/url.cpp common/redis/url.hpp
+common/redis/url.hpp:

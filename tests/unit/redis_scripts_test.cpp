@@ -1,0 +1,237 @@
+#include "redis/keys.hpp"
+#include "redis/scripts.hpp"
+#include "redis_server_fixture.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+using namespace vconredis::redis;
+using vconredis::testing::RedisServer;
+
+namespace {
+
+const std::string prefix = "vcon:";
+const std::string uuid = "0190a4e2-1111-7000-8000-000000000001";
+
+std::string str(const Reply &r) { return std::string(text(*r)); }
+
+class RedisScripts : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { server = new RedisServer(); }
+    static void TearDownTestSuite() {
+        delete server;
+        server = nullptr;
+    }
+    void SetUp() override {
+        conn.connect();
+        conn.command({"FLUSHALL"});
+    }
+
+    long long llen(const std::string &list) { return conn.command({"LLEN", list})->integer; }
+    long long ttl(const std::string &key) { return conn.command({"TTL", key})->integer; }
+    Reply get(const std::string &key) { return conn.command({"GET", key}); }
+
+    // Runs one apply and returns the number of lists pushed (fails the test on an error reply).
+    long long apply(ApplyAction action, const std::string &doc, long ttl_s, const std::string &event,
+                    const std::vector<std::string_view> &lists, const std::string &id = uuid) {
+        Reply r = run_script(conn, apply_call(prefix, id, action, doc, ttl_s, event, lists));
+        EXPECT_EQ(r->type, REDIS_REPLY_INTEGER) << describe(*r);
+        return r->integer;
+    }
+
+    static RedisServer *server;
+    Connection conn{Url::parse(server->tcp_url()), {}};
+};
+RedisServer *RedisScripts::server = nullptr;
+
+} // namespace
+
+TEST(RedisKeys, Spelling) {
+    EXPECT_EQ(doc_key("vcon:", "u1"), "vcon:u1");
+    EXPECT_EQ(lease_key("vcon:", "u1"), "vcon:u1:lease");
+    EXPECT_EQ(push_guard_key("vcon:", "e1"), "vcon:push:e1");
+}
+
+TEST(RedisScriptSha1, KnownVectors) {
+    EXPECT_EQ(detail::sha1_hex(""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    EXPECT_EQ(detail::sha1_hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+    EXPECT_EQ(detail::sha1_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+              "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+    EXPECT_EQ(detail::sha1_hex(std::string(1000000, 'a')), "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+}
+
+TEST_F(RedisScripts, RedisAgreesOnTheSha1) {
+    EXPECT_NO_THROW(load_scripts(conn));
+    for (const Script *s : {&apply_script(), &fill_script()})
+        EXPECT_EQ(conn.command({"SCRIPT", "EXISTS", s->sha1})->element[0]->integer, 1) << s->name;
+}
+
+TEST_F(RedisScripts, ApplySetWritesDocWithTtlDeletesLeaseAndPushesOnce) {
+    conn.command({"SET", lease_key(prefix, uuid), "token"});
+    EXPECT_EQ(apply(ApplyAction::set, R"({"a":1})", 3600, "ev1", {"q1", "q2"}), 2);
+    EXPECT_EQ(str(get(doc_key(prefix, uuid))), R"({"a":1})");
+    long long t = ttl(doc_key(prefix, uuid));
+    EXPECT_GT(t, 3590);
+    EXPECT_LE(t, 3600);
+    EXPECT_TRUE(is_nil(*get(lease_key(prefix, uuid))));
+    EXPECT_EQ(llen("q1"), 1);
+    EXPECT_EQ(llen("q2"), 1);
+    EXPECT_EQ(str(conn.command({"LINDEX", "q1", "0"})), uuid);
+    long long guard_ttl = ttl(push_guard_key(prefix, "ev1"));
+    EXPECT_GT(guard_ttl, 604000);
+
+    // The same event replayed (crash after Redis answered, before the outbox rows were deleted).
+    EXPECT_EQ(apply(ApplyAction::set, R"({"a":2})", 3600, "ev1", {"q1", "q2"}), 0);
+    EXPECT_EQ(llen("q1"), 1);
+    EXPECT_EQ(llen("q2"), 1);
+    EXPECT_EQ(str(get(doc_key(prefix, uuid))), R"({"a":2})"); // SET is still applied
+
+    // A different event of the same vCon pushes again (the guard is per event, not per vCon).
+    EXPECT_EQ(apply(ApplyAction::none, "", 0, "ev2", {"q1"}), 1);
+    EXPECT_EQ(llen("q1"), 2);
+}
+
+TEST_F(RedisScripts, ApplySetWithoutTtlAndWithoutLists) {
+    EXPECT_EQ(apply(ApplyAction::set, "{}", 0, "ev", {}), 0);
+    EXPECT_EQ(ttl(doc_key(prefix, uuid)), -1);
+    EXPECT_TRUE(is_nil(*get(push_guard_key(prefix, "ev")))); // no lists: no guard either
+}
+
+TEST_F(RedisScripts, ApplyDelRemovesDocAndLease) {
+    conn.pipeline({{"SET", doc_key(prefix, uuid), "old"}, {"SET", lease_key(prefix, uuid), "tok"}});
+    EXPECT_EQ(apply(ApplyAction::del, "", 3600, "ev", {}), 0);
+    EXPECT_EQ(conn.command({"EXISTS", doc_key(prefix, uuid), lease_key(prefix, uuid)})->integer, 0);
+}
+
+TEST_F(RedisScripts, ApplyNoneOnlyPushes) {
+    conn.pipeline({{"SET", doc_key(prefix, uuid), "kept"}, {"SET", lease_key(prefix, uuid), "tok"}});
+    EXPECT_EQ(apply(ApplyAction::none, "ignored", 3600, "ev", {"q"}), 1);
+    EXPECT_EQ(str(get(doc_key(prefix, uuid))), "kept");
+    EXPECT_EQ(str(get(lease_key(prefix, uuid))), "tok");
+    EXPECT_EQ(llen("q"), 1);
+}
+
+TEST_F(RedisScripts, ApplyUnknownActionIsAnErrorReply) {
+    ScriptCall c = apply_call(prefix, uuid, ApplyAction::set, "{}", 0, "ev", {});
+    c.args[0] = "bogus";
+    Reply r = run_script(conn, c);
+    EXPECT_TRUE(is_error(*r));
+    EXPECT_TRUE(conn.connected());
+}
+
+// Keyspace notifications arrive in execution order: the document's SET precedes the RPUSH.
+TEST_F(RedisScripts, PushHappensAfterTheSet) {
+    conn.command({"CONFIG", "SET", "notify-keyspace-events", "KA"});
+    Connection sub(Url::parse(server->tcp_url()), {});
+    sub.connect();
+    sub.command({"SUBSCRIBE", "__keyspace@0__:" + doc_key(prefix, uuid), "__keyspace@0__:q"});
+    apply(ApplyAction::set, "{}", 60, "ev", {"q"});
+
+    std::vector<std::string> events; // "<channel suffix> <event>"
+    auto deadline = Clock::now() + std::chrono::seconds(2);
+    auto has_rpush = [&] { return !events.empty() && events.back().ends_with(" rpush"); };
+    while (!has_rpush() && Clock::now() < deadline) {
+        Reply r = sub.next_reply();
+        if (!r) {
+            if (!sub.read())
+                poll_waiter()(sub.fd(), false, deadline);
+            continue;
+        }
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 && text(*r->element[0]) == "message")
+            events.push_back(std::string(text(*r->element[1])) + " " + std::string(text(*r->element[2])));
+    }
+    conn.command({"CONFIG", "SET", "notify-keyspace-events", ""});
+    // e.g. "...:vcon:<uuid> set", "...:vcon:<uuid> expire", "...:q rpush"
+    ASSERT_TRUE(has_rpush());
+    EXPECT_EQ(events.front(), "__keyspace@0__:" + doc_key(prefix, uuid) + " set");
+    EXPECT_EQ(std::count_if(events.begin(), events.end(), [](auto &e) { return e.ends_with(" rpush"); }), 1);
+}
+
+TEST_F(RedisScripts, FillUnderLease) {
+    conn.command({"SET", lease_key(prefix, uuid), "tok-1", "NX", "PX", "5000"});
+    Reply wrong = run_script(conn, fill_call(prefix, uuid, "tok-2", "{\"x\":0}", 60));
+    EXPECT_EQ(wrong->integer, 0);
+    EXPECT_TRUE(is_nil(*get(doc_key(prefix, uuid))));
+
+    Reply ok = run_script(conn, fill_call(prefix, uuid, "tok-1", "{\"x\":1}", 60));
+    EXPECT_EQ(ok->integer, 1);
+    EXPECT_EQ(str(get(doc_key(prefix, uuid))), "{\"x\":1}");
+    EXPECT_GT(ttl(doc_key(prefix, uuid)), 0);
+    EXPECT_TRUE(is_nil(*get(lease_key(prefix, uuid))));
+
+    Reply again = run_script(conn, fill_call(prefix, uuid, "tok-1", "{\"x\":2}", 60));
+    EXPECT_EQ(again->integer, 0);
+    EXPECT_EQ(str(get(doc_key(prefix, uuid))), "{\"x\":1}");
+}
+
+TEST_F(RedisScripts, FillWithoutTtl) {
+    conn.command({"SET", lease_key(prefix, uuid), "tok"});
+    EXPECT_EQ(run_script(conn, fill_call(prefix, uuid, "tok", "{}", 0))->integer, 1);
+    EXPECT_EQ(ttl(doc_key(prefix, uuid)), -1);
+}
+
+// Race B of the lessons: the server read the old row, the worker applied the new state; the
+// late fill must not overwrite it.
+TEST_F(RedisScripts, FillRefusedAfterWorkerChange) {
+    conn.command({"SET", lease_key(prefix, uuid), "tok", "NX", "PX", "5000"});
+    apply(ApplyAction::set, "{\"v\":2}", 60, "ev", {});
+    EXPECT_EQ(run_script(conn, fill_call(prefix, uuid, "tok", "{\"v\":1}", 60))->integer, 0);
+    EXPECT_EQ(str(get(doc_key(prefix, uuid))), "{\"v\":2}");
+
+    conn.command({"SET", lease_key(prefix, uuid), "tok2", "NX", "PX", "5000"});
+    apply(ApplyAction::del, "", 60, "ev3", {});
+    EXPECT_EQ(run_script(conn, fill_call(prefix, uuid, "tok2", "{\"v\":1}", 60))->integer, 0);
+    EXPECT_TRUE(is_nil(*get(doc_key(prefix, uuid))));
+}
+
+TEST_F(RedisScripts, NoscriptAfterFlushIsRecovered) {
+    load_scripts(conn);
+    conn.command({"SCRIPT", "FLUSH"});
+    EXPECT_EQ(apply(ApplyAction::set, "{\"n\":1}", 0, "e1", {"q"}), 1);
+
+    conn.command({"SCRIPT", "FLUSH"});
+    std::vector<std::string> docs;
+    for (int i = 0; i < 200; ++i)
+        docs.push_back("{\"n\":" + std::to_string(i) + "}");
+    std::vector<ScriptCall> calls;
+    for (int i = 0; i < 200; ++i)
+        calls.push_back(apply_call(prefix, uuid, ApplyAction::set, docs[i], 0, "b" + std::to_string(i), {"q"}));
+    auto replies = run_scripts(conn, calls);
+    ASSERT_EQ(replies.size(), 200u);
+    for (auto &r : replies)
+        EXPECT_EQ(r->integer, 1) << describe(*r);
+    EXPECT_EQ(str(get(doc_key(prefix, uuid))), "{\"n\":199}"); // call order kept
+    EXPECT_EQ(llen("q"), 201);
+
+    // Now cached again: a second batch goes through EVALSHA directly, replayed events push nothing.
+    auto replay = run_scripts(conn, calls);
+    for (auto &r : replay)
+        EXPECT_EQ(r->integer, 0);
+    EXPECT_EQ(llen("q"), 201);
+}
+
+TEST_F(RedisScripts, BinaryDocumentThroughScript) {
+    std::string doc("{\"bin\":\"\0\r\n\"}", 13);
+    apply(ApplyAction::set, doc, 0, "ev", {});
+    EXPECT_EQ(str(get(doc_key(prefix, uuid))), doc);
+}
+
+TEST(RedisScriptCalls, RejectBadTtls) {
+    EXPECT_THROW(apply_call("p", "u", ApplyAction::set, "{}", -1, "e", {}), std::invalid_argument);
+    EXPECT_THROW(apply_call("p", "u", ApplyAction::set, "{}", 1, "e", {}, 0), std::invalid_argument);
+    EXPECT_THROW(fill_call("p", "u", "t", "{}", -5), std::invalid_argument);
+}
+
+TEST(RedisScriptCalls, CommandShape) {
+    ScriptCall c = apply_call("vcon:", "u1", ApplyAction::del, "ignored", 10, "e1", {"a", "b"});
+    ScriptCall moved = std::move(c); // views stay valid across moves
+    std::string numkeys;
+    Command cmd = script_command(moved, true, numkeys);
+    std::vector<std::string> got(cmd.begin(), cmd.end());
+    std::vector<std::string> want = {"EVALSHA", apply_script().sha1, "5", "vcon:u1", "vcon:u1:lease",
+                                     "vcon:push:e1", "a", "b", "del", "", "10", "u1", "604800"};
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(script_command(moved, false, numkeys)[1], apply_script().source);
+}

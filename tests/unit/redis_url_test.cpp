@@ -1,0 +1,146 @@
+#include "redis/url.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+using vconredis::redis::Url;
+using vconredis::redis::UrlError;
+
+namespace {
+
+// The message of the UrlError thrown for text (fails the test if nothing is thrown).
+std::string error_of(const std::string &text) {
+    try {
+        Url::parse(text);
+    } catch (const UrlError &e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "no UrlError for " << text;
+    return {};
+}
+
+} // namespace
+
+TEST(RedisUrl, HostOnlyDefaults) {
+    Url u = Url::parse("redis://localhost");
+    EXPECT_EQ(u.kind, Url::Kind::Tcp);
+    EXPECT_EQ(u.host, "localhost");
+    EXPECT_EQ(u.port, 6379);
+    EXPECT_EQ(u.db, 0);
+    EXPECT_TRUE(u.user.empty());
+    EXPECT_TRUE(u.password.empty());
+    EXPECT_EQ(u.redacted(), "redis://localhost:6379/0");
+}
+
+TEST(RedisUrl, FullForm) {
+    Url u = Url::parse("redis://alice:s3cret@cache.example:6380/5");
+    EXPECT_EQ(u.host, "cache.example");
+    EXPECT_EQ(u.port, 6380);
+    EXPECT_EQ(u.db, 5);
+    EXPECT_EQ(u.user, "alice");
+    EXPECT_EQ(u.password, "s3cret");
+    EXPECT_EQ(u.redacted(), "redis://alice:***@cache.example:6380/5");
+}
+
+TEST(RedisUrl, PasswordOnly) {
+    Url u = Url::parse("redis://:pw@127.0.0.1");
+    EXPECT_TRUE(u.user.empty());
+    EXPECT_EQ(u.password, "pw");
+    EXPECT_EQ(u.redacted(), "redis://:***@127.0.0.1:6379/0");
+}
+
+TEST(RedisUrl, PercentDecodingAndAtSignInPassword) {
+    Url u = Url::parse("redis://us%40er:p%3Aa%2Fss%25@h:1/2");
+    EXPECT_EQ(u.user, "us@er");
+    EXPECT_EQ(u.password, "p:a/ss%");
+    EXPECT_EQ(u.redacted(), "redis://us%40er:***@h:1/2");
+    // An unencoded '@' in the password: the last '@' ends the userinfo.
+    EXPECT_EQ(Url::parse("redis://:p@ss@h").password, "p@ss");
+}
+
+TEST(RedisUrl, Ipv6) {
+    Url u = Url::parse("redis://[::1]:7000/3");
+    EXPECT_EQ(u.host, "::1");
+    EXPECT_EQ(u.port, 7000);
+    EXPECT_EQ(u.db, 3);
+    EXPECT_EQ(u.redacted(), "redis://[::1]:7000/3");
+    EXPECT_EQ(Url::parse("redis://[fe80::1]").port, 6379);
+}
+
+TEST(RedisUrl, TrailingSlashAndQuery) {
+    EXPECT_EQ(Url::parse("redis://h/").db, 0);
+    Url u = Url::parse("redis://h:1?db=4&password=x");
+    EXPECT_EQ(u.db, 4);
+    EXPECT_EQ(u.password, "x");
+}
+
+TEST(RedisUrl, UnixSocket) {
+    Url u = Url::parse("unix:///run/redis/redis.sock");
+    EXPECT_EQ(u.kind, Url::Kind::Unix);
+    EXPECT_EQ(u.path, "/run/redis/redis.sock");
+    EXPECT_EQ(u.db, 0);
+    EXPECT_EQ(u.redacted(), "unix:///run/redis/redis.sock?db=0");
+}
+
+TEST(RedisUrl, UnixSocketWithQueryParams) {
+    Url u = Url::parse("unix:///tmp/r.sock?db=2&user=bob&password=p%26w");
+    EXPECT_EQ(u.path, "/tmp/r.sock");
+    EXPECT_EQ(u.db, 2);
+    EXPECT_EQ(u.user, "bob");
+    EXPECT_EQ(u.password, "p&w");
+    EXPECT_EQ(u.redacted(), "unix:///tmp/r.sock?db=2&user=bob&password=***");
+    Url v = Url::parse("unix://:pw@/tmp/r.sock");
+    EXPECT_EQ(v.password, "pw");
+    EXPECT_EQ(v.path, "/tmp/r.sock");
+}
+
+TEST(RedisUrl, SchemeErrors) {
+    EXPECT_EQ(error_of("http://h"), R"(redis_url: unsupported scheme "http" (use redis:// or unix://))");
+    EXPECT_NE(error_of("rediss://h").find("rediss:// (TLS) is not supported by hiredis 0.14"), std::string::npos);
+    EXPECT_NE(error_of("localhost:6379").find("missing scheme"), std::string::npos);
+    EXPECT_NE(error_of("redis+sentinel://h").find("unsupported scheme"), std::string::npos);
+}
+
+TEST(RedisUrl, ComponentErrors) {
+    EXPECT_NE(error_of("redis://").find("missing host"), std::string::npos);
+    EXPECT_NE(error_of("redis://h:0").find("invalid port"), std::string::npos);
+    EXPECT_NE(error_of("redis://h:65536").find("invalid port"), std::string::npos);
+    EXPECT_NE(error_of("redis://h:").find("invalid port"), std::string::npos);
+    EXPECT_NE(error_of("redis://h/x").find("invalid db"), std::string::npos);
+    EXPECT_NE(error_of("redis://h/-1").find("invalid db"), std::string::npos);
+    EXPECT_NE(error_of("redis://[::1").find("IPv6"), std::string::npos);
+    EXPECT_NE(error_of("redis://h?foo=1").find("unknown query parameter \"foo\""), std::string::npos);
+    EXPECT_NE(error_of("unix://relative.sock").find("absolute socket path"), std::string::npos);
+    EXPECT_NE(error_of("unix://").find("absolute socket path"), std::string::npos);
+    EXPECT_NE(error_of("redis://alice@h").find("needs a password"), std::string::npos);
+    EXPECT_NE(error_of("unix:///" + std::string(120, 'x')).find("too long"), std::string::npos);
+    EXPECT_EQ(Url::parse("unix:///" + std::string(106, 'x')).path.size(), 107u);
+}
+
+TEST(RedisUrl, ErrorsNeverContainThePassword) {
+    const std::string secret = "Hunter2Secret";
+    for (const std::string &bad :
+         {"redis://u:" + secret + "@h:99999", "redis://:" + secret + "@", "redis://:" + secret + "@h/x",
+          "redis://:" + secret + "%zz@h", "redis://h:" + secret, "http://u:" + secret + "@h",
+          "rediss://:" + secret + "@h", "unix:///s?password=" + secret + "&bad=1", "redis://[::1]" + secret,
+          "unix:///s?password=" + secret + "%", secret}) {
+        std::string msg = error_of(bad);
+        EXPECT_EQ(msg.find(secret), std::string::npos) << msg;
+        EXPECT_EQ(msg.rfind("redis_url: ", 0), 0u) << msg;
+    }
+}
+
+TEST(RedisUrl, RedactedNeverContainsThePassword) {
+    for (const char *text : {"redis://a:TOPSECRET@h/1", "redis://:TOPSECRET@h", "unix:///s?password=TOPSECRET"}) {
+        std::string r = Url::parse(text).redacted();
+        EXPECT_EQ(r.find("TOPSECRET"), std::string::npos) << r;
+        EXPECT_NE(r.find("***"), std::string::npos) << r;
+    }
+}
+
+TEST(RedisUrl, Endpoint) {
+    EXPECT_EQ(Url::parse("redis://h:7").endpoint(), "h:7");
+    EXPECT_EQ(Url::parse("redis://[::1]:7").endpoint(), "[::1]:7");
+    EXPECT_EQ(Url::parse("unix:///a.sock").endpoint(), "/a.sock");
+}
