@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Runs the pg_regress suite (Makefile.pgxs installcheck) against a throw-away cluster with
-vcon_redis preloaded, and fails if the server log shows a crash."""
+vcon_redis preloaded, and fails if the server log shows a crash. Extra arguments go to make
+(e.g. REGRESS=capture to run one test)."""
 
 import os
 import subprocess
@@ -19,7 +20,7 @@ def main() -> int:
     pg = harness.PgCluster(base / "pg", settings={"vcon_redis.redis_url": f"'{redis_server.url()}'"}).init().start()
     try:
         env = dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(pg.port), PGUSER="postgres")
-        rc = subprocess.run(["make", "-C", str(harness.repo_root()), "-f", "Makefile.pgxs", "installcheck"],
+        rc = subprocess.run(["make", "-C", str(harness.repo_root()), "-f", "Makefile.pgxs", "installcheck", *sys.argv[1:]],
                             env=env).returncode
         if rc != 0:
             diffs = harness.repo_root() / "build" / "regress" / "regression.diffs"

@@ -1,0 +1,481 @@
+-- Search over the vCon tables: the SQL behind the read server's MCP tools `search_vcons`,
+-- `search_vcons_content` and `search_by_tags` (DESIGN.md §5), plus the indexes they need.
+--
+-- Like the other data functions, the search functions use UNQUALIFIED table names; `attach(schema)`
+-- points their search_path at the attached schema (they are listed by `_search_functions()`), and
+-- calls `_create_search_indexes(schema)` after `_create_tables(schema)`.
+--
+-- The queries are built per call (EXECUTE … USING) from the filters actually given, so every call
+-- gets a plan for its own filters, and their expressions are spelled exactly like the index
+-- expressions below so the planner can use them:
+--
+--   full text   to_tsvector('english', coalesce(<col>, ''))          GIN, on vcons.subject,
+--               parties.name, dialog.body (text dialogs, encoding none/NULL), analysis.body
+--               (encoding not base64url)
+--   substring   <col> ILIKE '%…%'                                     GIN gin_trgm_ops when pg_trgm
+--               is installed in the database (vcon-mcp has these already), else btree lower(<col>)
+--   tags        vcon_redis._tag_array(body) @> ARRAY['k:v', …]        GIN, partial on tags attachments
+--
+-- vcon-mcp keeps trigger-maintained tsvector columns instead; ours are expression indexes, so an
+-- install needs no triggers and no extra columns.
+
+-- ---------------------------------------------------------------------------------------------
+-- Tags
+-- ---------------------------------------------------------------------------------------------
+
+-- 'array', 'object' or 'string' when `body` is JSON text of that shape whose elements/values are
+-- all scalars (strings, numbers, true, false, null), NULL otherwise. A body it accepts is one that
+-- jsonb input accepts too (it refuses what jsonb refuses: \u0000, unpaired surrogate escapes, raw
+-- control characters, whitespace other than space/tab/CR/LF), so the cast after it cannot fail.
+-- This replaces an EXCEPTION block: those start a subtransaction, which PostgreSQL 15 forbids in
+-- parallel mode, and this runs inside index expressions and PARALLEL SAFE queries.
+CREATE FUNCTION vcon_redis._json_shape(body text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $fn$
+DECLARE
+    ws  constant text := '[ \t\n\r]*';
+    str text := '"(?:[^"\\\x01-\x1f]|\\["\\/bfnrt]'
+                || '|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}'
+                || '|\\u(?![dD][89a-fA-F])(?!0000)[0-9a-fA-F]{4})*"';
+    val text;
+BEGIN
+    IF getdatabaseencoding() <> 'UTF8' THEN
+        -- jsonb accepts \u escapes of non-ASCII characters only in UTF8 databases
+        str := '"(?:[^"\\\x01-\x1f]|\\["\\/bfnrt]|\\u00(?!00)[0-7][0-9a-fA-F])*"';
+    END IF;
+    IF body ~ ('^' || ws || '\[') THEN
+        val := '(?:' || str || '|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)';
+        IF body ~ ('^' || ws || '\[' || ws || '(?:' || val || ws || '(?:,' || ws || val || ws || ')*)?\]' || ws || '$') THEN
+            RETURN 'array';
+        END IF;
+    ELSIF body ~ ('^' || ws || '\{') THEN
+        val := '(?:' || str || '|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)';
+        IF body ~ ('^' || ws || '\{' || ws || '(?:' || str || ws || ':' || ws || val || ws
+                   || '(?:,' || ws || str || ws || ':' || ws || val || ws || ')*)?\}' || ws || '$') THEN
+            RETURN 'object';
+        END IF;
+    ELSIF body ~ ('^' || ws || str || ws || '$') THEN
+        RETURN 'string';
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+
+CREATE FUNCTION vcon_redis._tag_array_text(body text, nested boolean) RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+DECLARE
+    shape text := vcon_redis._json_shape(body);
+BEGIN
+    IF shape IS NULL THEN
+        RETURN NULL;                -- not JSON (or not a flat one): no tags, never an error
+    ELSIF shape = 'string' THEN
+        IF nested THEN
+            RETURN NULL;            -- at most one level of double encoding
+        END IF;
+        RETURN vcon_redis._tag_array_text(body::jsonb #>> '{}', true);
+    END IF;
+    RETURN vcon_redis._tag_array(body::jsonb);
+END
+$$;
+
+-- The tags of one tags attachment body as a sorted array of 'key:value' strings.
+-- A body is a JSON array of "key:value" strings (the conserver and vcon-mcp), or a JSON object of
+-- string values; either may arrive double-encoded (a JSON string holding the array text).
+-- Key and value are split at the FIRST colon (vcon-mcp's split_part truncates values containing
+-- ':'); an element without a colon is the key with an empty value ('key:'). Non-string elements
+-- are ignored. Never raises: it is an index expression, and a malformed body must not make an
+-- INSERT fail; anything unparsable (or nested deeper than scalars) yields NULL (no tags).
+CREATE FUNCTION vcon_redis._tag_array(body jsonb) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT CASE jsonb_typeof(body)
+        WHEN 'array' THEN (
+            SELECT array_agg(DISTINCT CASE WHEN strpos(e.v #>> '{}', ':') > 0 THEN e.v #>> '{}'
+                                           ELSE (e.v #>> '{}') || ':' END
+                             ORDER BY CASE WHEN strpos(e.v #>> '{}', ':') > 0 THEN e.v #>> '{}'
+                                           ELSE (e.v #>> '{}') || ':' END)
+            FROM jsonb_array_elements(body) AS e(v)
+            WHERE jsonb_typeof(e.v) = 'string')
+        WHEN 'object' THEN (
+            SELECT array_agg(DISTINCT e.key || ':' || (e.value #>> '{}') ORDER BY e.key || ':' || (e.value #>> '{}'))
+            FROM jsonb_each(body) AS e
+            WHERE jsonb_typeof(e.value) = 'string' AND strpos(e.key, ':') = 0)
+        WHEN 'string' THEN vcon_redis._tag_array_text(body #>> '{}', true)
+    END
+$$;
+
+-- The text form: what the attachments.body TEXT column holds.
+CREATE FUNCTION vcon_redis._tag_array(body text) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT vcon_redis._tag_array_text(body, false) $$;
+
+-- {"k":"v",…} → sorted ARRAY['k:v',…], with the argument checks of search_by_tags.
+CREATE FUNCTION vcon_redis._tag_filter(tags jsonb) RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+    e record;
+BEGIN
+    IF tags IS NULL OR jsonb_typeof(tags) <> 'object' THEN
+        RAISE EXCEPTION 'search_by_tags: tags must be a JSON object of "key": "value" pairs, got %',
+            coalesce(jsonb_typeof(tags), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF tags = '{}'::jsonb THEN
+        RAISE EXCEPTION 'search_by_tags: tags must contain at least one "key": "value" pair'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR e IN SELECT key, value FROM jsonb_each(tags) ORDER BY key LOOP
+        IF jsonb_typeof(e.value) <> 'string' THEN
+            RAISE EXCEPTION 'search_by_tags: the value of tag "%" must be a string, got %', e.key, jsonb_typeof(e.value)
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF e.key = '' OR strpos(e.key, ':') > 0 THEN
+            RAISE EXCEPTION 'search_by_tags: tag key "%" must be non-empty and must not contain '':''', e.key
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+    END LOOP;
+    RETURN ARRAY(SELECT key || ':' || (value #>> '{}') FROM jsonb_each(tags) ORDER BY 1);
+END
+$$;
+
+-- Escapes LIKE metacharacters so that user input is matched as a literal substring.
+CREATE FUNCTION vcon_redis._like_substring(s text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT '%' || replace(replace(replace(s, '\', '\\'), '%', '\%'), '_', '\_') || '%' $$;
+
+-- ---------------------------------------------------------------------------------------------
+-- search_vcons: metadata search with filters and pagination (MCP tool search_vcons)
+-- ---------------------------------------------------------------------------------------------
+-- Every filter is optional (NULL = not filtered):
+--   subject_filter  substring of vcons.subject, case-insensitive
+--   party_name   substring of a party's name, case-insensitive
+--   party_email  substring of a party's mailto, case-insensitive; a leading 'mailto:' on either
+--                side is ignored ('a@x' finds 'mailto:a@x' and 'mailto:a@x' finds 'a@x')
+--   party_tel    substring of a party's tel
+--   start_date, end_date   vcons.created_at >= start_date, <= end_date
+-- The party filters given must hold for one and the same party (as in vcon-mcp), any party.
+-- Ordered by created_at DESC, uuid; lim capped at 1000; total_count = number of all matches
+-- (the same value on every row; no row, hence no count, when off is past the end).
+-- (The subject filter is named subject_filter because an IN parameter may not share the name of
+-- the OUT column `subject`; the server calls it positionally.)
+CREATE FUNCTION vcon_redis.search_vcons(
+    subject_filter text DEFAULT NULL,
+    party_name text DEFAULT NULL,
+    party_email text DEFAULT NULL,
+    party_tel text DEFAULT NULL,
+    start_date timestamptz DEFAULT NULL,
+    end_date timestamptz DEFAULT NULL,
+    lim integer DEFAULT 10,
+    off integer DEFAULT 0)
+RETURNS TABLE (uuid uuid, subject text, created_at timestamptz, parties_count integer,
+               dialog_count integer, analysis_count integer, attachments_count integer,
+               total_count bigint)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $fn$
+DECLARE
+    where_v text[] := ARRAY[]::text[];
+    where_p text[] := ARRAY[]::text[];
+    email text;
+    q text;
+BEGIN
+    lim := coalesce(lim, 10);
+    off := coalesce(off, 0);
+    IF lim < 1 THEN
+        RAISE EXCEPTION 'search_vcons: lim must be at least 1, got %', lim
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF off < 0 THEN
+        RAISE EXCEPTION 'search_vcons: off must not be negative, got %', off
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    lim := least(lim, 1000);
+
+    IF subject_filter IS NOT NULL THEN
+        where_v := where_v || 'v.subject ILIKE $1'::text;
+    END IF;
+    IF start_date IS NOT NULL THEN
+        where_v := where_v || 'v.created_at >= $5'::text;
+    END IF;
+    IF end_date IS NOT NULL THEN
+        where_v := where_v || 'v.created_at <= $6'::text;
+    END IF;
+    IF party_name IS NOT NULL THEN
+        where_p := where_p || 'p.name ILIKE $2'::text;
+    END IF;
+    IF party_email IS NOT NULL THEN
+        email := regexp_replace(party_email, '^\s*mailto:', '', 'i');
+        where_p := where_p || 'p.mailto ILIKE $3'::text;
+    END IF;
+    IF party_tel IS NOT NULL THEN
+        where_p := where_p || 'p.tel ILIKE $4'::text;
+    END IF;
+    IF cardinality(where_p) > 0 THEN
+        where_v := where_v || ('EXISTS (SELECT 1 FROM parties p WHERE p.vcon_id = v.uuid AND '
+                               || array_to_string(where_p, ' AND ') || ')')::text;
+    END IF;
+
+    q := 'WITH page AS (
+              SELECT v.uuid, v.subject, v.created_at, count(*) OVER () AS total_count
+              FROM vcons v'
+         || CASE WHEN cardinality(where_v) > 0 THEN ' WHERE ' || array_to_string(where_v, ' AND ') ELSE '' END
+         || ' ORDER BY v.created_at DESC, v.uuid
+              LIMIT $7 OFFSET $8)
+          SELECT page.uuid, page.subject, page.created_at,
+                 (SELECT count(*) FROM parties c WHERE c.vcon_id = page.uuid)::integer,
+                 (SELECT count(*) FROM dialog c WHERE c.vcon_id = page.uuid)::integer,
+                 (SELECT count(*) FROM analysis c WHERE c.vcon_id = page.uuid)::integer,
+                 (SELECT count(*) FROM attachments c WHERE c.vcon_id = page.uuid)::integer,
+                 page.total_count
+          FROM page
+          ORDER BY page.created_at DESC, page.uuid';
+
+    RETURN QUERY EXECUTE q
+        USING vcon_redis._like_substring(subject_filter), vcon_redis._like_substring(party_name),
+              vcon_redis._like_substring(email), vcon_redis._like_substring(party_tel),
+              start_date, end_date, lim, off;
+END
+$fn$;
+
+-- ---------------------------------------------------------------------------------------------
+-- search_vcons_content: full-text search (MCP tool search_vcons_content)
+-- ---------------------------------------------------------------------------------------------
+-- websearch_to_tsquery('english', query) against
+--   'subject'   vcons.subject                                    content_index NULL
+--   'dialog'    dialog.body of text dialogs, encoding none/NULL  content_index = dialog_index
+--   'analysis'  analysis.body (JSON bodies searched as text; base64url bodies skipped)
+--                                                                content_index = analysis_index
+--   'party'     parties.name                                     content_index = party_index
+-- One row per matching field (a vCon can appear more than once). relevance_score =
+-- ts_rank_cd(weights, …, 32) (0..1) with vcon-mcp's weights: subject 1.0, analysis and party 0.4,
+-- dialog 0.2; ties by vcon_id, content_type, content_index. snippet = ts_headline(MaxFragments=3,
+-- MaxWords=25, MinWords=5, fragments joined by ' ... ', matches in <b></b>), at most 500 chars.
+-- start_date/end_date filter on the vCon's created_at. lim defaults to 50, capped at 100.
+CREATE FUNCTION vcon_redis.search_vcons_content(
+    query text,
+    start_date timestamptz DEFAULT NULL,
+    end_date timestamptz DEFAULT NULL,
+    lim integer DEFAULT 50)
+RETURNS TABLE (vcon_id uuid, content_type text, content_index integer, relevance_score real,
+               snippet text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+-- websearch_to_tsquery NOTICEs on stop-word-only queries; the server has no use for them.
+SET client_min_messages = warning
+AS $fn$
+DECLARE
+    tsq tsquery;
+    vdate text := '';
+    cdate text := '';
+    cjoin text := '';
+    q text;
+BEGIN
+    IF query IS NULL OR btrim(query) = '' THEN
+        RAISE EXCEPTION 'search_vcons_content: query must be a non-empty search string'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    lim := coalesce(lim, 50);
+    IF lim < 1 THEN
+        RAISE EXCEPTION 'search_vcons_content: lim must be at least 1, got %', lim
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    lim := least(lim, 100);
+
+    tsq := websearch_to_tsquery('english', query);
+    IF numnode(tsq) = 0 THEN
+        RETURN;     -- only stop words or punctuation: nothing can match
+    END IF;
+
+    IF start_date IS NOT NULL THEN
+        vdate := vdate || ' AND v.created_at >= $2';
+    END IF;
+    IF end_date IS NOT NULL THEN
+        vdate := vdate || ' AND v.created_at <= $3';
+    END IF;
+    IF vdate <> '' THEN
+        cjoin := ' JOIN vcons v ON v.uuid = c.vcon_id';
+        cdate := vdate;
+    END IF;
+
+    q := 'WITH hit AS (
+              SELECT v.uuid AS vcon_id, ''subject''::text AS content_type, NULL::integer AS content_index,
+                     ts_rank_cd(''{1,1,1,1}''::real[], to_tsvector(''english'', coalesce(v.subject, '''')), $1, 32) AS score,
+                     v.subject AS txt
+              FROM vcons v
+              WHERE to_tsvector(''english'', coalesce(v.subject, '''')) @@ $1' || vdate || '
+              UNION ALL
+              SELECT c.vcon_id, ''dialog'', c.dialog_index,
+                     ts_rank_cd(''{0.2,0.2,0.2,0.2}''::real[], to_tsvector(''english'', coalesce(c.body, '''')), $1, 32),
+                     c.body
+              FROM dialog c' || cjoin || '
+              WHERE c.type = ''text'' AND (c.encoding IS NULL OR c.encoding = ''none'')
+                AND to_tsvector(''english'', coalesce(c.body, '''')) @@ $1' || cdate || '
+              UNION ALL
+              SELECT c.vcon_id, ''analysis'', c.analysis_index,
+                     ts_rank_cd(''{0.4,0.4,0.4,0.4}''::real[], to_tsvector(''english'', coalesce(c.body, '''')), $1, 32),
+                     c.body
+              FROM analysis c' || cjoin || '
+              WHERE (c.encoding IS NULL OR c.encoding <> ''base64url'')
+                AND to_tsvector(''english'', coalesce(c.body, '''')) @@ $1' || cdate || '
+              UNION ALL
+              SELECT c.vcon_id, ''party'', c.party_index,
+                     ts_rank_cd(''{0.4,0.4,0.4,0.4}''::real[], to_tsvector(''english'', coalesce(c.name, '''')), $1, 32),
+                     c.name
+              FROM parties c' || cjoin || '
+              WHERE to_tsvector(''english'', coalesce(c.name, '''')) @@ $1' || cdate || '
+          ), top AS (
+              SELECT * FROM hit
+              ORDER BY score DESC, vcon_id, content_type, content_index NULLS FIRST
+              LIMIT $4
+          )
+          SELECT top.vcon_id, top.content_type, top.content_index, top.score,
+                 left(ts_headline(''english'', top.txt, $1,
+                      ''MaxFragments=3, MaxWords=25, MinWords=5, FragmentDelimiter=" ... "''), 500)
+          FROM top
+          ORDER BY top.score DESC, top.vcon_id, top.content_type, top.content_index NULLS FIRST';
+
+    RETURN QUERY EXECUTE q USING tsq, start_date, end_date, lim;
+END
+$fn$;
+
+-- ---------------------------------------------------------------------------------------------
+-- search_by_tags (MCP tool search_by_tags)
+-- ---------------------------------------------------------------------------------------------
+-- tags = {"key":"value",…}, non-empty, string values. A vCon matches when its tags — the union
+-- of its tags attachments (purpose = 'tags' OR type = 'tags': the conserver writes `purpose`,
+-- vcon-mcp `type`) — contain every pair. Ordered by vcons.created_at DESC, uuid; lim defaults to
+-- 50, capped at 100. Reads the tables directly: no materialized view to refresh (vcon-mcp's
+-- vcon_tags_mv lags writes).
+CREATE FUNCTION vcon_redis.search_by_tags(tags jsonb, lim integer DEFAULT 50)
+RETURNS TABLE (vcon_id uuid)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $fn$
+DECLARE
+    want text[] := vcon_redis._tag_filter(tags);
+    hits uuid[];
+    more uuid[];
+BEGIN
+    lim := coalesce(lim, 50);
+    IF lim < 1 THEN
+        RAISE EXCEPTION 'search_by_tags: lim must be at least 1, got %', lim
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    lim := least(lim, 100);
+
+    -- All pairs in one tags attachment: the GIN index answers this.
+    EXECUTE 'SELECT coalesce(array_agg(DISTINCT a.vcon_id), ''{}'') FROM attachments a
+             WHERE (a.purpose = ''tags'' OR a.type = ''tags'')
+               AND vcon_redis._tag_array(a.body) @> $1'
+        INTO hits USING want;
+
+    -- Pairs spread over several tags attachments of one vCon (rare: the conserver and vcon-mcp
+    -- both keep one). Only possible with two or more pairs; costs one index-only scan of the
+    -- partial index attachments_tags_vcon_idx.
+    IF cardinality(want) > 1 THEN
+        EXECUTE 'SELECT coalesce(array_agg(s.vcon_id), ''{}'')
+                 FROM (SELECT a.vcon_id FROM attachments a
+                       WHERE (a.purpose = ''tags'' OR a.type = ''tags'')
+                       GROUP BY a.vcon_id HAVING count(*) > 1) s
+                 WHERE s.vcon_id <> ALL ($2)
+                   AND $1 <@ ARRAY(SELECT unnest(vcon_redis._tag_array(a.body))
+                                   FROM attachments a
+                                   WHERE a.vcon_id = s.vcon_id
+                                     AND (a.purpose = ''tags'' OR a.type = ''tags''))'
+            INTO more USING want, hits;
+        hits := hits || more;
+    END IF;
+
+    RETURN QUERY EXECUTE
+        'SELECT v.uuid FROM vcons v WHERE v.uuid = ANY ($1)
+         ORDER BY v.created_at DESC, v.uuid
+         LIMIT $2'
+        USING hits, lim;
+END
+$fn$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Wiring for attach()
+-- ---------------------------------------------------------------------------------------------
+
+-- The functions whose search_path attach(schema) points at the attached schema.
+CREATE FUNCTION vcon_redis._search_functions() RETURNS regprocedure[]
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT ARRAY[
+        'vcon_redis.search_vcons(text, text, text, text, timestamptz, timestamptz, integer, integer)'::regprocedure,
+        'vcon_redis.search_vcons_content(text, timestamptz, timestamptz, integer)'::regprocedure,
+        'vcon_redis.search_by_tags(jsonb, integer)'::regprocedure]
+$$;
+
+-- Creates the indexes the search functions use on the tables in `schema` (idempotent). An index
+-- is skipped when the table already has one with the same definition under another name (e.g.
+-- vcon-mcp's trigram indexes). Substring filters get trigram GIN indexes when pg_trgm is
+-- installed in this database (in whatever schema), else btree indexes on lower(col) (exact and
+-- prefix lookups only); the extension never requires pg_trgm.
+CREATE FUNCTION vcon_redis._create_search_indexes(schema name) RETURNS void
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    trgm text;      -- qualified gin_trgm_ops, or NULL
+    tags_pred constant text := '((purpose = ''tags''::text) OR (type = ''tags''::text))';
+    ix record;
+BEGIN
+    SELECT format('%I.gin_trgm_ops', n.nspname) INTO trgm
+    FROM pg_extension e
+    JOIN pg_opclass o ON o.opcname = 'gin_trgm_ops'
+    JOIN pg_am am ON am.oid = o.opcmethod AND am.amname = 'gin'
+    JOIN pg_namespace n ON n.oid = o.opcnamespace
+    JOIN pg_depend d ON d.classid = 'pg_opclass'::regclass AND d.objid = o.oid
+                    AND d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid
+    WHERE e.extname = 'pg_trgm'
+    LIMIT 1;
+
+    FOR ix IN
+        SELECT * FROM (VALUES
+            ('vcons', 'vcons_subject_fts_idx',
+             'USING gin (to_tsvector(''english''::regconfig, COALESCE(subject, ''''::text)))', NULL),
+            ('vcons', 'vcons_created_at_idx', 'USING btree (created_at)', NULL),
+            ('parties', 'parties_name_fts_idx',
+             'USING gin (to_tsvector(''english''::regconfig, COALESCE(name, ''''::text)))', NULL),
+            ('dialog', 'dialog_body_fts_idx',
+             'USING gin (to_tsvector(''english''::regconfig, COALESCE(body, ''''::text)))',
+             '((type = ''text''::text) AND ((encoding IS NULL) OR (encoding = ''none''::text)))'),
+            ('analysis', 'analysis_body_fts_idx',
+             'USING gin (to_tsvector(''english''::regconfig, COALESCE(body, ''''::text)))',
+             '((encoding IS NULL) OR (encoding <> ''base64url''::text))'),
+            ('attachments', 'attachments_tags_idx',
+             'USING gin (vcon_redis._tag_array(body))', tags_pred),
+            ('attachments', 'attachments_tags_vcon_idx', 'USING btree (vcon_id)', tags_pred)
+        ) AS t(tbl, name, def, pred)
+        UNION ALL
+        SELECT * FROM (VALUES
+            ('vcons', 'vcons_subject_trgm_idx', format('USING gin (subject %s)', trgm), NULL),
+            ('parties', 'parties_name_trgm_idx', format('USING gin (name %s)', trgm), NULL),
+            ('parties', 'parties_mailto_trgm_idx', format('USING gin (mailto %s)', trgm), NULL),
+            ('parties', 'parties_tel_trgm_idx', format('USING gin (tel %s)', trgm), NULL)
+        ) AS t(tbl, name, def, pred)
+        WHERE trgm IS NOT NULL
+        UNION ALL
+        SELECT * FROM (VALUES
+            ('parties', 'parties_name_lower_idx', 'USING btree (lower(name))', NULL),
+            ('parties', 'parties_mailto_lower_idx', 'USING btree (lower(mailto))', NULL),
+            ('parties', 'parties_tel_idx', 'USING btree (tel)', NULL)
+        ) AS t(tbl, name, def, pred)
+        WHERE trgm IS NULL
+    LOOP
+        -- Same definition already there under any name? pg_indexes.indexdef is
+        -- 'CREATE [UNIQUE] INDEX <name> ON <schema>.<table> USING …'.
+        CONTINUE WHEN EXISTS (
+            SELECT 1 FROM pg_indexes i
+            WHERE i.schemaname = schema AND i.tablename = ix.tbl
+              AND (i.indexname = ix.name
+                   -- (an opclass is schema-qualified in indexdef only when not on search_path)
+                   OR regexp_replace(substr(i.indexdef, strpos(i.indexdef, ' USING ') + 1),
+                                     '\S+\.gin_trgm_ops', 'gin_trgm_ops', 'g')
+                      = regexp_replace(ix.def || coalesce(' WHERE ' || ix.pred, ''),
+                                       '\S+\.gin_trgm_ops', 'gin_trgm_ops', 'g')));
+        EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I.%I %s%s',
+                       ix.name, schema, ix.tbl, ix.def, coalesce(' WHERE ' || ix.pred, ''));
+    END LOOP;
+END
+$fn$;

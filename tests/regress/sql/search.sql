@@ -1,0 +1,336 @@
+-- search: vcon_redis.search_vcons, search_vcons_content, search_by_tags and their indexes
+-- (sql/80_search.sql). Expected output must be stable: every result is ordered.
+
+-- Its own database: other tests of the suite attach and fill the tables of theirs, and the
+-- unfiltered searches below must see exactly this file's vCons.
+\set regress_db :DBNAME
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS vcon_redis_search_regress;
+CREATE DATABASE vcon_redis_search_regress;
+\c vcon_redis_search_regress
+SET client_min_messages = warning;  -- attach's own NOTICEs are not this test's business
+CREATE EXTENSION vcon_redis;
+SELECT vcon_redis.attach();
+RESET client_min_messages;
+
+-- ---------------------------------------------------------------------------------------------
+-- Indexes (pg_trgm is not installed in the regression database: btree lower() fallbacks)
+-- ---------------------------------------------------------------------------------------------
+SELECT tablename, indexname, substr(indexdef, strpos(indexdef, ' USING ') + 1) AS def
+FROM pg_indexes
+WHERE schemaname = 'public'
+  AND indexname IN ('vcons_subject_fts_idx', 'vcons_created_at_idx', 'parties_name_fts_idx',
+                    'dialog_body_fts_idx', 'analysis_body_fts_idx', 'attachments_tags_idx',
+                    'attachments_tags_vcon_idx', 'parties_name_lower_idx',
+                    'parties_mailto_lower_idx', 'parties_tel_idx')
+ORDER BY 1, 2;
+
+-- idempotent: a second run adds nothing, and an equivalent index under another name is reused
+SELECT count(*) AS indexes_before FROM pg_indexes WHERE schemaname = 'public' \gset
+ALTER INDEX vcons_subject_fts_idx RENAME TO my_subject_fts;
+SELECT vcon_redis._create_search_indexes('public');
+SET client_min_messages = warning;
+SELECT vcon_redis.attach();
+RESET client_min_messages;
+SELECT count(*) - :indexes_before AS indexes_added FROM pg_indexes WHERE schemaname = 'public';
+ALTER INDEX my_subject_fts RENAME TO vcons_subject_fts_idx;
+
+SELECT unnest(vcon_redis._search_functions()) AS search_function ORDER BY 1;
+
+-- ---------------------------------------------------------------------------------------------
+-- Tag parsing (split at the FIRST colon; text, structured and double-encoded bodies; never fails)
+-- ---------------------------------------------------------------------------------------------
+SELECT b AS body, vcon_redis._tag_array(b) AS tags
+FROM (VALUES ('["dealer:7","url:https://x.example/a:b","flag","b:2","b:2"]'),
+             ('"[\"k:v\"]"'),
+             ('{"team":"red","n":1,"a:b":"skipped"}'),
+             ('[1, true, null, "ok:yes"]'),
+             ('not json ['),
+             ('["unterminated'),
+             ('plain text'),
+             ('[]'),
+             ('["\u0000:x"]'),
+             ('["\ud800:x"]'),
+             ('["\u0041:\u0042"]'),
+             ('["bad\escape"]'),
+             ('[["nested:x"]]'),
+             ('[01]')) AS t(b)
+ORDER BY 1;
+SELECT vcon_redis._tag_array('["a:b"]'::jsonb) AS from_jsonb, vcon_redis._tag_array(NULL::text) AS from_null;
+
+-- ---------------------------------------------------------------------------------------------
+-- Data
+-- ---------------------------------------------------------------------------------------------
+-- v1 and v6 share created_at (ties are ordered by uuid).
+SELECT vcon_redis.save_vcon($${
+  "vcon": "0.4.0", "uuid": "01928e10-0000-8000-8000-000000000001",
+  "created_at": "2026-01-01T10:00:00Z", "subject": "Billing question about an invoice",
+  "parties": [
+    {"name": "Alice Smith", "mailto": "mailto:alice@example.com", "tel": "+15551230001"},
+    {"name": "Bob Jones", "mailto": "mailto:bob@corp.example", "tel": "+15559990002"}],
+  "dialog": [
+    {"type": "text", "start": "2026-01-01T10:00:00Z", "parties": [0, 1], "originator": 0,
+     "mediatype": "text/plain", "encoding": "none",
+     "body": "Hello, my invoice for March shows a double charge. Could you refund the second payment?"}],
+  "analysis": [
+    {"type": "summary", "dialog": 0, "vendor": "example", "encoding": "json",
+     "body": {"summary": "Customer disputes a double charge on the March invoice", "sentiment": "negative"}}],
+  "attachments": [
+    {"purpose": "tags", "start": "2026-01-01T10:00:00Z", "party": 0, "encoding": "json",
+     "body": ["dealer:7", "status:open", "url:https://example.com/a:b"]}]
+}$$::jsonb);
+
+SELECT vcon_redis.save_vcon($${
+  "vcon": "0.4.0", "uuid": "01928e10-0000-8000-8000-000000000002",
+  "created_at": "2026-01-02T10:00:00Z", "subject": "Router outage",
+  "parties": [
+    {"name": "Carol White", "mailto": "carol@example.org", "tel": "+44 20 7946 0000"},
+    {"name": "Support Agent", "mailto": "mailto:agent@isp.example"}],
+  "dialog": [
+    {"type": "text", "start": "2026-01-02T10:00:00Z", "parties": [0, 1], "originator": 0,
+     "mediatype": "text/plain", "encoding": "none",
+     "body": "The router keeps dropping the connection every evening."},
+    {"type": "text", "start": "2026-01-02T10:01:00Z", "parties": [0, 1], "originator": 1,
+     "mediatype": "text/plain", "encoding": "base64url", "body": "aW52b2ljZQ"}],
+  "attachments": [
+    {"purpose": "tags", "start": "2026-01-02T10:00:00Z", "party": 0, "encoding": "json",
+     "body": ["dealer:7", "status:closed"]}]
+}$$::jsonb);
+
+SELECT vcon_redis.save_vcon($${
+  "vcon": "0.4.0", "uuid": "01928e10-0000-8000-8000-000000000003",
+  "created_at": "2026-01-03T10:00:00Z", "subject": "100% refund_request",
+  "parties": [{"name": "Dave O'Brien", "tel": "+15551230003"}],
+  "analysis": [
+    {"type": "transcript", "vendor": "example", "encoding": "none",
+     "body": "Dave asked for a full refund of the subscription."}]
+}$$::jsonb);
+
+-- v4: written by plain SQL the way vcon-mcp writes tags: attachments.type = 'tags', purpose NULL,
+-- body the JSON text of the array.
+INSERT INTO vcons (id, uuid, subject, created_at)
+VALUES ('01928e10-0000-8000-8000-000000000004', '01928e10-0000-8000-8000-000000000004',
+        'Plain SQL vCon', '2026-01-04T10:00:00Z');
+INSERT INTO parties (vcon_id, party_index, name, mailto)
+VALUES ('01928e10-0000-8000-8000-000000000004', 0, 'Erin Black', 'erin@example.net');
+INSERT INTO attachments (vcon_id, attachment_index, type, purpose, body, encoding)
+VALUES ('01928e10-0000-8000-8000-000000000004', 0, 'tags', NULL, '["dealer:9","status:open"]', 'json'),
+       ('01928e10-0000-8000-8000-000000000004', 1, 'tags', NULL, 'not json [', 'json');
+
+-- v5: its tags are split over two tags attachments (a vCon's tags are their union)
+SELECT vcon_redis.save_vcon($${
+  "vcon": "0.4.0", "uuid": "01928e10-0000-8000-8000-000000000005",
+  "created_at": "2026-01-05T10:00:00Z", "subject": "Escalation",
+  "parties": [{"name": "Frank Green", "mailto": "mailto:frank@example.com"}],
+  "attachments": [
+    {"purpose": "tags", "start": "2026-01-05T10:00:00Z", "party": 0, "encoding": "json", "body": ["dealer:9"]},
+    {"purpose": "notes", "start": "2026-01-05T10:00:00Z", "party": 0, "encoding": "none", "body": "dealer:9 priority:high"},
+    {"purpose": "tags", "start": "2026-01-05T10:00:00Z", "party": 0, "encoding": "json", "body": ["priority:high"]}]
+}$$::jsonb);
+
+SELECT vcon_redis.save_vcon($${
+  "vcon": "0.4.0", "uuid": "01928e10-0000-8000-8000-000000000006",
+  "created_at": "2026-01-01T10:00:00Z", "subject": "Invoice follow-up",
+  "parties": [{"name": "Alice Smith", "mailto": "mailto:alice@example.com"}]
+}$$::jsonb);
+
+SELECT uuid, subject, created_at FROM vcons ORDER BY created_at, uuid;
+SELECT vcon_id, attachment_index, type, purpose, body FROM attachments ORDER BY 1, 2;
+
+-- ---------------------------------------------------------------------------------------------
+-- search_vcons
+-- ---------------------------------------------------------------------------------------------
+-- no filter: everything, created_at DESC then uuid; counts; total_count
+SELECT * FROM vcon_redis.search_vcons();
+-- subject: case-insensitive substring; LIKE metacharacters are literal
+SELECT uuid, subject, total_count FROM vcon_redis.search_vcons(subject_filter => 'INVOICE');
+SELECT uuid, subject FROM vcon_redis.search_vcons(subject_filter => '100%');
+SELECT uuid, subject FROM vcon_redis.search_vcons(subject_filter => 'refund_');
+SELECT uuid, subject FROM vcon_redis.search_vcons(subject_filter => '%');
+SELECT uuid, subject FROM vcon_redis.search_vcons(subject_filter => 'o_t');
+-- party name
+SELECT uuid, subject FROM vcon_redis.search_vcons(party_name => 'alice');
+SELECT uuid, subject FROM vcon_redis.search_vcons(party_name => 'o''brien');
+-- party email, with and without mailto: on either side
+SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'ALICE@example.com');
+SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'mailto:carol@example.org');
+SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'MailTo:erin@');
+SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'example.com');
+-- party tel substring
+SELECT uuid, subject FROM vcon_redis.search_vcons(party_tel => '555123');
+SELECT uuid, subject FROM vcon_redis.search_vcons(party_tel => '7946 0000');
+-- several party filters must hold for the same party
+SELECT uuid, subject FROM vcon_redis.search_vcons(party_name => 'alice', party_tel => '+1555');
+SELECT uuid, subject FROM vcon_redis.search_vcons(party_name => 'alice', party_email => 'bob@');
+-- dates (inclusive) and combined filters
+SELECT uuid, subject FROM vcon_redis.search_vcons(start_date => '2026-01-02T10:00:00Z');
+SELECT uuid, subject FROM vcon_redis.search_vcons(end_date => '2026-01-02T10:00:00Z');
+SELECT uuid, subject, total_count FROM vcon_redis.search_vcons(
+    start_date => '2026-01-02T00:00:00Z', end_date => '2026-01-04T23:59:59Z');
+SELECT uuid, subject FROM vcon_redis.search_vcons(subject_filter => 'invoice', party_name => 'smith',
+    start_date => '2026-01-01T10:00:00Z', end_date => '2026-01-01T10:00:00Z');
+SELECT count(*) FROM vcon_redis.search_vcons(start_date => '2026-02-01T00:00:00Z', end_date => '2026-01-01T00:00:00Z');
+-- positional call, as the server makes it
+SELECT uuid, total_count FROM vcon_redis.search_vcons(NULL, 'smith', NULL, NULL, NULL, NULL, 10, 0);
+-- pagination: total_count is the count of all matches on every page
+SELECT uuid, total_count FROM vcon_redis.search_vcons(lim => 2, off => 0);
+SELECT uuid, total_count FROM vcon_redis.search_vcons(lim => 2, off => 2);
+SELECT uuid, total_count FROM vcon_redis.search_vcons(lim => 2, off => 4);
+SELECT count(*) FROM vcon_redis.search_vcons(lim => 2, off => 6);
+-- NULL lim/off mean the defaults (10, 0)
+SELECT count(*) FROM vcon_redis.search_vcons(lim => NULL, off => NULL);
+-- lim is capped at 1000
+BEGIN;
+INSERT INTO vcons (id, uuid, subject, created_at)
+SELECT u, u, 'bulk ' || g, timestamptz '2025-01-01' + g * interval '1 minute'
+FROM generate_series(1, 1001) g, LATERAL (SELECT md5('bulk' || g)::uuid AS u) x;
+SELECT count(*) AS rows, min(total_count) AS total FROM vcon_redis.search_vcons(subject_filter => 'bulk', lim => 5000);
+ROLLBACK;
+-- errors
+SELECT * FROM vcon_redis.search_vcons(lim => 0);
+SELECT * FROM vcon_redis.search_vcons(off => -1);
+
+-- ---------------------------------------------------------------------------------------------
+-- search_vcons_content
+-- ---------------------------------------------------------------------------------------------
+-- subject, text dialog and analysis (JSON body searched as text); not the base64url dialog of v2
+SELECT vcon_id, content_type, content_index, round(relevance_score::numeric, 4) AS score, snippet
+FROM vcon_redis.search_vcons_content('invoice');
+-- ranking: the subject outranks the same word in a dialog
+SELECT vcon_id, content_type, content_index, round(relevance_score::numeric, 4) AS score, snippet
+FROM vcon_redis.search_vcons_content('refund');
+-- party names
+SELECT vcon_id, content_type, content_index, snippet FROM vcon_redis.search_vcons_content('Alice');
+-- web search syntax: phrase, OR, negation
+SELECT vcon_id, content_type, content_index, snippet FROM vcon_redis.search_vcons_content('"double charge"');
+SELECT vcon_id, content_type, content_index FROM vcon_redis.search_vcons_content('router or escalation');
+SELECT vcon_id, content_type, content_index FROM vcon_redis.search_vcons_content('invoice -march');
+-- stemming ('charges' finds 'charge')
+SELECT vcon_id, content_type, content_index FROM vcon_redis.search_vcons_content('charges');
+-- dates filter on the vCon's created_at, for every content type
+SELECT vcon_id, content_type, content_index
+FROM vcon_redis.search_vcons_content('invoice OR refund OR router', start_date => '2026-01-02T00:00:00Z');
+SELECT vcon_id, content_type, content_index
+FROM vcon_redis.search_vcons_content('invoice OR refund OR router', end_date => '2026-01-01T23:59:59Z');
+-- lim
+SELECT vcon_id, content_type, content_index FROM vcon_redis.search_vcons_content('invoice', lim => 1);
+-- only stop words: nothing, quietly
+SELECT count(*) FROM vcon_redis.search_vcons_content('the and of');
+-- no match
+SELECT count(*) FROM vcon_redis.search_vcons_content('zeppelin');
+-- positional call
+SELECT vcon_id, content_type FROM vcon_redis.search_vcons_content('outage', NULL, NULL, 10);
+-- lim capped at 100; snippets: at most 3 fragments, at most 500 characters
+BEGIN;
+INSERT INTO vcons (id, uuid, subject, created_at)
+SELECT u, u, 'zebra crossing ' || g, timestamptz '2025-01-01' + g * interval '1 minute'
+FROM generate_series(1, 101) g, LATERAL (SELECT md5('zebra' || g)::uuid AS u) x;
+SELECT count(*) FROM vcon_redis.search_vcons_content('zebra', lim => 1000);
+INSERT INTO dialog (vcon_id, dialog_index, type, body, encoding)
+VALUES ('01928e10-0000-8000-8000-000000000006', 0, 'text',
+        repeat('The quick brown fox jumps over the lazy dog near the river bank. ', 40) || 'giraffe '
+        || repeat('Nothing to see here, just filler words to make the text long. ', 40) || 'giraffe '
+        || repeat('More filler sentences follow in this very long message body. ', 40) || 'giraffe '
+        || repeat('And even more filler to push it past any limit. ', 40) || 'giraffe end', NULL);
+SELECT content_type, length(snippet) <= 500 AS short_enough,
+       array_length(string_to_array(snippet, ' ... '), 1) AS fragments, snippet
+FROM vcon_redis.search_vcons_content('giraffe');
+ROLLBACK;
+-- errors
+SELECT * FROM vcon_redis.search_vcons_content('');
+SELECT * FROM vcon_redis.search_vcons_content('   ');
+SELECT * FROM vcon_redis.search_vcons_content(NULL);
+SELECT * FROM vcon_redis.search_vcons_content('invoice', lim => 0);
+
+-- ---------------------------------------------------------------------------------------------
+-- search_by_tags
+-- ---------------------------------------------------------------------------------------------
+-- purpose = 'tags' (save_vcon / the conserver) and type = 'tags' (vcon-mcp, v4), newest first
+SELECT * FROM vcon_redis.search_by_tags('{"dealer": "7"}');
+SELECT * FROM vcon_redis.search_by_tags('{"status": "open"}');
+SELECT * FROM vcon_redis.search_by_tags('{"dealer": "7", "status": "open"}');
+SELECT * FROM vcon_redis.search_by_tags('{"dealer": "9"}');
+-- all pairs needed; the union of a vCon's tags attachments counts (v5)
+SELECT * FROM vcon_redis.search_by_tags('{"dealer": "9", "priority": "high"}');
+SELECT * FROM vcon_redis.search_by_tags('{"dealer": "9", "status": "open"}');
+SELECT * FROM vcon_redis.search_by_tags('{"dealer": "9", "status": "closed"}');
+-- values containing ':' (split at the first colon), no prefix matches
+SELECT * FROM vcon_redis.search_by_tags('{"url": "https://example.com/a:b"}');
+SELECT * FROM vcon_redis.search_by_tags('{"url": "https"}');
+SELECT * FROM vcon_redis.search_by_tags('{"url": "https://example.com/a"}');
+-- values are case-sensitive, unknown keys match nothing
+SELECT * FROM vcon_redis.search_by_tags('{"dealer": "7", "Status": "open"}');
+-- lim
+SELECT * FROM vcon_redis.search_by_tags('{"dealer": "7"}', 1);
+SELECT * FROM vcon_redis.search_by_tags('{"dealer": "7"}', 1000);
+-- a string body holding the array text (vcon-mcp's JSON.stringify), and lim capped at 100
+BEGIN;
+SELECT vcon_redis.save_vcon($${
+  "vcon": "0.4.0", "uuid": "01928e10-0000-8000-8000-000000000007",
+  "created_at": "2026-01-07T10:00:00Z", "subject": "String tags body",
+  "parties": [{"name": "Gina Blue"}],
+  "attachments": [
+    {"purpose": "tags", "start": "2026-01-07T10:00:00Z", "party": 0, "encoding": "json",
+     "body": "[\"team:blue\",\"note:a:b:c\"]"}]
+}$$::jsonb);
+SELECT body FROM attachments WHERE vcon_id = '01928e10-0000-8000-8000-000000000007';
+SELECT * FROM vcon_redis.search_by_tags('{"team": "blue", "note": "a:b:c"}');
+INSERT INTO vcons (id, uuid, subject, created_at)
+SELECT u, u, 'tagged ' || g, timestamptz '2025-01-01' + g * interval '1 minute'
+FROM generate_series(1, 101) g, LATERAL (SELECT md5('tagged' || g)::uuid AS u) x;
+INSERT INTO attachments (vcon_id, attachment_index, purpose, body, encoding)
+SELECT md5('tagged' || g)::uuid, 0, 'tags', '["bulk:yes"]', 'json' FROM generate_series(1, 101) g;
+SELECT count(*) FROM vcon_redis.search_by_tags('{"bulk": "yes"}', 1000);
+SELECT count(*) FROM vcon_redis.search_by_tags('{"bulk": "yes"}');
+ROLLBACK;
+-- a tags row changed by plain SQL is found at once (no materialized view to refresh)
+UPDATE attachments SET body = '["dealer:7","status:open"]'
+WHERE vcon_id = '01928e10-0000-8000-8000-000000000004' AND attachment_index = 0;
+SELECT * FROM vcon_redis.search_by_tags('{"dealer": "7"}');
+-- errors
+SELECT * FROM vcon_redis.search_by_tags('{}');
+SELECT * FROM vcon_redis.search_by_tags('["dealer:7"]');
+SELECT * FROM vcon_redis.search_by_tags(NULL);
+SELECT * FROM vcon_redis.search_by_tags('{"dealer": 7}');
+SELECT * FROM vcon_redis.search_by_tags('{"a:b": "c"}');
+SELECT * FROM vcon_redis.search_by_tags('{"": "c"}');
+SELECT * FROM vcon_redis.search_by_tags('{"dealer": "7"}', 0);
+
+-- parallel mode: the functions run in parallel workers (no subtransactions in tag parsing)
+SET force_parallel_mode = on;
+SELECT vcon_id, attachment_index, vcon_redis._tag_array(body) FROM attachments ORDER BY 1, 2;
+SELECT * FROM vcon_redis.search_by_tags('{"dealer": "9", "priority": "high"}');
+SELECT uuid, total_count FROM vcon_redis.search_vcons(party_name => 'alice');
+SELECT vcon_id, content_type, content_index FROM vcon_redis.search_vcons_content('refund');
+RESET force_parallel_mode;
+
+-- ---------------------------------------------------------------------------------------------
+-- The search expressions match the indexes (plan shape only; seq scans disabled for stability)
+-- ---------------------------------------------------------------------------------------------
+SET enable_seqscan = off;
+BEGIN;
+DROP INDEX attachments_tags_vcon_idx;   -- else the tiny table may be read through it
+EXPLAIN (COSTS OFF)
+SELECT a.vcon_id FROM attachments a
+WHERE (a.purpose = 'tags' OR a.type = 'tags') AND vcon_redis._tag_array(a.body) @> '{dealer:7}'::text[];
+ROLLBACK;
+EXPLAIN (COSTS OFF)
+SELECT v.uuid FROM vcons v WHERE to_tsvector('english', coalesce(v.subject, '')) @@ websearch_to_tsquery('english', 'invoice');
+EXPLAIN (COSTS OFF)
+SELECT c.vcon_id FROM dialog c
+WHERE c.type = 'text' AND (c.encoding IS NULL OR c.encoding = 'none')
+  AND to_tsvector('english', coalesce(c.body, '')) @@ websearch_to_tsquery('english', 'invoice');
+EXPLAIN (COSTS OFF)
+SELECT c.vcon_id FROM analysis c
+WHERE (c.encoding IS NULL OR c.encoding <> 'base64url')
+  AND to_tsvector('english', coalesce(c.body, '')) @@ websearch_to_tsquery('english', 'invoice');
+EXPLAIN (COSTS OFF)
+SELECT c.vcon_id FROM parties c WHERE to_tsvector('english', coalesce(c.name, '')) @@ websearch_to_tsquery('english', 'alice');
+RESET enable_seqscan;
+
+-- the search functions are STABLE and PARALLEL SAFE
+SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel
+FROM pg_proc p WHERE p.oid = ANY (vcon_redis._search_functions()) ORDER BY 1;
+
+\c :regress_db
+DROP DATABASE vcon_redis_search_regress;
