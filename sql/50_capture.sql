@@ -145,13 +145,12 @@ CREATE FUNCTION vcon_redis._remove_capture(s name) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     t record;
-    trg text;
 BEGIN
-    FOR t IN SELECT * FROM vcon_redis._captured_tables(s) LOOP
-        FOREACH trg IN ARRAY ARRAY['vcon_redis_capture_ins', 'vcon_redis_capture_upd',
-                                   'vcon_redis_capture_del', 'vcon_redis_capture_truncate'] LOOP
-            EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I.%I', trg, s, t.table_name);
-        END LOOP;
+    FOR t IN SELECT tg.tgname, c.relname FROM pg_trigger tg
+             JOIN pg_class c ON c.oid = tg.tgrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = s AND tg.tgname LIKE 'vcon\_redis\_capture\_%' LOOP
+        EXECUTE format('DROP TRIGGER %I ON %I.%I', t.tgname, s, t.relname);
     END LOOP;
 END
 $$;

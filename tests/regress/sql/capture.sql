@@ -5,7 +5,7 @@ SELECT vcon_redis.attach();  -- idempotent
 SELECT attached_schema FROM vcon_redis.status();
 
 SELECT tgrelid::regclass AS tbl, tgname FROM pg_trigger
-WHERE tgname LIKE 'vcon_redis_capture%' ORDER BY 1::text, 2;
+WHERE tgname LIKE 'vcon_redis_capture%' ORDER BY tgrelid::regclass::text, tgname;
 
 CREATE FUNCTION outbox() RETURNS TABLE (vcon_uuid uuid, created boolean, lists text[])
 LANGUAGE sql AS $$ SELECT vcon_uuid, created, lists FROM vcon_redis.outbox ORDER BY id $$;
@@ -66,8 +66,11 @@ DELETE FROM vcon_redis.outbox;
 INSERT INTO vcons (id, uuid) VALUES ('00000000-0000-8000-8000-000000000006', '00000000-0000-8000-8000-000000000006'),
                                     ('00000000-0000-8000-8000-000000000007', '00000000-0000-8000-8000-000000000007');
 DELETE FROM vcon_redis.outbox;
+BEGIN;
 SELECT vcon_redis.resync();
 SELECT vcon_redis.resync(ARRAY['00000000-0000-8000-8000-000000000007']::uuid[]);
+COMMIT;
+SELECT vcon_redis.resync(updated_since => now() + interval '1 day');
 SELECT * FROM outbox();
 SELECT backlog FROM vcon_redis.status();
 DELETE FROM vcon_redis.outbox;
