@@ -1,0 +1,177 @@
+// SPI part of a batch (outbox_spi.hpp). Everything here is called through PgGuard.
+extern "C" {
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "pgstat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+}
+
+#include "outbox_spi.hpp"
+
+namespace vcon_redis {
+
+namespace {
+
+// The open batch cursor of the current transaction.
+Portal batch_portal = nullptr;
+
+const char *const kInstalledQuery =
+    "SELECT to_regclass('vcon_redis.outbox') IS NOT NULL"
+    "   AND to_regprocedure('vcon_redis.vcon_json_many(uuid[])') IS NOT NULL";
+
+// Both CTEs are materialised: the batch is read once, and the documents of its distinct vCons are
+// built by one set-based call (a tuplestore that spills to disk beyond work_mem).
+const char *const kBatchQuery =
+    "WITH batch AS MATERIALIZED ("
+    "    SELECT ctid, id, vcon_uuid, created, lists, event_id, enqueued_at"
+    "    FROM vcon_redis.outbox ORDER BY id LIMIT $1),"
+    " docs AS MATERIALIZED ("
+    "    SELECT d.uuid, d.doc FROM vcon_redis.vcon_json_many("
+    "        ARRAY(SELECT DISTINCT vcon_uuid FROM batch)) AS d)"
+    " SELECT b.ctid, b.id, b.vcon_uuid::text, b.created, b.lists, b.event_id::text, b.enqueued_at,"
+    "        docs.doc::text"
+    " FROM batch b LEFT JOIN docs ON docs.uuid = b.vcon_uuid"
+    " ORDER BY b.id";
+
+enum BatchColumn { kCtid = 1, kId, kUuid, kCreated, kLists, kEventId, kEnqueuedAt, kDoc };
+
+Datum Column(HeapTuple tuple, TupleDesc desc, int column, bool *isnull) {
+    return SPI_getbinval(tuple, desc, column, isnull);
+}
+
+void CopyRow(HeapTuple tuple, TupleDesc desc, OutboxRow *row) {
+    bool isnull = false;
+    ItemPointerCopy(reinterpret_cast<ItemPointer>(DatumGetPointer(Column(tuple, desc, kCtid, &isnull))), &row->ctid);
+    row->id = DatumGetInt64(Column(tuple, desc, kId, &isnull));
+    row->vcon_uuid = TextDatumGetCString(Column(tuple, desc, kUuid, &isnull));
+    row->created = DatumGetBool(Column(tuple, desc, kCreated, &isnull));
+    row->event_id = TextDatumGetCString(Column(tuple, desc, kEventId, &isnull));
+    row->enqueued_at = DatumGetTimestampTz(Column(tuple, desc, kEnqueuedAt, &isnull));
+
+    row->nlists = 0;
+    row->lists = nullptr;
+    Datum lists = Column(tuple, desc, kLists, &isnull);
+    if (!isnull) {
+        Datum *elems = nullptr;
+        bool *nulls = nullptr;
+        int n = 0;
+        deconstruct_array(DatumGetArrayTypeP(lists), TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+        row->lists = static_cast<const char **>(palloc0(sizeof(const char *) * (n > 0 ? n : 1)));
+        for (int i = 0; i < n; i++) {
+            if (!nulls[i])
+                row->lists[row->nlists++] = TextDatumGetCString(elems[i]);
+        }
+    }
+
+    row->doc = nullptr;
+    row->doc_len = 0;
+    Datum doc = Column(tuple, desc, kDoc, &isnull);
+    if (!isnull) {
+        // Always a copy (in the chunk context): an untoasted value would otherwise point into the
+        // SPI tuple table, which FetchChunk frees right after.
+        text *t = DatumGetTextPCopy(doc);
+        row->doc = VARDATA_ANY(t);
+        row->doc_len = VARSIZE_ANY_EXHDR(t);
+    }
+}
+
+} // namespace
+
+bool BeginBatch(int batch_size) {
+    SetCurrentStatementStartTimestamp();
+    StartTransactionCommand();
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "SPI_connect failed");
+    PushActiveSnapshot(GetTransactionSnapshot());
+    pgstat_report_activity(STATE_RUNNING, "vcon_redis: draining the outbox");
+
+    int ret = SPI_execute(kInstalledQuery, true, 1);
+    bool isnull = true;
+    bool installed = false;
+    if (ret == SPI_OK_SELECT && SPI_processed == 1)
+        installed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    if (isnull || !installed) {
+        SPI_finish();
+        PopActiveSnapshot();
+        CommitTransactionCommand();
+        pgstat_report_activity(STATE_IDLE, nullptr);
+        return false;
+    }
+
+    Oid argtypes[1] = {INT4OID};
+    Datum values[1] = {Int32GetDatum(batch_size)};
+    // read_only = false: vcon_json_many is another team's code and may be VOLATILE.
+    batch_portal = SPI_cursor_open_with_args(nullptr, kBatchQuery, 1, argtypes, values, nullptr, false, 0);
+    if (batch_portal == nullptr)
+        elog(ERROR, "could not open the outbox cursor");
+    return true;
+}
+
+int FetchChunk(int max_rows, std::size_t max_doc_bytes, MemoryContext into, OutboxRow **rows) {
+    OutboxRow *out = static_cast<OutboxRow *>(MemoryContextAllocZero(into, sizeof(OutboxRow) * max_rows));
+    *rows = out;
+    int count = 0;
+    std::size_t doc_bytes = 0;
+    // Small fetches, so that a chunk of 1 MB documents stops near max_doc_bytes.
+    const int step = 8;
+    while (count < max_rows && doc_bytes < max_doc_bytes) {
+        SPI_cursor_fetch(batch_portal, true, Min(step, max_rows - count));
+        uint64 fetched = SPI_processed;
+        if (fetched == 0) {
+            SPI_freetuptable(SPI_tuptable);
+            break;
+        }
+        MemoryContext old = MemoryContextSwitchTo(into);
+        for (uint64 i = 0; i < fetched; i++) {
+            CopyRow(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &out[count]);
+            doc_bytes += out[count].doc_len;
+            count++;
+        }
+        MemoryContextSwitchTo(old);
+        SPI_freetuptable(SPI_tuptable);
+    }
+    return count;
+}
+
+void FinishBatch(const ItemPointerData *ctids, int count) {
+    if (batch_portal != nullptr) {
+        SPI_cursor_close(batch_portal);
+        batch_portal = nullptr;
+    }
+    if (count > 0) {
+        // By ctid: a TID scan, where "id = ANY($1)" was planned as a sequential scan of the whole
+        // outbox whenever its statistics were stale (a bulk load). The rows cannot have moved: our
+        // cursor's lock blocks VACUUM FULL, and an UPDATE by someone else only leaves its new
+        // version for the next batch (applied again, harmlessly).
+        Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * count));
+        for (int i = 0; i < count; i++)
+            elems[i] = PointerGetDatum(&ctids[i]);
+        ArrayType *array = construct_array(elems, count, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT);
+        Oid argtypes[1] = {TIDARRAYOID};
+        Datum values[1] = {PointerGetDatum(array)};
+        int ret = SPI_execute_with_args("DELETE FROM vcon_redis.outbox WHERE ctid = ANY ($1)", 1, argtypes, values,
+                                        nullptr, false, 0);
+        if (ret != SPI_OK_DELETE)
+            elog(ERROR, "deleting applied outbox rows failed: %s", SPI_result_code_string(ret));
+    }
+    SPI_finish();
+    PopActiveSnapshot();
+    CommitTransactionCommand();
+    pgstat_report_stat(false);
+    pgstat_report_activity(STATE_IDLE, nullptr);
+}
+
+void AbortBatch() {
+    batch_portal = nullptr; // the abort drops the portal
+    AbortOutOfAnyTransaction();
+    pgstat_report_activity(STATE_IDLE, nullptr);
+}
+
+} // namespace vcon_redis

@@ -1,0 +1,47 @@
+// The worker's SQL side of one batch: plain C-style PostgreSQL code (SPI), no C++ objects, so it
+// can run inside PgGuard. One batch = one transaction:
+//   BeginBatch  → FetchChunk … → FinishBatch (DELETE the applied ids, commit)
+//   any failure → AbortBatch (rows stay).
+// Include after postgres.h.
+#pragma once
+
+extern "C" {
+#include "datatype/timestamp.h"
+#include "storage/itemptr.h"
+#include "utils/palloc.h"
+}
+
+#include <cstddef>
+
+namespace vcon_redis {
+
+// One outbox event with its document, copied into the caller's chunk context.
+struct OutboxRow {
+    ItemPointerData ctid; // how FinishBatch deletes it (a TID scan, whatever the statistics say)
+    int64 id;
+    const char *vcon_uuid; // canonical text form
+    const char *event_id;
+    bool created;
+    int nlists;
+    const char **lists; // NULL-free; nlists entries
+    TimestampTz enqueued_at;
+    const char *doc; // jsonb::text, not NUL-terminated; nullptr when the vCon is absent
+    std::size_t doc_len;
+};
+
+// Starts the transaction and opens the batch cursor (first batch_size events in id order joined
+// with vcon_json_many). Returns false, with the transaction committed, when this database lacks
+// the extension (no vcon_redis.outbox or vcon_json_many).
+bool BeginBatch(int batch_size);
+
+// Fetches the next rows (at most max_rows, and stops early once max_doc_bytes of documents are
+// held) into *rows, allocated in into. Returns the number of rows, 0 at the end.
+int FetchChunk(int max_rows, std::size_t max_doc_bytes, MemoryContext into, OutboxRow **rows);
+
+// Deletes the given rows (Redis acknowledged them), closes the cursor and commits.
+void FinishBatch(const ItemPointerData *ctids, int count);
+
+// Rolls back whatever transaction is open (after an error or an exception); rows stay.
+void AbortBatch();
+
+} // namespace vcon_redis

@@ -1,0 +1,33 @@
+// The worker's one Redis connection: built from the current GUCs, counted against PostgreSQL's
+// file descriptor budget (AcquireExternalFD), closed and rebuilt after any failure.
+#pragma once
+
+#include "redis/connection.hpp"
+
+#include <memory>
+#include <string>
+
+namespace vcon_redis {
+
+class RedisLink {
+public:
+    RedisLink() = default;
+    ~RedisLink();
+    RedisLink(const RedisLink &) = delete;
+    RedisLink &operator=(const RedisLink &) = delete;
+
+    bool Connected() const noexcept;
+    // Connects with the current vcon_redis.redis_url and timeouts; throws on failure (closed then).
+    void Connect();
+    void Close() noexcept;
+    vconredis::redis::Connection &Conn();
+    // Redacted URL of the last Connect() attempt, for messages.
+    const std::string &RedactedUrl() const noexcept { return redacted_url_; }
+
+private:
+    std::unique_ptr<vconredis::redis::Connection> conn_;
+    bool fd_reserved_ = false;
+    std::string redacted_url_;
+};
+
+} // namespace vcon_redis

@@ -1,0 +1,64 @@
+// The worker's shared-memory block: how backends wake it and how it publishes its state.
+// Exists only when the library is in shared_preload_libraries; Shared() is nullptr otherwise.
+// Include after postgres.h.
+#pragma once
+
+extern "C" {
+#include "datatype/timestamp.h"
+#include "port/atomics.h"
+#include "storage/latch.h"
+#include "storage/spin.h"
+}
+
+namespace vcon_redis {
+
+// Published worker state; the names are what vcon_redis.status() shows.
+enum class WorkerState : uint32 {
+    not_running = 0, // no worker attached (not started yet, or exited)
+    starting,
+    connecting,
+    draining,
+    idle,
+    redis_down,   // Redis unreachable / timed out / error reply; backing off
+    error,        // an SQL error while reading or deleting the batch; backing off
+    no_extension, // the worker's database has no vcon_redis extension; re-checked every poll
+    stopping,
+};
+const char *StateName(WorkerState state) noexcept;
+
+inline constexpr int kErrorTextMax = 512;
+inline constexpr int kUrlTextMax = 256;
+
+struct WorkerShared {
+    // Set to 1 by committing backends (compare-and-swap 0 -> 1: one SetLatch per burst), swapped
+    // back to 0 by the worker before it drains.
+    pg_atomic_uint32 should_wake;
+    pg_atomic_uint32 state; // WorkerState
+    pg_atomic_uint64 events_applied;
+    pg_atomic_uint64 batches;
+    pg_atomic_uint64 pushes;
+    pg_atomic_uint64 reconnects;
+
+    slock_t mutex; // protects everything below; held only for copies, never across calls
+    int worker_pid;
+    Latch *worker_latch;
+    char last_error[kErrorTextMax];
+    TimestampTz last_error_at; // 0 = never
+    TimestampTz last_success_at;
+    double last_lag_ms; // < 0 = no batch yet
+    char redis_url[kUrlTextMax]; // redacted URL the worker uses
+};
+
+// nullptr unless the library was preloaded and shared memory is initialised.
+WorkerShared *Shared() noexcept;
+
+// Installs shmem_request_hook / shmem_startup_hook; call from _PG_init while preloading.
+void InstallShmemHooks() noexcept;
+
+// Small publishing helpers (no-ops when Shared() is nullptr). Never ereport.
+void PublishState(WorkerState state) noexcept;
+void PublishError(const char *message) noexcept;
+void PublishSuccess(double lag_ms) noexcept;
+void PublishUrl(const char *redacted_url) noexcept;
+
+} // namespace vcon_redis

@@ -1,0 +1,77 @@
+// vcon_redis._wake() and the extension's single transaction callback.
+//
+// _wake() runs once per captured statement, so it only sets a backend-local flag. At
+// XACT_EVENT_COMMIT the transaction is already durable and visible, interrupts are held and an
+// ERROR would become a PANIC: the callback therefore does only a compare-and-swap on shared memory
+// and SetLatch, both of which cannot fail. Abort and PREPARE drop the flag (a prepared
+// transaction's events are found by the worker's poll after COMMIT PREPARED).
+extern "C" {
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "fmgr.h"
+#include "storage/latch.h"
+#include "storage/spin.h"
+}
+
+#include "shmem.hpp"
+#include "wake.hpp"
+
+namespace vcon_redis {
+
+namespace {
+
+bool wake_at_commit = false; // this backend's current transaction captured events
+
+void WakeWorker() noexcept {
+    WorkerShared *shared = Shared();
+    if (shared == nullptr)
+        return;
+    uint32 expected = 0;
+    // Only the backend that flips 0 -> 1 rings the bell: one SetLatch per burst of commits.
+    if (!pg_atomic_compare_exchange_u32(&shared->should_wake, &expected, 1))
+        return;
+    SpinLockAcquire(&shared->mutex);
+    Latch *latch = shared->worker_latch;
+    SpinLockRelease(&shared->mutex);
+    if (latch != nullptr)
+        SetLatch(latch);
+}
+
+extern "C" void vcon_redis_xact_callback(XactEvent event, void *arg) {
+    switch (event) {
+    case XACT_EVENT_COMMIT:
+    case XACT_EVENT_PARALLEL_COMMIT:
+        if (wake_at_commit) {
+            wake_at_commit = false;
+            WakeWorker();
+        }
+        break;
+    case XACT_EVENT_ABORT:
+    case XACT_EVENT_PARALLEL_ABORT:
+    case XACT_EVENT_PREPARE:
+        wake_at_commit = false;
+        break;
+    case XACT_EVENT_PRE_COMMIT:
+    case XACT_EVENT_PARALLEL_PRE_COMMIT:
+    case XACT_EVENT_PRE_PREPARE:
+        break;
+    }
+}
+
+} // namespace
+
+void RegisterWakeCallback() noexcept { RegisterXactCallback(vcon_redis_xact_callback, nullptr); }
+
+} // namespace vcon_redis
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(vcon_redis_wake);
+
+// vcon_redis._wake(): cheap, cannot fail, does nothing visible until commit.
+Datum vcon_redis_wake(PG_FUNCTION_ARGS) {
+    vcon_redis::wake_at_commit = true;
+    PG_RETURN_VOID();
+}
+}

@@ -1,0 +1,326 @@
+// The background worker: main entry, loop, error recovery and backoff.
+//
+// Loop: wait for a commit's wake-up (WorkerShared::should_wake + latch) or poll_interval, then
+// drain batches until one is not full. A failed batch (Redis down, timeout, error reply, an ERROR
+// in the worker's SQL) is rolled back — its rows stay in the outbox — the error is published and
+// logged, the connection is dropped and the worker waits with exponential backoff (100 ms … 5 s)
+// before trying again, staying responsive to SIGTERM/SIGHUP throughout. It exits with code 1 only
+// (exit 0 would unregister it), so the postmaster always restarts it.
+extern "C" {
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+}
+
+#include "drain.hpp"
+#include "guc.hpp"
+#include "interrupts.hpp"
+#include "outbox_spi.hpp"
+#include "pg_guard.hpp"
+#include "redis_link.hpp"
+#include "shmem.hpp"
+#include "worker.hpp"
+
+#include "redis/error.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace vcon_redis {
+
+namespace {
+
+constexpr int kBackoffMinMs = 100;
+constexpr int kBackoffMaxMs = 5000;
+constexpr long kRepeatLogMs = 60 * 1000; // the same error is logged again at most once a minute
+
+enum class Failure { none, redis, sql, reconnect };
+
+void PublishConfiguredUrl() noexcept;
+
+class Worker {
+public:
+    Worker()
+        : loop_context_(PgGuard([]() noexcept {
+              return AllocSetContextCreate(TopMemoryContext, "vcon_redis worker loop", ALLOCSET_DEFAULT_SIZES);
+          })),
+          chunk_context_(PgGuard([]() noexcept {
+              return AllocSetContextCreate(TopMemoryContext, "vcon_redis batch chunk", ALLOCSET_DEFAULT_SIZES);
+          })) {}
+    Worker(const Worker &) = delete;
+    Worker &operator=(const Worker &) = delete;
+
+    // Returns only by WorkerStopping (SIGTERM) or postmaster death (proc_exit inside a wait).
+    [[noreturn]] void Run();
+
+private:
+    void RunOneBatch();
+    void Recover(Failure failure, const char *message);
+    void WaitForWork();
+    void BackOff();
+    void Log(int elevel, const char *message);
+    bool ServiceInterrupts();
+
+    MemoryContext loop_context_;
+    MemoryContext chunk_context_;
+    RedisLink link_;
+    bool pending_ = true;   // drain without waiting (start, after a full batch, after a failure)
+    bool installed_ = false; // the last batch found the extension
+    bool ever_connected_ = false;
+    int backoff_ms_ = 0;
+    char last_logged_[kMessageMax] = "";
+    TimestampTz last_logged_at_ = 0;
+};
+
+void Worker::Run() {
+    for (;;) {
+        // A commit leaves us in TopMemoryContext; everything of one iteration goes here instead.
+        MemoryContextSwitchTo(loop_context_);
+        if (ServiceInterrupts()) {
+            link_.Close(); // new Redis settings: reconnect at the next batch
+            PublishConfiguredUrl();
+        }
+        WorkerShared *shared = Shared();
+        if (pg_atomic_exchange_u32(&shared->should_wake, 0) != 0)
+            pending_ = true;
+        if (!pending_) {
+            WaitForWork();
+            continue;
+        }
+        pending_ = false;
+        MemoryContextReset(loop_context_);
+        RunOneBatch();
+    }
+}
+
+void Worker::RunOneBatch() {
+    char message[kMessageMax];
+    Failure failure = Failure::none;
+    BatchResult result;
+    bool was_connected = link_.Connected();
+    try {
+        if (installed_ && !link_.Connected()) {
+            PublishState(WorkerState::connecting);
+            link_.Connect();
+        }
+        PublishState(WorkerState::draining);
+        result = DrainBatch(link_, chunk_context_);
+    } catch (const WorkerStopping &) {
+        throw;
+    } catch (const ReconnectRequested &e) {
+        failure = Failure::reconnect;
+        detail::CopyMessage(message, e.what());
+    } catch (const vconredis::redis::Error &e) {
+        failure = Failure::redis;
+        detail::CopyMessage(message, e.what());
+    } catch (const std::exception &e) { // PgError from the batch's SQL, or anything else
+        failure = Failure::sql;
+        snprintf(message, sizeof message, "batch failed: %s", e.what());
+    }
+    if (failure != Failure::none) {
+        // A connection that sat idle may have been closed by a Redis restart: the first failure on
+        // it is retried at once on a fresh connection, without counting as an outage.
+        if (failure == Failure::redis && was_connected && backoff_ms_ == 0)
+            failure = Failure::reconnect;
+        Recover(failure, message);
+        return;
+    }
+    if (!was_connected && link_.Connected()) {
+        if (ever_connected_)
+            pg_atomic_fetch_add_u64(&Shared()->reconnects, 1);
+        ever_connected_ = true;
+    }
+
+    installed_ = result.installed;
+    if (!result.installed) {
+        link_.Close();
+        PublishState(WorkerState::no_extension);
+        return;
+    }
+    if (backoff_ms_ > 0) {
+        Log(LOG, "draining resumed");
+        last_logged_[0] = '\0';
+    }
+    backoff_ms_ = 0;
+    WorkerShared *shared = Shared();
+    if (result.events > 0) {
+        pg_atomic_fetch_add_u64(&shared->events_applied, result.events);
+        pg_atomic_fetch_add_u64(&shared->batches, 1);
+        pg_atomic_fetch_add_u64(&shared->pushes, result.pushes);
+    }
+    PublishSuccess(result.lag_ms);
+    pending_ = result.full;
+    PublishState(pending_ ? WorkerState::draining : WorkerState::idle);
+}
+
+void Worker::Recover(Failure failure, const char *message) {
+    PgGuard([]() noexcept { AbortBatch(); });
+    link_.Close();
+    MemoryContextReset(chunk_context_);
+    MemoryContextSwitchTo(loop_context_);
+    pending_ = true;
+    if (failure == Failure::reconnect) {
+        backoff_ms_ = 0; // new settings, or a stale connection: try again at once
+        return;
+    }
+    PublishError(message);
+    PublishState(failure == Failure::redis ? WorkerState::redis_down : WorkerState::error);
+    Log(WARNING, message);
+    BackOff();
+}
+
+// HandleInterrupts between batches. An ERROR there (pg_cancel_backend of an idle worker, a failed
+// procsignal barrier) concerns no batch: log it and carry on. WorkerStopping passes through.
+bool Worker::ServiceInterrupts() {
+    char message[kMessageMax];
+    bool changed = false;
+    bool failed = false;
+    try {
+        changed = HandleInterrupts();
+    } catch (const PgError &e) {
+        detail::CopyMessage(message, e.what());
+        failed = true;
+    }
+    if (failed)
+        Log(WARNING, message);
+    return changed;
+}
+
+// Sleeps until a wake-up or the poll interval.
+void Worker::WaitForWork() {
+    int rc = PgGuard([]() noexcept {
+        return WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, guc::poll_interval_ms,
+                         PG_WAIT_EXTENSION);
+    });
+    PgGuard([]() noexcept { ResetLatch(MyLatch); });
+    if (rc & WL_TIMEOUT)
+        pending_ = true; // the safety-net poll
+}
+
+// Waits backoff_ms_ (doubling it), ignoring commit wake-ups — a burst of commits must not turn
+// into a reconnect storm — but leaving at once on SIGTERM or changed Redis settings.
+void Worker::BackOff() {
+    backoff_ms_ = backoff_ms_ == 0 ? kBackoffMinMs : std::min(backoff_ms_ * 2, kBackoffMaxMs);
+    TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), backoff_ms_);
+    for (;;) {
+        long left_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+        if (left_ms <= 0)
+            return;
+        int rc = PgGuard([left_ms]() noexcept {
+            return WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, left_ms, PG_WAIT_EXTENSION);
+        });
+        if (rc & WL_LATCH_SET) {
+            PgGuard([]() noexcept { ResetLatch(MyLatch); });
+            if (ServiceInterrupts()) {
+                backoff_ms_ = 0;
+                return;
+            }
+        }
+    }
+}
+
+// Logs message, but the same message at most once a minute (a down Redis retries every 5 s).
+void Worker::Log(int elevel, const char *message) {
+    TimestampTz now = GetCurrentTimestamp();
+    if (strcmp(message, last_logged_) == 0 && !TimestampDifferenceExceeds(last_logged_at_, now, kRepeatLogMs))
+        return;
+    strlcpy(last_logged_, message, sizeof last_logged_);
+    last_logged_at_ = now;
+    PgGuard([elevel, message]() noexcept { ereport(elevel, (errmsg("vcon_redis worker: %s", message))); });
+}
+
+// Shows the newly configured URL in status() at once, before the next connect.
+void PublishConfiguredUrl() noexcept {
+    char url[kUrlTextMax];
+    RedactUrl(guc::redis_url, url, sizeof url);
+    PublishUrl(url);
+}
+
+extern "C" void vcon_redis_worker_exit(int code, Datum arg) {
+    WorkerShared *shared = Shared();
+    if (shared == nullptr)
+        return;
+    SpinLockAcquire(&shared->mutex);
+    if (shared->worker_pid == MyProcPid) {
+        shared->worker_pid = 0;
+        shared->worker_latch = nullptr;
+    }
+    SpinLockRelease(&shared->mutex);
+    PublishState(WorkerState::not_running);
+}
+
+// Everything C++ of the worker; returns the reason it stopped. Never throws.
+void RunWorker(char (&message)[kMessageMax]) noexcept {
+    detail::CopyMessage(message, "stopping (SIGTERM)");
+    bool ok = CatchAll(
+        [] {
+            Worker worker;
+            worker.Run();
+        },
+        message);
+    if (!ok && strcmp(message, WorkerStopping().what()) != 0)
+        return; // an unexpected exception; message says which
+    detail::CopyMessage(message, "stopping (SIGTERM)");
+}
+
+} // namespace
+
+void RegisterWorker() noexcept {
+    BackgroundWorker worker;
+    memset(&worker, 0, sizeof worker);
+    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+    worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+    worker.bgw_restart_time = 5;
+    strlcpy(worker.bgw_library_name, "vcon_redis", BGW_MAXLEN);
+    strlcpy(worker.bgw_function_name, "vcon_redis_worker_main", BGW_MAXLEN);
+    strlcpy(worker.bgw_name, "vcon_redis worker", BGW_MAXLEN);
+    strlcpy(worker.bgw_type, "vcon_redis worker", BGW_MAXLEN);
+    RegisterBackgroundWorker(&worker);
+}
+
+} // namespace vcon_redis
+
+extern "C" PGDLLEXPORT void vcon_redis_worker_main(Datum main_arg);
+
+void vcon_redis_worker_main(Datum main_arg) {
+    using namespace vcon_redis;
+    InstallSignalHandlers();
+    BackgroundWorkerUnblockSignals();
+
+    WorkerShared *shared = Shared();
+    if (shared == nullptr)
+        ereport(ERROR, (errmsg("vcon_redis worker started without shared memory (not preloaded?)")));
+
+    PublishState(WorkerState::starting);
+    before_shmem_exit(vcon_redis_worker_exit, 0);
+    SpinLockAcquire(&shared->mutex);
+    shared->worker_pid = MyProcPid;
+    shared->worker_latch = MyLatch;
+    SpinLockRelease(&shared->mutex);
+    // Commits before this point rang no bell; drain once regardless (the loop starts pending).
+
+    BackgroundWorkerInitializeConnection(guc::database, nullptr, 0);
+    pgstat_report_appname("vcon_redis worker");
+    // Our transactions only delete applied outbox rows: if a crash loses such a commit, the rows
+    // are applied again, which is harmless (idempotent SET/DEL, guarded pushes). Not waiting for
+    // the WAL flush keeps commit → Redis latency low.
+    SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+    ereport(LOG, (errmsg("vcon_redis worker started for database \"%s\"", guc::database)));
+
+    char message[kMessageMax];
+    RunWorker(message);
+
+    // Leaving for good: no CHECK_FOR_INTERRUPTS on the way out may turn the pending SIGTERM into a
+    // second, FATAL, report.
+    InterruptHoldoffCount = InterruptHoldoffCount + 1; // HOLD_INTERRUPTS(), minus C++20's -Wvolatile
+    PublishState(WorkerState::stopping);
+    ereport(LOG, (errmsg("vcon_redis worker: %s", message)));
+    proc_exit(1);
+}

@@ -1,0 +1,50 @@
+// vcon-cache-server configuration: command-line flags over environment variables over defaults
+// (DESIGN.md §5). parse_config() never logs a secret; its errors say which setting is wrong.
+#pragma once
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace vconredis::server {
+
+// A bad flag, environment value or URL: main prints it and exits with status 2.
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct Config {
+    std::string database_url;      // DATABASE_URL / --database-url; libpq URI or key=value; "" = libpq defaults
+    std::string redis_url = "redis://127.0.0.1:6379/0"; // REDIS_URL / --redis-url
+    int expiry_s = 3600;           // VCON_REDIS_EXPIRY / --expiry: TTL of the server's fills, 0 = none
+    std::string api_token;         // VCON_API_TOKEN (environment only): Bearer token for HTTP
+    std::string listen_host = "127.0.0.1";
+    unsigned short listen_port = 8080;
+    bool stdio = false;            // --stdio: MCP over stdin/stdout, no HTTP
+    std::vector<std::string> allowed_origins{"http://localhost:*", "http://127.0.0.1:*"};
+    std::string key_prefix = "vcon:";
+    int redis_timeout_ms = 100;    // deadline of one Redis command
+    int redis_connect_timeout_ms = 1000;
+    int pg_pool_size = 4;
+    int pg_connect_timeout_s = 3;
+    int pg_statement_timeout_ms = 5000;
+    std::size_t max_body_bytes = 1u << 20;
+    std::size_t max_header_bytes = 16u << 10;
+    int max_connections = 1024;
+    int threads = 0;               // io threads; 0 = hardware_concurrency capped at 2
+    int idle_timeout_s = 60;       // keep-alive connection without a request
+    int request_timeout_s = 10;    // from the first byte of a request to its last
+    int lease_ms = 2000;           // PX of <prefix><uuid>:lease
+    int test_fill_delay_ms = 0;    // VCON_TEST_FILL_DELAY_MS (tests only): sleep between PG read and fill
+    bool help = false;
+};
+
+// argv as given to main; env lookups go through std::getenv. Throws ConfigError.
+Config parse_config(int argc, char **argv);
+
+// The --help text.
+std::string usage();
+
+} // namespace vconredis::server

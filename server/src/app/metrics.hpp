@@ -1,0 +1,56 @@
+// Process-wide Prometheus metrics: lock-free counters and histograms, rendered as text for /metrics.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace vconredis::server {
+
+enum class Route { Vcon, VconsSearch, Mcp, Healthz, Metrics, Other };
+inline constexpr std::size_t kRouteCount = 6;
+const char *to_string(Route);
+
+enum class CacheEvent { Hit, Miss, Bypass, Fill, FillRefused };
+inline constexpr std::size_t kCacheEventCount = 5;
+
+enum class Backend { Postgres, Redis };
+
+// Gauges sampled at render time.
+struct GaugeSnapshot {
+    int pg_pool_size = 0;
+    int pg_pool_in_use = 0;
+    bool redis_up = false;
+    bool postgres_up = false;
+    int http_connections = 0;
+};
+
+class Metrics {
+public:
+    static constexpr std::array<double, 14> kBuckets{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                     0.025,  0.05,    0.1,    0.25,  0.5,    1.0,  2.5};
+
+    void request(Route route, unsigned status, std::chrono::steady_clock::duration took);
+    void cache(CacheEvent e) { cache_[static_cast<std::size_t>(e)].fetch_add(1, std::memory_order_relaxed); }
+    void backend_error(Backend b) { backend_errors_[static_cast<std::size_t>(b)].fetch_add(1, std::memory_order_relaxed); }
+
+    std::uint64_t cache_count(CacheEvent e) const { return cache_[static_cast<std::size_t>(e)].load(); }
+
+    std::string render(const GaugeSnapshot &g) const;
+
+private:
+    struct Histogram {
+        std::array<std::atomic<std::uint64_t>, kBuckets.size()> buckets{}; // non-cumulative
+        std::atomic<std::uint64_t> count{0};
+        std::atomic<std::uint64_t> sum_ns{0};
+    };
+    static constexpr unsigned kMinStatus = 100, kMaxStatus = 599;
+    std::array<std::array<std::atomic<std::uint64_t>, kMaxStatus - kMinStatus + 1>, kRouteCount> requests_{};
+    std::array<Histogram, kRouteCount> durations_{};
+    std::array<std::atomic<std::uint64_t>, kCacheEventCount> cache_{};
+    std::array<std::atomic<std::uint64_t>, 2> backend_errors_{};
+};
+
+} // namespace vconredis::server

@@ -1,0 +1,32 @@
+// Who may call: the Bearer token (constant-time comparison) and the Origin allow-list of /mcp.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vconredis::server::http {
+
+class BearerAuth {
+public:
+    explicit BearerAuth(std::string token) : token_(std::move(token)) {}
+    bool enabled() const { return !token_.empty(); }
+    // True when auth is off or the Authorization header value is "Bearer <token>".
+    bool allows(std::string_view authorization_header) const;
+
+private:
+    std::string token_;
+};
+
+class OriginPolicy {
+public:
+    // Entries: exact origins ("https://app.example"), "scheme://host:*" (any port, or none), "*".
+    explicit OriginPolicy(std::vector<std::string> allowed) : allowed_(std::move(allowed)) {}
+    // A missing Origin (empty) is allowed: non-browser clients send none.
+    bool allows(std::string_view origin) const;
+
+private:
+    std::vector<std::string> allowed_;
+};
+
+} // namespace vconredis::server::http

@@ -1,0 +1,229 @@
+#include "http/server.hpp"
+
+#include "app/log.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <exception>
+#include <optional>
+#include <tuple>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+namespace vconredis::server::http {
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// A malformed request (as opposed to a closed, reset or timed-out connection).
+bool is_parse_error(const boost::system::error_code &ec) {
+    return ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+           ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message &&
+           ec != bhttp::error::need_more && ec != bhttp::error::header_limit && ec != bhttp::error::body_limit;
+}
+
+// Decrements the open-connection count when a session ends, however it ends.
+struct ConnectionSlot {
+    std::shared_ptr<std::atomic<int>> count;
+    ~ConnectionSlot() { count->fetch_sub(1, std::memory_order_relaxed); }
+};
+
+// After a response that ends the connection early (413, 431, 400) the client may still be
+// sending: half-close, then read and discard for a moment so the kernel does not answer the
+// unread bytes with a reset that destroys our response before the client read it.
+asio::awaitable<void> lingering_close(beast::tcp_stream &stream) {
+    boost::system::error_code ec;
+    std::size_t n = 0, total = 0;
+    std::array<char, 16384> sink;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.expires_after(std::chrono::seconds(2));
+    while (!ec && total < (64u << 20)) {
+        std::tie(ec, n) = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+        total += n;
+    }
+    stream.socket().close(ec);
+}
+
+// Coroutine style: objects live at function scope and each coroutine returns in one place (g++ 12
+// mis-destroys nested-scope objects around co_return; see store/cached_store.cpp).
+asio::awaitable<void> session(tcp::socket socket, WorkerSlot w, Limits limits, Metrics &metrics,
+                              std::shared_ptr<std::atomic<int>> count) {
+    ConnectionSlot slot{std::move(count)};
+    beast::tcp_stream stream(std::move(socket));
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    stream.socket().set_option(tcp::no_delay(true), ec);
+    SessionRegistry::Entry entry(w.sessions, stream);
+    beast::flat_buffer buffer;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser;
+    Response res;
+    std::optional<Response> final_response; // an error answer that ends the connection
+    unsigned version = 11;
+    bool keep_alive = true;
+
+    while (!w.sessions.stopping() && keep_alive) {
+        entry.set(SessionRegistry::State::Idle);
+        if (buffer.size() == 0) {
+            stream.expires_after(limits.idle_timeout);
+            std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+            if (ec) break; // closed, idle timeout, shutdown
+            buffer.commit(n);
+        }
+        entry.set(SessionRegistry::State::Reading);
+        const auto started = std::chrono::steady_clock::now();
+        parser.emplace();
+        parser->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+        parser->body_limit(limits.max_body_bytes);
+        stream.expires_after(limits.request_timeout);
+
+        std::tie(ec, n) = co_await bhttp::async_read_header(stream, buffer, *parser, use_tuple);
+        if (ec == bhttp::error::header_limit) {
+            final_response = json_error(431, "header_too_large", "request header too large");
+        } else if (ec == bhttp::error::body_limit) { // Content-Length above the limit
+            final_response = json_error(413, "payload_too_large",
+                                        "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
+        } else if (is_parse_error(ec)) {
+            final_response = json_error(400, "bad_request", "malformed HTTP request");
+        } else if (ec) {
+            break; // timeout (slow client), reset, shutdown
+        } else {
+            version = parser->get().version();
+            const auto len = parser->content_length();
+            if (len && *len > limits.max_body_bytes) {
+                ec = bhttp::error::body_limit;
+            } else if (!parser->is_done()) {
+                if (beast::iequals(parser->get()[bhttp::field::expect], "100-continue")) {
+                    bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+                    std::tie(ec, n) = co_await bhttp::async_write(stream, cont, use_tuple);
+                    if (ec) break;
+                }
+                std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, *parser, use_tuple);
+            }
+            if (ec == bhttp::error::body_limit)
+                final_response = json_error(413, "payload_too_large",
+                                            "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
+            else if (is_parse_error(ec))
+                final_response = json_error(400, "bad_request", "malformed HTTP request body");
+            else if (ec)
+                break;
+        }
+        if (final_response) {
+            metrics.request(Route::Other, final_response->result_int(), std::chrono::steady_clock::now() - started);
+            break;
+        }
+
+        entry.set(SessionRegistry::State::Busy);
+        keep_alive = parser->get().keep_alive();
+        try {
+            res = co_await w.handler.handle(parser->release());
+        } catch (const std::exception &e) {
+            log::error(std::string("request failed: ") + e.what());
+            res = json_error(500, "internal_error", "internal server error");
+        }
+        keep_alive = keep_alive && !w.sessions.stopping();
+        res.version(version);
+        res.keep_alive(keep_alive);
+        res.prepare_payload();
+        stream.expires_after(limits.request_timeout);
+        std::tie(ec, n) = co_await bhttp::async_write(stream, res, use_tuple);
+        if (ec) break;
+    }
+
+    if (final_response) {
+        final_response->version(version);
+        final_response->keep_alive(false);
+        final_response->prepare_payload();
+        stream.expires_after(std::chrono::seconds(5));
+        std::tie(ec, n) = co_await bhttp::async_write(stream, *final_response, use_tuple);
+        if (!ec) co_await lingering_close(stream);
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.socket().close(ec);
+}
+
+} // namespace
+
+Server::Server(std::vector<WorkerSlot> workers, Limits limits, Metrics &metrics)
+    : workers_(std::move(workers)), limits_(limits), metrics_(metrics) {}
+
+void Server::listen(const std::string &host, unsigned short port) {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (ec) throw std::runtime_error("--listen: '" + host + "' is not an IP address");
+    tcp::endpoint ep(address, port);
+    acceptor_.emplace(workers_.front().ioc);
+    std::string where = host + ":" + std::to_string(port);
+    acceptor_->open(ep.protocol(), ec);
+    if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_->bind(ep, ec);
+    if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) throw std::runtime_error("cannot listen on " + where + ": " + ec.message());
+}
+
+void Server::start() {
+    asio::co_spawn(workers_.front().ioc, accept_loop(), [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception &x) {
+            log::error(std::string("accept loop failed: ") + x.what());
+        }
+    });
+}
+
+void Server::stop() {
+    asio::post(workers_.front().ioc, [this] {
+        boost::system::error_code ec;
+        if (acceptor_) acceptor_->close(ec);
+    });
+    for (auto &w : workers_) asio::post(w.ioc, [&sessions = w.sessions] { sessions.stop(); });
+}
+
+asio::awaitable<void> Server::accept_loop() {
+    std::size_t next = 0;
+    boost::system::error_code ec;
+    std::optional<tcp::socket> socket;
+    asio::steady_timer pause(acceptor_->get_executor());
+    while (acceptor_->is_open()) {
+        WorkerSlot &w = workers_[next++ % workers_.size()];
+        socket.emplace(w.ioc);
+        std::tie(ec) = co_await acceptor_->async_accept(*socket, use_tuple);
+        if (ec == asio::error::operation_aborted || !acceptor_->is_open()) break;
+        if (ec) {
+            log::warn("accept failed: " + ec.message());
+            // Out of descriptors: back off instead of spinning on the ready listen socket.
+            pause.expires_after(std::chrono::milliseconds(50));
+            std::tie(ec) = co_await pause.async_wait(use_tuple);
+        } else if (connections_->load(std::memory_order_relaxed) >= limits_.max_connections) {
+            socket->close(ec);
+        } else {
+            connections_->fetch_add(1, std::memory_order_relaxed);
+            asio::co_spawn(w.ioc, session(std::move(*socket), w, limits_, metrics_, connections_),
+                           [](std::exception_ptr e) {
+                               if (!e) return;
+                               try {
+                                   std::rethrow_exception(e);
+                               } catch (const std::exception &x) {
+                                   log::error(std::string("connection failed: ") + x.what());
+                               }
+                           });
+        }
+        socket.reset();
+    }
+}
+
+} // namespace vconredis::server::http

@@ -1,0 +1,28 @@
+// MCP method dispatch for one JSON-RPC request, transport-independent and stateless: nothing is
+// remembered between messages, so `initialize` is not a gate (clients that skip
+// notifications/initialized, or probe with other methods first, get normal answers).
+#pragma once
+
+#include "mcp/jsonrpc.hpp"
+#include "mcp/tools.hpp"
+#include "store/vcon_store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string_view>
+
+namespace vconredis::server::mcp {
+
+// The JSON-RPC response (result or error) to a Message of kind Request. Never throws: an
+// unexpected exception becomes -32603.
+boost::asio::awaitable<nlohmann::json> dispatch_request(const Message &request, VconStore &store,
+                                                        const ToolLimits &limits = {});
+
+// Parse + dispatch for transports that need nothing in between (stdio, fuzzer): the response to
+// send, or nullopt when the message must not be answered (notification, client response).
+boost::asio::awaitable<std::optional<nlohmann::json>> handle_message(std::string_view text, VconStore &store,
+                                                                     const ToolLimits &limits = {});
+
+} // namespace vconredis::server::mcp

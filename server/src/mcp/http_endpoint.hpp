@@ -1,0 +1,42 @@
+// MCP Streamable HTTP (legacy lifecycle, protocol 2025-11-25 / 2025-06-18 / 2025-03-26), JSON
+// responses only, no sessions. The HTTP layer (server/src/http) owns the socket and calls
+// handle_http() for every `POST /mcp` that passed its own checks:
+//   - auth (401 + `WWW-Authenticate: Bearer`), Origin/Host allow-list (403), `GET /mcp` and
+//     `DELETE /mcp` (405), body size (413) are decided before this call;
+//   - when rejecting early, drain or close: an unread body would be parsed as the next request on
+//     the keep-alive connection.
+// Everything about JSON-RPC (parse errors, batches, notifications → 202, MCP-Protocol-Version → 400)
+// is decided here, so the HTTP layer never looks inside the body.
+#pragma once
+
+#include "store/vcon_store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace vconredis::server::mcp {
+
+// What handle_http needs from the HTTP request besides the body.
+struct RequestInfo {
+    // Value of the `MCP-Protocol-Version` request header, if present (header names are
+    // case-insensitive; pass the value as received). An unsupported value on a non-initialize
+    // message yields 400.
+    std::optional<std::string> protocol_version_header;
+};
+
+struct HttpReply {
+    int status = 200;  // 200 (JSON-RPC response), 202 (notification/response accepted), 400
+    std::string body;  // one compact JSON object; empty for 202
+    // Headers to send as given (e.g. `Content-Type: application/json` when body is non-empty).
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Handles one POST body. Never throws: internal failures become JSON-RPC errors (-32603).
+// Runs on the caller's executor; all data access goes through `store`.
+boost::asio::awaitable<HttpReply> handle_http(std::string body, RequestInfo info, VconStore &store);
+
+} // namespace vconredis::server::mcp

@@ -1,0 +1,48 @@
+// JSON-RPC 2.0 framing for MCP: classifying one incoming message and building error objects.
+// Transport-independent (used by the HTTP endpoint, stdio and the fuzzer).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace vconredis::server::mcp {
+
+namespace rpc_error {
+inline constexpr int parse_error = -32700;
+inline constexpr int invalid_request = -32600;
+inline constexpr int method_not_found = -32601;
+inline constexpr int invalid_params = -32602;
+inline constexpr int internal_error = -32603;
+inline constexpr int resource_not_found = -32002; // MCP legacy revisions (2025-11-25 and earlier)
+} // namespace rpc_error
+
+struct Message {
+    enum class Kind {
+        Request,       // method + id: must be answered
+        Notification,  // method, no id: never answered
+        Response,      // result/error + id from the client: we send no requests, so just accepted
+        Invalid,       // answer with `error` (id null unless a usable id was found)
+    };
+    Kind kind = Kind::Invalid;
+    nlohmann::json id;      // string or number for Request; null otherwise
+    std::string method;     // Request / Notification
+    nlohmann::json params;  // object (empty object when absent)
+    nlohmann::json error;   // Invalid: a complete JSON-RPC error response
+};
+
+// Parses and classifies one message. Rejects batches (JSON arrays) with -32600: MCP removed
+// batching in 2025-06-18 and our newest revision must not accept it. Rejects nesting deeper than
+// max_depth before parsing, so hostile input cannot exhaust the stack anywhere later.
+Message parse_message(std::string_view text, int max_depth = 64);
+
+nlohmann::json make_result(const nlohmann::json &id, nlohmann::json result);
+nlohmann::json make_error(const nlohmann::json &id, int code, std::string message,
+                          nlohmann::json data = nullptr);
+
+// Compact serialisation that never throws on invalid UTF-8 (replaced with U+FFFD): a response must
+// always be producible, whatever bytes a backend returned.
+std::string to_text(const nlohmann::json &message);
+
+} // namespace vconredis::server::mcp

@@ -1,0 +1,32 @@
+// One MCP tool: its tools/list definition and the coroutine that runs it. The tools themselves are
+// in tool_*.cpp; tools.cpp is the registry.
+#pragma once
+
+#include "mcp/tool_args.hpp"
+#include "store/vcon_store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+namespace vconredis::server::mcp {
+
+struct Tool {
+    // The entry of the tools/list result: name, title, description, inputSchema, outputSchema,
+    // annotations.
+    nlohmann::json definition;
+    // Returns the structuredContent object (which must conform to outputSchema); throws ToolError
+    // for anything the model should be told (bad arguments, not found, database unavailable).
+    boost::asio::awaitable<nlohmann::json> (*run)(ToolArgs &args, VconStore &store);
+    // Told to the model when the result exceeds the size cap: how to ask for less with this tool.
+    const char *too_large_hint;
+};
+
+Tool get_vcon_tool();
+Tool search_vcons_tool();
+Tool search_vcons_content_tool();
+Tool search_by_tags_tool();
+
+// Annotations shared by every tool: they only read our own database.
+nlohmann::json read_only_annotations(const char *title);
+
+} // namespace vconredis::server::mcp

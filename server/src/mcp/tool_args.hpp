@@ -1,0 +1,49 @@
+// Reading and validating a tools/call `arguments` object. Every problem is a ToolError, which the
+// caller turns into a result with isError:true (since 2025-11-25 input validation errors are tool
+// execution errors, so the model sees the message and can correct its call).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+namespace vconredis::server::mcp {
+
+// A failure to report to the model as an execution error; the message is shown verbatim.
+class ToolError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class ToolArgs {
+public:
+    explicit ToolArgs(const nlohmann::json &arguments); // object (may be empty)
+
+    // A string argument; absent or null → nullopt. `required` makes absence an error.
+    std::optional<std::string> string(const std::string &name, bool required = false);
+    // A string argument that must be a timestamp PostgreSQL can read (RFC 3339 / ISO 8601 date or
+    // date-time); validated here so a typo is reported as such, not as a database error.
+    std::optional<std::string> timestamp(const std::string &name);
+    // An integer in [min, max]; absent → fallback. Integral floats (10.0) are accepted.
+    std::int64_t integer(const std::string &name, std::int64_t fallback, std::int64_t min, std::int64_t max);
+    // One of `choices`; absent → fallback.
+    std::string choice(const std::string &name, const std::set<std::string> &choices, const std::string &fallback);
+    // A JSON object argument (raw); absent → nullopt.
+    std::optional<nlohmann::json> object(const std::string &name, bool required = false);
+
+    // Rejects names that were never asked for: a misspelt or unsupported filter must not be
+    // silently ignored, or the model would trust an unfiltered result.
+    void reject_unknown() const;
+
+private:
+    const nlohmann::json *find(const std::string &name);
+
+    const nlohmann::json &args_;
+    std::set<std::string> known_;
+};
+
+} // namespace vconredis::server::mcp

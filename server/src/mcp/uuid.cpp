@@ -1,0 +1,25 @@
+#include "mcp/uuid.hpp"
+
+namespace vconredis::server::mcp {
+
+std::optional<std::string> canonical_uuid(std::string_view text) {
+    if (text.size() != 36)
+        return std::nullopt;
+    std::string out(text);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        char &c = out[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-')
+                return std::nullopt;
+        } else if (c >= '0' && c <= '9') {
+        } else if (c >= 'a' && c <= 'f') {
+        } else if (c >= 'A' && c <= 'F') {
+            c = static_cast<char>(c - 'A' + 'a');
+        } else {
+            return std::nullopt;
+        }
+    }
+    return out;
+}
+
+} // namespace vconredis::server::mcp

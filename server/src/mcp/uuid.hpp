@@ -1,0 +1,14 @@
+// UUID text as the store expects it: canonical 8-4-4-4-12 hex, lowercase.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace vconredis::server::mcp {
+
+// The lowercase canonical form of `text` if it is a UUID in canonical layout (any hex case);
+// std::nullopt otherwise. No braces, no urn: prefix, no surrounding whitespace.
+std::optional<std::string> canonical_uuid(std::string_view text);
+
+} // namespace vconredis::server::mcp

@@ -1,0 +1,24 @@
+// REST routes under /api/v1 (vcon-mcp's REST shape):
+//   GET /api/v1/vcons/{uuid}[?format=full|metadata|summary] → {"success":true,"vcon":…} + X-Cache
+//   GET /api/v1/vcons?subject=&party_name=&party_email=&party_tel=&start_date=&end_date=&limit=&offset=
+//       → {"success":true,"data":[…],"pagination":{"limit","offset","total","has_more"}}
+#pragma once
+
+#include "http/message.hpp"
+#include "store/cached_store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <string_view>
+
+namespace vconredis::server::rest {
+
+boost::asio::awaitable<http::Response> get_vcon(store::CachedStore &store, std::string_view uuid_text,
+                                                std::string_view query);
+
+boost::asio::awaitable<http::Response> search_vcons(store::CachedStore &store, std::string_view query);
+
+// True for YYYY-MM-DD, optionally followed by T or space, hh:mm[:ss[.frac]] and Z or ±hh[:mm].
+bool valid_timestamp(std::string_view text);
+
+} // namespace vconredis::server::rest

@@ -1,0 +1,254 @@
+#include "store/redis_pipe.hpp"
+
+#include "app/log.hpp"
+#include "redis/scripts.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+
+namespace asio = boost::asio;
+
+namespace vconredis::server::store {
+
+RedisPipe::RedisPipe(asio::io_context &ioc, Options options, asio::thread_pool &connector, Metrics &metrics)
+    : ioc_(ioc), options_(std::move(options)), connector_(connector), metrics_(metrics), watchdog_(ioc),
+      retry_(ioc) {}
+
+RedisPipe::~RedisPipe() {
+    // The descriptor belongs to conn_ (hiredis closes it): never let Asio close it too.
+    if (sd_) {
+        boost::system::error_code ignored;
+        sd_->cancel(ignored);
+        sd_->release();
+        sd_.reset();
+    }
+}
+
+void RedisPipe::start() { begin_connect(); }
+
+void RedisPipe::shutdown() {
+    if (stopped_) return;
+    stopped_ = true;
+    retry_.cancel();
+    watchdog_.cancel();
+    ++generation_;
+    up_.store(false, std::memory_order_relaxed);
+    if (sd_) {
+        boost::system::error_code ignored;
+        sd_->cancel(ignored);
+        sd_->release();
+        sd_.reset();
+    }
+    if (conn_) {
+        conn_->close();
+        conn_.reset();
+    }
+    auto failed = std::move(pending_);
+    pending_.clear();
+    for (auto &p : failed)
+        asio::post(ioc_, [h = std::move(p.handler)]() mutable { std::move(h)(redis::Reply{}); });
+}
+
+asio::awaitable<redis::Reply> RedisPipe::exec(const redis::Command &cmd) {
+    redis::Reply reply;
+    if (conn_ && !stopped_) reply = co_await asio::async_initiate<decltype(asio::use_awaitable), void(redis::Reply)>(
+        [this, &cmd](auto handler) {
+            if (!conn_) {
+                asio::post(ioc_, [h = std::move(handler)]() mutable { std::move(h)(redis::Reply{}); });
+                return;
+            }
+            conn_->append(cmd); // only encodes into the output buffer; cannot fail on an open connection
+            pending_.push_back(Pending{std::chrono::steady_clock::now() + options_.command_timeout, std::move(handler)});
+            schedule_flush();
+            arm_watchdog();
+        },
+        asio::use_awaitable);
+    co_return reply;
+}
+
+void RedisPipe::schedule_flush() {
+    if (flush_posted_ || writing_) return;
+    flush_posted_ = true;
+    asio::post(ioc_, [this, gen = generation_] {
+        if (gen != generation_) return;
+        flush_posted_ = false;
+        do_flush();
+    });
+}
+
+void RedisPipe::do_flush() {
+    if (!conn_ || writing_) return;
+    try {
+        if (conn_->flush()) return;
+    } catch (const redis::Error &e) {
+        teardown(e.what());
+        return;
+    }
+    writing_ = true;
+    sd_->async_wait(asio::posix::stream_descriptor::wait_write,
+                    [this, gen = generation_](boost::system::error_code ec) {
+                        if (gen != generation_) return;
+                        writing_ = false;
+                        if (ec) {
+                            teardown("redis: waiting to write failed");
+                            return;
+                        }
+                        do_flush();
+                    });
+}
+
+void RedisPipe::wait_readable() {
+    sd_->async_wait(asio::posix::stream_descriptor::wait_read, [this, gen = generation_](boost::system::error_code ec) {
+        if (gen != generation_) return;
+        if (ec) {
+            teardown("redis: waiting to read failed");
+            return;
+        }
+        on_readable();
+    });
+}
+
+void RedisPipe::complete_front(redis::Reply reply) {
+    auto handler = std::move(pending_.front().handler);
+    pending_.pop_front();
+    std::move(handler)(std::move(reply)); // resumes the waiting coroutine inline
+}
+
+void RedisPipe::on_readable() {
+    const auto gen = generation_;
+    try {
+        for (;;) {
+            bool got = conn_->read();
+            for (;;) {
+                redis::Reply r = conn_->next_reply();
+                if (!r) break;
+                if (pending_.empty()) {
+                    teardown("redis: reply without a command");
+                    return;
+                }
+                complete_front(std::move(r));
+                if (gen != generation_ || !conn_) return; // torn down by a resumed coroutine
+            }
+            if (!got) break;
+        }
+    } catch (const redis::Error &e) {
+        teardown(e.what());
+        return;
+    }
+    wait_readable();
+}
+
+void RedisPipe::arm_watchdog() {
+    if (watchdog_armed_ || pending_.empty() || stopped_) return;
+    watchdog_armed_ = true;
+    watchdog_.expires_at(pending_.front().deadline);
+    watchdog_.async_wait([this](boost::system::error_code ec) {
+        watchdog_armed_ = false;
+        if (stopped_) return;
+        if (ec) {
+            arm_watchdog();
+            return;
+        }
+        on_watchdog();
+    });
+}
+
+void RedisPipe::on_watchdog() {
+    if (pending_.empty()) return;
+    if (std::chrono::steady_clock::now() >= pending_.front().deadline) {
+        teardown(("redis: no reply within " + std::to_string(options_.command_timeout.count()) + " ms").c_str());
+        return;
+    }
+    arm_watchdog();
+}
+
+void RedisPipe::teardown(const char *why) {
+    ++generation_;
+    up_.store(false, std::memory_order_relaxed);
+    if (sd_) {
+        boost::system::error_code ignored;
+        sd_->cancel(ignored);
+        sd_->release();
+        sd_.reset();
+    }
+    if (conn_) {
+        conn_->close();
+        conn_.reset();
+    }
+    flush_posted_ = false;
+    writing_ = false;
+    auto failed = std::move(pending_);
+    pending_.clear();
+    for (auto &p : failed)
+        asio::post(ioc_, [h = std::move(p.handler)]() mutable { std::move(h)(redis::Reply{}); });
+    metrics_.backend_error(Backend::Redis);
+    log::warn(std::string(why) + "; serving BYPASS and reconnecting");
+    failure_logged_ = true;
+    if (!stopped_) connect_later(std::chrono::milliseconds(50));
+}
+
+void RedisPipe::connect_later(std::chrono::milliseconds delay) {
+    if (stopped_ || connecting_) return;
+    connecting_ = true;
+    retry_.expires_after(delay);
+    retry_.async_wait([this](boost::system::error_code ec) {
+        connecting_ = false;
+        if (ec || stopped_) return;
+        begin_connect();
+    });
+}
+
+void RedisPipe::begin_connect() {
+    if (stopped_ || connecting_ || conn_) return;
+    connecting_ = true;
+    std::weak_ptr<int> alive = alive_;
+    redis::Connection::Options copts;
+    copts.connect_timeout = options_.connect_timeout;
+    copts.command_timeout = std::max(options_.connect_timeout, std::chrono::milliseconds(1000));
+    asio::post(connector_, [this, alive, url = options_.url, copts, ex = ioc_.get_executor()] {
+        try {
+            redis::Connection c(url, copts);
+            c.connect();
+            redis::load_scripts(c); // EVALSHA then rarely needs its NOSCRIPT fallback
+            asio::post(ex, [this, alive, c = std::move(c)]() mutable {
+                if (alive.expired()) return;
+                on_connected(std::move(c));
+            });
+        } catch (const std::exception &e) {
+            asio::post(ex, [this, alive, msg = std::string(e.what())] {
+                if (alive.expired()) return;
+                on_connect_failed(msg);
+            });
+        }
+    });
+}
+
+void RedisPipe::on_connected(redis::Connection conn) {
+    connecting_ = false;
+    if (stopped_) {
+        conn.close();
+        return;
+    }
+    conn_.emplace(std::move(conn));
+    sd_.emplace(ioc_, conn_->fd());
+    backoff_ = std::chrono::milliseconds(0);
+    up_.store(true, std::memory_order_relaxed);
+    log::info("redis: connected to " + options_.url.endpoint());
+    failure_logged_ = false;
+    wait_readable();
+}
+
+void RedisPipe::on_connect_failed(const std::string &why) {
+    connecting_ = false;
+    metrics_.backend_error(Backend::Redis);
+    if (!failure_logged_) {
+        log::warn(why + "; serving BYPASS and retrying in the background");
+        failure_logged_ = true;
+    }
+    backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(50), std::chrono::milliseconds(2000));
+    connect_later(backoff_);
+}
+
+} // namespace vconredis::server::store

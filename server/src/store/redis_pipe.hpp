@@ -1,0 +1,97 @@
+// One pipelined Redis connection per io thread, driven by Asio on top of the shared
+// redis::Connection's non-blocking primitives. Every coroutine of the thread shares it: a command is
+// appended to the output buffer at once and the buffer is flushed by one posted write per event
+// loop turn, so concurrent requests travel in one send and their replies are matched in FIFO order.
+//
+// Failure model: any I/O error, protocol error or a reply that misses its deadline (the oldest
+// outstanding command is checked, replies are FIFO) drops the connection: every waiting command
+// completes with an empty Reply (the caller serves BYPASS) and a background thread reconnects with
+// exponential backoff. While down, exec() returns an empty Reply immediately: never a hang.
+#pragma once
+
+#include "app/metrics.hpp"
+#include "redis/connection.hpp"
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+
+namespace vconredis::server::store {
+
+class RedisPipe {
+public:
+    struct Options {
+        redis::Url url;
+        std::chrono::milliseconds command_timeout{100};
+        std::chrono::milliseconds connect_timeout{1000};
+    };
+
+    // `connector` runs the blocking connect (+ AUTH, SELECT, SCRIPT LOAD) off the io thread.
+    RedisPipe(boost::asio::io_context &ioc, Options options, boost::asio::thread_pool &connector, Metrics &metrics);
+    ~RedisPipe();
+    RedisPipe(const RedisPipe &) = delete;
+    RedisPipe &operator=(const RedisPipe &) = delete;
+
+    // Starts connecting (call on the io thread or before it runs).
+    void start();
+    // Fails outstanding commands, closes, stops reconnecting. Call on the io thread.
+    void shutdown();
+
+    bool up() const { return up_.load(std::memory_order_relaxed); }
+
+    // Sends one command (its views need to live only during this call) and returns its reply;
+    // an empty Reply when Redis is unavailable, the connection failed or the deadline passed.
+    // Error replies (e.g. NOSCRIPT) are returned as values. Call on the io thread.
+    boost::asio::awaitable<redis::Reply> exec(const redis::Command &cmd);
+
+private:
+    struct Pending {
+        std::chrono::steady_clock::time_point deadline;
+        boost::asio::any_completion_handler<void(redis::Reply)> handler;
+    };
+
+    void connect_later(std::chrono::milliseconds delay);
+    void begin_connect();
+    void on_connected(redis::Connection conn);
+    void on_connect_failed(const std::string &why);
+    void teardown(const char *why);
+    void schedule_flush();
+    void do_flush();
+    void wait_readable();
+    void on_readable();
+    void arm_watchdog();
+    void on_watchdog();
+    void complete_front(redis::Reply reply);
+
+    boost::asio::io_context &ioc_;
+    Options options_;
+    boost::asio::thread_pool &connector_;
+    Metrics &metrics_;
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0); // weak-checked by connector jobs
+
+    std::optional<redis::Connection> conn_;
+    std::optional<boost::asio::posix::stream_descriptor> sd_; // wraps conn_'s fd, never owns it
+    std::deque<Pending> pending_;
+    std::atomic<bool> up_{false};
+    bool connecting_ = false;
+    bool stopped_ = false;
+    bool flush_posted_ = false;
+    bool writing_ = false;
+    bool watchdog_armed_ = false;
+    unsigned generation_ = 0; // bumps on every teardown; stale callbacks compare it
+    std::chrono::milliseconds backoff_{0};
+    bool failure_logged_ = false;
+    boost::asio::steady_timer watchdog_;
+    boost::asio::steady_timer retry_;
+};
+
+} // namespace vconredis::server::store

@@ -1,0 +1,267 @@
+-- The vCon tables: vcon-mcp's layout, plus the few columns that make the stored document faithful.
+--
+-- _create_tables(schema) creates vcons, parties, dialog, analysis, attachments, party_history and
+-- groups with vcon-mcp's column names, types and constraints (reference §1.1) when they are missing.
+-- On a database that already holds vcon-mcp's tables it moves no data: it only adds nullable columns
+-- (ADD COLUMN IF NOT EXISTS, catalog-only) and the lookup indexes the data functions need, and it
+-- relaxes none of vcon-mcp's constraints.
+--
+-- Our columns (vcon-mcp ignores them):
+--   <every table>.extra jsonb   document members kept verbatim: unknown/extension members and members
+--                                no vcon-mcp column can hold (party type/org/dept, dialog recordings,
+--                                recording_set, nested or scalar dialog parties, analysis attachment,
+--                                content_hash arrays, party_history button …). On output a key in
+--                                extra wins over the column of the same member. NULL = the row was
+--                                written by another client (vcon-mcp style), '{}' = by save_vcon.
+--   dialog.duration numeric      exact duration (vcon-mcp's duration_seconds is REAL, ~6 digits)
+--   dialog/analysis/attachments.body_json boolean
+--                                true when `body` holds the JSON text of a non-string body, so an
+--                                object body comes back as an object and a string stays a string
+--   vcons.doc_updated_at         the document's updated_at; vcon-mcp's NOT NULL updated_at column
+--                                cannot say "absent"
+--   party_history.history_index  array position (vcon-mcp has no order column)
+--
+-- Full-text search columns and indexes are not created here: sql/80_search.sql owns them.
+
+CREATE FUNCTION vcon_redis._create_tables(schema name)
+RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    s constant text := quote_ident(schema);
+    enc_check constant text :=
+        'CHECK (encoding IS NULL OR encoding IN (''base64url'', ''json'', ''none''))';
+    t text;
+    c record;
+    ix record;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = schema) THEN
+        EXECUTE format('CREATE SCHEMA %s', s);
+    END IF;
+
+    -- vcon-mcp's layout. dialog.type deliberately has no CHECK here: vcon-mcp's 4-value CHECK lacks
+    -- the draft's recording-set, and real data carries other types (e.g. "video"), which
+    -- validate_vcon reports as warnings. An existing vcon-mcp CHECK is left as it is.
+    -- One statement per table, each only when the table is missing (IF NOT EXISTS would NOTICE).
+    IF to_regclass(format('%s.%I', s, 'vcons')) IS NULL THEN
+        EXECUTE format($t$
+        CREATE TABLE %1$s.vcons (
+            id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+            uuid              uuid UNIQUE NOT NULL,
+            vcon_version      varchar(10) NOT NULL DEFAULT '0.3.0',
+            subject           text,
+            created_at        timestamptz NOT NULL DEFAULT now(),
+            updated_at        timestamptz NOT NULL DEFAULT now(),
+            basename          text,
+            filename          text,
+            processed_by      text,
+            done              boolean DEFAULT false,
+            corrupt           boolean DEFAULT false,
+            privacy_processed jsonb DEFAULT '{}',
+            redaction_rules   jsonb DEFAULT '{}',
+            redacted          jsonb DEFAULT '{}',
+            appended          jsonb DEFAULT '{}',
+            amended           jsonb DEFAULT '{}',
+            group_data        jsonb DEFAULT '[]',
+            extensions        text[],
+            must_support      text[],
+            critical          text[],
+            tenant_id         text
+        )$t$, s, enc_check);
+    END IF;
+    IF to_regclass(format('%s.%I', s, 'parties')) IS NULL THEN
+        EXECUTE format($t$
+        CREATE TABLE %1$s.parties (
+            id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+            vcon_id         uuid NOT NULL REFERENCES %1$s.vcons (uuid) ON DELETE CASCADE,
+            party_index     integer NOT NULL,
+            tel text, sip text, stir text, mailto text, name text, did text, validation text,
+            gmlpos text, timezone text,
+            jcard           jsonb,
+            civicaddress    jsonb,
+            uuid            text,
+            data_subject_id text,
+            metadata        jsonb DEFAULT '{}',
+            tenant_id       text,
+            UNIQUE (vcon_id, party_index)
+        )$t$, s, enc_check);
+    END IF;
+    IF to_regclass(format('%s.%I', s, 'dialog')) IS NULL THEN
+        EXECUTE format($t$
+        CREATE TABLE %1$s.dialog (
+            id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+            vcon_id           uuid NOT NULL REFERENCES %1$s.vcons (uuid) ON DELETE CASCADE,
+            dialog_index      integer NOT NULL,
+            type              text NOT NULL,
+            start_time        timestamptz,
+            duration_seconds  real,
+            parties           integer[],
+            originator        integer,
+            mediatype         text,
+            filename          text,
+            body              text,
+            encoding          text %2$s,
+            url               text,
+            content_hash      text,
+            disposition       text,
+            session_id        jsonb,
+            session_id_legacy text,
+            application       text,
+            message_id        text,
+            size_bytes        bigint,
+            metadata          jsonb,
+            transferee        integer,
+            transferor        integer,
+            transfer_target   integer[],
+            original          integer[],
+            consultation      integer[],
+            target_dialog     integer[],
+            tenant_id         text,
+            UNIQUE (vcon_id, dialog_index)
+        )$t$, s, enc_check);
+    END IF;
+    IF to_regclass(format('%s.%I', s, 'party_history')) IS NULL THEN
+        EXECUTE format($t$
+        CREATE TABLE %1$s.party_history (
+            id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+            vcon_id     uuid NOT NULL REFERENCES %1$s.vcons (uuid) ON DELETE CASCADE,
+            dialog_id   uuid REFERENCES %1$s.dialog (id) ON DELETE CASCADE,
+            party_index integer NOT NULL,
+            time        timestamptz NOT NULL,
+            event       text NOT NULL CHECK (event IN ('join', 'drop', 'hold', 'unhold', 'mute',
+                            'unmute', 'dtmfdown', 'dtmfup', 'keydown', 'keyup')),
+            dtmf        text,
+            tenant_id   text
+        )$t$, s, enc_check);
+    END IF;
+    IF to_regclass(format('%s.%I', s, 'analysis')) IS NULL THEN
+        EXECUTE format($t$
+        CREATE TABLE %1$s.analysis (
+            id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+            vcon_id        uuid NOT NULL REFERENCES %1$s.vcons (uuid) ON DELETE CASCADE,
+            analysis_index integer NOT NULL,
+            type           text NOT NULL,
+            dialog_indices integer[],
+            mediatype      text,
+            filename       text,
+            vendor         text NOT NULL,
+            product        text,
+            schema         text,
+            body           text,
+            encoding       text %2$s,
+            url            text,
+            content_hash   text,
+            created_at     timestamptz DEFAULT now(),
+            confidence     real,
+            metadata       jsonb,
+            tenant_id      text,
+            UNIQUE (vcon_id, analysis_index)
+        )$t$, s, enc_check);
+    END IF;
+    IF to_regclass(format('%s.%I', s, 'attachments')) IS NULL THEN
+        EXECUTE format($t$
+        CREATE TABLE %1$s.attachments (
+            id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+            vcon_id          uuid NOT NULL REFERENCES %1$s.vcons (uuid) ON DELETE CASCADE,
+            attachment_index integer NOT NULL,
+            type             text,
+            purpose          text,
+            start_time       timestamptz,
+            party            integer,
+            dialog           integer,
+            mimetype         text,
+            filename         text,
+            body             text,
+            encoding         text %2$s,
+            url              text,
+            content_hash     text,
+            size_bytes       bigint,
+            metadata         jsonb,
+            created_at       timestamptz NOT NULL DEFAULT now(),
+            updated_at       timestamptz NOT NULL DEFAULT now(),
+            tenant_id        text,
+            UNIQUE (vcon_id, attachment_index)
+        )$t$, s, enc_check);
+    END IF;
+    IF to_regclass(format('%s.%I', s, 'groups')) IS NULL THEN
+        EXECUTE format($t$
+        CREATE TABLE %1$s.groups (
+            id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+            vcon_id      uuid NOT NULL REFERENCES %1$s.vcons (uuid) ON DELETE CASCADE,
+            group_index  integer,
+            uuid         uuid,
+            body         text,
+            encoding     text CHECK (encoding = 'json'),
+            url          text,
+            content_hash text,
+            tenant_id    text,
+            UNIQUE (vcon_id, group_index)
+        )$t$, s, enc_check);
+    END IF;
+
+    -- Every column the data functions read or write, so an older vcon-mcp schema (before its
+    -- 20251120150000 migration, say) works too. Nullable, no volatile default: catalog-only.
+    FOR c IN SELECT * FROM (VALUES
+        ('vcons', 'vcon_version', 'varchar(10)'), ('vcons', 'subject', 'text'),
+        ('vcons', 'redacted', 'jsonb'), ('vcons', 'appended', 'jsonb'), ('vcons', 'amended', 'jsonb'),
+        ('vcons', 'group_data', 'jsonb'), ('vcons', 'extensions', 'text[]'),
+        ('vcons', 'must_support', 'text[]'), ('vcons', 'critical', 'text[]'),
+        ('vcons', 'extra', 'jsonb'), ('vcons', 'doc_updated_at', 'timestamptz'),
+        ('parties', 'sip', 'text'), ('parties', 'did', 'text'), ('parties', 'timezone', 'text'),
+        ('parties', 'jcard', 'jsonb'), ('parties', 'civicaddress', 'jsonb'),
+        ('parties', 'uuid', 'text'), ('parties', 'extra', 'jsonb'),
+        ('dialog', 'session_id', 'jsonb'), ('dialog', 'session_id_legacy', 'text'),
+        ('dialog', 'application', 'text'), ('dialog', 'message_id', 'text'),
+        ('dialog', 'transferee', 'integer'), ('dialog', 'transferor', 'integer'),
+        ('dialog', 'transfer_target', 'integer[]'), ('dialog', 'original', 'integer[]'),
+        ('dialog', 'consultation', 'integer[]'), ('dialog', 'target_dialog', 'integer[]'),
+        ('dialog', 'duration', 'numeric'), ('dialog', 'body_json', 'boolean'),
+        ('dialog', 'extra', 'jsonb'),
+        ('party_history', 'vcon_id', 'uuid'), ('party_history', 'dtmf', 'text'),
+        ('party_history', 'history_index', 'integer'), ('party_history', 'extra', 'jsonb'),
+        ('analysis', 'schema', 'text'), ('analysis', 'body_json', 'boolean'),
+        ('analysis', 'extra', 'jsonb'),
+        ('attachments', 'purpose', 'text'), ('attachments', 'body_json', 'boolean'),
+        ('attachments', 'extra', 'jsonb')
+    ) AS v(tbl, col, typ) LOOP
+        CONTINUE WHEN EXISTS (SELECT FROM pg_attribute a
+                              WHERE a.attrelid = format('%s.%I', s, c.tbl)::regclass
+                                AND a.attname = c.col AND NOT a.attisdropped);
+        EXECUTE format('ALTER TABLE %s.%I ADD COLUMN %I %s', s, c.tbl, c.col, c.typ);
+    END LOOP;
+
+    -- Lookup indexes of the write and read paths: by vcon_id on every child (the UNIQUE
+    -- (vcon_id, *_index) constraints already serve), party_history by vcon_id and dialog_id.
+    -- Skipped when any index of the table already starts with that column, whatever its name.
+    FOR ix IN SELECT * FROM (VALUES
+        ('vcons', 'uuid'), ('parties', 'vcon_id'), ('dialog', 'vcon_id'), ('analysis', 'vcon_id'),
+        ('attachments', 'vcon_id'), ('groups', 'vcon_id'),
+        ('party_history', 'vcon_id'), ('party_history', 'dialog_id')
+    ) AS v(tbl, col) LOOP
+        CONTINUE WHEN EXISTS (
+            SELECT FROM pg_index i
+            JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+            WHERE i.indrelid = format('%s.%I', s, ix.tbl)::regclass AND a.attname = ix.col);
+        EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s.%I (%I)',
+                       ix.tbl || '_' || ix.col || '_idx', s, ix.tbl, ix.col);
+    END LOOP;
+END
+$fn$;
+
+COMMENT ON FUNCTION vcon_redis._create_tables(name) IS
+    'creates vcon-mcp''s vCon tables in the schema when missing; on existing ones only adds vcon_redis''s nullable columns and lookup indexes';
+
+-- The functions that read or write the vCon tables with unqualified names; attach() sets their
+-- search_path to the attached schema. PL/pgSQL so the regprocedure casts resolve at call time,
+-- after every sql/*.sql part has run.
+CREATE FUNCTION vcon_redis._data_functions()
+RETURNS regprocedure[]
+LANGUAGE plpgsql STABLE AS $fn$
+BEGIN
+    RETURN ARRAY[
+        'vcon_redis.save_vcon(jsonb)',
+        'vcon_redis.delete_vcon(uuid)',
+        'vcon_redis.vcon_json_many(uuid[])',
+        'vcon_redis.vcon_json(uuid)'
+    ]::regprocedure[];
+END
+$fn$;

@@ -1,0 +1,765 @@
+-- Validation: every problem of a vCon document against draft-ietf-vcon-vcon-core, as data.
+--
+-- validate_vcon(doc) returns (severity, path, message) rows and writes nothing; save_vcon refuses a
+-- document with any 'error'. The line between the two severities:
+--   error    the document is structurally wrong or cannot be stored faithfully: wrong JSON types,
+--            missing/malformed uuid, unparseable dates, out-of-range indices, negative durations,
+--            unknown encodings, MUST violations of the per-type dialog rules, redacted+amended …
+--   warning  SHOULDs, and the MUST-level deviations that real, widely produced data carries and that
+--            we can still store exactly (the vcon-dev samples must be storable): created_at missing
+--            (save stores the save time), dates without a UTC offset (taken as UTC), a non-empty
+--            body without encoding, encoding "none" with a non-string body, url without
+--            content_hash, attachment without start/party/dialog, a dialog type outside the draft's
+--            enum (e.g. "video": stored as given, the per-type rules are not applied to it).
+-- Legacy member names (mimetype, appended, must_support, transfer-target, target-dialog,
+-- attachment type, analysis schema_version) are not problems: _normalize renames them first, and
+-- paths use the current names. Null and empty ({} / []) members are dropped by _normalize too,
+-- except that a null top-level parties/dialog/analysis/attachments/extensions/critical is an error.
+
+CREATE TYPE vcon_redis.problem AS (severity text, path text, message text);
+
+-- ---------------------------------------------------------------------------------------------
+-- Normalisation (shared with save_vcon)
+-- ---------------------------------------------------------------------------------------------
+
+-- One object level: drop members whose value is null, {} or []; `body` is content, so only a null
+-- body is dropped. Nested values are never touched (bodies and extension members stay verbatim).
+CREATE FUNCTION vcon_redis._strip(o jsonb) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN jsonb_typeof(o) IS DISTINCT FROM 'object'
+             OR NOT jsonb_path_exists(o, 'strict $.* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*))')
+        THEN o
+        ELSE coalesce((SELECT jsonb_object_agg(key, value) FROM jsonb_each(o)
+                       WHERE value <> 'null'
+                         AND (key = 'body' OR value NOT IN ('{}'::jsonb, '[]'::jsonb))), '{}')
+    END
+$$;
+
+-- A legacy name becomes the current one only when the current one is absent; otherwise the legacy
+-- member stays as an unknown member, verbatim.
+CREATE FUNCTION vcon_redis._rename(o jsonb, legacy text, current text) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN o ? legacy AND NOT o ? current
+                THEN (o - legacy) || jsonb_build_object(current, o -> legacy)
+                ELSE o END
+$$;
+
+CREATE FUNCTION vcon_redis._normalize_element(e jsonb, kind text) RETURNS jsonb
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+BEGIN
+    IF jsonb_typeof(e) IS DISTINCT FROM 'object' THEN
+        RETURN e;
+    END IF;
+    e := vcon_redis._strip(e);
+    IF kind = 'parties' THEN
+        RETURN e;
+    END IF;
+    e := vcon_redis._rename(e, 'mimetype', 'mediatype');
+    IF kind = 'dialog' THEN
+        e := vcon_redis._rename(vcon_redis._rename(e, 'transfer-target', 'transfer_target'),
+                                'target-dialog', 'target_dialog');
+        IF jsonb_typeof(e -> 'party_history') = 'array' THEN
+            e := jsonb_set(e, '{party_history}',
+                           (SELECT jsonb_agg(vcon_redis._strip(h) ORDER BY i)
+                            FROM jsonb_array_elements(e -> 'party_history') WITH ORDINALITY AS x(h, i)));
+        END IF;
+    ELSIF kind = 'analysis' THEN
+        e := vcon_redis._rename(e, 'schema_version', 'schema');
+    ELSIF kind = 'attachments' THEN
+        e := vcon_redis._rename(e, 'type', 'purpose');
+    END IF;
+    RETURN e;
+END
+$$;
+
+-- Does the document need _normalize at all? One jsonpath pass: any null/empty member where
+-- _normalize looks, or any legacy name. Most documents are already normal and skip the rebuild.
+CREATE FUNCTION vcon_redis._needs_normalize(doc jsonb) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT jsonb_path_exists(doc, 'strict $ ? (exists(@.* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
+                 || exists(@.parties[*].* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
+                 || exists(@.dialog[*].* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
+                 || exists(@.analysis[*].* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
+                 || exists(@.attachments[*].* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
+                 || exists(@.dialog[*].party_history[*].* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
+                 || exists(@.redacted.* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
+                 || exists(@.amended.* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
+                 || exists(@.appended)
+                 || exists(@.must_support)
+                 || exists(@.dialog[*].mimetype)
+                 || exists(@.analysis[*].mimetype)
+                 || exists(@.attachments[*].mimetype)
+                 || exists(@.dialog[*]."transfer-target")
+                 || exists(@.dialog[*]."target-dialog")
+                 || exists(@.analysis[*].schema_version)
+                 || exists(@.attachments[*].type))', '{}', true)
+$$;
+
+-- The document as save_vcon stores it (before dates are normalised, which happens in the columns).
+CREATE FUNCTION vcon_redis._normalize(doc jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    k text;
+BEGIN
+    IF jsonb_typeof(doc) IS DISTINCT FROM 'object' OR NOT vcon_redis._needs_normalize(doc) THEN
+        RETURN doc;
+    END IF;
+    doc := vcon_redis._strip(doc);
+    doc := vcon_redis._rename(vcon_redis._rename(doc, 'appended', 'amended'), 'must_support', 'critical');
+    FOREACH k IN ARRAY ARRAY['redacted', 'amended'] LOOP
+        IF jsonb_typeof(doc -> k) = 'object' THEN
+            doc := jsonb_set(doc, ARRAY[k], vcon_redis._strip(doc -> k));
+            IF doc -> k = '{}' THEN
+                doc := doc - k;
+            END IF;
+        END IF;
+    END LOOP;
+    FOREACH k IN ARRAY ARRAY['parties', 'dialog', 'analysis', 'attachments'] LOOP
+        IF jsonb_typeof(doc -> k) = 'array' THEN
+            doc := jsonb_set(doc, ARRAY[k],
+                             (SELECT jsonb_agg(vcon_redis._normalize_element(e, k) ORDER BY i)
+                              FROM jsonb_array_elements(doc -> k) WITH ORDINALITY AS x(e, i)));
+        END IF;
+    END LOOP;
+    RETURN doc;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Dates
+-- ---------------------------------------------------------------------------------------------
+
+-- NULL when s is an RFC 3339 date-time with an offset; 'no offset' when it is one without an
+-- offset (legacy conserver data); otherwise the error message. Checked without casting, so a bad
+-- date never raises (PostgreSQL 15 has no soft cast), and whatever passes casts safely.
+CREATE FUNCTION vcon_redis._date_problem(s text) RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    m text[];
+    y int; mo int; d int;
+BEGIN
+    -- fast path: the common, unambiguous form (day <= 28 needs no calendar)
+    IF s ~ '^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-](0[0-9]|1[0-5]):[0-5][0-9])$' THEN
+        RETURN NULL;
+    END IF;
+    m := regexp_match(s, '^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(\.[0-9]+)?)?([Zz]|[+-]([0-9]{2}):([0-9]{2}))?$');
+    IF m IS NULL OR m[6] IS NULL AND m[8] IS NOT NULL THEN
+        RETURN format('not an RFC 3339 date-time: %s', to_jsonb(left(s, 60)));
+    END IF;
+    y := m[1]::int; mo := m[2]::int; d := m[3]::int;
+    IF y < 1 OR mo NOT BETWEEN 1 AND 12 OR d < 1
+       OR d > extract(day FROM make_date(y, mo, 1) + interval '1 month - 1 day')
+       OR m[4]::int > 23 OR m[5]::int > 59 OR coalesce(m[6]::int, 0) > 60
+       OR coalesce(m[9]::int, 0) > 15 OR coalesce(m[10]::int, 0) > 59 THEN
+        RETURN format('not a valid date-time: %s', to_jsonb(left(s, 60)));
+    END IF;
+    IF m[8] IS NULL THEN
+        RETURN 'no offset';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- The instant of a date that passed _date_problem; a value without offset is taken as UTC.
+CREATE FUNCTION vcon_redis._ts(s text) RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN s ~ '([Zz]|[+-][0-9]{2}:[0-9]{2})$' THEN upper(s)::timestamptz
+                ELSE upper(s)::timestamp AT TIME ZONE 'UTC' END
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Small checks returning a message or NULL
+-- ---------------------------------------------------------------------------------------------
+
+CREATE FUNCTION vcon_redis._got(v jsonb) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN jsonb_typeof(v) IN ('number', 'boolean', 'null') THEN v::text
+                WHEN jsonb_typeof(v) = 'string' AND length(v #>> '{}') <= 40 THEN v::text
+                ELSE jsonb_typeof(v) END
+$$;
+
+-- An index into an array of n elements named what (party, dialog, attachment).
+CREATE FUNCTION vcon_redis._index_problem(v jsonb, n int, what text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN jsonb_typeof(v) IS DISTINCT FROM 'number' OR v::text !~ '^[0-9]{1,15}$'
+            THEN format('must be a %s index, a non-negative integer (got %s)', what, vcon_redis._got(v))
+        WHEN v::text::bigint >= n
+            THEN format('%s index %s out of range (%s %s)', what, v::text, n,
+                        CASE WHEN n = 1 THEN what WHEN what = 'party' THEN 'parties' ELSE what || 's' END)
+    END
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- The checks
+-- ---------------------------------------------------------------------------------------------
+
+-- One content_hash token (§2.2 ContentHash).
+CREATE FUNCTION vcon_redis._hash_problem(h jsonb, p text) RETURNS vcon_redis.problem
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN jsonb_typeof(h) <> 'string'
+            THEN ('error', p || '.content_hash', format('must be a string or an array of strings (got %s)', vcon_redis._got(h)))::vcon_redis.problem
+        WHEN h #>> '{}' !~ '^[a-z0-9]+-[A-Za-z0-9_-]+$'
+            THEN ('error', p || '.content_hash', format('not a content hash token <alg>-<base64url digest>: %s', vcon_redis._got(h)))::vcon_redis.problem
+        WHEN h #>> '{}' ~ '^sha512-' AND length(h #>> '{}') <> 93
+            THEN ('error', p || '.content_hash', 'sha512 digest must be 86 base64url characters')::vcon_redis.problem
+    END
+$$;
+
+CREATE FUNCTION vcon_redis._hash_array_problems(a jsonb, p text)
+RETURNS vcon_redis.problem[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT array_agg(vcon_redis._hash_problem(h, p)) FROM jsonb_array_elements(a) h
+$$;
+
+-- Content members shared by dialog, analysis and attachments (§2.3 of the draft).
+CREATE FUNCTION vcon_redis._content_problems(o jsonb, p text, kind text, redacted boolean)
+RETURNS vcon_redis.problem[]
+-- One SQL expression (inlined into the caller's plan), not PL/pgSQL statements: this runs for
+-- every dialog, analysis and attachment of every save.
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT array_remove(ARRAY[
+        CASE WHEN o ? 'encoding' AND jsonb_typeof(o -> 'encoding') <> 'string'
+                 THEN ('error', p || '.encoding', format('must be a string (got %s)', vcon_redis._got(o -> 'encoding')))::vcon_redis.problem
+             WHEN o ->> 'encoding' NOT IN ('base64url', 'json', 'none')
+                 THEN ('error', p || '.encoding', format('unknown encoding %s (must be base64url, json or none)', o -> 'encoding'))::vcon_redis.problem
+        END,
+        CASE WHEN o ? 'body' AND NOT o ? 'encoding' AND o -> 'body' <> '""'
+                 THEN ('warning', p || '.body', 'body without encoding (the draft requires encoding for a non-empty body)')::vcon_redis.problem
+        END,
+        CASE WHEN NOT o ? 'body' OR jsonb_typeof(o -> 'encoding') IS DISTINCT FROM 'string' THEN NULL
+             WHEN o ->> 'encoding' = 'base64url' THEN
+                 CASE WHEN jsonb_typeof(o -> 'body') <> 'string'
+                          THEN ('error', p || '.body', format('must be a string with encoding base64url (got %s)', jsonb_typeof(o -> 'body')))::vcon_redis.problem
+                      WHEN o ->> 'body' ~ '^[A-Za-z0-9_-]*$' THEN NULL
+                      WHEN o ->> 'body' ~ '^[A-Za-z0-9_-]*={1,2}$'
+                          THEN ('warning', p || '.body', 'base64url body has = padding')::vcon_redis.problem
+                      ELSE ('error', p || '.body', 'not base64url (characters outside A-Z a-z 0-9 - _)')::vcon_redis.problem
+                 END
+             WHEN o ->> 'encoding' = 'none' AND jsonb_typeof(o -> 'body') <> 'string'
+                 THEN ('warning', p || '.body', format('encoding none expects a string body (got %s); stored as given', jsonb_typeof(o -> 'body')))::vcon_redis.problem
+        END,
+        CASE WHEN o ? 'body' AND o ? 'url' THEN ('warning', p, 'has both body and url')::vcon_redis.problem END,
+        CASE WHEN NOT o ? 'url' THEN NULL
+             WHEN jsonb_typeof(o -> 'url') <> 'string'
+                 THEN ('error', p || '.url', format('must be a string (got %s)', vcon_redis._got(o -> 'url')))::vcon_redis.problem
+             WHEN o ->> 'url' !~* '^https://'
+                 THEN ('warning', p || '.url', 'not an https URL (the draft requires https)')::vcon_redis.problem
+        END,
+        CASE WHEN o ? 'url' AND NOT o ? 'content_hash'
+                 THEN ('warning', p || '.content_hash', 'missing (the draft requires content_hash with url)')::vcon_redis.problem
+        END]
+        || CASE WHEN jsonb_typeof(o -> 'content_hash') = 'array' THEN vcon_redis._hash_array_problems(o -> 'content_hash', p)
+                ELSE ARRAY[vcon_redis._hash_problem(o -> 'content_hash', p)] END
+        || ARRAY[
+        CASE WHEN o ? 'mediatype' THEN
+                 CASE WHEN jsonb_typeof(o -> 'mediatype') <> 'string'
+                          THEN ('error', p || '.mediatype', format('must be a string (got %s)', vcon_redis._got(o -> 'mediatype')))::vcon_redis.problem
+                      WHEN o ->> 'mediatype' !~ '^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+\s*(;.*)?$'
+                          THEN ('error', p || '.mediatype', format('not a media type type/subtype: %s', vcon_redis._got(o -> 'mediatype')))::vcon_redis.problem
+                 END
+             WHEN o ? 'body' AND o -> 'body' <> '""'
+                 THEN ('warning', p || '.mediatype', 'missing for inline content')::vcon_redis.problem
+        END,
+        CASE WHEN o ? 'filename' AND jsonb_typeof(o -> 'filename') <> 'string'
+                 THEN ('error', p || '.filename', format('must be a string (got %s)', vcon_redis._got(o -> 'filename')))::vcon_redis.problem
+        END,
+        CASE WHEN kind IN ('recording', 'text') AND NOT o ? 'body' AND NOT o ? 'url' AND NOT redacted
+                 THEN ('warning', p, format('%s dialog without body or url', kind))::vcon_redis.problem
+        END], NULL)
+$$;
+
+
+-- Members that must be strings when present.
+CREATE FUNCTION vcon_redis._string_problems(o jsonb, p text, keys text[])
+RETURNS vcon_redis.problem[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    k text;
+    r vcon_redis.problem[];
+BEGIN
+    FOREACH k IN ARRAY keys LOOP
+        IF jsonb_typeof(o -> k) <> 'string' THEN
+            r := r || ('error', p || '.' || k, format('must be a string (got %s)', vcon_redis._got(o -> k)))::vcon_redis.problem;
+        END IF;
+    END LOOP;
+    RETURN r;
+END
+$$;
+
+-- The problem of a date member that failed the fast check of _date_member.
+CREATE FUNCTION vcon_redis._date_slow(s text, path text)
+RETURNS vcon_redis.problem[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    msg text := vcon_redis._date_problem(s);
+BEGIN
+    IF msg IS NULL THEN
+        RETURN NULL;
+    ELSIF msg = 'no offset' THEN
+        RETURN ARRAY[('warning', path, 'date-time without UTC offset; taken as UTC')::vcon_redis.problem];
+    END IF;
+    RETURN ARRAY[('error', path, msg)::vcon_redis.problem];
+END
+$$;
+
+-- A Date member k of o (path p || k); `required` is the warning when it is absent (NULL: optional).
+-- SQL, inlined: the common well-formed date costs one regular expression.
+CREATE FUNCTION vcon_redis._date_member(o jsonb, p text, k text, required text)
+RETURNS vcon_redis.problem[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN NOT o ? k THEN
+            CASE WHEN required IS NOT NULL THEN ARRAY[('warning', p || k, required)::vcon_redis.problem] END
+        WHEN jsonb_typeof(o -> k) <> 'string' THEN
+            ARRAY[('error', p || k, format('must be an RFC 3339 date-time string (got %s)', vcon_redis._got(o -> k)))::vcon_redis.problem]
+        WHEN o ->> k ~ '^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-](0[0-9]|1[0-5]):[0-5][0-9])$'
+            THEN NULL
+        ELSE vcon_redis._date_slow(o ->> k, p || k)
+    END
+$$;
+
+-- UnsignedInt or UnsignedInt[] member indexing an array of n `what`s.
+CREATE FUNCTION vcon_redis._indices_problems(o jsonb, p text, k text, n int, what text, allow_array boolean)
+RETURNS vcon_redis.problem[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    r vcon_redis.problem[] := '{}';
+    v jsonb := o -> k;
+    e jsonb;
+    i int := 0;
+    msg text;
+BEGIN
+    IF v IS NULL THEN
+        RETURN r;
+    END IF;
+    IF jsonb_typeof(v) = 'array' AND allow_array THEN
+        FOR e IN SELECT x FROM jsonb_array_elements(v) x LOOP
+            msg := vcon_redis._index_problem(e, n, what);
+            IF msg IS NOT NULL THEN
+                r := r || ('error', format('%s.%s[%s]', p, k, i), msg)::vcon_redis.problem;
+            END IF;
+            i := i + 1;
+        END LOOP;
+    ELSE
+        msg := vcon_redis._index_problem(v, n, what);
+        IF msg IS NOT NULL THEN
+            r := r || ('error', p || '.' || k, msg)::vcon_redis.problem;
+        END IF;
+    END IF;
+    RETURN r;
+END
+$$;
+
+-- The string value of a member, NULL when absent or not a string.
+CREATE FUNCTION vcon_redis._str(v jsonb) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN jsonb_typeof(v) = 'string' THEN v #>> '{}' END
+$$;
+
+-- Members a dialog of a draft type must not have (-04 §4.3.1.6 Table 1, the X entries).
+CREATE FUNCTION vcon_redis._forbidden(typ text) RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE typ
+        WHEN 'transfer' THEN ARRAY['parties', 'originator', 'mediatype', 'filename', 'body', 'url',
+                                   'encoding', 'content_hash', 'session_id', 'party_history',
+                                   'recordings', 'recording_set', 'message_id']
+        WHEN 'incomplete' THEN ARRAY['mediatype', 'filename', 'body', 'url', 'encoding', 'content_hash',
+                                     'recordings', 'recording_set', 'message_id', 'transferee',
+                                     'transferor', 'transfer_target', 'original', 'consultation', 'target_dialog']
+        WHEN 'recording-set' THEN ARRAY['mediatype', 'filename', 'body', 'url', 'encoding', 'content_hash',
+                                        'recording_set', 'message_id', 'transferee', 'transferor',
+                                        'transfer_target', 'original', 'consultation', 'target_dialog']
+        WHEN 'recording' THEN ARRAY['recordings', 'transferee', 'transferor', 'transfer_target',
+                                    'original', 'consultation', 'target_dialog']
+        WHEN 'text' THEN ARRAY['recordings', 'recording_set', 'transferee', 'transferor', 'transfer_target',
+                               'original', 'consultation', 'target_dialog']
+    END
+$$;
+
+CREATE FUNCTION vcon_redis._forbidden_problems(o jsonb, p text, typ text)
+RETURNS vcon_redis.problem[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    r vcon_redis.problem[];
+    k text;
+BEGIN
+    FOREACH k IN ARRAY vcon_redis._forbidden(typ) LOOP
+        IF o ? k THEN
+            r := r || ('error', p || '.' || k, format('not allowed in a dialog of type %s', typ))::vcon_redis.problem;
+        END IF;
+    END LOOP;
+    RETURN r;
+END
+$$;
+
+-- dialog parties beyond the common flat list: nested per-channel arrays, null placeholders, errors.
+CREATE FUNCTION vcon_redis._dialog_parties_problems(e jsonb, p text, np int)
+RETURNS vcon_redis.problem[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    r vcon_redis.problem[];
+    e2 jsonb;
+    h jsonb;
+    i int;
+    j int;
+    msg text;
+BEGIN
+    IF jsonb_typeof(e) = 'array' AND e::text ~ '^\[([0-9]{1,9}(, [0-9]{1,9})*)?\]$'
+       AND NOT jsonb_path_exists(e, '$[*] ? (@ >= $n)', jsonb_build_object('n', np)) THEN
+        NULL;  -- the common case: a flat list of valid indices
+    ELSIF jsonb_typeof(e) = 'array' THEN
+        i := 0;
+        FOR e2 IN SELECT x FROM jsonb_array_elements(e) x LOOP
+            IF jsonb_typeof(e2) = 'array' THEN
+                j := 0;
+                FOR h IN SELECT x FROM jsonb_array_elements(e2) x LOOP
+                    msg := vcon_redis._index_problem(h, np, 'party');
+                    IF msg IS NOT NULL THEN
+                        r := r || ('error', format('%s.parties[%s][%s]', p, i, j), msg)::vcon_redis.problem;
+                    END IF;
+                    j := j + 1;
+                END LOOP;
+            ELSIF jsonb_typeof(e2) <> 'null' THEN
+                msg := vcon_redis._index_problem(e2, np, 'party');
+                IF msg IS NOT NULL THEN
+                    r := r || ('error', format('%s.parties[%s]', p, i), msg)::vcon_redis.problem;
+                END IF;
+            END IF;
+            i := i + 1;
+        END LOOP;
+    ELSIF e IS NOT NULL THEN
+        msg := vcon_redis._index_problem(e, np, 'party');
+        IF msg IS NOT NULL THEN
+            r := r || ('error', p || '.parties', msg)::vcon_redis.problem;
+        END IF;
+    END IF;
+    RETURN r;
+END
+$$;
+
+CREATE FUNCTION vcon_redis._party_history_problems(o jsonb, p text, np int)
+RETURNS vcon_redis.problem[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    r vcon_redis.problem[];
+    h jsonb;
+    i int;
+    k text;
+    ev text;
+BEGIN
+    -- party_history (§4.3.13.1)
+    IF o ? 'party_history' THEN
+        IF jsonb_typeof(o -> 'party_history') <> 'array' THEN
+            r := r || ('error', p || '.party_history', format('must be an array (got %s)', vcon_redis._got(o -> 'party_history')))::vcon_redis.problem;
+        ELSE
+            i := 0;
+            FOR h IN SELECT x FROM jsonb_array_elements(o -> 'party_history') x LOOP
+                k := format('%s.party_history[%s]', p, i);
+                IF jsonb_typeof(h) <> 'object' THEN
+                    r := r || ('error', k, format('must be an object (got %s)', vcon_redis._got(h)))::vcon_redis.problem;
+                ELSE
+                    IF NOT h ? 'party' THEN
+                        r := r || ('error', k || '.party', 'missing (required)')::vcon_redis.problem;
+                    ELSE
+                        r := r || vcon_redis._indices_problems(h, k, 'party', np, 'party', false);
+                    END IF;
+                    IF NOT h ? 'time' THEN
+                        r := r || ('error', k || '.time', 'missing (required)')::vcon_redis.problem;
+                    ELSE
+                        r := r || vcon_redis._date_member(h, k || '.', 'time', NULL);
+                    END IF;
+                    ev := CASE WHEN jsonb_typeof(h -> 'event') = 'string' THEN h ->> 'event' END;
+                    IF NOT h ? 'event' THEN
+                        r := r || ('error', k || '.event', 'missing (required)')::vcon_redis.problem;
+                    ELSIF ev IS NULL OR ev NOT IN ('join', 'drop', 'hold', 'unhold', 'mute', 'unmute',
+                                                   'keydown', 'keyup', 'dtmfdown', 'dtmfup') THEN
+                        r := r || ('error', k || '.event', format('unknown event %s (must be join, drop, hold, unhold, mute, unmute, keydown or keyup)', vcon_redis._got(h -> 'event')))::vcon_redis.problem;
+                    ELSIF ev IN ('dtmfdown', 'dtmfup') THEN
+                        r := r || ('warning', k || '.event', format('legacy event %s (core-01); keydown/keyup with button since core-02', ev))::vcon_redis.problem;
+                    ELSIF ev IN ('keydown', 'keyup') AND NOT h ? 'button' THEN
+                        r := r || ('error', k || '.button', format('missing (required for %s)', ev))::vcon_redis.problem;
+                    END IF;
+                    r := r || vcon_redis._string_problems(h, k, ARRAY['button']);
+                END IF;
+                i := i + 1;
+            END LOOP;
+        END IF;
+    END IF;
+    RETURN r;
+END
+$$;
+
+-- One dialog. A single SQL expression (inlined into the caller's plan, far cheaper than PL/pgSQL
+-- statements); the rare nested cases are delegated to the helpers above.
+CREATE FUNCTION vcon_redis._dialog_problems(o jsonb, p text, np int, nd int, redacted boolean)
+RETURNS vcon_redis.problem[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT array_remove(
+        ARRAY[
+            CASE WHEN NOT o ? 'type' THEN ('error', p || '.type', 'missing (required)')::vcon_redis.problem
+                 WHEN jsonb_typeof(o -> 'type') <> 'string'
+                     THEN ('error', p || '.type', format('must be a string (got %s)', vcon_redis._got(o -> 'type')))::vcon_redis.problem
+                 WHEN o ->> 'type' NOT IN ('recording', 'text', 'transfer', 'incomplete', 'recording-set')
+                     THEN ('warning', p || '.type', format('%s is not a dialog type of the draft (recording, text, transfer, incomplete, recording-set); stored as given', o -> 'type'))::vcon_redis.problem
+            END]
+        || vcon_redis._date_member(o, p || '.', 'start',
+               CASE WHEN vcon_redis._str(o -> 'type') IN ('recording', 'text', 'incomplete', 'recording-set')
+                    THEN 'missing (recommended)' END)
+        || ARRAY[
+            CASE WHEN NOT o ? 'duration' THEN NULL
+                 WHEN jsonb_typeof(o -> 'duration') <> 'number'
+                     THEN ('error', p || '.duration', format('must be a number of seconds (got %s)', vcon_redis._got(o -> 'duration')))::vcon_redis.problem
+                 WHEN (o ->> 'duration')::numeric < 0
+                     THEN ('error', p || '.duration', format('must not be negative (got %s)', o -> 'duration'))::vcon_redis.problem
+                 WHEN (o ->> 'duration')::numeric >= 1e15
+                     THEN ('error', p || '.duration', format('too large (got %s)', o -> 'duration'))::vcon_redis.problem
+            END]
+        -- parties: UnsignedInt | (UnsignedInt | UnsignedInt[] | null)[]; null only as a channel placeholder
+        || CASE WHEN NOT o ? 'parties' THEN NULL
+                -- the common case, a flat list of valid indices, without a function call
+                WHEN jsonb_typeof(o -> 'parties') = 'array'
+                     AND (o -> 'parties')::text ~ '^\[([0-9]{1,9}(, [0-9]{1,9})*)?\]$'
+                     AND NOT jsonb_path_exists(o -> 'parties', '$[*] ? (@ >= $n)', jsonb_build_object('n', np))
+                    THEN NULL
+                WHEN o ? 'parties' THEN vcon_redis._dialog_parties_problems(o -> 'parties', p, np)
+                WHEN vcon_redis._str(o -> 'type') IN ('recording', 'text', 'recording-set')
+                    THEN ARRAY[('warning', p || '.parties', 'missing (recommended)')::vcon_redis.problem]
+           END
+        || CASE WHEN o ?| ARRAY['originator', 'transferee', 'transferor', 'transfer_target', 'original',
+                                'consultation', 'target_dialog', 'recording_set'] THEN
+                   vcon_redis._indices_problems(o, p, 'originator', np, 'party', false)
+                   || vcon_redis._indices_problems(o, p, 'transferee', np, 'party', true)
+                   || vcon_redis._indices_problems(o, p, 'transferor', np, 'party', true)
+                   || vcon_redis._indices_problems(o, p, 'transfer_target', np, 'party', true)
+                   || vcon_redis._indices_problems(o, p, 'original', nd, 'dialog', true)
+                   || vcon_redis._indices_problems(o, p, 'consultation', nd, 'dialog', true)
+                   || vcon_redis._indices_problems(o, p, 'target_dialog', nd, 'dialog', true)
+                   || vcon_redis._indices_problems(o, p, 'recording_set', nd, 'dialog', false)
+           END
+        || CASE WHEN NOT o ? 'recordings' THEN NULL
+                WHEN jsonb_typeof(o -> 'recordings') <> 'array'
+                    THEN ARRAY[('error', p || '.recordings', format('must be an array of dialog indices (got %s)', vcon_redis._got(o -> 'recordings')))::vcon_redis.problem]
+                ELSE vcon_redis._indices_problems(o, p, 'recordings', nd, 'dialog', true)
+           END
+        || CASE WHEN o ?| ARRAY['disposition', 'application', 'message_id']
+                THEN vcon_redis._string_problems(o, p, ARRAY['disposition', 'application', 'message_id']) END
+        || vcon_redis._content_problems(o, p, vcon_redis._str(o -> 'type'), redacted)
+        -- per-type rules (-04 §4.3.1.6), only for the draft's types
+        || ARRAY[
+            CASE WHEN vcon_redis._str(o -> 'type') = 'incomplete' THEN
+                     CASE WHEN NOT o ? 'disposition'
+                              THEN ('error', p || '.disposition', 'missing (required for an incomplete dialog)')::vcon_redis.problem
+                          WHEN o ->> 'disposition' NOT IN ('no-answer', 'congestion', 'failed', 'busy', 'hung-up', 'voicemail-no-message')
+                              THEN ('error', p || '.disposition', format('unknown disposition %s (must be no-answer, congestion, failed, busy, hung-up or voicemail-no-message)', vcon_redis._got(o -> 'disposition')))::vcon_redis.problem
+                     END
+                 WHEN o ? 'disposition' AND vcon_redis._str(o -> 'type') IN ('recording', 'text', 'transfer', 'recording-set')
+                     THEN ('warning', p || '.disposition', format('should only be used on an incomplete dialog (type %s)', o ->> 'type'))::vcon_redis.problem
+            END,
+            CASE WHEN vcon_redis._str(o -> 'type') = 'recording-set' AND NOT o ? 'recordings'
+                     THEN ('error', p || '.recordings', 'missing (required for a recording-set dialog)')::vcon_redis.problem
+            END]
+        || CASE WHEN o ?| vcon_redis._forbidden(vcon_redis._str(o -> 'type'))
+                THEN vcon_redis._forbidden_problems(o, p, o ->> 'type') END
+        || CASE WHEN vcon_redis._str(o -> 'type') = 'transfer' THEN ARRAY[
+               CASE WHEN NOT o ? 'transferee' THEN ('warning', p || '.transferee', 'missing (recommended for a transfer dialog)')::vcon_redis.problem END,
+               CASE WHEN NOT o ? 'transferor' THEN ('warning', p || '.transferor', 'missing (recommended for a transfer dialog)')::vcon_redis.problem END,
+               CASE WHEN NOT o ? 'original' THEN ('warning', p || '.original', 'missing (recommended for a transfer dialog)')::vcon_redis.problem END,
+               CASE WHEN NOT o ? 'target_dialog' THEN ('warning', p || '.target_dialog', 'missing (recommended for a transfer dialog)')::vcon_redis.problem END]
+           END
+        || CASE WHEN o ? 'party_history' THEN vcon_redis._party_history_problems(o, p, np) END,
+        NULL)
+$$;
+
+-- All problems of a document: raw is the input, n = _normalize(raw).
+CREATE FUNCTION vcon_redis._problems(raw jsonb, n jsonb)
+RETURNS vcon_redis.problem[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    r vcon_redis.problem[] := '{}';
+    k text;
+    o jsonb;
+    p text;
+    i int;
+    np int;
+    nd int;
+    na int;
+    msg text;
+    redacted boolean;
+    u text;
+BEGIN
+    IF jsonb_typeof(raw) IS DISTINCT FROM 'object' THEN
+        RETURN ARRAY[('error', '$', format('a vCon must be a JSON object (got %s)', coalesce(jsonb_typeof(raw), 'SQL NULL')))::vcon_redis.problem];
+    END IF;
+    IF raw ? 'payload' AND raw ? 'signatures' THEN
+        RETURN ARRAY[('error', '$', 'signed vCon (JWS): not supported; store the unsigned vCon of its payload')::vcon_redis.problem];
+    ELSIF raw ? 'ciphertext' AND raw ? 'recipients' THEN
+        RETURN ARRAY[('error', '$', 'encrypted vCon (JWE): not supported; store the unsigned vCon')::vcon_redis.problem];
+    END IF;
+
+    -- uuid
+    IF NOT n ? 'uuid' THEN
+        r := r || ('error', 'uuid', 'missing (required)')::vcon_redis.problem;
+    ELSIF jsonb_typeof(n -> 'uuid') <> 'string' THEN
+        r := r || ('error', 'uuid', format('must be a string (got %s)', vcon_redis._got(n -> 'uuid')))::vcon_redis.problem;
+    ELSE
+        u := n ->> 'uuid';
+        IF u !~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN
+            r := r || ('error', 'uuid', format('not a UUID (8-4-4-4-12 hex digits): %s', vcon_redis._got(n -> 'uuid')))::vcon_redis.problem;
+        ELSE
+            IF u <> lower(u) THEN
+                r := r || ('warning', 'uuid', 'upper-case hex digits; stored and returned in lower case')::vcon_redis.problem;
+            END IF;
+            IF substr(u, 15, 1) <> '8' THEN
+                r := r || ('warning', 'uuid', format('UUID version %s; the draft recommends version 8', substr(u, 15, 1)))::vcon_redis.problem;
+            END IF;
+        END IF;
+    END IF;
+
+    r := r || vcon_redis._date_member(n, '', 'created_at', 'missing (required by the draft); save_vcon stores the time of the first save')
+           || vcon_redis._date_member(n, '', 'updated_at', NULL);
+
+    IF raw ? 'vcon' THEN
+        IF jsonb_typeof(raw -> 'vcon') <> 'string' THEN
+            r := r || ('error', 'vcon', format('must be a string (got %s)', vcon_redis._got(raw -> 'vcon')))::vcon_redis.problem;
+        ELSIF raw ->> 'vcon' = '' THEN
+            r := r || ('error', 'vcon', 'empty version string (omit the deprecated vcon member or use "0.4.0")')::vcon_redis.problem;
+        ELSIF raw ->> 'vcon' <> '0.4.0' THEN
+            r := r || ('warning', 'vcon', format('deprecated member; %s is not the current syntax version "0.4.0"', raw -> 'vcon'))::vcon_redis.problem;
+        END IF;
+    END IF;
+    IF n ? 'subject' AND jsonb_typeof(n -> 'subject') <> 'string' THEN
+        r := r || ('error', 'subject', format('must be a string (got %s)', vcon_redis._got(n -> 'subject')))::vcon_redis.problem;
+    END IF;
+
+    -- arrays: null is an error here (a null parties is not "no parties" to a consumer indexing it)
+    FOREACH k IN ARRAY ARRAY['parties', 'dialog', 'analysis', 'attachments', 'extensions', 'critical', 'must_support'] LOOP
+        IF raw ? k AND jsonb_typeof(raw -> k) <> 'array' THEN
+            r := r || ('error', k, format('must be an array (got %s)', vcon_redis._got(raw -> k)))::vcon_redis.problem;
+        END IF;
+    END LOOP;
+    FOREACH k IN ARRAY ARRAY['extensions', 'critical'] LOOP
+        IF jsonb_typeof(n -> k) = 'array' THEN
+            i := 0;
+            FOR o IN SELECT x FROM jsonb_array_elements(n -> k) x LOOP
+                IF jsonb_typeof(o) <> 'string' THEN
+                    r := r || ('error', format('%s[%s]', k, i), format('must be a string (got %s)', vcon_redis._got(o)))::vcon_redis.problem;
+                ELSIF k = 'critical' AND NOT coalesce(n -> 'extensions' @> jsonb_build_array(o), false) THEN
+                    r := r || ('warning', format('%s[%s]', k, i), format('%s is not listed in extensions', o))::vcon_redis.problem;
+                END IF;
+                i := i + 1;
+            END LOOP;
+        END IF;
+    END LOOP;
+
+    -- redacted / amended (§4.1.8, §4.1.9)
+    IF n ? 'redacted' AND n ? 'amended' THEN
+        r := r || ('error', 'amended', 'redacted and amended are mutually exclusive')::vcon_redis.problem;
+    END IF;
+    FOREACH k IN ARRAY ARRAY['redacted', 'amended'] LOOP
+        o := n -> k;
+        CONTINUE WHEN o IS NULL;
+        IF jsonb_typeof(o) <> 'object' THEN
+            r := r || ('error', k, format('must be an object (got %s)', vcon_redis._got(o)))::vcon_redis.problem;
+            CONTINUE;
+        END IF;
+        r := r || vcon_redis._string_problems(o, k, ARRAY['uuid', 'type', 'url']);
+        IF k = 'redacted' AND NOT o ? 'type' THEN
+            r := r || ('error', 'redacted.type', 'missing (required)')::vcon_redis.problem;
+        END IF;
+        IF k = 'redacted' AND NOT o ? 'uuid' THEN
+            r := r || ('warning', 'redacted.uuid', 'missing (recommended: without it the unredacted version cannot be found)')::vcon_redis.problem;
+        END IF;
+        IF k = 'amended' AND NOT o ? 'uuid' AND NOT o ? 'url' THEN
+            r := r || ('error', 'amended', 'needs uuid or url')::vcon_redis.problem;
+        END IF;
+        IF o ? 'url' AND NOT o ? 'content_hash' THEN
+            r := r || ('warning', k || '.content_hash', 'missing (the draft requires content_hash with url)')::vcon_redis.problem;
+        END IF;
+    END LOOP;
+    redacted := n ? 'redacted';
+
+    np := CASE WHEN jsonb_typeof(n -> 'parties') = 'array' THEN jsonb_array_length(n -> 'parties') ELSE 0 END;
+    nd := CASE WHEN jsonb_typeof(n -> 'dialog') = 'array' THEN jsonb_array_length(n -> 'dialog') ELSE 0 END;
+    na := CASE WHEN jsonb_typeof(n -> 'attachments') = 'array' THEN jsonb_array_length(n -> 'attachments') ELSE 0 END;
+    IF np + nd + na = 0 AND jsonb_typeof(n -> 'analysis') IS DISTINCT FROM 'array' THEN
+        r := r || ('warning', '$', 'none of parties, dialog, analysis, attachments')::vcon_redis.problem;
+    END IF;
+
+    FOREACH k IN ARRAY ARRAY['parties', 'dialog', 'analysis', 'attachments'] LOOP
+        CONTINUE WHEN jsonb_typeof(n -> k) IS DISTINCT FROM 'array';
+        i := 0;
+        FOR o IN SELECT x FROM jsonb_array_elements(n -> k) x LOOP
+            p := format('%s[%s]', k, i);
+            i := i + 1;
+            IF jsonb_typeof(o) <> 'object' THEN
+                r := r || ('error', p, format('must be an object (got %s)', vcon_redis._got(o)))::vcon_redis.problem;
+                CONTINUE;
+            END IF;
+            IF k = 'parties' THEN
+                r := r || vcon_redis._string_problems(o, p, ARRAY['tel', 'sip', 'stir', 'mailto', 'name', 'did',
+                              'validation', 'gmlpos', 'uuid', 'timezone', 'type', 'org', 'dept']);
+                IF o ? 'civicaddress' AND jsonb_typeof(o -> 'civicaddress') <> 'object' THEN
+                    r := r || ('error', p || '.civicaddress', format('must be an object (got %s)', vcon_redis._got(o -> 'civicaddress')))::vcon_redis.problem;
+                END IF;
+                IF jsonb_typeof(o -> 'did') = 'string' AND o ->> 'did' !~ '^did:[a-z0-9]+:' THEN
+                    r := r || ('error', p || '.did', 'not a DID URI (did:<method>:…)')::vcon_redis.problem;
+                END IF;
+                IF o ? 'name' AND NOT o ? 'validation' THEN
+                    r := r || ('warning', p || '.validation', 'missing (recommended when name is present)')::vcon_redis.problem;
+                END IF;
+                IF jsonb_typeof(o -> 'type') = 'string' AND o ->> 'type' NOT IN ('person', 'bot', 'organization') THEN
+                    r := r || ('warning', p || '.type', format('%s is not person, bot or organization', o -> 'type'))::vcon_redis.problem;
+                END IF;
+                IF jsonb_typeof(o -> 'tel') = 'string' AND o ->> 'tel' !~ '^(tel:)?\+?[0-9A-Fa-f*#().-]+(;.*)?$' THEN
+                    r := r || ('warning', p || '.tel', 'not a TEL URL')::vcon_redis.problem;
+                END IF;
+            ELSIF k = 'dialog' THEN
+                r := r || vcon_redis._dialog_problems(o, p, np, nd, redacted);
+            ELSIF k = 'analysis' THEN
+                FOREACH msg IN ARRAY ARRAY['type', 'vendor'] LOOP
+                    IF NOT o ? msg THEN
+                        r := r || ('error', p || '.' || msg, 'missing (required)')::vcon_redis.problem;
+                    END IF;
+                END LOOP;
+                r := r || vcon_redis._string_problems(o, p, ARRAY['type', 'vendor', 'product', 'schema'])
+                       || vcon_redis._indices_problems(o, p, 'dialog', nd, 'dialog', true)
+                       || vcon_redis._indices_problems(o, p, 'attachment', na, 'attachment', true)
+                       || vcon_redis._content_problems(o, p, 'analysis', redacted);
+                IF jsonb_typeof(o -> 'type') = 'string' AND o ->> 'type' NOT IN
+                       ('report', 'sentiment', 'summary', 'transcript', 'translation', 'tts') THEN
+                    r := r || ('warning', p || '.type', format('%s is not one of report, sentiment, summary, transcript, translation, tts', o -> 'type'))::vcon_redis.problem;
+                END IF;
+            ELSE
+                r := r || vcon_redis._string_problems(o, p, ARRAY['purpose'])
+                       || vcon_redis._date_member(o, p || '.', 'start', 'missing (required by the draft)');
+                IF o ? 'party' THEN
+                    r := r || vcon_redis._indices_problems(o, p, 'party', np, 'party', false);
+                ELSE
+                    r := r || ('warning', p || '.party', 'missing (required by the draft)')::vcon_redis.problem;
+                END IF;
+                IF o ? 'dialog' THEN
+                    r := r || vcon_redis._indices_problems(o, p, 'dialog', nd, 'dialog', false);
+                ELSE
+                    r := r || ('warning', p || '.dialog', 'missing (required by the draft)')::vcon_redis.problem;
+                END IF;
+                r := r || vcon_redis._content_problems(o, p, 'attachment', redacted);
+            END IF;
+        END LOOP;
+    END LOOP;
+    RETURN r;
+END
+$$;
+
+CREATE FUNCTION vcon_redis.validate_vcon(doc jsonb)
+RETURNS TABLE (severity text, path text, message text)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT p.severity, p.path, p.message
+    FROM unnest(vcon_redis._problems(doc, vcon_redis._normalize(doc))) WITH ORDINALITY AS p(severity, path, message, ord)
+    ORDER BY p.severity = 'warning', p.ord
+$$;
+
+COMMENT ON FUNCTION vcon_redis.validate_vcon(jsonb) IS
+    'every problem of a vCon document (errors first), without writing; save_vcon refuses documents with errors';

@@ -1,0 +1,137 @@
+"""Shared plumbing of the benchmarks: a throw-away stack from tests/harness, the generator, reporting.
+
+Every benchmark prints its raw figures, the ratio against a reference measured in the same run, and
+one `PASS`/`MISS` line per target of DESIGN.md §8. Benchmarks are not tests: they never fail a build.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "harness"))
+import harness  # noqa: E402
+
+PGBENCH = Path(os.environ.get("PGBENCH", harness.PG_BIN / "pgbench"))
+
+
+def generator() -> Path:
+    gen = harness.generator_bin()
+    if not gen.exists():
+        sys.exit(f"{gen} not found: build first (cmake -S . -B build && cmake --build build), "
+                 "or set VCON_GEN_BIN / VCON_BUILD_DIR")
+    return gen
+
+
+def generate(count: int, *, seed: int = 1, start: int = 0, size: str | None = None, nbytes: int | None = None,
+             fmt: str = "jsonl") -> str:
+    cmd = [str(generator()), "--count", str(count), "--seed", str(seed), "--start", str(start), "--format", fmt]
+    if size:
+        cmd += ["--size", size]
+    if nbytes:
+        cmd += ["--bytes", str(nbytes)]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+
+def start_stack(name: str, settings: dict | None = None, keep: bool = False):
+    """PostgreSQL (vcon_redis preloaded, extension created and attached in `postgres`) + Redis, in a
+    fresh folder the postgres user can reach; torn down at exit unless keep."""
+    base = Path(tempfile.mkdtemp(prefix=f"vcon-bench-{name}-"))
+    base.chmod(0o755)  # PostgreSQL runs as the postgres user when we are root
+    pg, redis_server = harness.start_stack(base, settings=settings)
+
+    def teardown():
+        crashes = pg.crashes()
+        if keep:
+            print(f"# kept: {base}")
+            return
+        pg.destroy()
+        redis_server.destroy()
+        if crashes:
+            print("# PostgreSQL log shows a crash:\n# " + "\n# ".join(crashes))
+    atexit.register(teardown)
+    return pg, redis_server
+
+
+def copy_docs(pg, table: str, copy_text: str, column: str = "doc"):
+    """Loads COPY-text rows (vcon-gen --format copy) into table(column) with COPY FROM STDIN."""
+    import io
+    conn = pg.connect(autocommit=False)
+    try:
+        with conn.cursor() as cur:
+            cur.copy_expert(f"COPY {table} ({column}) FROM STDIN", io.StringIO(copy_text))
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def wait_drained(pg, timeout: float = 300.0) -> float:
+    """Waits until the outbox is empty; returns the seconds it took."""
+    t0 = time.monotonic()
+    harness.wait_for(lambda: pg.sql("SELECT backlog FROM vcon_redis.status()")[0][0] == 0, timeout, 0.01,
+                     what="the outbox to drain")
+    return time.monotonic() - t0
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, math.ceil(p / 100.0 * len(s)) - 1))
+    return s[k]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def machine() -> str:
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except Exception:
+        model = "?"
+    return f"{os.cpu_count()} cpu ({model})"
+
+
+class Report:
+    """Collects figures; prints them as they come and a PASS/MISS line per target."""
+
+    def __init__(self, name: str, description: str):
+        self.name = name
+        self.results: dict = {"bench": name, "figures": {}, "targets": []}
+        print(f"=== {name}: {description}")
+        print(f"    machine: {machine()}; {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
+
+    def figure(self, key: str, value, unit: str = "", note: str = ""):
+        self.results["figures"][key] = value
+        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+        print(f"    {key:<34} {shown} {unit}{('   # ' + note) if note else ''}")
+
+    def note(self, text: str):
+        print(f"    # {text}")
+
+    def target(self, what: str, value: float, op: str, threshold: float, unit: str = ""):
+        ok = value >= threshold if op == ">=" else value < threshold if op == "<" else value <= threshold
+        line = f"{'PASS' if ok else 'MISS'} {self.name}: {what} = {value:.3f}{unit} (target {op} {threshold:g}{unit})"
+        self.results["targets"].append({"what": what, "value": value, "op": op, "threshold": threshold,
+                                        "pass": ok})
+        print(line)
+        return ok
+
+    def save(self, path: str | None):
+        if path:
+            Path(path).write_text(json.dumps(self.results, indent=2) + "\n")
+
+
+def common_args(parser):
+    parser.add_argument("--keep", action="store_true", help="keep the cluster folder for inspection")
+    parser.add_argument("--json", help="also write the figures to this file")
+    return parser

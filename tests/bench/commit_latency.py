@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+"""commit_latency: commit → visible in Redis at a steady 500 commits/s (target p99 < 10 ms).
+
+Loader processes commit one new vCon per transaction on a fixed schedule (open-loop: a late
+transaction does not delay the next one's slot), each session with
+`SET vcon_redis.ingress_lists = 'bench:latency'`. The worker RPUSHes a created vCon's uuid only after
+its SET (docs/internals.md), so the moment a watcher process pops the uuid (BLPOP) the document is
+visible. Latency = pop time − the moment COMMIT was sent (conservative: includes the commit itself);
+also shown from the moment COMMIT returned. All timestamps are CLOCK_MONOTONIC, shared by the
+processes. Reference measured in the same run: the round trip of a Redis PING from another process.
+
+Two write paths (--write, both by default), each its own run at the same rate:
+  save_vcon  SELECT vcon_redis.save_vcon(doc) of a generated small vCon (validation + 5 tables)
+  insert     plain SQL as any client would write it: INSERT INTO vcons … ; INSERT INTO parties …
+             (two statements, one transaction) — the capture/worker path with a cheap write, for
+             when the machine cannot sustain save_vcon at the rate.
+"""
+
+import argparse
+import json
+import multiprocessing as mp
+import sys
+import time
+
+import benchlib
+
+LIST = "bench:latency"
+
+
+def loader(dsn, docs, k, nloaders, rate, t_start, out_q, write):
+    import psycopg2
+    conn = psycopg2.connect(dsn)
+    cur = conn.cursor()
+    cur.execute("SET vcon_redis.ingress_lists = %s", (LIST,))
+    cur.execute("PREPARE save(jsonb) AS SELECT vcon_redis.save_vcon($1)")
+    cur.execute("PREPARE ins_v(uuid, text) AS INSERT INTO vcons (uuid, vcon_version, subject, created_at) "
+                "VALUES ($1, '0.4.0', $2, now())")
+    cur.execute("PREPARE ins_p(uuid, text, text, text, text) AS INSERT INTO parties "
+                "(vcon_id, party_index, name, tel) VALUES ($1, 0, $2, $3), ($1, 1, $4, $5)")
+    conn.commit()
+    res = []
+    for j in range(k, len(docs), nloaders):
+        sched = t_start + j / rate
+        delay = sched - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        t_exec = time.monotonic()
+        if write == "save_vcon":
+            cur.execute("EXECUTE save(%s)", (docs[j][1],))
+        else:
+            u, doc = docs[j][0], docs[j][2]
+            p = doc["parties"]
+            cur.execute("EXECUTE ins_v(%s, %s)", (u, doc.get("subject")))
+            cur.execute("EXECUTE ins_p(%s, %s, %s, %s, %s)",
+                        (u, p[0].get("name"), p[0].get("tel"), p[1].get("name"), p[1].get("tel")))
+        t0 = time.monotonic()
+        conn.commit()
+        t1 = time.monotonic()
+        res.append((docs[j][0], sched, t_exec, t0, t1))
+    conn.close()
+    out_q.put(res)
+
+
+def watcher(port, ready, stop, out_q):
+    import redis
+    r = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10)
+    r.delete(LIST)
+    ready.set()
+    got = []
+    while True:
+        x = r.blpop(LIST, timeout=1)
+        if x is None:
+            if stop.is_set():
+                break
+            continue
+        t = time.monotonic()
+        got.append((x[1].decode(), t))
+        # A batch pushes several uuids at once: take the rest in one reply, stamped when it arrives.
+        more = r.lpop(LIST, 1000)
+        if more:
+            t = time.monotonic()
+            got.extend((u.decode(), t) for u in more)
+    out_q.put(got)
+
+
+def run_once(pg, redis_server, docs, args, write):
+    """One paced run; returns (measured commits, pops, PING RTTs, t_start)."""
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    ready, stop = ctx.Event(), ctx.Event()
+    w = ctx.Process(target=watcher, args=(redis_server.port, ready, stop, q))
+    w.start()
+    ready.wait(10)
+    t_start = time.monotonic() + 0.5
+    loaders = [ctx.Process(target=loader, args=(pg.dsn(), docs, k, args.loaders, args.rate, t_start, q, write))
+               for k in range(args.loaders)]
+    for p in loaders:
+        p.start()
+
+    # Reference, measured while the load runs: PING round trips from this process, every 5 ms.
+    import redis
+    rc = redis.Redis(host="127.0.0.1", port=redis_server.port)
+    rtts = []
+    end = t_start + args.warmup + args.duration
+    while time.monotonic() < end:
+        a = time.monotonic()
+        rc.ping()
+        rtts.append((time.monotonic() - a) * 1000)
+        time.sleep(0.005)
+
+    commits = []
+    for _ in loaders:
+        commits.extend(q.get())
+    for p in loaders:
+        p.join()
+    time.sleep(2.0)  # stragglers
+    stop.set()
+    pops = dict(q.get())
+    w.join()
+    measured = [c for c in commits if c[1] >= t_start + args.warmup]
+    return measured, pops, rtts
+
+
+def report_run(rep, pg, args, write, measured, pops, rtts):
+    P = benchlib.percentile
+    lat_sent = [(pops[u] - t0) * 1000 for u, _, _, t0, _ in measured if u in pops]
+    lat_ret = [(pops[u] - t1) * 1000 for u, _, _, _, t1 in measured if u in pops]
+    lost = sum(1 for c in measured if c[0] not in pops)
+    late = [(t_exec - sched) * 1000 for _, sched, t_exec, _, _ in measured]
+    commit_ms = [(t1 - t0) * 1000 for _, _, _, t0, t1 in measured]
+    span = max(c[4] for c in measured) - min(c[2] for c in measured)
+    rate = len(measured) / span
+    print(f"  --- write path: {write}")
+    rep.figure(f"{write}: commits measured", len(measured), "", f"achieved {rate:.1f}/s")
+    rep.figure(f"{write}: loader lateness p50/p99", f"{P(late, 50):.2f} / {P(late, 99):.2f}", "ms",
+               "transaction start after its slot; large = the machine cannot sustain the rate")
+    rep.figure(f"{write}: COMMIT duration p50/p99", f"{P(commit_ms, 50):.3f} / {P(commit_ms, 99):.3f}", "ms")
+    rep.figure(f"{write}: never seen in Redis", lost, "", "should be 0")
+    if not lat_sent:
+        rep.target(f"{write}: p99 commit → visible", float("inf"), "<", 10.0, " ms")
+        return
+    for label, xs in (("from COMMIT sent", lat_sent), ("from COMMIT returned", lat_ret)):
+        rep.figure(f"{write}: latency {label} p50", P(xs, 50), "ms")
+        rep.figure(f"{write}: latency {label} p90", P(xs, 90), "ms")
+        rep.figure(f"{write}: latency {label} p99", P(xs, 99), "ms")
+        rep.figure(f"{write}: latency {label} max", max(xs), "ms")
+    rep.figure(f"{write}: Redis PING RTT p50/p99 (reference)", f"{P(rtts, 50):.3f} / {P(rtts, 99):.3f}", "ms",
+               f"{len(rtts)} pings during the load")
+    status = pg.sql("SELECT worker_state, events_applied, lag_ms, last_error FROM vcon_redis.status()")[0]
+    rep.figure(f"{write}: worker", f"{status[0]}, {status[1]} events, last batch lag {status[2]} ms, "
+               f"last error {status[3]}")
+    p99 = P(lat_sent, 99)
+    rep.figure(f"{write}: ratio p99 / 10 ms target", p99 / 10.0)
+    rep.figure(f"{write}: ratio p50 / PING RTT p50", P(lat_sent, 50) / P(rtts, 50))
+    rep.figure(f"{write}: ratio p99 / PING RTT p99", p99 / P(rtts, 99))
+    reached = rate >= 0.95 * args.rate
+    rep.target(f"{write}: p99 commit → visible at {rate:.0f}/s" + ("" if reached else
+               f" (rate NOT reached: {args.rate:g}/s asked)"), p99, "<", 10.0, " ms")
+
+
+def main():
+    ap = benchlib.common_args(argparse.ArgumentParser(description=__doc__,
+                                                      formatter_class=argparse.RawDescriptionHelpFormatter))
+    ap.add_argument("--rate", type=float, default=500.0, help="commits per second")
+    ap.add_argument("--duration", type=float, default=10.0, help="measured seconds")
+    ap.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds at the start")
+    ap.add_argument("--loaders", type=int, default=4, help="committing connections sharing the schedule")
+    ap.add_argument("--size", default="small", help="vcon-gen size class of the documents")
+    ap.add_argument("--write", default="save_vcon,insert", help="write paths to run: save_vcon, insert")
+    args = ap.parse_args()
+
+    rep = benchlib.Report("commit_latency", f"commit → visible in Redis at {args.rate:g} commits/s "
+                          "(target p99 < 10 ms)")
+    pg, redis_server = benchlib.start_stack("latency", keep=args.keep)
+    n = int(args.rate * (args.warmup + args.duration))
+    rep.figure("schedule", f"{args.rate:g}/s open loop over {args.loaders} connections, "
+               f"{args.warmup:g} s warm-up + {args.duration:g} s measured")
+    for i, write in enumerate(w.strip() for w in args.write.split(",")):
+        if write not in ("save_vcon", "insert"):
+            sys.exit(f"unknown write path {write}")
+        docs = []
+        for line in benchlib.generate(n, seed=21, start=i * n, size=args.size).splitlines():
+            d = json.loads(line)
+            docs.append((d["uuid"], line, d))
+        rep.figure(f"{write}: documents", n, "", f"--size {args.size}, avg {sum(len(d[1]) for d in docs) / n:.0f} B")
+        measured, pops, rtts = run_once(pg, redis_server, docs, args, write)
+        report_run(rep, pg, args, write, measured, pops, rtts)
+    rep.save(args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

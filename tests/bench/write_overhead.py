@@ -1,0 +1,138 @@
+#!/usr/bin/python3
+"""write_overhead: save_vcon transactions/s with the capture triggers attached ÷ detached (target >= 0.85).
+
+pgbench runs one custom transaction, `SELECT vcon_redis.save_vcon(doc)`, over realistic vCons
+(vcon-gen --bytes 10000: 3-6 parties, 3-6 dialogs, a transcript per recording, summary, sentiment,
+tags). Documents are pre-generated into a staging table; every transaction picks one at random and
+gives it a fresh uuid (jsonb_set … gen_random_uuid()), so each one creates a new vCon. Runs alternate
+attached (vcon_redis.attach(): triggers + outbox, the worker draining into a live Redis) and detached
+(vcon_redis.detach(): plain table writes), same duration and clients; the ratio is of the medians.
+
+Diagnostic third mode (--split, on by default): attached with Redis paused (SIGSTOP), so the worker
+cannot drain: the triggers and outbox run, the worker's document building (vcon_json_many) does not.
+Its tps separates the two costs that share this machine's cores: capture in the user's transaction
+(paused ÷ detached) and the worker's draining work (attached ÷ paused).
+"""
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import benchlib
+
+SCRIPT = """\\set r random(1, {n})
+SELECT vcon_redis.save_vcon(jsonb_set(doc, '{{uuid}}', to_jsonb(gen_random_uuid()::text))) FROM bench.docs WHERE i = :r;
+"""
+
+
+def pgbench(pg, script: Path, clients: int, seconds: int) -> dict:
+    cmd = [str(benchlib.PGBENCH), "-n", "-M", "prepared", "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres",
+           "-c", str(clients), "-j", str(clients), "-T", str(seconds), "-f", str(script), "postgres"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    tps = float(re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out).group(1))
+    lat = re.search(r"latency average = ([0-9.]+) ms", out)
+    done = re.search(r"number of transactions actually processed: (\d+)", out)
+    return {"tps": tps, "latency_ms": float(lat.group(1)) if lat else None, "xacts": int(done.group(1)) if done else None}
+
+
+def main():
+    ap = benchlib.common_args(argparse.ArgumentParser(description=__doc__,
+                                                      formatter_class=argparse.RawDescriptionHelpFormatter))
+    ap.add_argument("--docs", type=int, default=4000, help="distinct documents in the staging table")
+    ap.add_argument("--bytes", type=int, default=10000, help="approximate size of each document")
+    ap.add_argument("--duration", type=int, default=15, help="seconds per pgbench run")
+    ap.add_argument("--rounds", type=int, default=3, help="attached/detached pairs (order alternates)")
+    ap.add_argument("--clients", type=int, default=2, help="pgbench clients (default: 2, one per core here)")
+    ap.add_argument("--warmup", type=int, default=5, help="seconds of unmeasured attached load first")
+    ap.add_argument("--no-split", dest="split", action="store_false",
+                    help="skip the diagnostic runs with Redis paused")
+    args = ap.parse_args()
+
+    rep = benchlib.Report("write_overhead", "save_vcon tps, capture attached / detached (target >= 0.85)")
+    pg, redis_server = benchlib.start_stack("write", keep=args.keep)
+    r = redis_server.client()
+
+    pg.sql("CREATE SCHEMA bench")
+    pg.sql("CREATE TABLE bench.docs (i integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, doc jsonb NOT NULL)")
+    benchlib.copy_docs(pg, "bench.docs", benchlib.generate(args.docs, seed=11, nbytes=args.bytes, fmt="copy"))
+    pg.sql("VACUUM ANALYZE bench.docs")
+    shape = pg.sql("""SELECT avg(length(doc::text)), avg(jsonb_array_length(doc->'parties')),
+                             avg(jsonb_array_length(doc->'dialog')), avg(jsonb_array_length(doc->'analysis'))
+                      FROM bench.docs""")[0]
+    rep.figure("documents", args.docs, "", f"avg {float(shape[0]):.0f} B, {float(shape[1]):.1f} parties, "
+               f"{float(shape[2]):.1f} dialogs, {float(shape[3]):.1f} analyses")
+    rep.figure("pgbench", f"-c {args.clients} -j {args.clients} -T {args.duration} -M prepared",
+               "", f"{args.rounds} rounds")
+
+    script = Path(tempfile.mkstemp(prefix="vcon-bench-", suffix=".pgbench")[1])
+    script.write_text(SCRIPT.format(n=args.docs))
+
+    def run(mode: str) -> dict:
+        pg.sql("SELECT vcon_redis.detach()" if mode == "detached" else "SELECT vcon_redis.attach()")
+        benchlib.wait_drained(pg)
+        pg.sql("CHECKPOINT")
+        keys_before = r.dbsize()
+        if mode == "paused":
+            redis_server.pause()
+            try:
+                res = pgbench(pg, script, args.clients, args.duration)
+            finally:
+                redis_server.resume()
+            res["drain_s"] = benchlib.wait_drained(pg)
+        else:
+            res = pgbench(pg, script, args.clients, args.duration)
+        if mode == "attached":
+            res["backlog_at_end"] = pg.sql("SELECT backlog FROM vcon_redis.status()")[0][0]
+            res["drain_s"] = benchlib.wait_drained(pg)
+            res["keys_added"] = r.dbsize() - keys_before
+        return res
+
+    if args.warmup:
+        pg.sql("SELECT vcon_redis.attach()")
+        subprocess.run([str(benchlib.PGBENCH), "-n", "-M", "prepared", "-h", "127.0.0.1", "-p", str(pg.port),
+                        "-U", "postgres", "-c", str(args.clients), "-j", str(args.clients), "-T", str(args.warmup),
+                        "-f", str(script), "postgres"], check=True, capture_output=True)
+        benchlib.wait_drained(pg)
+
+    results = {"attached": [], "detached": [], "paused": []}
+    for rnd in range(args.rounds):
+        order = ["attached", "detached"] if rnd % 2 == 0 else ["detached", "attached"]
+        if args.split:
+            order.append("paused")
+        for mode in order:
+            res = run(mode)
+            results[mode].append(res)
+            extra = ""
+            if mode == "attached":
+                extra = (f"  backlog at end {res['backlog_at_end']}, drained in {res['drain_s']:.2f} s, "
+                         f"{res['keys_added']} keys added (expected {res['xacts']})")
+            elif mode == "paused":
+                extra = f"  (Redis paused; backlog drained afterwards in {res['drain_s']:.2f} s)"
+            print(f"    round {rnd + 1} {mode:<8}: {res['tps']:9.1f} tps  {res['latency_ms']:.2f} ms/xact{extra}")
+
+    script.unlink()
+    att = benchlib.median([x["tps"] for x in results["attached"]])
+    det = benchlib.median([x["tps"] for x in results["detached"]])
+    rep.figure("tps attached (median)", att, "xact/s")
+    rep.figure("tps detached (median)", det, "xact/s", "reference")
+    pairs = [a["tps"] / d["tps"] for a, d in zip(results["attached"], results["detached"])]
+    rep.figure("per-round ratios", ", ".join(f"{x:.3f}" for x in pairs))
+    if results["paused"]:
+        paused = benchlib.median([x["tps"] for x in results["paused"]])
+        rep.figure("tps attached, Redis paused", paused, "xact/s", "diagnostic: capture only, no draining")
+        rep.figure("  capture cost: paused / detached", paused / det, "", "triggers + outbox in the transaction")
+        rep.figure("  drain cost: attached / paused", att / paused, "", "worker CPU competing for the cores")
+    lost = sum(x["xacts"] - x["keys_added"] for x in results["attached"])
+    rep.figure("vCons missing from Redis", lost, "", "after each attached run drained (should be 0)")
+    status = pg.sql("SELECT worker_state, events_applied, last_error FROM vcon_redis.status()")[0]
+    rep.figure("worker", f"{status[0]}, {status[1]} events applied, last error {status[2]}")
+    rep.target("tps attached / detached", att / det, ">=", 0.85)
+    rep.save(args.json)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
