@@ -573,6 +573,89 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         NULL)
 $$;
 
+-- One party, one analysis, one attachment: SQL expressions like _dialog_problems.
+CREATE FUNCTION vcon_redis._party_problems(o jsonb, p text)
+RETURNS vcon_redis.problem[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT array_remove(ARRAY[
+            CASE WHEN jsonb_typeof(o -> 'tel') <> 'string'
+                     THEN ('error', p || '.tel', format('must be a string (got %s)', vcon_redis._got(o -> 'tel')))::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'sip') <> 'string'
+                     THEN ('error', p || '.sip', format('must be a string (got %s)', vcon_redis._got(o -> 'sip')))::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'stir') <> 'string'
+                     THEN ('error', p || '.stir', format('must be a string (got %s)', vcon_redis._got(o -> 'stir')))::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'mailto') <> 'string'
+                     THEN ('error', p || '.mailto', format('must be a string (got %s)', vcon_redis._got(o -> 'mailto')))::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'name') <> 'string'
+                     THEN ('error', p || '.name', format('must be a string (got %s)', vcon_redis._got(o -> 'name')))::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'did') <> 'string'
+                     THEN ('error', p || '.did', format('must be a string (got %s)', vcon_redis._got(o -> 'did')))::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'validation') <> 'string'
+                     THEN ('error', p || '.validation', format('must be a string (got %s)', vcon_redis._got(o -> 'validation')))::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'gmlpos') <> 'string'
+                     THEN ('error', p || '.gmlpos', format('must be a string (got %s)', vcon_redis._got(o -> 'gmlpos')))::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'uuid') <> 'string'
+                     THEN ('error', p || '.uuid', format('must be a string (got %s)', vcon_redis._got(o -> 'uuid')))::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'timezone') <> 'string'
+                     THEN ('error', p || '.timezone', format('must be a string (got %s)', vcon_redis._got(o -> 'timezone')))::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'type') <> 'string'
+                     THEN ('error', p || '.type', format('must be a string (got %s)', vcon_redis._got(o -> 'type')))::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'org') <> 'string'
+                     THEN ('error', p || '.org', format('must be a string (got %s)', vcon_redis._got(o -> 'org')))::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'dept') <> 'string'
+                     THEN ('error', p || '.dept', format('must be a string (got %s)', vcon_redis._got(o -> 'dept')))::vcon_redis.problem END,
+            CASE WHEN o ? 'civicaddress' AND jsonb_typeof(o -> 'civicaddress') <> 'object'
+                     THEN ('error', p || '.civicaddress', format('must be an object (got %s)', vcon_redis._got(o -> 'civicaddress')))::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'did') = 'string' AND o ->> 'did' !~ '^did:[a-z0-9]+:'
+                     THEN ('error', p || '.did', 'not a DID URI (did:<method>:…)')::vcon_redis.problem END,
+            CASE WHEN o ? 'name' AND NOT o ? 'validation'
+                     THEN ('warning', p || '.validation', 'missing (recommended when name is present)')::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'type') = 'string' AND o ->> 'type' NOT IN ('person', 'bot', 'organization')
+                     THEN ('warning', p || '.type', format('%s is not person, bot or organization', o -> 'type'))::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'tel') = 'string' AND o ->> 'tel' !~ '^(tel:)?\+?[0-9A-Fa-f*#().-]+(;.*)?$'
+                     THEN ('warning', p || '.tel', 'not a TEL URL')::vcon_redis.problem END
+        ], NULL)
+$$;
+
+CREATE FUNCTION vcon_redis._analysis_problems(o jsonb, p text, nd int, na int, redacted boolean)
+RETURNS vcon_redis.problem[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT array_remove(ARRAY[
+            CASE WHEN NOT o ? 'type' THEN ('error', p || '.type', 'missing (required)')::vcon_redis.problem END,
+            CASE WHEN NOT o ? 'vendor' THEN ('error', p || '.vendor', 'missing (required)')::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'type') <> 'string'
+                     THEN ('error', p || '.type', format('must be a string (got %s)', vcon_redis._got(o -> 'type')))::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'vendor') <> 'string'
+                     THEN ('error', p || '.vendor', format('must be a string (got %s)', vcon_redis._got(o -> 'vendor')))::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'product') <> 'string'
+                     THEN ('error', p || '.product', format('must be a string (got %s)', vcon_redis._got(o -> 'product')))::vcon_redis.problem END,
+            CASE WHEN jsonb_typeof(o -> 'schema') <> 'string'
+                     THEN ('error', p || '.schema', format('must be a string (got %s)', vcon_redis._got(o -> 'schema')))::vcon_redis.problem END]
+        || CASE WHEN o ? 'dialog' THEN vcon_redis._indices_problems(o, p, 'dialog', nd, 'dialog', true) END
+        || CASE WHEN o ? 'attachment' THEN vcon_redis._indices_problems(o, p, 'attachment', na, 'attachment', true) END
+        || vcon_redis._content_problems(o, p, 'analysis', redacted)
+        || ARRAY[
+            CASE WHEN jsonb_typeof(o -> 'type') = 'string'
+                      AND o ->> 'type' NOT IN ('report', 'sentiment', 'summary', 'transcript', 'translation', 'tts')
+                     THEN ('warning', p || '.type', format('%s is not one of report, sentiment, summary, transcript, translation, tts', o -> 'type'))::vcon_redis.problem END
+        ], NULL)
+$$;
+
+CREATE FUNCTION vcon_redis._attachment_problems(o jsonb, p text, np int, nd int, redacted boolean)
+RETURNS vcon_redis.problem[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT array_remove(ARRAY[
+            CASE WHEN jsonb_typeof(o -> 'purpose') <> 'string'
+                     THEN ('error', p || '.purpose', format('must be a string (got %s)', vcon_redis._got(o -> 'purpose')))::vcon_redis.problem END]
+        || vcon_redis._date_member(o, p || '.', 'start', 'missing (required by the draft)')
+        || CASE WHEN o ? 'party' THEN vcon_redis._indices_problems(o, p, 'party', np, 'party', false)
+                ELSE ARRAY[('warning', p || '.party', 'missing (required by the draft)')::vcon_redis.problem] END
+        || CASE WHEN o ? 'dialog' THEN vcon_redis._indices_problems(o, p, 'dialog', nd, 'dialog', false)
+                ELSE ARRAY[('warning', p || '.dialog', 'missing (required by the draft)')::vcon_redis.problem] END
+        || vcon_redis._content_problems(o, p, 'attachment', redacted),
+        NULL)
+$$;
+
 -- All problems of a document: raw is the input, n = _normalize(raw).
 CREATE FUNCTION vcon_redis._problems(raw jsonb, n jsonb)
 RETURNS vcon_redis.problem[]
@@ -586,7 +669,6 @@ DECLARE
     np int;
     nd int;
     na int;
-    msg text;
     redacted boolean;
     u text;
 BEGIN
@@ -698,55 +780,12 @@ BEGIN
                 r := r || ('error', p, format('must be an object (got %s)', vcon_redis._got(o)))::vcon_redis.problem;
                 CONTINUE;
             END IF;
-            IF k = 'parties' THEN
-                r := r || vcon_redis._string_problems(o, p, ARRAY['tel', 'sip', 'stir', 'mailto', 'name', 'did',
-                              'validation', 'gmlpos', 'uuid', 'timezone', 'type', 'org', 'dept']);
-                IF o ? 'civicaddress' AND jsonb_typeof(o -> 'civicaddress') <> 'object' THEN
-                    r := r || ('error', p || '.civicaddress', format('must be an object (got %s)', vcon_redis._got(o -> 'civicaddress')))::vcon_redis.problem;
-                END IF;
-                IF jsonb_typeof(o -> 'did') = 'string' AND o ->> 'did' !~ '^did:[a-z0-9]+:' THEN
-                    r := r || ('error', p || '.did', 'not a DID URI (did:<method>:…)')::vcon_redis.problem;
-                END IF;
-                IF o ? 'name' AND NOT o ? 'validation' THEN
-                    r := r || ('warning', p || '.validation', 'missing (recommended when name is present)')::vcon_redis.problem;
-                END IF;
-                IF jsonb_typeof(o -> 'type') = 'string' AND o ->> 'type' NOT IN ('person', 'bot', 'organization') THEN
-                    r := r || ('warning', p || '.type', format('%s is not person, bot or organization', o -> 'type'))::vcon_redis.problem;
-                END IF;
-                IF jsonb_typeof(o -> 'tel') = 'string' AND o ->> 'tel' !~ '^(tel:)?\+?[0-9A-Fa-f*#().-]+(;.*)?$' THEN
-                    r := r || ('warning', p || '.tel', 'not a TEL URL')::vcon_redis.problem;
-                END IF;
-            ELSIF k = 'dialog' THEN
-                r := r || vcon_redis._dialog_problems(o, p, np, nd, redacted);
-            ELSIF k = 'analysis' THEN
-                FOREACH msg IN ARRAY ARRAY['type', 'vendor'] LOOP
-                    IF NOT o ? msg THEN
-                        r := r || ('error', p || '.' || msg, 'missing (required)')::vcon_redis.problem;
-                    END IF;
-                END LOOP;
-                r := r || vcon_redis._string_problems(o, p, ARRAY['type', 'vendor', 'product', 'schema'])
-                       || vcon_redis._indices_problems(o, p, 'dialog', nd, 'dialog', true)
-                       || vcon_redis._indices_problems(o, p, 'attachment', na, 'attachment', true)
-                       || vcon_redis._content_problems(o, p, 'analysis', redacted);
-                IF jsonb_typeof(o -> 'type') = 'string' AND o ->> 'type' NOT IN
-                       ('report', 'sentiment', 'summary', 'transcript', 'translation', 'tts') THEN
-                    r := r || ('warning', p || '.type', format('%s is not one of report, sentiment, summary, transcript, translation, tts', o -> 'type'))::vcon_redis.problem;
-                END IF;
-            ELSE
-                r := r || vcon_redis._string_problems(o, p, ARRAY['purpose'])
-                       || vcon_redis._date_member(o, p || '.', 'start', 'missing (required by the draft)');
-                IF o ? 'party' THEN
-                    r := r || vcon_redis._indices_problems(o, p, 'party', np, 'party', false);
-                ELSE
-                    r := r || ('warning', p || '.party', 'missing (required by the draft)')::vcon_redis.problem;
-                END IF;
-                IF o ? 'dialog' THEN
-                    r := r || vcon_redis._indices_problems(o, p, 'dialog', nd, 'dialog', false);
-                ELSE
-                    r := r || ('warning', p || '.dialog', 'missing (required by the draft)')::vcon_redis.problem;
-                END IF;
-                r := r || vcon_redis._content_problems(o, p, 'attachment', redacted);
-            END IF;
+            r := r || CASE k
+                WHEN 'parties' THEN vcon_redis._party_problems(o, p)
+                WHEN 'dialog' THEN vcon_redis._dialog_problems(o, p, np, nd, redacted)
+                WHEN 'analysis' THEN vcon_redis._analysis_problems(o, p, nd, na, redacted)
+                ELSE vcon_redis._attachment_problems(o, p, np, nd, redacted)
+            END;
         END LOOP;
     END LOOP;
     RETURN r;
@@ -757,7 +796,8 @@ CREATE FUNCTION vcon_redis.validate_vcon(doc jsonb)
 RETURNS TABLE (severity text, path text, message text)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT p.severity, p.path, p.message
-    FROM unnest(vcon_redis._problems(doc, vcon_redis._normalize(doc))) WITH ORDINALITY AS p(severity, path, message, ord)
+    FROM (SELECT CASE WHEN jsonb_typeof(doc) = 'object' THEN doc || '{}' ELSE doc END AS plain) d,   -- detoast once
+         unnest(vcon_redis._problems(d.plain, vcon_redis._normalize(d.plain))) WITH ORDINALITY AS p(severity, path, message, ord)
     ORDER BY p.severity = 'warning', p.ord
 $$;
 

@@ -3,8 +3,10 @@
 -- A save is all-or-nothing and replaces the whole vCon: a new uuid INSERTs its vcons row; an existing
 -- one UPDATEs it (never delete+insert: the capture triggers read a vcons INSERT as "created" and
 -- push the uuid to the ingress queues) and replaces every child row (delete, then insert), so a
--- re-post with fewer children leaves no ghost rows (gap G5 of vcon-mcp). Each child table is written
--- by one set-based INSERT … SELECT over jsonb_array_elements, never a loop per element.
+-- re-post with fewer children leaves no ghost rows (gap G5 of vcon-mcp). Three statements at most:
+-- the vcons row, one DELETE of the old children (replace only), and one INSERT of all children
+-- (writable CTEs, one set-based INSERT … SELECT over jsonb_array_elements per table, never a loop
+-- per element).
 --
 -- Column mapping follows vcon-mcp (start→start_time, duration→duration_seconds, attachment
 -- mediatype→mimetype, analysis dialog→dialog_indices …), so vcon-mcp reads our rows; what its
@@ -41,8 +43,11 @@ CREATE FUNCTION vcon_redis.save_vcon(doc jsonb)
 RETURNS uuid
 LANGUAGE plpgsql AS $fn$
 DECLARE
-    n jsonb := vcon_redis._normalize(doc);
-    problems vcon_redis.problem[] := vcon_redis._problems(doc, n);
+    -- read from a table, doc may be a compressed TOAST value that every -> would decompress again:
+    -- jsonb || '{}' hands back one plain in-memory copy
+    plain jsonb := CASE WHEN jsonb_typeof(doc) = 'object' THEN doc || '{}' ELSE doc END;
+    n jsonb := vcon_redis._normalize(plain);
+    problems vcon_redis.problem[] := vcon_redis._problems(plain, n);
     errs text[];
     u uuid;
     created timestamptz;
