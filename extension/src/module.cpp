@@ -10,6 +10,7 @@ extern "C" {
 }
 
 #include "guc.hpp"
+#include "log_redact.hpp"
 #include "pg_guard.hpp"
 #include "shmem.hpp"
 #include "wake.hpp"
@@ -26,6 +27,7 @@ PG_MODULE_MAGIC;
 void _PG_init(void) {
     // DefineGucs runs PostgreSQL's GUC machinery (which may ereport); the check hooks it triggers
     // catch their own C++ exceptions. Nothing here holds a C++ object across those calls.
+    vcon_redis::InstallLogRedaction();
     vcon_redis::DefineGucs();
     vcon_redis::RegisterWakeCallback();
     if (process_shared_preload_libraries_in_progress) {

@@ -1,5 +1,6 @@
 """Commit → Redis: exact keys and list entries; nothing from rollbacks; every kind of SQL write."""
 
+import contextlib
 import json
 import threading
 import time
@@ -207,8 +208,16 @@ def test_concurrent_clients_converge_and_push_once(stack):
 
 
 def test_password_is_masked(stack):
-    stack.pg.sql("ALTER SYSTEM SET vcon_redis.redis_url = %s",
-                 (f"redis://worker:s3cret-Pa55@127.0.0.1:{stack.redis_server.port}/0",))
+    with contextlib.closing(stack.pg.connect()) as conn, conn.cursor() as cur:
+        cur.execute("SET log_statement = 'all'")  # the statement text itself must be masked too
+        try:
+            cur.execute("ALTER SYSTEM SET vcon_redis.redis_url = 'rediss://u:s3cret-Pa55@127.0.0.1:1/0'")
+        except Exception:
+            pass  # rediss:// is refused: that ERROR and its STATEMENT line are logged
+        else:
+            raise AssertionError("rediss:// should be refused")
+        cur.execute("ALTER SYSTEM SET vcon_redis.redis_url = %s",
+                    (f"redis://worker:s3cret-Pa55@127.0.0.1:{stack.redis_server.port}/0",))
     try:
         stack.pg.reload()
         time.sleep(0.5)
@@ -219,7 +228,9 @@ def test_password_is_masked(stack):
         assert "s3cret-Pa55" not in (stack.status()["redis_url"] or "")
         save(stack.pg, small_vcon(50))  # the worker tries (and fails: no such user) to use it
         time.sleep(1.5)
-        assert "s3cret-Pa55" not in stack.pg.log.read_text(errors="replace")
+        log = stack.pg.log.read_text(errors="replace")
+        assert "s3cret-Pa55" not in log
+        assert "worker:***@127.0.0.1" in log  # the reload line was logged, masked
         assert "s3cret-Pa55" not in (stack.status()["last_error"] or "")
     finally:
         stack.pg.sql("ALTER SYSTEM RESET vcon_redis.redis_url")
