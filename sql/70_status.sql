@@ -1,7 +1,8 @@
 -- Observability and repair: status() and resync().
 
 CREATE FUNCTION vcon_redis.status(
-    OUT worker_state text,          -- not_preloaded | not_running | starting | connecting | idle | draining | redis_down | stopping
+    OUT worker_state text,          -- not_preloaded | not_running | starting | connecting | idle | draining
+                                    -- | redis_down | error (an SQL error in a batch) | no_extension | stopping
     OUT worker_pid integer,
     OUT backlog bigint,             -- events committed and not yet applied to Redis
     OUT oldest_event_age interval,

@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+import subprocess
 import threading
 import time
 
@@ -236,3 +237,21 @@ def test_password_is_masked(stack):
         stack.pg.sql("ALTER SYSTEM RESET vcon_redis.redis_url")
         stack.pg.reload()
     stack.wait_drained()
+
+
+def test_large_documents_round_trip(stack):
+    """1 MB vCons: the worker copies each document out of memory it frees between fetches."""
+    out = subprocess.run([str(harness.generator_bin()), "--count", "12", "--seed", "77", "--bytes", "1m",
+                          "--format", "jsonl"], check=True, capture_output=True, text=True).stdout
+    uuids = []
+    with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
+        cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_large'")
+        for line in out.splitlines():
+            cur.execute("SELECT vcon_redis.save_vcon(%s::jsonb)::text", (line,))
+            uuids.append(cur.fetchone()[0])
+        conn.commit()
+    stack.wait_drained(60)
+    for u in uuids:
+        assert len(stack.cached(u)) > 900_000
+    stack.assert_converged(uuids)
+    assert stack.r.lrange("q_large", 0, -1) == uuids
