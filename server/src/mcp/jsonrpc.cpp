@@ -60,7 +60,7 @@ Message parse_message(std::string_view text, int max_depth) {
 
     json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (doc.is_discarded())
-        return invalid(nullptr, rpc_error::parse_error, "Parse error: body is not valid JSON");
+        return invalid(nullptr, rpc_error::parse_error, "Parse error: message is not valid JSON");
     if (doc.is_array())
         return invalid(nullptr, rpc_error::invalid_request,
                        "Invalid Request: JSON-RPC batches are not supported");

@@ -44,7 +44,7 @@ public:
             result = co_await work();
             landing.complete(result);
         } else {
-            result = co_await join(flight);
+            result = co_await join(*flight); // `flight` keeps the Flight alive meanwhile
         }
         co_return result;
     }
@@ -60,8 +60,11 @@ private:
         std::vector<Waiter> waiters;
     };
 
-    boost::asio::awaitable<VconResult> join(std::shared_ptr<Flight> flight) {
-        co_return co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(VconResult)>(
+    // g++ 12 destroys some objects passed into co_await expressions twice (seen with a lambda that
+    // captured a shared_ptr by copy): capture only trivially destructible things here.
+    boost::asio::awaitable<VconResult> join(Flight &flight_ref) {
+        Flight *flight = &flight_ref;
+        VconResult result = co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(VconResult)>(
             [this, flight](auto handler) {
                 auto ex = boost::asio::get_associated_executor(handler);
                 std::lock_guard lock(mu_);
@@ -72,6 +75,7 @@ private:
                 flight->waiters.push_back(Waiter{ex, std::move(handler)});
             },
             boost::asio::use_awaitable);
+        co_return result;
     }
 
     // Completes the flight exactly once: with the leader's result, or Unavailable if the leader's
