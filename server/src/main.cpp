@@ -56,6 +56,9 @@ void raise_fd_limit() {
 
 int main(int argc, char **argv) {
     std::signal(SIGPIPE, SIG_IGN);
+    // Configuration is read once at start; a SIGHUP (a closed terminal, a reload sent to every
+    // process of a service) must not kill the server.
+    std::signal(SIGHUP, SIG_IGN);
 
     Config config;
     redis::Url redis_url;
