@@ -15,69 +15,47 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         WHERE btrim(l) <> ''), '{}')
 $$;
 
-CREATE FUNCTION vcon_redis._capture_vcons_ins() RETURNS trigger
+-- The vcons table. Each branch is planned only when it runs, so the DELETE branch never refers
+-- to a transition table that a DELETE trigger does not have.
+CREATE FUNCTION vcon_redis._capture_vcons() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO vcon_redis.outbox AS o (vcon_uuid, created, lists)
-    SELECT n.uuid, true, vcon_redis._ingress_lists() FROM new_rows n
-    ON CONFLICT (xid, vcon_uuid) DO UPDATE SET created = true, lists = coalesce(excluded.lists, o.lists);
-    PERFORM vcon_redis._wake();
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION vcon_redis._capture_vcons_upd() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    -- old_rows too: an UPDATE that changes a uuid removes the old document
-    INSERT INTO vcon_redis.outbox (vcon_uuid)
-    SELECT uuid FROM new_rows UNION SELECT uuid FROM old_rows
-    ON CONFLICT (xid, vcon_uuid) DO NOTHING;
-    PERFORM vcon_redis._wake();
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION vcon_redis._capture_vcons_del() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO vcon_redis.outbox (vcon_uuid)
-    SELECT uuid FROM old_rows
-    ON CONFLICT (xid, vcon_uuid) DO NOTHING;
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO vcon_redis.outbox AS o (vcon_uuid, created, lists)
+        SELECT n.uuid, true, vcon_redis._ingress_lists() FROM new_rows n
+        ON CONFLICT (xid, vcon_uuid) DO UPDATE SET created = true, lists = coalesce(excluded.lists, o.lists);
+    ELSIF TG_OP = 'UPDATE' THEN
+        -- old_rows too: an UPDATE that changes a uuid removes the old document
+        INSERT INTO vcon_redis.outbox (vcon_uuid)
+        SELECT uuid FROM new_rows UNION SELECT uuid FROM old_rows
+        ON CONFLICT (xid, vcon_uuid) DO NOTHING;
+    ELSE
+        INSERT INTO vcon_redis.outbox (vcon_uuid)
+        SELECT uuid FROM old_rows
+        ON CONFLICT (xid, vcon_uuid) DO NOTHING;
+    END IF;
     PERFORM vcon_redis._wake();
     RETURN NULL;
 END
 $$;
 
 -- Child tables keyed by vcon_id (parties, dialog, analysis, attachments, groups).
-CREATE FUNCTION vcon_redis._capture_child_ins() RETURNS trigger
+CREATE FUNCTION vcon_redis._capture_child() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO vcon_redis.outbox (vcon_uuid)
-    SELECT DISTINCT vcon_id FROM new_rows
-    ON CONFLICT (xid, vcon_uuid) DO NOTHING;
-    PERFORM vcon_redis._wake();
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION vcon_redis._capture_child_upd() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO vcon_redis.outbox (vcon_uuid)
-    SELECT vcon_id FROM new_rows UNION SELECT vcon_id FROM old_rows
-    ON CONFLICT (xid, vcon_uuid) DO NOTHING;
-    PERFORM vcon_redis._wake();
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION vcon_redis._capture_child_del() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO vcon_redis.outbox (vcon_uuid)
-    SELECT DISTINCT vcon_id FROM old_rows
-    ON CONFLICT (xid, vcon_uuid) DO NOTHING;
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO vcon_redis.outbox (vcon_uuid)
+        SELECT DISTINCT vcon_id FROM new_rows
+        ON CONFLICT (xid, vcon_uuid) DO NOTHING;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO vcon_redis.outbox (vcon_uuid)
+        SELECT vcon_id FROM new_rows UNION SELECT vcon_id FROM old_rows
+        ON CONFLICT (xid, vcon_uuid) DO NOTHING;
+    ELSE
+        INSERT INTO vcon_redis.outbox (vcon_uuid)
+        SELECT DISTINCT vcon_id FROM old_rows
+        ON CONFLICT (xid, vcon_uuid) DO NOTHING;
+    END IF;
     PERFORM vcon_redis._wake();
     RETURN NULL;
 END
@@ -159,27 +137,22 @@ CREATE FUNCTION vcon_redis._install_capture(s name) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     t record;
-    kind text;
+    fn text;
 BEGIN
     PERFORM vcon_redis._remove_capture(s);
     FOR t IN SELECT * FROM vcon_redis._captured_tables(s) LOOP
-        kind := CASE t.key_column WHEN 'uuid' THEN 'vcons' WHEN 'vcon_id' THEN 'child' ELSE 'via_dialog' END;
+        fn := CASE t.key_column WHEN 'uuid' THEN 'vcon_redis._capture_vcons'
+                                WHEN 'vcon_id' THEN 'vcon_redis._capture_child'
+                                ELSE 'vcon_redis._capture_via_dialog' END;
         EXECUTE format('CREATE TRIGGER vcon_redis_capture_ins AFTER INSERT ON %I.%I
                         REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %s()',
-                       s, t.table_name,
-                       CASE kind WHEN 'via_dialog' THEN 'vcon_redis._capture_via_dialog'
-                                 ELSE format('vcon_redis._capture_%s_ins', kind) END);
+                       s, t.table_name, fn);
         EXECUTE format('CREATE TRIGGER vcon_redis_capture_upd AFTER UPDATE ON %I.%I
                         REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-                        FOR EACH STATEMENT EXECUTE FUNCTION %s()',
-                       s, t.table_name,
-                       CASE kind WHEN 'via_dialog' THEN 'vcon_redis._capture_via_dialog'
-                                 ELSE format('vcon_redis._capture_%s_upd', kind) END);
+                        FOR EACH STATEMENT EXECUTE FUNCTION %s()', s, t.table_name, fn);
         EXECUTE format('CREATE TRIGGER vcon_redis_capture_del AFTER DELETE ON %I.%I
                         REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION %s()',
-                       s, t.table_name,
-                       CASE kind WHEN 'via_dialog' THEN 'vcon_redis._capture_via_dialog'
-                                 ELSE format('vcon_redis._capture_%s_del', kind) END);
+                       s, t.table_name, fn);
         EXECUTE format('CREATE TRIGGER vcon_redis_capture_truncate BEFORE TRUNCATE ON %I.%I
                         FOR EACH STATEMENT EXECUTE FUNCTION vcon_redis._capture_truncate(%L)',
                        s, t.table_name, t.key_column);

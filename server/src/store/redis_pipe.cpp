@@ -28,12 +28,9 @@ RedisPipe::~RedisPipe() {
 
 void RedisPipe::start() { begin_connect(); }
 
-void RedisPipe::shutdown() {
-    if (stopped_) return;
-    stopped_ = true;
-    retry_.cancel();
-    watchdog_.cancel();
-    ++generation_;
+// Forgets the socket without closing it twice: the stream descriptor releases the fd, which the
+// Connection owns and closes.
+void RedisPipe::drop_connection() {
     up_.store(false, std::memory_order_relaxed);
     if (sd_) {
         boost::system::error_code ignored;
@@ -45,6 +42,15 @@ void RedisPipe::shutdown() {
         conn_->close();
         conn_.reset();
     }
+}
+
+void RedisPipe::shutdown() {
+    if (stopped_) return;
+    stopped_ = true;
+    retry_.cancel();
+    watchdog_.cancel();
+    ++generation_;
+    drop_connection();
     auto failed = std::move(pending_);
     pending_.clear();
     for (auto &p : failed)
@@ -166,17 +172,7 @@ void RedisPipe::on_watchdog() {
 
 void RedisPipe::teardown(const char *why) {
     ++generation_;
-    up_.store(false, std::memory_order_relaxed);
-    if (sd_) {
-        boost::system::error_code ignored;
-        sd_->cancel(ignored);
-        sd_->release();
-        sd_.reset();
-    }
-    if (conn_) {
-        conn_->close();
-        conn_.reset();
-    }
+    drop_connection();
     flush_posted_ = false;
     writing_ = false;
     auto failed = std::move(pending_);

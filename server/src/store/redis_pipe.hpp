@@ -64,6 +64,7 @@ private:
     void on_connected(redis::Connection conn);
     void on_connect_failed(const std::string &why);
     void teardown(const char *why);
+    void drop_connection();
     void schedule_flush();
     void do_flush();
     void wait_readable();
