@@ -15,7 +15,7 @@ CREATE TABLE vcon_redis.outbox (
     event_id    uuid NOT NULL DEFAULT gen_random_uuid(),
     enqueued_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     CONSTRAINT outbox_xid_vcon_key UNIQUE (xid, vcon_uuid)
-);
+) WITH (vacuum_truncate = false);  -- truncating the emptied table takes an exclusive lock: stalls
 COMMENT ON TABLE vcon_redis.outbox IS
     'vCon changes committed but not yet applied to Redis; drained in id order by the vcon_redis worker';
 

@@ -92,29 +92,33 @@ BEGIN
     -- Existing uuid: UPDATE. New: INSERT; if a concurrent save inserted the same uuid meanwhile,
     -- ON CONFLICT waits for it to commit and we go round again to the UPDATE.
     LOOP
-        UPDATE vcons SET
-            vcon_version = version,
-            subject = n ->> 'subject',
-            created_at = coalesce(created, vcons.created_at),     -- created_at should not change
-            updated_at = coalesce(updated, now()),
-            doc_updated_at = updated,
-            redacted = coalesce(n -> 'redacted', '{}'),
-            amended = coalesce(n -> 'amended', '{}'),
-            appended = coalesce(n -> 'amended', '{}'),           -- vcon-mcp keeps both in sync
-            group_data = coalesce(grp, '[]'),
-            extensions = exts,
-            critical = crit,
-            must_support = crit,
-            extra = top_extra
-        WHERE vcons.uuid = u;
-        IF FOUND THEN
-            -- one statement for all old children (each statement has a fixed cost, triggers included)
-            WITH h AS (DELETE FROM party_history WHERE vcon_id = u),
-                 d AS (DELETE FROM dialog WHERE vcon_id = u),
-                 p AS (DELETE FROM parties WHERE vcon_id = u),
-                 a AS (DELETE FROM analysis WHERE vcon_id = u)
-            DELETE FROM attachments WHERE vcon_id = u;
-            EXIT;
+        -- Look before updating: an UPDATE that matches no row still fires the statement-level
+        -- capture trigger, a cost every new vCon would pay for nothing.
+        IF EXISTS (SELECT FROM vcons WHERE vcons.uuid = u) THEN
+            UPDATE vcons SET
+                vcon_version = version,
+                subject = n ->> 'subject',
+                created_at = coalesce(created, vcons.created_at),     -- created_at should not change
+                updated_at = coalesce(updated, now()),
+                doc_updated_at = updated,
+                redacted = coalesce(n -> 'redacted', '{}'),
+                amended = coalesce(n -> 'amended', '{}'),
+                appended = coalesce(n -> 'amended', '{}'),           -- vcon-mcp keeps both in sync
+                group_data = coalesce(grp, '[]'),
+                extensions = exts,
+                critical = crit,
+                must_support = crit,
+                extra = top_extra
+            WHERE vcons.uuid = u;
+            IF FOUND THEN
+                -- one statement for all old children (each statement has a fixed cost, triggers included)
+                WITH h AS (DELETE FROM party_history WHERE vcon_id = u),
+                     d AS (DELETE FROM dialog WHERE vcon_id = u),
+                     p AS (DELETE FROM parties WHERE vcon_id = u),
+                     a AS (DELETE FROM analysis WHERE vcon_id = u)
+                DELETE FROM attachments WHERE vcon_id = u;
+                EXIT;
+            END IF;
         END IF;
         -- a missing created_at (the IETF example files) becomes the time of the first save
         INSERT INTO vcons (id, uuid, vcon_version, subject, created_at, updated_at, doc_updated_at,

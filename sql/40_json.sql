@@ -51,8 +51,12 @@ RETURNS TABLE (uuid uuid, doc jsonb)
 -- one-element array (vcon_json, the server's miss path) always looks cheaper as a custom plan, so
 -- every call re-planned this six-table query: ~4-5 ms of a ~0.6 ms call. The generic plan (index
 -- probes on uuids = ANY) is the right one for a worker batch as well.
+-- enable_seqscan = off: that one plan lives as long as the worker's session; made while the tables
+-- were small or not yet analysed it would scan whole tables for every batch as they grow. Every
+-- lookup here is by vcon_id/uuid, which is always indexed.
 LANGUAGE plpgsql VOLATILE
 SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
 AS $fn$
 #variable_conflict use_column
 BEGIN

@@ -19,10 +19,13 @@ $$;
 -- to a transition table that a DELETE trigger does not have.
 CREATE FUNCTION vcon_redis._capture_vcons() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    lists text[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
+        lists := vcon_redis._ingress_lists();  -- once per statement, not per row
         INSERT INTO vcon_redis.outbox AS o (vcon_uuid, created, lists)
-        SELECT n.uuid, true, vcon_redis._ingress_lists() FROM new_rows n
+        SELECT n.uuid, true, lists FROM new_rows n
         ON CONFLICT (xid, vcon_uuid) DO UPDATE SET created = true, lists = coalesce(excluded.lists, o.lists);
     ELSIF TG_OP = 'UPDATE' THEN
         -- old_rows too: an UPDATE that changes a uuid removes the old document

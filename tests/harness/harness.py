@@ -267,6 +267,7 @@ def start_stack(base: Path | None = None, pg_port: int | None = None, redis_port
     """A Redis server and a PostgreSQL cluster whose vcon_redis worker pushes to it, extension
     created and attached in database postgres."""
     base = Path(base or tempfile.mkdtemp(prefix="vcon-stack-"))
+    base.chmod(0o755)  # mkdtemp makes it 0700: the postgres user must reach pg/ below it
     redis_server = RedisServer(base / "redis", redis_port).start()
     conf = {"vcon_redis.redis_url": f"'{redis_server.url()}'", "vcon_redis.poll_interval": "200"}
     conf.update(settings or {})
