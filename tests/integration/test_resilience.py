@@ -143,3 +143,18 @@ def test_without_preload_events_wait_and_status_says_why(tmp_path):
         assert not pg.crashes()
     finally:
         pg.destroy()
+
+
+def test_worker_survives_drop_and_create_extension(stack):
+    """The worker keeps its statements planned; DDL under it must re-plan, not break it."""
+    u = save(stack.pg, small_vcon(90))
+    barrier(stack)
+    pid = stack.pg.worker_pid()
+    stack.pg.sql("DROP EXTENSION vcon_redis CASCADE")
+    time.sleep(1.5)  # the worker polls a database without the extension
+    stack.pg.sql("CREATE EXTENSION vcon_redis")
+    stack.pg.sql("SELECT vcon_redis.attach()")
+    v = save(stack.pg, small_vcon(91))
+    harness.wait_for(lambda: stack.cached(v) is not None, 15, what="drain after re-creating the extension")
+    assert stack.pg.worker_pid() == pid, "the worker restarted instead of adapting"
+    assert stack.cached(u) is not None
