@@ -10,6 +10,7 @@ import atexit
 import json
 import math
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -56,6 +57,7 @@ def start_stack(name: str, settings: dict | None = None, keep: bool = False):
             return
         pg.destroy()
         redis_server.destroy()
+        shutil.rmtree(base, ignore_errors=True)
         if crashes:
             print("# PostgreSQL log shows a crash:\n# " + "\n# ".join(crashes))
     atexit.register(teardown)
@@ -80,6 +82,38 @@ def wait_drained(pg, timeout: float = 300.0) -> float:
     harness.wait_for(lambda: pg.sql("SELECT backlog FROM vcon_redis.status()")[0][0] == 0, timeout, 0.01,
                      what="the outbox to drain")
     return time.monotonic() - t0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (/proc/<pid>/stat)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(pid: int) -> list[str]:
+    return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of a process, its reaped children (cutime/cstime: e.g. PostgreSQL backends that
+    have exited) and its live children: the whole PostgreSQL cluster when pid is the postmaster."""
+    tck = os.sysconf("SC_CLK_TCK")
+    f = _stat_fields(pid)
+    total = sum(int(x) for x in f[11:15])
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            c = _stat_fields(int(entry))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        if int(c[1]) == pid:  # ppid
+            total += int(c[11]) + int(c[12])
+    return total / tck
+
+
+def postmaster_pid(pg) -> int:
+    return int((pg.data / "postmaster.pid").read_text().split()[0])
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -134,4 +168,15 @@ class Report:
 def common_args(parser):
     parser.add_argument("--keep", action="store_true", help="keep the cluster folder for inspection")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--setup-sql", action="append", default=[], metavar="SQL",
+                        help="run this SQL after the stack is up (repeatable), e.g. to A/B a setting: "
+                             "--setup-sql \"ALTER FUNCTION vcon_redis.vcon_json_many SET plan_cache_mode = "
+                             "force_generic_plan\"")
     return parser
+
+
+def run_setup_sql(pg, args, rep=None):
+    for stmt in getattr(args, "setup_sql", []):
+        pg.sql(stmt)
+        if rep:
+            rep.figure("setup SQL", stmt)

@@ -12,7 +12,6 @@ needs to take these writes.
 """
 
 import argparse
-import os
 import re
 import subprocess
 import sys
@@ -37,6 +36,7 @@ def main():
                           "(target < 10 s after COMMIT)")
     pg, redis_server = benchlib.start_stack("bulk", keep=args.keep)
     r = redis_server.client()
+    benchlib.run_setup_sql(pg, args, rep)
 
     t = time.monotonic()
     copy_text = benchlib.generate(args.count, seed=31, size=args.size, fmt="copy")
@@ -64,10 +64,7 @@ def main():
     worker_pid = pg.worker_pid()
     redis_pid = redis_server.proc.pid
 
-    def cpu_seconds(pid: int) -> float:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
+    cpu_seconds = benchlib.cpu_seconds
     conn = pg.connect(autocommit=False)
     cur = conn.cursor()
     if args.lists:

@@ -146,9 +146,9 @@ def report_run(rep, pg, args, write, measured, pops, rtts):
         rep.figure(f"{write}: latency {label} max", max(xs), "ms")
     rep.figure(f"{write}: Redis PING RTT p50/p99 (reference)", f"{P(rtts, 50):.3f} / {P(rtts, 99):.3f}", "ms",
                f"{len(rtts)} pings during the load")
-    status = pg.sql("SELECT worker_state, events_applied, lag_ms, last_error FROM vcon_redis.status()")[0]
-    rep.figure(f"{write}: worker", f"{status[0]}, {status[1]} events, last batch lag {status[2]} ms, "
-               f"last error {status[3]}")
+    status = pg.sql("SELECT state, events_applied, batches, last_lag_ms, last_error FROM vcon_redis._worker_state()")[0]
+    rep.figure(f"{write}: worker", f"{status[0]}, {status[1]} events in {status[2]} batches "
+               f"({status[1] / max(status[2], 1):.1f}/batch), last batch lag {status[3]} ms, last error {status[4]}")
     p99 = P(lat_sent, 99)
     rep.figure(f"{write}: ratio p99 / 10 ms target", p99 / 10.0)
     rep.figure(f"{write}: ratio p50 / PING RTT p50", P(lat_sent, 50) / P(rtts, 50))
@@ -162,7 +162,8 @@ def main():
     ap = benchlib.common_args(argparse.ArgumentParser(description=__doc__,
                                                       formatter_class=argparse.RawDescriptionHelpFormatter))
     ap.add_argument("--rate", type=float, default=500.0, help="commits per second")
-    ap.add_argument("--duration", type=float, default=10.0, help="measured seconds")
+    ap.add_argument("--duration", type=float, default=30.0,
+                    help="measured seconds (long enough for the tables to grow: 15 000 vCons at 500/s)")
     ap.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds at the start")
     ap.add_argument("--loaders", type=int, default=4, help="committing connections sharing the schedule")
     ap.add_argument("--size", default="small", help="vcon-gen size class of the documents")
@@ -172,6 +173,7 @@ def main():
     rep = benchlib.Report("commit_latency", f"commit → visible in Redis at {args.rate:g} commits/s "
                           "(target p99 < 10 ms)")
     pg, redis_server = benchlib.start_stack("latency", keep=args.keep)
+    benchlib.run_setup_sql(pg, args, rep)
     n = int(args.rate * (args.warmup + args.duration))
     rep.figure("schedule", f"{args.rate:g}/s open loop over {args.loaders} connections, "
                f"{args.warmup:g} s warm-up + {args.duration:g} s measured")

@@ -15,6 +15,7 @@ Its tps separates the two costs that share this machine's cores: capture in the 
 """
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -55,6 +56,7 @@ def main():
     rep = benchlib.Report("write_overhead", "save_vcon tps, capture attached / detached (target >= 0.85)")
     pg, redis_server = benchlib.start_stack("write", keep=args.keep)
     r = redis_server.client()
+    benchlib.run_setup_sql(pg, args, rep)
 
     pg.sql("CREATE SCHEMA bench")
     pg.sql("CREATE TABLE bench.docs (i integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, doc jsonb NOT NULL)")
@@ -71,11 +73,17 @@ def main():
     script = Path(tempfile.mkstemp(prefix="vcon-bench-", suffix=".pgbench")[1])
     script.write_text(SCRIPT.format(n=args.docs))
 
+    pm_pid = benchlib.postmaster_pid(pg)
+
+    def server_cpu() -> float:
+        return benchlib.tree_cpu_seconds(pm_pid) + benchlib.cpu_seconds(redis_server.proc.pid)
+
     def run(mode: str) -> dict:
         pg.sql("SELECT vcon_redis.detach()" if mode == "detached" else "SELECT vcon_redis.attach()")
         benchlib.wait_drained(pg)
         pg.sql("CHECKPOINT")
         keys_before = r.dbsize()
+        scpu0 = server_cpu()
         if mode == "paused":
             redis_server.pause()
             try:
@@ -84,7 +92,12 @@ def main():
                 redis_server.resume()
             res["drain_s"] = benchlib.wait_drained(pg)
         else:
+            wpid = pg.worker_pid()
+            cpu0 = benchlib.cpu_seconds(wpid)
             res = pgbench(pg, script, args.clients, args.duration)
+            res["worker_cpu_s"] = benchlib.cpu_seconds(wpid) - cpu0
+        if mode != "paused":  # paused: the drain happens after the run, outside the window
+            res["server_cpu_ms"] = (server_cpu() - scpu0) / max(res["xacts"], 1) * 1000
         if mode == "attached":
             res["backlog_at_end"] = pg.sql("SELECT backlog FROM vcon_redis.status()")[0][0]
             res["drain_s"] = benchlib.wait_drained(pg)
@@ -109,10 +122,12 @@ def main():
             extra = ""
             if mode == "attached":
                 extra = (f"  backlog at end {res['backlog_at_end']}, drained in {res['drain_s']:.2f} s, "
-                         f"{res['keys_added']} keys added (expected {res['xacts']})")
+                         f"{res['keys_added']} keys added (expected {res['xacts']}), "
+                         f"worker CPU {res['worker_cpu_s'] / max(res['xacts'], 1) * 1000:.2f} ms/vCon")
             elif mode == "paused":
                 extra = f"  (Redis paused; backlog drained afterwards in {res['drain_s']:.2f} s)"
-            print(f"    round {rnd + 1} {mode:<8}: {res['tps']:9.1f} tps  {res['latency_ms']:.2f} ms/xact{extra}")
+            cpu = f"  server CPU {res['server_cpu_ms']:.2f} ms/xact" if "server_cpu_ms" in res else ""
+            print(f"    round {rnd + 1} {mode:<8}: {res['tps']:9.1f} tps  {res['latency_ms']:.2f} ms/xact{cpu}{extra}")
 
     script.unlink()
     att = benchlib.median([x["tps"] for x in results["attached"]])
@@ -120,13 +135,23 @@ def main():
     rep.figure("tps attached (median)", att, "xact/s")
     rep.figure("tps detached (median)", det, "xact/s", "reference")
     pairs = [a["tps"] / d["tps"] for a, d in zip(results["attached"], results["detached"])]
-    rep.figure("per-round ratios", ", ".join(f"{x:.3f}" for x in pairs))
+    rep.figure("per-round ratios", ", ".join(f"{x:.3f}" for x in pairs),
+               "", f"median {benchlib.median(pairs):.3f}")
     if results["paused"]:
         paused = benchlib.median([x["tps"] for x in results["paused"]])
         rep.figure("tps attached, Redis paused", paused, "xact/s", "diagnostic: capture only, no draining")
         rep.figure("  capture cost: paused / detached", paused / det, "", "triggers + outbox in the transaction")
         rep.figure("  drain cost: attached / paused", att / paused, "", "worker CPU competing for the cores")
     lost = sum(x["xacts"] - x["keys_added"] for x in results["attached"])
+    wcpu = sum(x["worker_cpu_s"] for x in results["attached"]) / max(sum(x["xacts"] for x in results["attached"]), 1)
+    rep.figure("worker CPU per vCon (attached)", wcpu * 1000, "ms",
+               f"vs {os.cpu_count() * 1000.0 / det:.2f} ms of CPU ({os.cpu_count()} cores) per detached transaction")
+    cpu_att = benchlib.median([x["server_cpu_ms"] for x in results["attached"]])
+    cpu_det = benchlib.median([x["server_cpu_ms"] for x in results["detached"]])
+    rep.figure("server CPU per transaction", f"attached {cpu_att:.2f} / detached {cpu_det:.2f}", "ms",
+               "PostgreSQL (backends, worker, all) + redis-server; insensitive to other load")
+    rep.figure("CPU-cost ratio detached / attached", cpu_det / cpu_att, "",
+               "the tps ratio to expect when server CPU is the bottleneck (more clients than cores)")
     rep.figure("vCons missing from Redis", lost, "", "after each attached run drained (should be 0)")
     status = pg.sql("SELECT worker_state, events_applied, last_error FROM vcon_redis.status()")[0]
     rep.figure("worker", f"{status[0]}, {status[1]} events applied, last error {status[2]}")

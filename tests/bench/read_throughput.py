@@ -1,0 +1,254 @@
+#!/usr/bin/python3
+"""read_throughput: REST cache-hit throughput at 8 keep-alive connections vs plain Redis GET.
+
+Target (DESIGN.md §8): vcon-cache-server's `GET /api/v1/vcons/<uuid>` served from the cache reaches
+≥ 0.5× the GET/s of `redis-benchmark` fetching a value of the same size at the same concurrency; and
+the server's RSS stays < 30 MiB during this test.
+
+A throw-away stack gets --count generated vCons (--size class, default medium) through save_vcon;
+the worker writes them to Redis. The release server (build/server/vcon-cache-server, VCON_SERVER_BIN
+overrides) starts with --threads 2; every uuid is read twice (all HITs on the second pass, checked).
+Then, alternating, --rounds times:
+  server: wrk -t1 -c8 -d<duration>s --latency, a Lua script cycling over all --count uuids
+          (--single: one uuid, no Lua, the same URL every time)
+  redis:  redis-benchmark -c 8 -n N -t get -d <average cached value size> against the same
+          redis-server; key `key:__rand_int__` (redis-benchmark's key without -r) is SET beforehand to
+          a value of that size, so each GET returns as many bytes as an average cached vCon. N is
+          calibrated so that a run lasts about as long as the wrk run.
+The ratio is median(server req/s) ÷ median(redis GET/s); the per-round ratios are printed too.
+Every wrk request is checked against the server's /metrics (hits delta = requests, no misses, no
+non-2xx). VmRSS of the server is sampled every 20 ms during the wrk runs (peak reported) along with
+the kernel's VmHWM (peak since start).
+
+Both clients are single-threaded and run on the same 2 cores as the servers, as the target says.
+Because the figure swings with whatever else the machine runs, a noise-resistant diagnostic is printed
+too: the CPU seconds per request of every process involved (server + redis-server + wrk, resp.
+redis-server + redis-benchmark) and their ratio — on an otherwise idle CPU-bound machine the
+throughput ratio tends to it.
+"""
+
+import argparse
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import benchlib
+import readlib
+
+RSS_TARGET_KB = 30 * 1024  # 30 MiB
+
+
+def parse_wrk(out: str) -> dict:
+    def latency_ms(text: str) -> float:
+        m = re.match(r"([0-9.]+)(us|ms|s)", text)
+        v = float(m.group(1))
+        return {"us": v / 1000, "ms": v, "s": v * 1000}[m.group(2)]
+
+    res = {"rps": float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1)),
+           "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+           "non2xx": int((re.search(r"Non-2xx or 3xx responses: (\d+)", out) or [0, 0])[1]),
+           "errors": 0}
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        res["errors"] = sum(int(x) for x in m.groups())
+    for pct in ("50", "99"):
+        m = re.search(rf"^\s+{pct}%\s+(\S+)", out, re.M)
+        res[f"p{pct}_ms"] = latency_ms(m.group(1)) if m else float("nan")
+    return res
+
+
+def run_redis_benchmark(port: int, n: int, size: int, conns: int) -> dict:
+    out = subprocess.run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-c", str(conns), "-n", str(n),
+                          "-t", "get", "-d", str(size), "-q"], capture_output=True, text=True, timeout=300)
+    text = out.stdout.replace("\r", "\n")
+    m = re.findall(r"GET: ([0-9.]+) requests per second(?:, p50=([0-9.]+) msec)?", text)
+    if not m:
+        raise RuntimeError(f"redis-benchmark gave no GET figure:\n{out.stdout}\n{out.stderr}")
+    rps, p50 = m[-1]
+    return {"rps": float(rps), "p50_ms": float(p50) if p50 else float("nan")}
+
+
+def children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def main():
+    ap = benchlib.common_args(argparse.ArgumentParser(description=__doc__,
+                                                      formatter_class=argparse.RawDescriptionHelpFormatter))
+    ap.add_argument("--count", type=int, default=200, help="vCons loaded and cycled over (default 200)")
+    ap.add_argument("--size", default="medium", help="vcon-gen size class (small, medium, large, mixed)")
+    ap.add_argument("--single", action="store_true", help="wrk requests one uuid only (no Lua script)")
+    ap.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
+    ap.add_argument("--rounds", type=int, default=3, help="server/redis alternations (default 3)")
+    ap.add_argument("--connections", type=int, default=8, help="keep-alive connections of both clients")
+    ap.add_argument("--threads", type=int, default=2, help="server io threads (default 2)")
+    ap.add_argument("--requests", type=int, default=0,
+                    help="redis-benchmark -n (default: calibrated to last about --duration seconds)")
+    args = ap.parse_args()
+
+    readlib.install_signal_handlers()
+    rep = benchlib.Report("read_throughput", "REST cache hits at 8 connections ÷ redis-benchmark GET of the "
+                          "same size (target ≥ 0.5); server RSS < 30 MiB")
+    rep.figure("load average at start", readlib.loadavg(), "", "1/5/15 min")
+    st = readlib.ReadStack("readtp", keep=args.keep)
+    try:
+        st.start_databases()
+        benchlib.run_setup_sql(st.pg, args, rep)
+        t = time.monotonic()
+        uuids = st.load(args.count, args.size)
+        rep.figure("vCons loaded", len(uuids), "", f"--size {args.size}, saved + drained in "
+                   f"{time.monotonic() - t:.1f} s")
+        r = st.redis_server.client()
+        sizes = [r.strlen(f"vcon:{u}") for u in uuids]
+        if min(sizes) == 0:
+            rep.note(f"{sizes.count(0)} documents were not in Redis after the drain; the warm-up fills them")
+        st.start_server(args.threads)
+        server_pid = st.server.pid
+        rep.figure("server", str(readlib.server_bin()), "", f"--threads {args.threads}, pid {server_pid}")
+
+        # Warm: first pass may miss (if the worker did not write a key), second pass must be all HITs.
+        conn = st.connection()
+        body_sizes = []
+        for i in range(2):
+            caches = []
+            for u in uuids:
+                status, cache, body = readlib.get_vcon(conn, u)
+                if status != 200:
+                    raise RuntimeError(f"GET {u} → {status}: {body[:200]!r}")
+                caches.append(cache)
+                if i == 1:
+                    body_sizes.append(len(body))
+        conn.close()
+        if caches.count("HIT") != len(uuids):
+            raise RuntimeError(f"after warming, {len(uuids) - caches.count('HIT')} of {len(uuids)} were not HIT")
+        sizes = [r.strlen(f"vcon:{u}") for u in uuids]
+        avg_size = int(round(statistics.mean(sizes)))
+        if args.single:
+            # the uuid whose cached value is closest to the average, so -d is the same for both
+            target_uuid = min(uuids, key=lambda u: abs(r.strlen(f"vcon:{u}") - avg_size))
+            avg_size = r.strlen(f"vcon:{target_uuid}")
+            rep.figure("cached value size", avg_size, "B", f"--single: uuid {target_uuid}")
+        else:
+            rep.figure("cached value size (avg)", avg_size, "B",
+                       f"min {min(sizes)}, max {max(sizes)}; HTTP body avg {statistics.mean(body_sizes):.0f} B")
+        rep.figure("wrk", f"-t1 -c{args.connections} -d{args.duration}s", "",
+                   "one uuid" if args.single else f"Lua script cycling over the {len(uuids)} uuids")
+
+        lua = st.base / "cycle.lua"
+        lua.write_text(
+            "local paths = {\n" + ",\n".join(f'  "/api/v1/vcons/{u}"' for u in uuids) + "\n}\n"
+            "local reqs = {}\nlocal i = 0\n"
+            "init = function(args)\n  for k, p in ipairs(paths) do reqs[k] = wrk.format('GET', p) end\nend\n"
+            "request = function()\n  i = i % #reqs + 1\n  return reqs[i]\nend\n")
+        base_url = f"http://127.0.0.1:{st.server_port}"
+        wrk_cmd = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
+        wrk_cmd += [f"{base_url}/api/v1/vcons/{target_uuid}"] if args.single else ["-s", str(lua), base_url]
+
+        # Reference value: redis-benchmark GETs key:__rand_int__ (no -r → the literal key).
+        r.set("key:__rand_int__", "x" * avg_size)
+        n = args.requests
+        if not n:
+            cal = run_redis_benchmark(st.redis_server.port, 20000, avg_size, args.connections)
+            n = max(20000, int(cal["rps"] * args.duration) // 1000 * 1000)
+        rep.figure("redis-benchmark", f"-c {args.connections} -n {n} -t get -d {avg_size}", "",
+                   "key:__rand_int__ holds a value of that size")
+
+        def server_run():
+            before = st.cache_counts()
+            peak = [0]
+            stop = threading.Event()
+
+            def sample():
+                while not stop.is_set():
+                    peak[0] = max(peak[0], readlib.rss_kb(server_pid)[0])
+                    stop.wait(0.02)
+            th = threading.Thread(target=sample, daemon=True)
+            th.start()
+            cpu0 = benchlib.cpu_seconds(server_pid)
+            rcpu0 = benchlib.cpu_seconds(st.redis_server.proc.pid)
+            ccpu0 = children_cpu()
+            try:
+                out = subprocess.run(wrk_cmd, capture_output=True, text=True, timeout=args.duration + 60)
+            finally:
+                stop.set()
+                th.join()
+            if out.returncode != 0:
+                raise RuntimeError(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
+            res = parse_wrk(out.stdout)
+            res["cpu_s"] = benchlib.cpu_seconds(server_pid) - cpu0
+            per = 1e6 / max(1, res["requests"])
+            res["redis_cpu_us"] = (benchlib.cpu_seconds(st.redis_server.proc.pid) - rcpu0) * per
+            res["client_cpu_us"] = (children_cpu() - ccpu0) * per
+            res["total_cpu_us"] = res["cpu_s"] * per + res["redis_cpu_us"] + res["client_cpu_us"]
+            after = st.cache_counts()
+            res["hits"] = after["hit"] - before["hit"]
+            res["not_hit"] = sum(after[k] - before[k] for k in ("miss", "bypass"))
+            res["rss_peak_kb"] = peak[0]
+            return res
+
+        def redis_run():
+            pid = st.redis_server.proc.pid
+            info0 = r.info("stats")
+            cpu0 = benchlib.cpu_seconds(pid)
+            ccpu0 = children_cpu()
+            res = run_redis_benchmark(st.redis_server.port, n, avg_size, args.connections)
+            info1 = r.info("stats")
+            res["cpu_s"] = benchlib.cpu_seconds(pid) - cpu0
+            res["client_cpu_us"] = (children_cpu() - ccpu0) / n * 1e6
+            res["total_cpu_us"] = res["cpu_s"] / n * 1e6 + res["client_cpu_us"]
+            res["hits"] = info1["keyspace_hits"] - info0["keyspace_hits"]
+            res["misses"] = info1["keyspace_misses"] - info0["keyspace_misses"]
+            return res
+
+        srv, ref = [], []
+        for k in range(args.rounds):
+            s = server_run()
+            srv.append(s)
+            rep.figure(f"round {k + 1} server", round(s["rps"], 1), "req/s",
+                       f"p50 {s['p50_ms']:.3f} ms, p99 {s['p99_ms']:.3f} ms; {s['requests']} requests, "
+                       f"{s['hits']:.0f} HITs, {s['not_hit']:.0f} not HIT, {s['non2xx']} non-2xx, "
+                       f"{s['errors']} socket errors; server CPU {s['cpu_s'] / args.duration * 100:.0f} % "
+                       f"({s['cpu_s'] / max(1, s['requests']) * 1e6:.1f} µs/req; all processes {s['total_cpu_us']:.1f} µs/req: + redis-server {s['redis_cpu_us']:.1f}, "
+                       f"wrk {s['client_cpu_us']:.1f}); RSS peak "
+                       f"{s['rss_peak_kb'] / 1024:.1f} MiB; load {readlib.loadavg()}")
+            if s["non2xx"] or s["not_hit"] or s["errors"]:
+                rep.note(f"round {k + 1}: NOT all requests were clean cache hits (see above)")
+            g = redis_run()
+            ref.append(g)
+            rep.figure(f"round {k + 1} redis GET", round(g["rps"], 1), "req/s",
+                       f"p50 {g['p50_ms']:.3f} ms; keyspace hits {g['hits']}, misses {g['misses']}; "
+                       f"redis-server CPU {g['cpu_s'] * g['rps'] / max(1, n) * 100:.0f} % ({g['cpu_s'] / n * 1e6:.1f} µs/GET; "
+                       f"all processes {g['total_cpu_us']:.1f} µs/GET: + redis-benchmark "
+                       f"{g['client_cpu_us']:.1f}); "
+                       f"round ratio {s['rps'] / g['rps']:.3f}; load {readlib.loadavg()}")
+            if g["misses"]:
+                rep.note(f"round {k + 1}: redis-benchmark GETs missed ({g['misses']}): the reference is off")
+
+        s_med = statistics.median(x["rps"] for x in srv)
+        g_med = statistics.median(x["rps"] for x in ref)
+        hwm = readlib.rss_kb(server_pid)[1]
+        peak = max(x["rss_peak_kb"] for x in srv)
+        rep.figure("server req/s (median)", round(s_med, 1), "req/s", ", ".join(f"{x['rps']:.0f}" for x in srv))
+        rep.figure("redis GET/s (median)", round(g_med, 1), "req/s", ", ".join(f"{x['rps']:.0f}" for x in ref))
+        rep.figure("per-round ratios", ", ".join(f"{a['rps'] / b['rps']:.3f}" for a, b in zip(srv, ref)))
+        s_cpu = statistics.median(x["total_cpu_us"] for x in srv)
+        g_cpu = statistics.median(x["total_cpu_us"] for x in ref)
+        rep.figure("CPU per request, all processes", f"server path {s_cpu:.1f}, redis GET {g_cpu:.1f}", "µs",
+                   f"medians; CPU-cost ratio {g_cpu / s_cpu:.3f} (diagnostic, less sensitive to other load)")
+        rep.figure("server RSS peak (sampled)", peak, "kB", f"{peak / 1024:.1f} MiB; VmHWM {hwm} kB "
+                   f"({hwm / 1024:.1f} MiB, peak since start)")
+        rep.figure("load average at end", readlib.loadavg(), "", "1/5/15 min")
+        rep.target("server req/s ÷ redis GET/s (medians)", s_med / g_med, ">=", 0.5)
+        rep.target("server peak RSS (sampled) ÷ 30 MiB", peak / RSS_TARGET_KB, "<", 1.0)
+        rep.save(args.json)
+    finally:
+        st.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

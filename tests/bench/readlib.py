@@ -1,0 +1,172 @@
+"""Plumbing shared by the read-path benchmarks (read_throughput.py, hit_vs_miss.py).
+
+A throw-away stack (tests/harness: PostgreSQL with vcon_redis preloaded + redis-server) whose
+processes are stopped in `ReadStack.close()` — call it from a `finally`; SIGTERM/SIGHUP are turned
+into SystemExit so that the `finally` also runs when the benchmark is killed politely — and
+vcon-cache-server (release build: build/server/vcon-cache-server, VCON_SERVER_BIN overrides).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import benchlib  # noqa: F401  (puts tests/harness on sys.path)
+import harness
+
+
+def _raise_exit(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
+def install_signal_handlers():
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, _raise_exit)
+
+
+def loadavg() -> str:
+    return " ".join(open("/proc/loadavg").read().split()[:3])
+
+
+def server_bin() -> Path:
+    return Path(os.environ.get("VCON_SERVER_BIN", harness.build_dir() / "server" / "vcon-cache-server"))
+
+
+def rss_kb(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of a process in kB; (0, 0) once it is gone."""
+    rss = hwm = 0
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1])
+            elif line.startswith("VmHWM:"):
+                hwm = int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return rss, hwm
+
+
+class ReadStack:
+    """PostgreSQL + Redis + vCons loaded and drained into Redis + vcon-cache-server."""
+
+    def __init__(self, name: str, keep: bool = False):
+        self.keep = keep
+        self.base = Path(tempfile.mkdtemp(prefix=f"vcon-bench-{name}-"))
+        self.base.chmod(0o755)  # PostgreSQL runs as the postgres user when we are root
+        self.pg = None
+        self.redis_server = None
+        self.server: subprocess.Popen | None = None
+        self.server_port = None
+        self._server_log = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start_databases(self):
+        self.pg, self.redis_server = harness.start_stack(self.base)
+        return self
+
+    def load(self, count: int, size: str, seed: int = 7) -> list[str]:
+        uuids = harness.load_generated(self.pg, count, seed=seed, size=size)
+        benchlib.wait_drained(self.pg, timeout=120)
+        return uuids
+
+    def start_server(self, threads: int = 2, extra: tuple = ()):
+        binary = server_bin()
+        if not binary.exists():
+            sys.exit(f"{binary} not found: build first (scripts/lib.sh build_release, or cmake --build build), "
+                     "or set VCON_SERVER_BIN")
+        self.server_port = harness.free_port()
+        env = dict(os.environ)
+        env.pop("VCON_API_TOKEN", None)
+        env.pop("VCON_TEST_FILL_DELAY_MS", None)
+        env.update({"DATABASE_URL": self.pg.url(), "REDIS_URL": self.redis_server.url()})
+        self._server_log = open(self.base / "server.log", "wb")
+        self.server = subprocess.Popen([str(binary), "--listen", f"127.0.0.1:{self.server_port}",
+                                        "--threads", str(threads), *extra],
+                                       env=env, stdout=subprocess.DEVNULL, stderr=self._server_log)
+        harness.wait_for(self._answers, 20, what="vcon-cache-server /healthz")
+        return self
+
+    def _answers(self):
+        if self.server.poll() is not None:
+            raise RuntimeError(f"vcon-cache-server exited with {self.server.returncode}:\n{self.server_log()}")
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", self.server_port, timeout=1)
+            try:
+                c.request("GET", "/healthz")
+                r = c.getresponse()
+                r.read()
+                return r.status == 200
+            finally:
+                c.close()
+        except OSError:
+            return False
+
+    def server_log(self) -> str:
+        if self._server_log:
+            self._server_log.flush()
+        p = self.base / "server.log"
+        return p.read_text(errors="replace") if p.exists() else ""
+
+    def close(self):
+        """Stops everything this object started; safe to call more than once."""
+        if self.server is not None:
+            if self.server.poll() is None:
+                self.server.terminate()
+                try:
+                    self.server.wait(15)
+                except subprocess.TimeoutExpired:
+                    self.server.kill()
+                    self.server.wait()
+            self.server = None
+        if self._server_log:
+            self._server_log.close()
+            self._server_log = None
+        crashes = self.pg.crashes() if self.pg else []
+        if self.keep:
+            print(f"# kept: {self.base} (databases left running: stop them yourself)")
+            return
+        if self.pg is not None:
+            self.pg.destroy()
+            self.pg = None
+        if self.redis_server is not None:
+            self.redis_server.destroy()
+            self.redis_server = None
+        shutil.rmtree(self.base, ignore_errors=True)
+        if crashes:
+            print("# PostgreSQL log shows a crash:\n# " + "\n# ".join(crashes))
+
+    # -- talking to the server -------------------------------------------------------------
+    def connection(self, timeout: float = 10) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.server_port, timeout=timeout)
+
+    def metrics(self) -> dict[str, float]:
+        c = self.connection()
+        try:
+            c.request("GET", "/metrics")
+            text = c.getresponse().read().decode()
+        finally:
+            c.close()
+        out = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                out[name] = float(value)
+        return out
+
+    def cache_counts(self) -> dict[str, float]:
+        m = self.metrics()
+        return {k: m.get(f'vcon_cache_total{{result="{k}"}}', 0.0)
+                for k in ("hit", "miss", "bypass", "fill", "fill_refused")}
+
+
+def get_vcon(conn: http.client.HTTPConnection, uuid: str) -> tuple[int, str | None, bytes]:
+    conn.request("GET", f"/api/v1/vcons/{uuid}")
+    r = conn.getresponse()
+    body = r.read()
+    return r.status, r.getheader("X-Cache"), body
