@@ -152,12 +152,7 @@ class ReadStack:
             text = c.getresponse().read().decode()
         finally:
             c.close()
-        out = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#"):
-                name, value = line.rsplit(" ", 1)
-                out[name] = float(value)
-        return out
+        return harness.parse_metrics(text)
 
     def cache_counts(self) -> dict[str, float]:
         m = self.metrics()

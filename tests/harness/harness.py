@@ -46,6 +46,17 @@ def _as_pg_user(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", PG_OS_USER, "--", *cmd] if IS_ROOT else cmd
 
 
+def make_reachable(path: Path) -> Path:
+    """Lets the postgres user reach `path` (when we are root): mode 0755 on it and o+rx on its
+    parents below /tmp (pytest's and mkdtemp's folders are 0700)."""
+    path.chmod(0o755)
+    for parent in path.parents:
+        if str(parent) in ("/", "/tmp"):
+            break
+        parent.chmod(parent.stat().st_mode | 0o055)
+    return path
+
+
 def _make_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     if IS_ROOT:
@@ -235,6 +246,16 @@ class RedisServer:
                            socket_timeout=5, decode_responses=True)
 
 
+def parse_metrics(text: str) -> dict[str, float]:
+    """Prometheus text exposition (vcon-cache-server's /metrics) as {'name{labels}': value}."""
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
+
+
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
@@ -266,8 +287,7 @@ def start_stack(base: Path | None = None, pg_port: int | None = None, redis_port
                 settings: dict | None = None) -> tuple[PgCluster, RedisServer]:
     """A Redis server and a PostgreSQL cluster whose vcon_redis worker pushes to it, extension
     created and attached in database postgres."""
-    base = Path(base or tempfile.mkdtemp(prefix="vcon-stack-"))
-    base.chmod(0o755)  # mkdtemp makes it 0700: the postgres user must reach pg/ below it
+    base = make_reachable(Path(base or tempfile.mkdtemp(prefix="vcon-stack-")))
     redis_server = RedisServer(base / "redis", redis_port).start()
     conf = {"vcon_redis.redis_url": f"'{redis_server.url()}'", "vcon_redis.poll_interval": "200"}
     conf.update(settings or {})

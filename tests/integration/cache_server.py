@@ -78,13 +78,7 @@ class CacheServer:
 
     def metrics(self, headers: dict | None = None) -> dict[str, float]:
         """Samples of /metrics as {'name{labels}': value}."""
-        text = self.get("/metrics", headers=headers).body.decode()
-        out = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#"):
-                name, value = line.rsplit(" ", 1)
-                out[name] = float(value)
-        return out
+        return harness.parse_metrics(self.get("/metrics", headers=headers).body.decode())
 
     def cache_count(self, result: str) -> float:
         return self.metrics().get(f'vcon_cache_total{{result="{result}"}}', 0.0)

@@ -1,9 +1,7 @@
 """Fixtures for the whole-path tests: real PostgreSQL (vcon_redis preloaded) and real Redis."""
 
 import json
-import os
 import sys
-import time
 import uuid as uuidlib
 from pathlib import Path
 
@@ -79,13 +77,7 @@ def save(pg_or_cur, doc: dict) -> str:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    base = tmp_path_factory.mktemp("stack")
-    base.chmod(0o755)
-    for parent in base.parents:
-        if str(parent) in ("/", "/tmp"):
-            break
-        parent.chmod(parent.stat().st_mode | 0o055)
-    pg, redis_server = harness.start_stack(base)
+    pg, redis_server = harness.start_stack(tmp_path_factory.mktemp("stack"))
     s = Stack(pg, redis_server)
     harness.wait_for(lambda: s.status()["worker_state"] in ("idle", "draining"), 30, what="worker to start")
     yield s

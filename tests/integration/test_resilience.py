@@ -1,14 +1,13 @@
 """Nothing committed is lost and nothing is pushed twice: Redis outages, a killed worker, an
 immediate shutdown, a new redis_url on SIGHUP, a cluster without the preloaded worker."""
 
-import json
 import os
 import signal
 import subprocess
 import time
 
 import harness
-from conftest import Stack, barrier, compact, save, small_vcon
+from conftest import Stack, barrier, save, small_vcon
 
 
 def _bulk(stack: Stack, n: int, list_name: str, seed: int) -> list[str]:
@@ -128,12 +127,7 @@ def test_sigterm_of_worker_restarts_it(stack):
 
 
 def test_without_preload_events_wait_and_status_says_why(tmp_path):
-    tmp_path.chmod(0o755)
-    for parent in tmp_path.parents:
-        if str(parent) in ("/", "/tmp"):
-            break
-        parent.chmod(parent.stat().st_mode | 0o055)
-    pg = harness.PgCluster(tmp_path / "pg", preload=False).init().start()
+    pg = harness.PgCluster(harness.make_reachable(tmp_path) / "pg", preload=False).init().start()
     try:
         pg.sql("CREATE EXTENSION vcon_redis")
         pg.sql("SELECT vcon_redis.attach()")

@@ -6,9 +6,6 @@ import subprocess
 import threading
 import time
 
-import psycopg2
-import pytest
-
 import harness
 from conftest import barrier, compact, save, small_vcon
 

@@ -38,19 +38,16 @@ std::string str(const Reply &r) { return std::string(text(*r)); }
 // One server for the tests that do not stop or pause it.
 class RedisConnection : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() { server = new RedisServer(); }
-    static void TearDownTestSuite() {
-        delete server;
-        server = nullptr;
-    }
+    static void SetUpTestSuite() { server = std::make_unique<RedisServer>(); }
+    static void TearDownTestSuite() { server.reset(); }
     void SetUp() override {
         Connection admin = connect_to(server->tcp_url());
         for (int db : {0, 3})
             admin.pipeline({{"SELECT", std::to_string(db)}, {"FLUSHDB"}});
     }
-    static RedisServer *server;
+    static std::unique_ptr<RedisServer> server;
 };
-RedisServer *RedisConnection::server = nullptr;
+std::unique_ptr<RedisServer> RedisConnection::server;
 
 } // namespace
 

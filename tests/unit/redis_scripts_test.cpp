@@ -19,11 +19,8 @@ std::string str(const Reply &r) { return std::string(text(*r)); }
 
 class RedisScripts : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() { server = new RedisServer(); }
-    static void TearDownTestSuite() {
-        delete server;
-        server = nullptr;
-    }
+    static void SetUpTestSuite() { server = std::make_unique<RedisServer>(); }
+    static void TearDownTestSuite() { server.reset(); }
     void SetUp() override {
         conn.connect();
         conn.command({"FLUSHALL"});
@@ -41,10 +38,10 @@ protected:
         return r->integer;
     }
 
-    static RedisServer *server;
+    static std::unique_ptr<RedisServer> server;
     Connection conn{Url::parse(server->tcp_url()), {}};
 };
-RedisServer *RedisScripts::server = nullptr;
+std::unique_ptr<RedisServer> RedisScripts::server;
 
 } // namespace
 
