@@ -1,7 +1,7 @@
 #include "mcp/resources.hpp"
 
 #include "mcp/jsonrpc.hpp"
-#include "mcp/uuid.hpp"
+#include "store/uuid.hpp"
 
 #include <string_view>
 

@@ -1,6 +1,6 @@
 // get_vcon: one vCon by uuid, cache-first through the store.
 #include "mcp/tool.hpp"
-#include "mcp/uuid.hpp"
+#include "store/uuid.hpp"
 #include "mcp/vcon_views.hpp"
 
 namespace vconredis::server::mcp {

@@ -1,6 +1,6 @@
 #include "rest/vcons.hpp"
 
-#include "mcp/uuid.hpp"
+#include "store/uuid.hpp"
 #include "mcp/vcon_views.hpp"
 #include "rest/query_string.hpp"
 
@@ -110,7 +110,7 @@ bool valid_timestamp(std::string_view t) {
 // One co_return at function scope (see the g++ 12 note in store/cached_store.cpp).
 boost::asio::awaitable<http::Response> get_vcon(store::CachedStore &store, std::string_view uuid_text,
                                                 std::string_view query) {
-    const auto uuid = mcp::canonical_uuid(uuid_text);
+    const auto uuid = canonical_uuid(uuid_text);
     const QueryString qs(query);
     const std::string format = qs.get("format").value_or("full");
     http::Response res;

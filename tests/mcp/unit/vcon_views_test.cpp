@@ -1,4 +1,4 @@
-#include "mcp/uuid.hpp"
+#include "store/uuid.hpp"
 #include "mcp/vcon_views.hpp"
 
 #include <gtest/gtest.h>

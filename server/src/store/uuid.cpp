@@ -1,6 +1,6 @@
-#include "mcp/uuid.hpp"
+#include "store/uuid.hpp"
 
-namespace vconredis::server::mcp {
+namespace vconredis::server {
 
 std::optional<std::string> canonical_uuid(std::string_view text) {
     if (text.size() != 36)
@@ -22,4 +22,4 @@ std::optional<std::string> canonical_uuid(std::string_view text) {
     return out;
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vconredis::server
