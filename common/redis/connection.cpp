@@ -17,7 +17,9 @@ constexpr std::size_t read_chunk = 64 * 1024;
 // After a large pipeline (1 MB documents) the output buffer is released rather than kept forever.
 constexpr std::size_t keep_output_capacity = 4 * 1024 * 1024;
 
-std::string errno_text(int e) { return std::generic_category().message(e); }
+std::string errno_text(int e) {
+    return std::generic_category().message(e);
+}
 
 void append_number(std::string &out, std::size_t n) {
     char buf[24];
@@ -67,10 +69,12 @@ Waiter poll_waiter() {
     };
 }
 
-void Connection::ContextDeleter::operator()(redisContext *c) const noexcept { redisFree(c); }
+void Connection::ContextDeleter::operator()(redisContext *c) const noexcept {
+    redisFree(c);
+}
 
 Connection::Connection(Url url, Options options, Waiter waiter)
-    : url_(std::move(url)), options_(options), waiter_(std::move(waiter)) {
+    : url_(std::move(url)), addr_(url_), options_(options), waiter_(std::move(waiter)) {
     if (!waiter_)
         waiter_ = poll_waiter();
 }
@@ -79,18 +83,33 @@ Connection::~Connection() = default;
 Connection::Connection(Connection &&) noexcept = default;
 Connection &Connection::operator=(Connection &&) noexcept = default;
 
-bool Connection::connected() const noexcept { return ctx_ != nullptr && ready_; }
+bool Connection::connected() const noexcept {
+    return ctx_ != nullptr && ready_;
+}
 
-int Connection::fd() const noexcept { return ctx_ ? ctx_->fd : -1; }
+int Connection::fd() const noexcept {
+    return ctx_ ? ctx_->fd : -1;
+}
 
 void Connection::close() noexcept {
+    tls_.reset(); // before the socket goes
     ctx_.reset(); // redisFree closes the fd
     ready_ = false;
     out_.clear();
     out_pos_ = 0;
 }
 
-bool Connection::pending_output() const noexcept { return out_pos_ < out_.size(); }
+bool Connection::pending_output() const noexcept {
+    return out_pos_ < out_.size();
+}
+
+// Plain sockets wait for writability while output is pending. TLS may need the other direction
+// (a write that must read a record first, a read that must send one): the session says which.
+bool Connection::wait_for_write() const noexcept {
+    if (!tls_)
+        return pending_output();
+    return pending_output() ? !tls_->write_wants_read() : tls_->read_wants_write();
+}
 
 void Connection::require_open(const char *what) const {
     if (!ctx_)
@@ -99,29 +118,48 @@ void Connection::require_open(const char *what) const {
 
 void Connection::connect() {
     close();
-    redisContext *raw = url_.kind == Url::Kind::Unix ? redisConnectUnixNonBlock(url_.path.c_str())
-                                                      : redisConnectNonBlock(url_.host.c_str(), url_.port);
+    if (url_.kind == Url::Kind::Sentinel)
+        connect_via_sentinels();
+    else
+        connect_node(url_);
+}
+
+void Connection::connect_node(const Url &node) {
+    close();
+    addr_ = node;
+    redisContext *raw = node.kind == Url::Kind::Unix ? redisConnectUnixNonBlock(node.path.c_str())
+                                                     : redisConnectNonBlock(node.host.c_str(), node.port);
     if (raw == nullptr)
         throw Error(Error::Kind::connect, "redis: out of memory allocating a connection");
     ctx_.reset(raw);
     try {
         if (ctx_->err != 0)
             throw Error(Error::Kind::connect,
-                        "redis: cannot connect to " + url_.endpoint() + ": " + std::string(ctx_->errstr));
+                        "redis: cannot connect to " + node.endpoint() + ": " + std::string(ctx_->errstr));
         auto deadline = Clock::now() + options_.connect_timeout;
+        auto timed_out = [&](const char *what) {
+            return Error(Error::Kind::timeout, std::string("redis: ") + what + node.endpoint() +
+                                                   " timed out after " +
+                                                   std::to_string(options_.connect_timeout.count()) + " ms");
+        };
         if (!waiter_(ctx_->fd, true, deadline))
-            throw Error(Error::Kind::timeout, "redis: connect to " + url_.endpoint() + " timed out after " +
-                                                  std::to_string(options_.connect_timeout.count()) + " ms");
+            throw timed_out("connect to ");
         int soerr = 0;
         socklen_t len = sizeof soerr;
         if (::getsockopt(ctx_->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0)
             soerr = errno;
         if (soerr != 0)
             throw Error(Error::Kind::connect,
-                        "redis: cannot connect to " + url_.endpoint() + ": " + errno_text(soerr));
+                        "redis: cannot connect to " + node.endpoint() + ": " + errno_text(soerr));
         // Detect a vanished peer on an idle long-lived connection; failure here is not fatal.
-        if (url_.kind == Url::Kind::Tcp && redisEnableKeepAlive(ctx_.get()) != REDIS_OK)
+        if (node.kind == Url::Kind::Tcp && redisEnableKeepAlive(ctx_.get()) != REDIS_OK)
             ctx_->err = 0;
+        if (node.tls.enabled) {
+            tls_ = std::make_unique<TlsStream>(ctx_->fd, node.tls, node.host, node.endpoint());
+            while (!tls_->handshake())
+                if (!waiter_(ctx_->fd, tls_->want() == TlsStream::Want::write, deadline))
+                    throw timed_out("TLS handshake with ");
+        }
         handshake();
         ready_ = true;
     } catch (...) {
@@ -130,31 +168,83 @@ void Connection::connect() {
     }
 }
 
+// Asks each sentinel in turn for the primary of url_.master and keeps the first one that confirms
+// with ROLE. A sentinel that is down or does not know the master, or a node that is not (or no
+// longer) a primary, moves on to the next sentinel.
+void Connection::connect_via_sentinels() {
+    std::string last = "no sentinel configured";
+    Error::Kind last_kind = Error::Kind::sentinel;
+    for (const HostPort &at : url_.sentinels) {
+        HostPort primary;
+        std::string where = "sentinel " + format_endpoint(at.host, at.port);
+        try {
+            Connection sentinel(url_.sentinel(at), options_, waiter_);
+            sentinel.connect();
+            Reply r = sentinel.command({"SENTINEL", "get-master-addr-by-name", url_.master});
+            int port = 0;
+            if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+                std::string_view p = text(*r->element[1]);
+                std::from_chars(p.data(), p.data() + p.size(), port);
+            }
+            if (port <= 0 || port > 65535) {
+                last = where + (is_nil(*r) ? " does not know master " + url_.master
+                                           : " answered " + describe(*r) + " for master " + url_.master);
+                last_kind = Error::Kind::sentinel;
+                continue;
+            }
+            primary = {std::string(text(*r->element[0])), port};
+        } catch (const Error &e) {
+            last = e.what();
+            last_kind = e.kind();
+            continue;
+        }
+        try {
+            connect_node(url_.node(primary));
+            std::vector<Reply> replies = exchange({{"ROLE"}}, options_.connect_timeout, "connect");
+            const redisReply &role = *replies.front();
+            std::string what = role.type == REDIS_REPLY_ARRAY && role.elements > 0
+                                   ? std::string(text(*role.element[0]))
+                                   : describe(role);
+            if (what == "master")
+                return;
+            last = where + " named " + addr_.endpoint() + " as primary of " + url_.master +
+                   ", but its ROLE is " + what + " (failover in progress?)";
+            last_kind = Error::Kind::sentinel;
+            close();
+        } catch (const Error &e) {
+            last = e.what();
+            last_kind = e.kind();
+        }
+    }
+    addr_ = url_;
+    throw Error(last_kind, "redis: no primary found for " + url_.endpoint() + ": " + last);
+}
+
 // AUTH and SELECT are sent as one pipeline with a PING, so connect() proves the server answers
 // (and reports NOAUTH when a password is needed but none was configured).
 void Connection::handshake() {
     std::vector<Command> cmds;
-    if (!url_.password.empty()) {
-        if (url_.user.empty())
-            cmds.push_back({"AUTH", url_.password});
+    if (!addr_.password.empty()) {
+        if (addr_.user.empty())
+            cmds.push_back({"AUTH", addr_.password});
         else
-            cmds.push_back({"AUTH", url_.user, url_.password});
+            cmds.push_back({"AUTH", addr_.user, addr_.password});
     }
-    std::string db = std::to_string(url_.db);
-    if (url_.db != 0)
+    std::string db = std::to_string(addr_.db);
+    if (addr_.db != 0)
         cmds.push_back({"SELECT", db});
     cmds.push_back({"PING"});
 
     auto replies = exchange(cmds, options_.connect_timeout, "connect");
     std::size_t i = 0;
     // Redis' own error text (WRONGPASS ..., NOAUTH ...) never contains the password; the command does.
-    if (!url_.password.empty()) {
+    if (!addr_.password.empty()) {
         const redisReply &r = *replies[i++];
         if (is_error(r))
             throw Error(Error::Kind::auth,
-                        "redis: AUTH failed on " + url_.endpoint() + ": " + std::string(text(r)));
+                        "redis: AUTH failed on " + addr_.endpoint() + ": " + std::string(text(r)));
     }
-    if (url_.db != 0) {
+    if (addr_.db != 0) {
         const redisReply &r = *replies[i++];
         if (is_error(r))
             throw Error(Error::Kind::reply, "redis: SELECT " + db + " failed: " + std::string(text(r)));
@@ -162,7 +252,7 @@ void Connection::handshake() {
     const redisReply &ping = *replies[i];
     if (is_error(ping)) {
         auto kind = text(ping).starts_with("NOAUTH") ? Error::Kind::auth : Error::Kind::reply;
-        throw Error(kind, "redis: " + url_.endpoint() + " refused PING: " + std::string(text(ping)));
+        throw Error(kind, "redis: " + addr_.endpoint() + " refused PING: " + std::string(text(ping)));
     }
 }
 
@@ -177,8 +267,8 @@ Reply Connection::command(const Command &cmd) {
     return std::move(replies.front());
 }
 
-std::vector<Reply> Connection::exchange(const std::vector<Command> &commands, std::chrono::milliseconds timeout,
-                                        const char *what) {
+std::vector<Reply> Connection::exchange(const std::vector<Command> &commands,
+                                        std::chrono::milliseconds timeout, const char *what) {
     require_open(what);
     if (pending_output())
         throw std::logic_error("redis: pipeline while asynchronous output is pending");
@@ -208,8 +298,8 @@ std::vector<Reply> Connection::exchange(const std::vector<Command> &commands, st
                 deadline = Clock::now() + timeout;
                 continue;
             }
-            if (!waiter_(ctx_->fd, pending_output(), deadline))
-                throw Error(Error::Kind::timeout, "redis: no reply from " + url_.endpoint() + " within " +
+            if (!waiter_(ctx_->fd, wait_for_write(), deadline))
+                throw Error(Error::Kind::timeout, "redis: no reply from " + addr_.endpoint() + " within " +
                                                       std::to_string(timeout.count()) + " ms (" + what + ")");
         }
     } catch (...) {
@@ -229,6 +319,20 @@ void Connection::append(const Command &cmd) {
 std::size_t Connection::write_some() {
     std::size_t written = 0;
     while (out_pos_ < out_.size()) {
+        if (tls_) {
+            std::size_t n = 0;
+            try {
+                n = tls_->write(out_.data() + out_pos_, out_.size() - out_pos_);
+            } catch (...) {
+                close();
+                throw;
+            }
+            if (n == 0)
+                break;
+            out_pos_ += n;
+            written += n;
+            continue;
+        }
         ssize_t n = ::send(ctx_->fd, out_.data() + out_pos_, out_.size() - out_pos_, MSG_NOSIGNAL);
         if (n > 0) {
             out_pos_ += static_cast<std::size_t>(n);
@@ -239,7 +343,8 @@ std::size_t Connection::write_some() {
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
-        std::string msg = "redis: write to " + url_.endpoint() + " failed: " + errno_text(n < 0 ? errno : EPIPE);
+        std::string msg =
+            "redis: write to " + addr_.endpoint() + " failed: " + errno_text(n < 0 ? errno : EPIPE);
         close();
         throw Error(Error::Kind::io, msg);
     }
@@ -263,7 +368,19 @@ bool Connection::read() {
     if (in_.size() < read_chunk)
         in_.resize(read_chunk);
     for (;;) {
-        ssize_t n = ::recv(ctx_->fd, in_.data(), in_.size(), 0);
+        ssize_t n = 0;
+        if (tls_) {
+            try {
+                n = static_cast<ssize_t>(tls_->read(in_.data(), in_.size()));
+            } catch (...) {
+                close();
+                throw;
+            }
+            if (n == 0)
+                return false; // TLS EOF and errors throw from read(); 0 means "wait"
+        } else {
+            n = ::recv(ctx_->fd, in_.data(), in_.size(), 0);
+        }
         if (n > 0) {
             if (redisReaderFeed(ctx_->reader, in_.data(), static_cast<std::size_t>(n)) != REDIS_OK) {
                 close();
@@ -272,7 +389,7 @@ bool Connection::read() {
             return true;
         }
         if (n == 0) {
-            std::string msg = "redis: connection to " + url_.endpoint() + " closed by the server";
+            std::string msg = "redis: connection to " + addr_.endpoint() + " closed by the server";
             close();
             throw Error(Error::Kind::io, msg);
         }
@@ -280,7 +397,7 @@ bool Connection::read() {
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK)
             return false;
-        std::string msg = "redis: read from " + url_.endpoint() + " failed: " + errno_text(errno);
+        std::string msg = "redis: read from " + addr_.endpoint() + " failed: " + errno_text(errno);
         close();
         throw Error(Error::Kind::io, msg);
     }
@@ -291,7 +408,8 @@ Reply Connection::next_reply() {
     void *raw = nullptr;
     if (redisReaderGetReply(ctx_->reader, &raw) != REDIS_OK) {
         // The reader is unusable after an error (hiredis keeps the error state): drop the connection.
-        std::string msg = "redis: protocol error from " + url_.endpoint() + ": " + std::string(ctx_->reader->errstr);
+        std::string msg =
+            "redis: protocol error from " + addr_.endpoint() + ": " + std::string(ctx_->reader->errstr);
         close();
         throw Error(Error::Kind::protocol, msg);
     }

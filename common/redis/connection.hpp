@@ -3,6 +3,11 @@
 // PostgreSQL worker (WaitLatchOrSocket, interruptible by SIGTERM), in plain programs (poll) and,
 // through append/flush/read/next_reply, under an event loop (Asio).
 //
+// TLS (rediss://) runs inside the same waits (redis/tls.hpp). A Sentinel URL is resolved at every
+// connect(): the sentinels are asked in order for the primary, which must confirm with ROLE; a
+// failover therefore shows as a lost connection or an error reply, and the next connect() finds
+// the new primary.
+//
 // Failure model: any I/O error, protocol error, timeout or exception thrown by the Waiter closes
 // the connection before the exception leaves; the caller reconnects (connect()) and retries.
 // Error *replies* are returned as Reply values. Nothing in an error message comes from a command.
@@ -15,10 +20,12 @@
 
 #include "redis/error.hpp"
 #include "redis/reply.hpp"
+#include "redis/tls.hpp"
 #include "redis/url.hpp"
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,15 +61,18 @@ public:
     Connection(const Connection &) = delete;
     Connection &operator=(const Connection &) = delete;
 
-    // (Re)connects: closes any current connection, connects within connect_timeout, then AUTH
-    // (password, or ACL user + password) and SELECT db when db != 0. Throws Error on failure
-    // (the connection is then closed).
+    // (Re)connects: closes any current connection, connects within connect_timeout (TLS handshake
+    // included), then AUTH (password, or ACL user + password) and SELECT db when db != 0. A Sentinel
+    // URL first asks the sentinels for the primary and then checks it with ROLE. Throws Error on
+    // failure (the connection is then closed).
     void connect();
     bool connected() const noexcept;
     void close() noexcept;
     int fd() const noexcept; // -1 when closed
 
     const Url &url() const noexcept { return url_; }
+    // host:port (or socket path) of the node connected to: for Sentinel, the primary found.
+    std::string address() const { return addr_.endpoint(); }
     const Options &options() const noexcept { return options_; }
 
     // Sends every command and reads exactly one reply per command, in order. The whole exchange
@@ -72,27 +82,32 @@ public:
     Reply command(const Command &cmd);
 
     // --- Non-blocking primitives (an event loop drives these; all throw Error and close on failure)
-    void append(const Command &cmd);   // queue one command in the output buffer
-    bool flush();                      // write what the socket takes; true when nothing is left
+    void append(const Command &cmd); // queue one command in the output buffer
+    bool flush();                    // write what the socket takes; true when nothing is left
     bool pending_output() const noexcept;
-    bool read();                       // read what is available; true if bytes arrived; EOF throws
-    Reply next_reply();                // one complete reply, or nullptr when none is buffered
+    bool read();        // read what is available; true if bytes arrived; EOF throws
+    Reply next_reply(); // one complete reply, or nullptr when none is buffered
 
 private:
     void require_open(const char *what) const;
     std::size_t write_some();
     std::vector<Reply> exchange(const std::vector<Command> &commands, std::chrono::milliseconds timeout,
                                 const char *what);
+    void connect_node(const Url &node);
+    void connect_via_sentinels();
     void handshake();
+    bool wait_for_write() const noexcept;
 
     struct ContextDeleter {
         void operator()(redisContext *c) const noexcept;
     };
 
     Url url_;
+    Url addr_; // the node of the current connection (url_ itself unless Sentinel)
     Options options_;
     Waiter waiter_;
     std::unique_ptr<redisContext, ContextDeleter> ctx_; // owns the fd and the reply reader
+    std::unique_ptr<TlsStream> tls_;                    // over ctx_'s fd when TLS
     bool ready_ = false;                                // handshake done
     std::string out_;                                   // encoded commands not yet written
     std::size_t out_pos_ = 0;                           // bytes of out_ already written

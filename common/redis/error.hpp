@@ -16,13 +16,16 @@ public:
         auth,     // AUTH was refused
         protocol, // the byte stream is not RESP2 (or the reader failed)
         reply,    // a handshake command (SELECT) or a script answered unexpectedly
+        tls,      // TLS setup or handshake failed (bad CA/cert/key file, verification, protocol)
+        sentinel, // no sentinel named a primary that answers ROLE as master
     };
 
     Error(Kind kind, const std::string &message) : std::runtime_error(message), kind_(kind) {}
 
     Kind kind() const noexcept { return kind_; }
 
-    // True when the connection was closed and retrying on a new connection may help.
+    // True when the connection was closed and retrying on a new connection may help. A TLS failure
+    // counts: fixing a certificate or a CA file must resume everything without a restart.
     bool transient() const noexcept { return kind_ != Kind::auth && kind_ != Kind::reply; }
 
 private:
@@ -43,6 +46,10 @@ inline const char *to_string(Error::Kind kind) noexcept {
         return "protocol";
     case Error::Kind::reply:
         return "reply";
+    case Error::Kind::tls:
+        return "tls";
+    case Error::Kind::sentinel:
+        return "sentinel";
     }
     return "unknown";
 }

@@ -7,7 +7,9 @@
 namespace vconredis::redis {
 namespace {
 
-[[noreturn]] void fail(const std::string &what) { throw UrlError("redis_url: " + what); }
+[[noreturn]] void fail(const std::string &what) {
+    throw UrlError("redis_url: " + what);
+}
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9')
@@ -41,8 +43,8 @@ std::string percent_decode(std::string_view s, const char *what) {
 void percent_encode_to(std::string_view s, std::string &out) {
     static constexpr char digits[] = "0123456789ABCDEF";
     for (unsigned char c : s) {
-        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                     c == '-' || c == '.' || c == '_' || c == '~';
+        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                     c == '.' || c == '_' || c == '~';
         if (plain) {
             out.push_back(static_cast<char>(c));
         } else {
@@ -57,8 +59,8 @@ int parse_int(std::string_view s, int lo, int hi, const char *what) {
     int v = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < lo || v > hi)
-        fail(std::string("invalid ") + what + " (expected " + std::to_string(lo) + ".." +
-             std::to_string(hi) + ")");
+        fail(std::string("invalid ") + what + " (expected " + std::to_string(lo) + ".." + std::to_string(hi) +
+             ")");
     return v;
 }
 
@@ -68,7 +70,7 @@ std::string printable_scheme(std::string_view s) {
         return {};
     for (char c : s)
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
-              c == '-' || c == '.'))
+              c == '-' || c == '.' || c == '_'))
             return {};
     return std::string(s);
 }
@@ -81,7 +83,16 @@ void parse_userinfo(std::string_view info, Url &u) {
         u.password = percent_decode(info.substr(colon + 1), "password");
 }
 
+bool parse_bool(std::string_view v, const char *what) {
+    if (v == "yes" || v == "true" || v == "on" || v == "1")
+        return true;
+    if (v == "no" || v == "false" || v == "off" || v == "0")
+        return false;
+    fail(std::string("invalid ") + what + " (expected yes or no)");
+}
+
 void parse_query(std::string_view query, Url &u) {
+    bool tls_param = false;
     while (!query.empty()) {
         auto amp = query.find('&');
         std::string_view pair = query.substr(0, amp);
@@ -97,13 +108,69 @@ void parse_query(std::string_view query, Url &u) {
             u.password = percent_decode(value, "password");
         else if (name == "user" || name == "username")
             u.user = percent_decode(value, "user");
-        else
-            fail("unknown query parameter \"" + printable_scheme(name) + "\" (use db, user, password)");
+        else if (name == "sentinel_password" && u.kind == Url::Kind::Sentinel)
+            u.sentinel_password = percent_decode(value, "sentinel_password");
+        else if (name == "sentinel_user" && u.kind == Url::Kind::Sentinel)
+            u.sentinel_user = percent_decode(value, "sentinel_user");
+        else if (name.starts_with("tls_")) {
+            tls_param = true;
+            if (name == "tls_ca_file")
+                u.tls.ca_file = percent_decode(value, "tls_ca_file");
+            else if (name == "tls_cert_file")
+                u.tls.cert_file = percent_decode(value, "tls_cert_file");
+            else if (name == "tls_key_file")
+                u.tls.key_file = percent_decode(value, "tls_key_file");
+            else if (name == "tls_server_name")
+                u.tls.server_name = percent_decode(value, "tls_server_name");
+            else if (name == "tls_verify")
+                u.tls.verify = parse_bool(value, "tls_verify");
+            else
+                fail("unknown query parameter \"" + printable_scheme(name) +
+                     "\" (TLS: tls_ca_file, tls_cert_file, tls_key_file, tls_server_name, tls_verify)");
+        } else
+            fail("unknown query parameter \"" + printable_scheme(name) + "\" (use db, user, password" +
+                 (u.kind == Url::Kind::Sentinel ? ", sentinel_user, sentinel_password" : "") + ", tls_*)");
     }
+    if (tls_param && !u.tls.enabled)
+        fail("tls_* parameters need a TLS URL (rediss:// or rediss+sentinel://)");
+}
+
+// host[:port] or [v6][:port]
+HostPort parse_host_port(std::string_view authority, int default_port) {
+    HostPort hp;
+    hp.port = default_port;
+    std::string_view port;
+    if (authority.starts_with('[')) {
+        auto close = authority.find(']');
+        if (close == std::string_view::npos)
+            fail("unterminated IPv6 address (missing ']')");
+        hp.host = std::string(authority.substr(1, close - 1));
+        std::string_view after = authority.substr(close + 1);
+        if (!after.empty()) {
+            if (after[0] != ':')
+                fail("unexpected text after the IPv6 address");
+            port = after.substr(1);
+            if (port.empty())
+                fail("invalid port (expected 1..65535)");
+        }
+    } else {
+        auto colon = authority.find(':');
+        hp.host = std::string(authority.substr(0, colon));
+        if (colon != std::string_view::npos) {
+            port = authority.substr(colon + 1);
+            if (port.empty())
+                fail("invalid port (expected 1..65535)");
+        }
+    }
+    if (hp.host.empty())
+        fail("missing host (redis://host[:port][/db])");
+    if (!port.empty())
+        hp.port = parse_int(port, 1, 65535, "port");
+    return hp;
 }
 
 void parse_tcp(std::string_view rest, Url &u) {
-    // rest = [userinfo@]host[:port][/db][?query]
+    // rest = [userinfo@]authority[/path][?query]; authority = host[:port] (Sentinel: a comma list)
     auto q = rest.find('?');
     std::string_view query = q == std::string_view::npos ? std::string_view{} : rest.substr(q + 1);
     rest = rest.substr(0, q);
@@ -118,35 +185,28 @@ void parse_tcp(std::string_view rest, Url &u) {
         authority = authority.substr(at + 1);
     }
 
-    std::string_view port;
-    if (authority.starts_with('[')) {
-        auto close = authority.find(']');
-        if (close == std::string_view::npos)
-            fail("unterminated IPv6 address (missing ']')");
-        u.host = std::string(authority.substr(1, close - 1));
-        std::string_view after = authority.substr(close + 1);
-        if (!after.empty()) {
-            if (after[0] != ':')
-                fail("unexpected text after the IPv6 address");
-            port = after.substr(1);
-            if (port.empty())
-                fail("invalid port (expected 1..65535)");
+    if (u.kind == Url::Kind::Sentinel) {
+        for (;;) {
+            auto comma = authority.find(',');
+            u.sentinels.push_back(parse_host_port(authority.substr(0, comma), 26379));
+            if (comma == std::string_view::npos)
+                break;
+            authority = authority.substr(comma + 1);
         }
+        // path = master[/db]
+        auto s = path.find('/');
+        u.master = percent_decode(path.substr(0, s), "master name");
+        if (u.master.empty())
+            fail("missing master name (redis+sentinel://host:port[,host:port]/master[/db])");
+        if (s != std::string_view::npos && s + 1 < path.size())
+            u.db = parse_int(path.substr(s + 1), 0, 1 << 20, "db");
     } else {
-        auto colon = authority.find(':');
-        u.host = std::string(authority.substr(0, colon));
-        if (colon != std::string_view::npos) {
-            port = authority.substr(colon + 1);
-            if (port.empty())
-                fail("invalid port (expected 1..65535)");
-        }
+        HostPort hp = parse_host_port(authority, 6379);
+        u.host = std::move(hp.host);
+        u.port = hp.port;
+        if (!path.empty())
+            u.db = parse_int(path, 0, 1 << 20, "db");
     }
-    if (u.host.empty())
-        fail("missing host (redis://host[:port][/db])");
-    if (!port.empty())
-        u.port = parse_int(port, 1, 65535, "port");
-    if (!path.empty())
-        u.db = parse_int(path, 0, 1 << 20, "db");
     parse_query(query, u);
 }
 
@@ -184,28 +244,65 @@ Url Url::parse(std::string_view text) {
     std::string_view rest = text.substr(sep + 3);
 
     Url u;
-    if (scheme == "redis") {
+    if (scheme == "redis" || scheme == "rediss") {
         u.kind = Kind::Tcp;
+        u.tls.enabled = scheme == "rediss";
+        parse_tcp(rest, u);
+    } else if (scheme == "redis+sentinel" || scheme == "rediss+sentinel") {
+        u.kind = Kind::Sentinel;
+        u.tls.enabled = scheme == "rediss+sentinel";
         parse_tcp(rest, u);
     } else if (scheme == "unix") {
         u.kind = Kind::Unix;
         parse_unix(rest, u);
-    } else if (scheme == "rediss") {
-        fail("rediss:// (TLS) is not supported by hiredis 0.14 (use a unix socket or a local TLS tunnel)");
     } else {
-        fail("unsupported scheme \"" + printable_scheme(scheme) + "\" (use redis:// or unix://)");
+        fail("unsupported scheme \"" + printable_scheme(scheme) +
+             "\" (use redis://, rediss://, unix://, redis+sentinel:// or rediss+sentinel://)");
     }
     if (!u.user.empty() && u.password.empty())
         fail("a user needs a password (redis://user:password@host)");
+    if (!u.sentinel_user.empty() && u.sentinel_password.empty())
+        fail("a sentinel_user needs a sentinel_password");
+    if (u.tls.cert_file.empty() != u.tls.key_file.empty())
+        fail("tls_cert_file and tls_key_file go together (mutual TLS)");
     return u;
+}
+
+std::string format_endpoint(const std::string &host, int port) {
+    if (host.find(':') != std::string::npos)
+        return "[" + host + "]:" + std::to_string(port);
+    return host + ":" + std::to_string(port);
 }
 
 std::string Url::endpoint() const {
     if (kind == Kind::Unix)
         return path;
-    if (host.find(':') != std::string::npos)
-        return "[" + host + "]:" + std::to_string(port);
-    return host + ":" + std::to_string(port);
+    if (kind == Kind::Sentinel)
+        return "sentinel master " + master;
+    return format_endpoint(host, port);
+}
+
+Url Url::node(const HostPort &at) const {
+    Url n;
+    n.kind = Kind::Tcp;
+    n.host = at.host;
+    n.port = at.port;
+    n.user = user;
+    n.password = password;
+    n.db = db;
+    n.tls = tls;
+    return n;
+}
+
+Url Url::sentinel(const HostPort &at) const {
+    Url n;
+    n.kind = Kind::Tcp;
+    n.host = at.host;
+    n.port = at.port;
+    n.user = sentinel_user;
+    n.password = sentinel_password;
+    n.tls = tls;
+    return n;
 }
 
 std::string Url::redacted() const {
@@ -220,13 +317,36 @@ std::string Url::redacted() const {
             out += "&password=***";
         return out;
     }
-    out = "redis://";
+    out = kind == Kind::Sentinel ? (tls.enabled ? "rediss+sentinel://" : "redis+sentinel://")
+                                 : (tls.enabled ? "rediss://" : "redis://");
     if (!password.empty()) {
         percent_encode_to(user, out);
         out += ":***@";
     }
-    out += endpoint();
+    if (kind == Kind::Sentinel) {
+        for (std::size_t i = 0; i < sentinels.size(); ++i)
+            out += (i ? "," : "") + format_endpoint(sentinels[i].host, sentinels[i].port);
+        out += "/";
+        percent_encode_to(master, out);
+    } else {
+        out += endpoint();
+    }
     out += "/" + std::to_string(db);
+    char sep = '?';
+    if (!sentinel_password.empty()) {
+        out += sep;
+        sep = '&';
+        if (!sentinel_user.empty()) {
+            out += "sentinel_user=";
+            percent_encode_to(sentinel_user, out);
+            out += "&";
+        }
+        out += "sentinel_password=***";
+    }
+    if (tls.enabled && !tls.verify) {
+        out += sep;
+        out += "tls_verify=no";
+    }
     return out;
 }
 

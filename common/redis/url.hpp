@@ -1,12 +1,19 @@
 // Parsing of vcon_redis.redis_url / the server's --redis-url.
-//   redis://[[user]:password@]host[:port][/db][?db=N&user=U&password=P]   (host may be [IPv6])
-//   unix://[[user]:password@]/path/to.sock[?db=N&user=U&password=P]
-// user and password are percent-decoded. Errors (UrlError) name the problem, never the password.
+//   redis://[[user]:password@]host[:port][/db][?query]          (host may be [IPv6])
+//   rediss://…                                                    the same over TLS
+//   unix://[[user]:password@]/path/to.sock[?query]
+//   redis+sentinel://[[user]:password@]host[:port][,host[:port]…]/master[/db][?query]
+//   rediss+sentinel://…                                           TLS to sentinels and primary alike
+// query: db=N, user=U, password=P, sentinel_user=U, sentinel_password=P (AUTH to the sentinels;
+// user/password are the primary's), tls_ca_file, tls_cert_file, tls_key_file, tls_server_name,
+// tls_verify=yes|no (no: testing only). Values are percent-decoded. Errors (UrlError) name the
+// problem, never a password.
 #pragma once
 
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vconredis::redis {
 
@@ -15,8 +22,24 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// TLS settings of a rediss:// URL. The server's certificate chain and host name are verified by
+// default, against the system CAs or ca_file.
+struct TlsSettings {
+    bool enabled = false;    // rediss:// or rediss+sentinel://
+    std::string ca_file;     // PEM CA bundle; empty = the system's default CAs
+    std::string cert_file;   // client certificate chain (mutual TLS); with key_file
+    std::string key_file;    // its private key (PEM, unencrypted)
+    std::string server_name; // name to verify and send as SNI; empty = the host connected to
+    bool verify = true;      // false: no chain or name check (testing only)
+};
+
+struct HostPort {
+    std::string host; // name or numeric address, IPv6 without brackets
+    int port = 0;
+};
+
 struct Url {
-    enum class Kind { Tcp, Unix };
+    enum class Kind { Tcp, Unix, Sentinel };
 
     Kind kind = Kind::Tcp;
     std::string host;     // Tcp: name or numeric address, IPv6 without brackets
@@ -25,15 +48,30 @@ struct Url {
     std::string user;     // ACL user; empty = "default" (plain AUTH password)
     std::string password; // empty = no AUTH
     int db = 0;           // SELECT db when != 0
+    TlsSettings tls;
+
+    // Sentinel: where to ask for the primary of `master`, and how to authenticate there.
+    std::vector<HostPort> sentinels;
+    std::string master;
+    std::string sentinel_user;
+    std::string sentinel_password;
 
     static Url parse(std::string_view text); // throws UrlError
 
-    // The URL with the password replaced by ***, safe for logs and pg_settings:
+    // The URL with every password replaced by ***, safe for logs and pg_settings:
     // redis://user:***@host:6379/0, unix:///path?db=0&password=***
     std::string redacted() const;
 
-    // host:port or the socket path, for error messages.
+    // host:port, the socket path, or "sentinel master NAME", for error messages.
     std::string endpoint() const;
+
+    // A Tcp URL for one node found through the sentinels: this URL's credentials, db and TLS.
+    Url node(const HostPort &at) const;
+    // A Tcp URL for one sentinel: the sentinel credentials, db 0, this URL's TLS.
+    Url sentinel(const HostPort &at) const;
 };
+
+// host:port, bracketing an IPv6 address.
+std::string format_endpoint(const std::string &host, int port);
 
 } // namespace vconredis::redis

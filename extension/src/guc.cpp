@@ -32,6 +32,13 @@ int batch_size = 500;
 int poll_interval_ms = 1000;
 int connect_timeout_ms = 2000;
 int command_timeout_ms = 5000;
+char *tls_ca_file = nullptr;
+char *tls_cert_file = nullptr;
+char *tls_key_file = nullptr;
+bool tls_verify = true;
+char *sentinel_password_file = nullptr;
+int wait_replicas = 0;
+int wait_timeout_ms = 1000;
 } // namespace guc
 
 namespace {
@@ -87,7 +94,8 @@ void RedactUrl(const char *url, char *out, std::size_t out_size) noexcept {
 void DefineGucs() {
     DefineCustomStringVariable(
         "vcon_redis.redis_url", "Redis server the worker pushes to.",
-        "redis://[user:password@]host:port/db or unix:///path?db=N. The password is never shown.",
+        "redis://[user:password@]host:port/db, rediss://… (TLS), unix:///path?db=N or "
+        "redis+sentinel://host:port[,host:port]/master[/db]. The password is never shown.",
         &guc::redis_url, kDefaultUrl, PGC_SIGHUP, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL,
         vcon_redis_check_redis_url, nullptr, vcon_redis_show_redis_url);
 
@@ -147,6 +155,37 @@ void DefineGucs() {
     DefineCustomIntVariable("vcon_redis.command_timeout",
                             "A Redis pipeline fails when no byte moves for this long.", nullptr,
                             &guc::command_timeout_ms, 5000, 1, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS,
+                            nullptr, nullptr, nullptr);
+
+    // --- Redis TLS, Sentinel and WAIT. Files are read at every connect (relative paths are
+    // relative to the data directory); a TLS setting given here overrides the URL's tls_* parameter.
+    DefineCustomStringVariable("vcon_redis.tls_ca_file",
+                               "PEM CA bundle that verifies the Redis server's certificate (rediss://).",
+                               "Empty: the system's default CAs.", &guc::tls_ca_file, "", PGC_SIGHUP,
+                               GUC_SUPERUSER_ONLY, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable("vcon_redis.tls_cert_file", "Client certificate for mutual TLS with Redis.",
+                               "Needs vcon_redis.tls_key_file.", &guc::tls_cert_file, "", PGC_SIGHUP,
+                               GUC_SUPERUSER_ONLY, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable("vcon_redis.tls_key_file",
+                               "Private key of vcon_redis.tls_cert_file (PEM, unencrypted).", nullptr,
+                               &guc::tls_key_file, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable("vcon_redis.tls_verify",
+                             "Verify the Redis server's certificate chain and host name (off: testing only).",
+                             nullptr, &guc::tls_verify, true, PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr, nullptr,
+                             nullptr);
+    DefineCustomStringVariable("vcon_redis.sentinel_password_file",
+                               "File holding the Sentinel password (first line), used when redis_url has none.",
+                               "For redis+sentinel:// URLs. Relative paths are relative to the data directory.",
+                               &guc::sentinel_password_file, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr,
+                               nullptr, nullptr);
+    DefineCustomIntVariable("vcon_redis.wait_replicas",
+                            "Replicas that must acknowledge a batch's writes (Redis WAIT) before its outbox "
+                            "rows are deleted (0 = do not wait).",
+                            nullptr, &guc::wait_replicas, 0, 0, 100, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("vcon_redis.wait_timeout",
+                            "How long a batch waits for vcon_redis.wait_replicas; fewer acknowledgements "
+                            "fail the batch, which is retried.",
+                            nullptr, &guc::wait_timeout_ms, 1000, 1, 600 * 1000, PGC_SIGHUP, GUC_UNIT_MS,
                             nullptr, nullptr, nullptr);
 
     MarkGUCPrefixReserved("vcon_redis");

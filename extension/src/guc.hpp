@@ -21,6 +21,14 @@ extern int batch_size;
 extern int poll_interval_ms;
 extern int connect_timeout_ms;
 extern int command_timeout_ms;
+// Redis TLS, Sentinel and WAIT (guc.cpp defines them in one block).
+extern char *tls_ca_file;
+extern char *tls_cert_file;
+extern char *tls_key_file;
+extern bool tls_verify;
+extern char *sentinel_password_file;
+extern int wait_replicas;
+extern int wait_timeout_ms;
 } // namespace guc
 
 // Defines every vcon_redis.* GUC and reserves the prefix; call once from _PG_init.

@@ -45,11 +45,17 @@ struct ConnectionSettings {
     std::string password_file;
     int connect_timeout_ms;
     int command_timeout_ms;
+    std::string tls_ca_file;
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    bool tls_verify;
+    std::string sentinel_password_file;
 
     static ConnectionSettings Current() {
-        return {guc::redis_url != nullptr ? guc::redis_url : "",
-                guc::redis_password_file != nullptr ? guc::redis_password_file : "", guc::connect_timeout_ms,
-                guc::command_timeout_ms};
+        auto str = [](const char *v) { return std::string(v != nullptr ? v : ""); };
+        return {str(guc::redis_url),   str(guc::redis_password_file), guc::connect_timeout_ms,
+                guc::command_timeout_ms, str(guc::tls_ca_file),       str(guc::tls_cert_file),
+                str(guc::tls_key_file),  guc::tls_verify,             str(guc::sentinel_password_file)};
     }
     bool operator==(const ConnectionSettings &) const = default;
 };

@@ -23,13 +23,17 @@ namespace vcon_redis {
 
 namespace {
 
-// The first line of vcon_redis.redis_password_file, read at every connect so that a rotated
-// password is picked up by the next reconnect.
-std::string ReadPasswordFile(const char *path) {
+bool IsSet(const char *guc_value) {
+    return guc_value != nullptr && guc_value[0] != '\0';
+}
+
+// The first line of a password file (guc names the setting), read at every connect so that a
+// rotated password is picked up by the next reconnect.
+std::string ReadPasswordFile(const char *guc, const char *path) {
     std::ifstream in(path);
     std::string line;
     if (!in || !std::getline(in, line))
-        throw std::runtime_error(std::string("cannot read vcon_redis.redis_password_file \"") + path + "\"");
+        throw std::runtime_error(std::string("cannot read ") + guc + " \"" + path + "\"");
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
         line.pop_back();
     return line;
@@ -37,15 +41,36 @@ std::string ReadPasswordFile(const char *path) {
 
 } // namespace
 
-RedisLink::~RedisLink() { Close(); }
+RedisLink::~RedisLink() {
+    Close();
+}
 
-bool RedisLink::Connected() const noexcept { return conn_ != nullptr && conn_->connected(); }
+bool RedisLink::Connected() const noexcept {
+    return conn_ != nullptr && conn_->connected();
+}
 
 void RedisLink::Connect() {
     Close();
     auto url = vconredis::redis::Url::parse(guc::redis_url != nullptr ? guc::redis_url : "");
-    if (url.password.empty() && guc::redis_password_file != nullptr && guc::redis_password_file[0] != '\0')
-        url.password = ReadPasswordFile(guc::redis_password_file);
+    if (url.password.empty() && IsSet(guc::redis_password_file))
+        url.password = ReadPasswordFile("vcon_redis.redis_password_file", guc::redis_password_file);
+    if (url.kind == vconredis::redis::Url::Kind::Sentinel && url.sentinel_password.empty() &&
+        IsSet(guc::sentinel_password_file))
+        url.sentinel_password =
+            ReadPasswordFile("vcon_redis.sentinel_password_file", guc::sentinel_password_file);
+    if (IsSet(guc::tls_ca_file))
+        url.tls.ca_file = guc::tls_ca_file;
+    if (IsSet(guc::tls_cert_file))
+        url.tls.cert_file = guc::tls_cert_file;
+    if (IsSet(guc::tls_key_file))
+        url.tls.key_file = guc::tls_key_file;
+    if (!guc::tls_verify)
+        url.tls.verify = false;
+    if (url.tls.enabled && url.tls.cert_file.empty() != url.tls.key_file.empty())
+        throw vconredis::redis::Error(
+            vconredis::redis::Error::Kind::tls,
+            "redis: TLS needs both vcon_redis.tls_cert_file and vcon_redis.tls_key_file "
+            "(or neither)");
     redacted_url_ = url.redacted();
     PublishUrl(redacted_url_.c_str());
 

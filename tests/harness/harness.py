@@ -183,23 +183,46 @@ class PgCluster:
 
 
 class RedisServer:
-    """A redis-server child process on a free loopback port (and a unix socket)."""
+    """A redis-server child process on a free loopback port (and a unix socket).
 
-    def __init__(self, base: Path | None = None, port: int | None = None, password: str | None = None):
+    With tls_dir (see make_test_certs) its TCP port speaks TLS only, presenting
+    tls_dir/<tls_cert>.crt; tls_auth_clients="yes" asks for client certificates (mutual TLS). The
+    unix socket stays plaintext: client() uses it then. replica_of makes it a replica of that port.
+    """
+
+    def __init__(self, base: Path | None = None, port: int | None = None, password: str | None = None,
+                 tls_dir: Path | None = None, tls_cert: str = "server", tls_auth_clients: str = "no",
+                 replica_of: int | None = None, extra_args: list[str] | None = None):
         self.base = Path(base or tempfile.mkdtemp(prefix="vcon-redis-"))
         self.base.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.password = password
+        self.tls_dir = Path(tls_dir) if tls_dir else None
+        self.tls_cert = tls_cert
+        self.tls_auth_clients = tls_auth_clients
+        self.replica_of = replica_of
+        self.extra_args = list(extra_args or [])
         self.socket = self.base / "redis.sock"
         self.log = self.base / "redis.log"
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "RedisServer":
-        cmd = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+        port = "0" if self.tls_dir else str(self.port)
+        cmd = [REDIS_SERVER, "--port", port, "--bind", "127.0.0.1", "--save", "",
                "--appendonly", "no", "--dir", str(self.base), "--unixsocket", str(self.socket),
                "--unixsocketperm", "777", "--logfile", str(self.log), "--daemonize", "no"]
+        if self.tls_dir:
+            d = self.tls_dir
+            cmd += ["--tls-port", str(self.port), "--tls-cert-file", str(d / f"{self.tls_cert}.crt"),
+                    "--tls-key-file", str(d / f"{self.tls_cert}.key"), "--tls-ca-cert-file", str(d / "ca.crt"),
+                    "--tls-auth-clients", self.tls_auth_clients]
+            if self.replica_of:
+                cmd += ["--tls-replication", "yes"]
         if self.password:
-            cmd += ["--requirepass", self.password]
+            cmd += ["--requirepass", self.password, "--masterauth", self.password]
+        if self.replica_of:
+            cmd += ["--replicaof", "127.0.0.1", str(self.replica_of)]
+        cmd += self.extra_args
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(self._answers, 10, what=f"redis-server on port {self.port}")
         return self
@@ -237,13 +260,81 @@ class RedisServer:
         shutil.rmtree(self.base, ignore_errors=True)
 
     def url(self, db: int = 0) -> str:
+        """redis://[:password@]127.0.0.1:port/db, rediss:// for a TLS server (add ?tls_… yourself)."""
         auth = f":{self.password}@" if self.password else ""
-        return f"redis://{auth}127.0.0.1:{self.port}/{db}"
+        return f"{'rediss' if self.tls_dir else 'redis'}://{auth}127.0.0.1:{self.port}/{db}"
 
     def client(self, db: int = 0):
         import redis
+        if self.tls_dir:
+            return redis.Redis(unix_socket_path=str(self.socket), db=db, password=self.password,
+                               socket_timeout=5, decode_responses=True)
         return redis.Redis(host="127.0.0.1", port=self.port, db=db, password=self.password,
                            socket_timeout=5, decode_responses=True)
+
+
+def make_test_certs(directory: Path) -> Path:
+    """Throw-away test CA and certificates (tests/harness/make_test_certs.sh) in directory, which
+    the postgres user can read: ca, other-ca, server (127.0.0.1/::1/localhost), wronghost, client."""
+    directory = Path(directory)
+    subprocess.run([str(Path(__file__).resolve().parent / "make_test_certs.sh"), str(directory)], check=True)
+    return make_reachable(directory)
+
+
+class Sentinel:
+    """A redis-server in sentinel mode watching the primary on master_port as master_name
+    (quorum 2, fast failure detection for tests). Its config file lives in its own directory
+    (sentinels rewrite it)."""
+
+    def __init__(self, base: Path, master_port: int, master_name: str = "vconmaster", port: int | None = None,
+                 password: str | None = None, down_after_ms: int = 1000, tls_dir: Path | None = None):
+        self.base = Path(base)
+        self.base.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_port()
+        self.master_name = master_name
+        self.log = self.base / "sentinel.log"
+        self.conf = self.base / "sentinel.conf"
+        lines = [f"port {'0' if tls_dir else self.port}", "bind 127.0.0.1", f"dir {self.base}",
+                 f"logfile {self.log}", "daemonize no",
+                 f"sentinel monitor {master_name} 127.0.0.1 {master_port} 2",
+                 f"sentinel down-after-milliseconds {master_name} {down_after_ms}",
+                 f"sentinel failover-timeout {master_name} 10000",
+                 f"sentinel parallel-syncs {master_name} 1"]
+        if password:
+            lines.append(f"sentinel auth-pass {master_name} {password}")
+        if tls_dir:
+            d = Path(tls_dir)
+            lines += [f"tls-port {self.port}", f"tls-cert-file {d / 'server.crt'}", f"tls-key-file {d / 'server.key'}",
+                      f"tls-ca-cert-file {d / 'ca.crt'}", "tls-replication yes", "tls-auth-clients no"]
+        self.conf.write_text("\n".join(lines) + "\n")
+        self.tls = bool(tls_dir)
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "Sentinel":
+        self.proc = subprocess.Popen([REDIS_SERVER, str(self.conf), "--sentinel"], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        wait_for(lambda: self.log.exists() and "Sentinel ID is" in self.log.read_text(errors="replace"), 10,
+                 what=f"sentinel on port {self.port}")
+        return self
+
+    def command(self, *args: str):
+        """A command to this sentinel (plaintext sentinels only)."""
+        import redis
+        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5,
+                           decode_responses=True).execute_command(*args)
+
+    def primary_port(self) -> int | None:
+        try:
+            addr = self.command("SENTINEL", "get-master-addr-by-name", self.master_name)
+        except Exception:
+            return None
+        return int(addr[1]) if addr else None
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
 
 
 def parse_metrics(text: str) -> dict[str, float]:

@@ -1,5 +1,6 @@
 // A throw-away redis-server for tests: free loopback port, unix socket, temp dir, no persistence;
-// killed and removed by the destructor. Optionally password-protected. No mocks anywhere.
+// killed and removed by the destructor. Optionally password-protected, or TLS-only on its TCP port
+// (certificates from tests/harness/make_test_certs.sh, see make_test_certs()). No mocks anywhere.
 //
 //   vconredis::testing::RedisServer srv;             // or RedisServer({.password = "pw"})
 //   auto url = vconredis::redis::Url::parse(srv.tcp_url(/*db=*/0));
@@ -56,12 +57,18 @@ inline std::size_t open_fd_count() {
     return n;
 }
 
+// Defined outside RedisServer so that its member initialisers work in a default argument.
+struct RedisServerConfig {
+    std::string password{};                // --requirepass when non-empty
+    std::vector<std::string> extra_args{}; // more redis-server arguments
+    std::string tls_dir{};                 // TLS-only TCP port with tls_dir/<tls_cert>.{crt,key}
+    std::string tls_cert = "server";       // which certificate the server presents
+    std::string tls_auth_clients = "no";   // yes: mutual TLS (client certificates from ca.crt)
+};
+
 class RedisServer {
 public:
-    struct Config {
-        std::string password;                // --requirepass when non-empty
-        std::vector<std::string> extra_args; // more redis-server arguments
-    };
+    using Config = RedisServerConfig;
 
     explicit RedisServer(Config config = {}) : config_(std::move(config)) {
         char tmpl[] = "/tmp/vcon-redis-test-XXXXXX";
@@ -98,10 +105,11 @@ public:
     std::string unix_path() const { return dir_ + "/redis.sock"; }
     const std::string &password() const { return config_.password; }
 
-    // redis://[:password@]127.0.0.1:port/db
+    // redis://[:password@]127.0.0.1:port/db (rediss:// when TLS)
     std::string tcp_url(int db = 0) const {
         std::string auth = config_.password.empty() ? "" : ":" + config_.password + "@";
-        return "redis://" + auth + "127.0.0.1:" + std::to_string(port_) + "/" + std::to_string(db);
+        return std::string(config_.tls_dir.empty() ? "redis://" : "rediss://") + auth +
+               "127.0.0.1:" + std::to_string(port_) + "/" + std::to_string(db);
     }
     std::string unix_url(int db = 0) const {
         std::string auth = config_.password.empty() ? "" : "&password=" + config_.password;
@@ -113,15 +121,31 @@ public:
         if (pid_ > 0)
             return;
         std::vector<std::string> args = {"/usr/bin/redis-server",
-                                         "--port", std::to_string(port_),
-                                         "--bind", "127.0.0.1",
-                                         "--save", "",
-                                         "--appendonly", "no",
-                                         "--daemonize", "no",
-                                         "--dir", dir_,
-                                         "--unixsocket", unix_path(),
-                                         "--unixsocketperm", "700",
-                                         "--logfile", dir_ + "/redis.log"};
+                                         "--port",
+                                         config_.tls_dir.empty() ? std::to_string(port_) : "0",
+                                         "--bind",
+                                         "127.0.0.1",
+                                         "--save",
+                                         "",
+                                         "--appendonly",
+                                         "no",
+                                         "--daemonize",
+                                         "no",
+                                         "--dir",
+                                         dir_,
+                                         "--unixsocket",
+                                         unix_path(),
+                                         "--unixsocketperm",
+                                         "700",
+                                         "--logfile",
+                                         dir_ + "/redis.log"};
+        if (!config_.tls_dir.empty()) {
+            const std::string &d = config_.tls_dir;
+            args.insert(args.end(), {"--tls-port", std::to_string(port_), "--tls-cert-file",
+                                     d + "/" + config_.tls_cert + ".crt", "--tls-key-file",
+                                     d + "/" + config_.tls_cert + ".key", "--tls-ca-cert-file", d + "/ca.crt",
+                                     "--tls-auth-clients", config_.tls_auth_clients});
+        }
         if (!config_.password.empty()) {
             args.push_back("--requirepass");
             args.push_back(config_.password);
@@ -171,11 +195,14 @@ public:
     void resume() { ::kill(pid_, SIGCONT); }
 
 private:
-    // Blocking hiredis on purpose: the fixture must not depend on the code under test.
+    // Blocking hiredis on purpose: the fixture must not depend on the code under test. A TLS
+    // server is asked over its (plaintext) unix socket.
     bool answers_ping() const {
         timeval tv{0, 200000};
-        std::unique_ptr<redisContext, decltype(&redisFree)> c(redisConnectWithTimeout("127.0.0.1", port_, tv),
-                                                              &redisFree);
+        std::unique_ptr<redisContext, decltype(&redisFree)> c(
+            config_.tls_dir.empty() ? redisConnectWithTimeout("127.0.0.1", port_, tv)
+                                    : redisConnectUnixWithTimeout(unix_path().c_str(), tv),
+            &redisFree);
         if (!c || c->err)
             return false;
         if (!config_.password.empty()) {
@@ -195,6 +222,33 @@ private:
     std::string dir_;
     int port_ = 0;
     pid_t pid_ = -1;
+};
+
+// Runs tests/harness/make_test_certs.sh into a new temporary directory (removed by the returned
+// object's destructor): ca, other-ca, server (127.0.0.1/::1/localhost), wronghost, client.
+class TestCerts {
+public:
+    TestCerts() {
+        char tmpl[] = "/tmp/vcon-redis-certs-XXXXXX";
+        if (::mkdtemp(tmpl) == nullptr)
+            throw std::runtime_error("mkdtemp failed");
+        dir_ = tmpl;
+        std::string cmd = std::string(VCON_SOURCE_DIR) + "/tests/harness/make_test_certs.sh " + dir_;
+        if (std::system(cmd.c_str()) != 0)
+            throw std::runtime_error("make_test_certs.sh failed");
+    }
+    ~TestCerts() {
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+    }
+    TestCerts(const TestCerts &) = delete;
+    TestCerts &operator=(const TestCerts &) = delete;
+
+    const std::string &dir() const { return dir_; }
+    std::string file(const std::string &name) const { return dir_ + "/" + name; }
+
+private:
+    std::string dir_;
 };
 
 } // namespace vconredis::testing

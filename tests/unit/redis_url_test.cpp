@@ -96,10 +96,20 @@ TEST(RedisUrl, UnixSocketWithQueryParams) {
 }
 
 TEST(RedisUrl, SchemeErrors) {
-    EXPECT_EQ(error_of("http://h"), R"(redis_url: unsupported scheme "http" (use redis:// or unix://))");
-    EXPECT_NE(error_of("rediss://h").find("rediss:// (TLS) is not supported by hiredis 0.14"), std::string::npos);
+    EXPECT_EQ(error_of("http://h"),
+              R"(redis_url: unsupported scheme "http" (use redis://, rediss://, unix://, )"
+              R"(redis+sentinel:// or rediss+sentinel://))");
     EXPECT_NE(error_of("localhost:6379").find("missing scheme"), std::string::npos);
-    EXPECT_NE(error_of("redis+sentinel://h").find("unsupported scheme"), std::string::npos);
+    EXPECT_NE(error_of("redis+sentinel://h").find("missing master name"), std::string::npos);
+    EXPECT_NE(error_of("redis://h?tls_ca_file=x").find("need a TLS URL"), std::string::npos);
+    EXPECT_NE(error_of("unix:///s?tls_verify=no").find("need a TLS URL"), std::string::npos);
+    EXPECT_NE(error_of("rediss://h?tls_verify=maybe").find("invalid tls_verify"), std::string::npos);
+    EXPECT_NE(error_of("rediss://h?tls_cert_file=c").find("go together"), std::string::npos);
+    EXPECT_NE(error_of("rediss://h?tls_bogus=1").find("unknown query parameter \"tls_bogus\""),
+              std::string::npos);
+    EXPECT_NE(error_of("redis://h?sentinel_password=x").find("unknown query parameter"), std::string::npos);
+    EXPECT_NE(error_of("redis+sentinel://h/m?sentinel_user=u").find("needs a sentinel_password"),
+              std::string::npos);
 }
 
 TEST(RedisUrl, ComponentErrors) {
@@ -123,7 +133,9 @@ TEST(RedisUrl, ErrorsNeverContainThePassword) {
     for (const std::string &bad :
          {"redis://u:" + secret + "@h:99999", "redis://:" + secret + "@", "redis://:" + secret + "@h/x",
           "redis://:" + secret + "%zz@h", "redis://h:" + secret, "http://u:" + secret + "@h",
-          "rediss://:" + secret + "@h", "unix:///s?password=" + secret + "&bad=1", "redis://[::1]" + secret,
+          "rediss://:" + secret + "@h:0", "redis+sentinel://:" + secret + "@h:1,h:0/m",
+          "redis+sentinel://h/m?sentinel_password=" + secret + "&x=1",
+          "unix:///s?password=" + secret + "&bad=1", "redis://[::1]" + secret,
           "unix:///s?password=" + secret + "%", secret}) {
         std::string msg = error_of(bad);
         EXPECT_EQ(msg.find(secret), std::string::npos) << msg;
@@ -132,7 +144,10 @@ TEST(RedisUrl, ErrorsNeverContainThePassword) {
 }
 
 TEST(RedisUrl, RedactedNeverContainsThePassword) {
-    for (const char *text : {"redis://a:TOPSECRET@h/1", "redis://:TOPSECRET@h", "unix:///s?password=TOPSECRET"}) {
+    for (const char *text :
+         {"redis://a:TOPSECRET@h/1", "redis://:TOPSECRET@h", "unix:///s?password=TOPSECRET",
+          "rediss://:TOPSECRET@h", "redis+sentinel://:TOPSECRET@h/m",
+          "rediss+sentinel://h/m?sentinel_password=TOPSECRET"}) {
         std::string r = Url::parse(text).redacted();
         EXPECT_EQ(r.find("TOPSECRET"), std::string::npos) << r;
         EXPECT_NE(r.find("***"), std::string::npos) << r;
@@ -143,4 +158,59 @@ TEST(RedisUrl, Endpoint) {
     EXPECT_EQ(Url::parse("redis://h:7").endpoint(), "h:7");
     EXPECT_EQ(Url::parse("redis://[::1]:7").endpoint(), "[::1]:7");
     EXPECT_EQ(Url::parse("unix:///a.sock").endpoint(), "/a.sock");
+}
+
+TEST(RedisUrl, Tls) {
+    Url u =
+        Url::parse("rediss://:pw@h:6380/2?tls_ca_file=/etc/ca%20x.crt&tls_cert_file=c.crt&tls_key_file=k.key"
+                   "&tls_server_name=redis.example");
+    EXPECT_EQ(u.kind, Url::Kind::Tcp);
+    EXPECT_TRUE(u.tls.enabled);
+    EXPECT_TRUE(u.tls.verify);
+    EXPECT_EQ(u.tls.ca_file, "/etc/ca x.crt");
+    EXPECT_EQ(u.tls.cert_file, "c.crt");
+    EXPECT_EQ(u.tls.key_file, "k.key");
+    EXPECT_EQ(u.tls.server_name, "redis.example");
+    EXPECT_EQ(u.redacted(), "rediss://:***@h:6380/2");
+    EXPECT_FALSE(Url::parse("rediss://h?tls_verify=no").tls.verify);
+    EXPECT_EQ(Url::parse("rediss://h?tls_verify=no").redacted(), "rediss://h:6379/0?tls_verify=no");
+    EXPECT_FALSE(Url::parse("redis://h").tls.enabled);
+}
+
+TEST(RedisUrl, Sentinel) {
+    Url u = Url::parse("redis+sentinel://app:pw@10.0.0.1,10.0.0.2:26380,[::1]:7/mymaster/3"
+                       "?sentinel_user=sen&sentinel_password=spw");
+    EXPECT_EQ(u.kind, Url::Kind::Sentinel);
+    ASSERT_EQ(u.sentinels.size(), 3u);
+    EXPECT_EQ(u.sentinels[0].host, "10.0.0.1");
+    EXPECT_EQ(u.sentinels[0].port, 26379);
+    EXPECT_EQ(u.sentinels[1].port, 26380);
+    EXPECT_EQ(u.sentinels[2].host, "::1");
+    EXPECT_EQ(u.master, "mymaster");
+    EXPECT_EQ(u.db, 3);
+    EXPECT_EQ(u.user, "app");
+    EXPECT_EQ(u.password, "pw");
+    EXPECT_EQ(u.sentinel_user, "sen");
+    EXPECT_EQ(u.sentinel_password, "spw");
+    EXPECT_FALSE(u.tls.enabled);
+    EXPECT_EQ(u.endpoint(), "sentinel master mymaster");
+    EXPECT_EQ(u.redacted(), "redis+sentinel://app:***@10.0.0.1:26379,10.0.0.2:26380,[::1]:7/mymaster/3"
+                            "?sentinel_user=sen&sentinel_password=***");
+
+    Url node = u.node({"10.0.0.9", 6390});
+    EXPECT_EQ(node.kind, Url::Kind::Tcp);
+    EXPECT_EQ(node.endpoint(), "10.0.0.9:6390");
+    EXPECT_EQ(node.password, "pw");
+    EXPECT_EQ(node.db, 3);
+    Url sen = u.sentinel(u.sentinels[1]);
+    EXPECT_EQ(sen.user, "sen");
+    EXPECT_EQ(sen.password, "spw");
+    EXPECT_EQ(sen.db, 0);
+
+    Url t = Url::parse("rediss+sentinel://s1/m?tls_ca_file=ca.crt");
+    EXPECT_TRUE(t.tls.enabled);
+    EXPECT_TRUE(t.node({"h", 1}).tls.enabled);
+    EXPECT_EQ(t.sentinel(t.sentinels[0]).tls.ca_file, "ca.crt");
+    EXPECT_EQ(Url::parse("redis+sentinel://s/m/").db, 0);
+    EXPECT_NE(error_of("redis+sentinel://s,/m").find("missing host"), std::string::npos);
 }
