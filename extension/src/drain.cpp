@@ -147,6 +147,24 @@ int64_t ApplyChunk(redis::Connection &conn, const Settings &settings, const Outb
     return pushes;
 }
 
+// With vcon_redis.wait_replicas > 0: WAIT until that many replicas hold every write this
+// connection made, so that a failover to one of them loses none of the batch's pushes or SETs.
+// Fewer acknowledgements within vcon_redis.wait_timeout fail the batch (its rows stay in the
+// outbox and are applied again: the apply script is idempotent and pushes are guarded).
+void ConfirmReplicated(redis::Connection &conn) {
+    const int replicas = guc::wait_replicas;
+    if (replicas <= 0)
+        return;
+    const std::string n = std::to_string(replicas);
+    const std::string timeout = std::to_string(guc::wait_timeout_ms);
+    redis::Reply reply = conn.command({"WAIT", n, timeout});
+    if (reply->type == REDIS_REPLY_INTEGER && reply->integer >= replicas)
+        return;
+    std::string got = reply->type == REDIS_REPLY_INTEGER ? std::to_string(reply->integer) : redis::describe(*reply);
+    throw redis::Error(redis::Error::Kind::reply, "WAIT: " + got + " of " + n + " replica(s) acknowledged within " +
+                                                      timeout + " ms; the batch will be applied again");
+}
+
 } // namespace
 
 BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context) {
@@ -178,6 +196,8 @@ BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context) {
         }
         MemoryContextReset(chunk_context);
     }
+    if (!rows_done.empty() || !dead.empty())
+        ConfirmReplicated(link.Conn());
     TimestampTz committed = CommitTimeOfOldestWake();
     if (!rows_done.empty() || !dead.empty())
         result.lag_ms =
