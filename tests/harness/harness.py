@@ -284,10 +284,12 @@ def make_test_certs(directory: Path) -> Path:
 class Sentinel:
     """A redis-server in sentinel mode watching the primary on master_port as master_name
     (quorum 2, fast failure detection for tests). Its config file lives in its own directory
-    (sentinels rewrite it)."""
+    (sentinels rewrite it). password is the data nodes' password, sentinel_password the
+    sentinel's own; with tls_dir it speaks TLS only, to clients and to the data nodes."""
 
     def __init__(self, base: Path, master_port: int, master_name: str = "vconmaster", port: int | None = None,
-                 password: str | None = None, down_after_ms: int = 1000, tls_dir: Path | None = None):
+                 password: str | None = None, down_after_ms: int = 1000, tls_dir: Path | None = None,
+                 sentinel_password: str | None = None):
         self.base = Path(base)
         self.base.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
@@ -302,6 +304,8 @@ class Sentinel:
                  f"sentinel parallel-syncs {master_name} 1"]
         if password:
             lines.append(f"sentinel auth-pass {master_name} {password}")
+        if sentinel_password:
+            lines.append(f"requirepass {sentinel_password}")
         if tls_dir:
             d = Path(tls_dir)
             lines += [f"tls-port {self.port}", f"tls-cert-file {d / 'server.crt'}", f"tls-key-file {d / 'server.key'}",

@@ -123,3 +123,28 @@ def test_server_over_tls_and_refused_ca_serves_bypass(tls_stack, tmp_path):
         harness.wait_for(lambda: "certificate verify failed" in server.log(), 10, what="server log names the cause")
         log = server.log()
         assert PASSWORD not in log and "PRIVATE KEY" not in log
+
+
+def test_sentinel_over_tls_with_a_sentinel_password_file(tls_stack, tmp_path):
+    """rediss+sentinel://: TLS to the sentinel and to the primary it names; the sentinel's own
+    password comes from vcon_redis.sentinel_password_file (relative to the data directory)."""
+    sentinel_pw = "SentinelOwnPw9"
+    sentinel = harness.Sentinel(harness.make_reachable(tmp_path) / "sentinel", tls_stack.redis_server.port,
+                                password=PASSWORD, tls_dir=tls_stack.certs, sentinel_password=sentinel_pw).start()
+    pw_file = tls_stack.pg.data / "sentinel.pw"
+    pw_file.write_text(sentinel_pw + "\n")
+    if harness.IS_ROOT:
+        shutil.chown(pw_file, harness.PG_OS_USER, harness.PG_OS_USER)
+    url = f"rediss+sentinel://:{PASSWORD}@127.0.0.1:{sentinel.port}/vconmaster/0"
+    try:
+        _set(tls_stack, redis_url=url)
+        u, st = _refused(tls_stack, "NOAUTH")  # the sentinel wants its password
+        _set(tls_stack, sentinel_password_file="sentinel.pw")
+        wait_cached(tls_stack, u)
+        assert tls_stack.status()["redis_url"].startswith("rediss+sentinel://:***@127.0.0.1:")
+    finally:
+        _set(tls_stack, redis_url=None, sentinel_password_file=None)
+        sentinel.stop()
+    barrier(tls_stack)
+    log = tls_stack.pg.log.read_text(errors="replace")
+    assert sentinel_pw not in log
