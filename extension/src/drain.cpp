@@ -160,9 +160,11 @@ void ConfirmReplicated(redis::Connection &conn) {
     redis::Reply reply = conn.command({"WAIT", n, timeout});
     if (reply->type == REDIS_REPLY_INTEGER && reply->integer >= replicas)
         return;
-    std::string got = reply->type == REDIS_REPLY_INTEGER ? std::to_string(reply->integer) : redis::describe(*reply);
-    throw redis::Error(redis::Error::Kind::reply, "WAIT: " + got + " of " + n + " replica(s) acknowledged within " +
-                                                      timeout + " ms; the batch will be applied again");
+    std::string got =
+        reply->type == REDIS_REPLY_INTEGER ? std::to_string(reply->integer) : redis::describe(*reply);
+    throw redis::Error(redis::Error::Kind::reply, "WAIT: " + got + " of " + n +
+                                                      " replica(s) acknowledged within " + timeout +
+                                                      " ms; the batch will be applied again");
 }
 
 } // namespace

@@ -224,6 +224,71 @@ private:
     pid_t pid_ = -1;
 };
 
+// A redis-server in sentinel mode (plaintext, no password) monitoring 127.0.0.1:master_port as
+// master_name, quorum 1; killed and removed by the destructor.
+class SentinelProcess {
+public:
+    SentinelProcess(int master_port, const std::string &master_name) {
+        char tmpl[] = "/tmp/vcon-redis-sentinel-XXXXXX";
+        if (::mkdtemp(tmpl) == nullptr)
+            throw std::runtime_error("mkdtemp failed");
+        dir_ = tmpl;
+        port_ = free_tcp_port();
+        std::string conf = dir_ + "/sentinel.conf";
+        {
+            std::unique_ptr<FILE, decltype(&fclose)> f(fopen(conf.c_str(), "w"), &fclose);
+            if (!f)
+                throw std::runtime_error("cannot write " + conf);
+            fprintf(f.get(),
+                    "port %d\nbind 127.0.0.1\ndir %s\nlogfile %s/sentinel.log\n"
+                    "sentinel monitor %s 127.0.0.1 %d 1\n",
+                    port_, dir_.c_str(), dir_.c_str(), master_name.c_str(), master_port);
+        }
+        std::vector<std::string> args = {"/usr/bin/redis-server", conf, "--sentinel"};
+        std::vector<char *> argv;
+        for (auto &a : args)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        if (::posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0)
+            throw std::runtime_error("cannot spawn redis-server --sentinel");
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (!answers_ping()) {
+            if (std::chrono::steady_clock::now() > deadline)
+                throw std::runtime_error("sentinel did not answer within 5 s");
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
+    ~SentinelProcess() {
+        ::kill(pid_, SIGKILL);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+    }
+    SentinelProcess(const SentinelProcess &) = delete;
+    SentinelProcess &operator=(const SentinelProcess &) = delete;
+
+    int port() const { return port_; }
+
+private:
+    bool answers_ping() const {
+        timeval tv{0, 200000};
+        std::unique_ptr<redisContext, decltype(&redisFree)> c(redisConnectWithTimeout("127.0.0.1", port_, tv),
+                                                              &redisFree);
+        if (!c || c->err)
+            return false;
+        auto *r = static_cast<redisReply *>(redisCommand(c.get(), "PING"));
+        bool ok = r != nullptr && r->type == REDIS_REPLY_STATUS;
+        if (r != nullptr)
+            freeReplyObject(r);
+        return ok;
+    }
+
+    std::string dir_;
+    int port_ = 0;
+    pid_t pid_ = -1;
+};
+
 // Runs tests/harness/make_test_certs.sh into a new temporary directory (removed by the returned
 // object's destructor): ca, other-ca, server (127.0.0.1/::1/localhost), wronghost, client.
 class TestCerts {
