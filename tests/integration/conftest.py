@@ -2,6 +2,7 @@
 
 import json
 import sys
+import threading
 import uuid as uuidlib
 from pathlib import Path
 
@@ -85,6 +86,26 @@ def stack(tmp_path_factory):
     pg.destroy()
     redis_server.destroy()
     assert not crashes, "PostgreSQL log shows a crash:\n" + "\n".join(crashes)
+
+
+def run_clients(count: int, client) -> None:
+    """Runs client(k) for k in range(count) in as many threads, and re-raises the first error any
+    of them hit (pytest's assertion rewriting does not reach into threads)."""
+    errors: list[BaseException] = []
+
+    def run(k: int):
+        try:
+            client(k)
+        except BaseException as e:  # re-raised below, in the test's own thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
 
 
 def barrier(stack: Stack) -> str:

@@ -2,10 +2,9 @@
 removed) while every other event flows; transient failures wait and retry; retry and discard."""
 
 import json
-import threading
 
 import harness
-from conftest import barrier, compact, save, small_vcon
+from conftest import barrier, compact, run_clients, save, small_vcon
 
 APP_ROLE = "vr_dead_app"
 
@@ -38,34 +37,25 @@ def test_a_poison_vcon_and_a_wrong_type_list_are_dead_lettered_while_1000_commit
     assert stack.cached(poison["uuid"]) is not None
 
     uuids: list[list[str]] = [[] for _ in range(4)]
-    errors: list[BaseException] = []
     routed_to_wrong_type: list[str] = []
 
     def writer(k: int):
-        try:
-            with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
-                cur.execute(f"SET SESSION AUTHORIZATION {APP_ROLE}")
+        with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
+            cur.execute(f"SET SESSION AUTHORIZATION {APP_ROLE}")
+            conn.commit()
+            for i in range(250):
+                cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_flow'")
+                if k == 0 and i == 120:  # one creation routed to a key of the wrong type
+                    cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_flow, q_wrongtype'")
+                    routed_to_wrong_type.append(save(cur, small_vcon(9001)))
+                elif k == 1 and i == 125:  # and the poison vCon changes, mid-stream
+                    cur.execute("UPDATE vcons SET subject = 'poisoned' WHERE uuid = %s", (poison["uuid"],))
+                    cur.execute(POISON_SQL, (poison["uuid"],))
+                else:
+                    uuids[k].append(save(cur, small_vcon(k * 1000 + i)))
                 conn.commit()
-                for i in range(250):
-                    cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_flow'")
-                    if k == 0 and i == 120:  # one creation routed to a key of the wrong type
-                        cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_flow, q_wrongtype'")
-                        routed_to_wrong_type.append(save(cur, small_vcon(9001)))
-                    elif k == 1 and i == 125:  # and the poison vCon changes, mid-stream
-                        cur.execute("UPDATE vcons SET subject = 'poisoned' WHERE uuid = %s", (poison["uuid"],))
-                        cur.execute(POISON_SQL, (poison["uuid"],))
-                    else:
-                        uuids[k].append(save(cur, small_vcon(k * 1000 + i)))
-                    conn.commit()
-        except BaseException as e:  # surfaced below
-            errors.append(e)
 
-    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    run_clients(4, writer)
     barrier(stack)
 
     flowed = [u for us in uuids for u in us]

@@ -4,10 +4,9 @@ pg_dump / pg_restore of a database with pending events; status() in a database t
 not serve."""
 
 import subprocess
-import threading
 
 import harness
-from conftest import barrier, compact, save, small_vcon
+from conftest import barrier, compact, run_clients, save, small_vcon
 
 SUPABASE_ROLES = """
 DO $$ BEGIN
@@ -38,29 +37,20 @@ def _connect_as(pg, user: str, dbname="postgres"):
 def test_an_application_role_writes_from_many_clients_and_every_write_reaches_redis(stack):
     _setup_roles(stack.pg)
     done: list[list[str]] = [[] for _ in range(4)]
-    errors: list[BaseException] = []
 
     def writer(k: int):
-        try:
-            with _connect_as(stack.pg, "vr_app") as conn, conn.cursor() as cur:
-                for i in range(50):
-                    cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_app'")
-                    done[k].append(save(cur, small_vcon(k * 100 + i)))
-                    conn.commit()
-                    # plain SQL from the same role: an update and a child insert
-                    cur.execute("UPDATE vcons SET subject = 'edited by app' WHERE uuid = %s", (done[k][-1],))
-                    cur.execute("INSERT INTO analysis (vcon_id, analysis_index, type, vendor, body, encoding) "
-                                "VALUES (%s, 0, 'summary', 'acme', 'short', 'none')", (done[k][-1],))
-                    conn.commit()
-        except BaseException as e:
-            errors.append(e)
+        with _connect_as(stack.pg, "vr_app") as conn, conn.cursor() as cur:
+            for i in range(50):
+                cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_app'")
+                done[k].append(save(cur, small_vcon(k * 100 + i)))
+                conn.commit()
+                # plain SQL from the same role: an update and a child insert
+                cur.execute("UPDATE vcons SET subject = 'edited by app' WHERE uuid = %s", (done[k][-1],))
+                cur.execute("INSERT INTO analysis (vcon_id, analysis_index, type, vendor, body, encoding) "
+                            "VALUES (%s, 0, 'summary', 'acme', 'short', 'none')", (done[k][-1],))
+                conn.commit()
 
-    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    run_clients(4, writer)
     barrier(stack)
     written = [u for us in done for u in us]
     for u in written:
