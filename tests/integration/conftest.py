@@ -77,7 +77,13 @@ def save(pg_or_cur, doc: dict) -> str:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    pg, redis_server = harness.start_stack(tmp_path_factory.mktemp("stack"))
+    yield from running_stack(tmp_path_factory.mktemp("stack"))
+
+
+def running_stack(base, prepare=None):
+    """The body of a stack fixture: harness.start_stack (with `prepare`), the worker running;
+    afterwards everything destroyed and the PostgreSQL log checked for crashes."""
+    pg, redis_server = harness.start_stack(base, prepare=prepare)
     s = Stack(pg, redis_server)
     harness.wait_for(lambda: s.status()["worker_state"] in ("idle", "draining"), 30, what="worker to start")
     yield s
