@@ -85,3 +85,73 @@ def test_create_vcon_every_sample_and_structure(stack, mcp):
     assert_all_contain(stack, mcp, written)
     barrier(stack)
     stack.assert_converged(written)
+
+
+def test_every_write_path(stack, mcp):
+    """Each of vcon-mcp's write paths, as service_role; after each the document contains what
+    vcon-mcp reads back; at the end every change is in Redis and the deleted vCon is gone."""
+    doc = vcon_mcp.structured_vcons(1, seed=11)[0]
+    u = mcp.create_vcon(doc)
+    steps = [
+        ("addDialog", lambda: mcp.add_dialog(u, {
+            "type": "recording", "start": "2026-04-01T10:00:00.25Z", "duration": 1234.567, "parties": [0, 1],
+            "originator": 1, "mediatype": "audio/x-wav", "url": "https://example.com/d.wav", "content_hash": "sha512-B",
+            "session_id": {"local": "l1", "remote": "r1"},
+            "party_history": [{"party": 0, "time": "2026-04-01T10:00:00Z", "event": "join"},
+                              {"party": 1, "time": "2026-04-01T10:00:05Z", "event": "drop"}]})),
+        ("addAnalysis", lambda: mcp.add_analysis(u, {"type": "summary", "dialog": [0, 3], "vendor": "openai",
+                                                     "encoding": "none", "body": {"summary": "ok", "n": 3}})),
+        ("addAttachment strolid_dealer", lambda: mcp.add_attachment(u, {
+            "type": "strolid_dealer", "encoding": "json", "body": {"id": "D9", "name": "Dealer Nine", "team": {"id": 3, "name": "T3"}}})),
+        ("addAttachment", lambda: mcp.add_attachment(u, {"purpose": "receipt", "start": "2026-04-01T10:01:00Z", "party": 0,
+                                                         "dialog": 3, "mediatype": "application/json", "encoding": "none",
+                                                         "body": [1, 2.5, "x"]})),
+        ("addParty", lambda: mcp.add_party(u, {"name": "Supervisor", "sip": "sip:sup@example.com", "jcard": ["vcard", []]})),
+        ("updateParty", lambda: mcp.update_party(u, 2, {"name": "Supervisor 2", "tel": "+15550009999"})),
+        ("removeParty", lambda: mcp.remove_party(u, 2, anonymize=True)),
+        ("updateDialog", lambda: mcp.update_dialog(u, 1, {"type": "text", "start": "2026-04-01T11:00:00Z", "parties": [1],
+                                                          "encoding": "none", "body": "edited text",
+                                                          "party_history": [{"party": 1, "time": "2026-04-01T11:00:00Z",
+                                                                             "event": "join"}]})),
+        ("removeDialog", lambda: mcp.remove_dialog(u, 2)),
+        ("updateAnalysis", lambda: mcp.update_analysis(u, 1, {"type": "summary", "dialog": 1, "vendor": "anthropic",
+                                                              "encoding": "none", "body": "null"})),
+        ("removeAnalysis", lambda: mcp.remove_analysis(u, 0)),
+        ("updateAttachment", lambda: mcp.update_attachment(u, 3, {"purpose": "note", "encoding": "none", "body": {"n": 1}})),
+        ("removeAttachment", lambda: mcp.remove_attachment(u, 4)),
+        ("updateVCon", lambda: mcp.update_vcon(u, {"subject": "updated subject", "extensions": ["X"], "critical": []})),
+        ("addTag", lambda: mcp.add_tag(u, "status", "open")),
+        ("addTag number", lambda: mcp.add_tag(u, "score", 7)),
+        ("removeTag", lambda: mcp.remove_tag(u, "priority")),
+        ("updateTags merge", lambda: mcp.update_tags(u, {"dealer_name": "Dealer Nine", "flag": True})),
+        ("updateTags replace", lambda: mcp.update_tags(u, {"only": "this"}, merge=False)),
+        ("removeAllTags", lambda: mcp.remove_all_tags(u)),
+        ("createVCon again (upsert)", lambda: mcp.create_vcon({**doc, "subject": "re-posted"})),
+    ]
+    problems = []
+    for name, step in steps:
+        step()
+        problems += [f"after {name}: {p}" for p in vcon_mcp.differences(json.loads(stack.doc(u)), mcp.get_vcon(u))]
+    assert not problems, "\n".join(problems)
+    assert mcp.get_tags(u) == {"topic": "t0", "priority": "high", "url": "http://x"}   # the re-post restored them
+    barrier(stack)
+    stack.assert_converged([u])
+
+    other = mcp.create_vcon(vcon_mcp.structured_vcons(2, seed=12)[1])
+    mcp.delete_vcon(other)
+    assert stack.doc(other) is None
+    barrier(stack)
+    assert stack.cached(other) is None
+
+
+def test_tags_on_vcons_written_by_vcon_mcp_are_found(stack, mcp, rest):
+    """vcon-mcp's tag features look attachments up by type = 'tags'; its materialized view and RPCs
+    see the tags, and vcon_json keeps type so other readers can too."""
+    u = mcp.create_vcon(vcon_mcp.structured_vcons(3, seed=13)[2])
+    mcp.add_tag(u, "campaign", "spring")
+    # refresh_vcon_tags_mv is granted to service_role but REFRESH needs the view's owner, attached
+    # or not: vcon-mcp's import scripts run it as the database owner
+    stack.pg.sql("SELECT refresh_vcon_tags_mv()")
+    assert u in [r["vcon_id"] for r in rest.rpc("search_vcons_by_tags", {"tag_filter": {"campaign": "spring"}})]
+    tags = [a for a in json.loads(stack.doc(u))["attachments"] if a.get("type") == "tags"]
+    assert len(tags) == 1 and "campaign:spring" in json.loads(tags[0]["body"])
