@@ -155,3 +155,115 @@ def test_tags_on_vcons_written_by_vcon_mcp_are_found(stack, mcp, rest):
     assert u in [r["vcon_id"] for r in rest.rpc("search_vcons_by_tags", {"tag_filter": {"campaign": "spring"}})]
     tags = [a for a in json.loads(stack.doc(u))["attachments"] if a.get("type") == "tags"]
     assert len(tags) == 1 and "campaign:spring" in json.loads(tags[0]["body"])
+
+
+def test_reads_rpcs_and_views_for_its_roles(stack, mcp, rest):
+    """After attach, vcon-mcp's reads, RPCs and views work as service_role and as authenticated
+    (JWT claims, its tenant RLS policies), and return the vCons vcon-mcp wrote."""
+    docs = vcon_mcp.structured_vcons(4, seed=21)
+    for d in docs:
+        mcp.create_vcon(d, tenant_id=vcon_mcp.extract_tenant(d))
+    t0 = [d["uuid"] for d in docs if vcon_mcp.extract_tenant(d) == "tenant-0"]
+    t1 = [d["uuid"] for d in docs if vcon_mcp.extract_tenant(d) == "tenant-1"]
+    assert t0 and t1
+    # an embedding as vcon-mcp's embed worker stores it (vector(384); 3 values suffice for the stand-in)
+    with rest.request() as cur:
+        cur.execute("INSERT INTO vcon_embeddings (vcon_id, content_type, content_reference, content_text, embedding) "
+                    "VALUES (%s, 'subject', NULL, 'structured call', '[1,0,0]')", (t0[0],))
+    stack.pg.sql("SELECT refresh_vcon_tags_mv()")   # the owner's job (see the tags test)
+
+    authenticated = vcon_mcp.Rest(stack.pg, {"role": "authenticated", "tenant_id": "tenant-0", "sub": "00000000-0000-0000-0000-000000000001"})
+    try:
+        for db, visible, hidden in ((rest, t0 + t1, []), (authenticated, t0, t1)):
+            q = vcon_mcp.VConQueries(db)
+            for u in visible:
+                assert vcon_mcp.differences(json.loads(stack.doc(u)), q.get_vcon(u)) == []
+            for u in hidden:
+                with pytest.raises(LookupError):
+                    q.get_vcon(u)
+            found = {r["vcon_id"] for r in db.rpc("search_vcons_keyword", {"query_text": "structured"})}
+            assert set(visible) <= found and not found & set(hidden)
+            assert t0[0] in {r["vcon_id"] for r in db.rpc("search_vcons_semantic", {
+                "query_embedding": "[1,0,0]", "match_threshold": 0.5})}
+            assert t0[0] in {r["vcon_id"] for r in db.rpc("search_vcons_hybrid", {
+                "keyword_query": "structured", "query_embedding": "[1,0,0]"})}
+            by_tags = {r["vcon_id"] for r in db.rpc("search_vcons_by_tags", {"tag_filter": {"priority": "high"}, "max_results": 100})}
+            assert set(visible) <= by_tags and not by_tags & set(hidden)
+            by_date = {r["vcon_uuid"] for r in db.rpc("search_vcons_by_tags_and_date", {
+                "tag_filter": {"priority": "high"}, "vcon_created_after": "2026-01-01T00:00:00Z"})}
+            assert set(visible) <= by_date
+            assert db.rpc("search_vcons_by_tags_and_date_count", {"tag_filter": {"priority": "high"}})[0][
+                "search_vcons_by_tags_and_date_count"] >= len(visible)
+            assert db.rpc("get_vcon_tags", {"p_vcon_uuid": visible[0]})[0]["tags"]["priority"] == "high"
+            assert db.rpc("vcon_has_tags", {"p_vcon_uuid": visible[0], "tag_filter": {"priority": "high"}})[0]["vcon_has_tags"]
+            dealer = docs[[d["uuid"] for d in docs].index(visible[0])]["attachments"][1]["body"]["id"]
+            assert visible[0] in {r["vcon_uuid"] for r in db.rpc("vcon_uuids_for_dealer_filter", {"p_dealer_id": dealer})}
+            assert db.rpc("count_vcons_for_dealer_filter", {"p_dealer_id": dealer})[0]["count_vcons_for_dealer_filter"] >= 1
+            assert db.rpc("count_vcons_tags_and_dealer", {"tag_filter": {"priority": "high"}, "p_dealer_id": dealer})[0][
+                "count_vcons_tags_and_dealer"] >= 1
+            stats = db.rpc("aggregate_vcons_by_dealer_stats", {"tag_filter": {"priority": "high"}})
+            assert dealer in {r["dealer_id"] for r in stats}
+            assert db.rpc("get_vcon_critical", {"vcon_id": visible[0]}) is not None
+            assert db.select("vcons_legacy", "uuid", {"uuid": visible[0]}) == [{"uuid": visible[0]}]
+            assert db.select("vcon_field_usage", "uuid", {"uuid": visible[0]}) == [{"uuid": visible[0]}]
+            mv = {r["vcon_id"] for r in db.select("vcon_tags_mv", "vcon_id")}
+            assert set(visible) <= mv
+        # exec_sql is SECURITY DEFINER and granted to anon too
+        anon = vcon_mcp.Rest(stack.pg, {"role": "anon"})
+        try:
+            n = anon.rpc("exec_sql", {"q": "SELECT count(*) AS n FROM attachments WHERE type = 'tags'", "params": {}})
+            assert n[0]["exec_sql"][0]["n"] >= len(docs)
+        finally:
+            anon.close()
+        # an authenticated client writes within its tenant, and that reaches Redis too
+        mine = vcon_mcp.structured_vcons(6, seed=22)[4]
+        assert vcon_mcp.extract_tenant(mine) == "tenant-0"
+        vcon_mcp.VConQueries(authenticated).create_vcon(mine, tenant_id="tenant-0")
+    finally:
+        authenticated.close()
+    barrier(stack)
+    stack.assert_converged(t0 + t1 + [mine["uuid"]])
+
+
+def test_vcon_mcp_changes_to_rows_save_vcon_wrote_are_not_hidden(stack, mcp, rest):
+    """save_vcon's own columns (extra, body_json, duration, doc_updated_at) describe the rows as it
+    wrote them; once vcon-mcp changes a row, the document shows vcon-mcp's change. Rows and members
+    nobody else touched keep everything save_vcon stored."""
+    u = save(stack.pg, {
+        "vcon": "0.4.0", "uuid": "018f0000-0000-8000-8000-00000000a001", "created_at": "2026-05-01T00:00:00Z",
+        "updated_at": "2026-05-01T00:00:01Z", "subject": "saved", "x_meta": {"source": "conserver"},
+        "parties": [{"name": "A", "tel": "+1555", "type": "person",
+                     "jCard": ["vcard", [["fn", {}, "text", "A"]]]},
+                    {"name": "B", "mailto": "b@example.com", "org": "Example"}],
+        "dialog": [{"type": "text", "start": "2026-05-01T00:00:02Z", "parties": [0, 1], "duration": 1234.567,
+                    "mediatype": "application/json", "encoding": "json", "body": {"a": 1}, "x_dialog": True},
+                   {"type": "text", "start": "2026-05-01T00:00:03Z", "parties": [[0], [1]],
+                    "mediatype": "text/plain", "encoding": "none", "body": "kept", "x_dialog": 2}],
+        "analysis": [{"type": "summary", "dialog": [0], "vendor": "v", "encoding": "none", "body": {"k": 1}}],
+        "attachments": [{"purpose": "tags", "encoding": "json", "body": ["topic:a"]},
+                        {"purpose": "note", "encoding": "none", "body": "x", "x_ext": 1}]})
+    mcp.update_vcon(u, {"subject": "changed by vcon-mcp"})
+    mcp.add_tag(u, "status", "open")                  # saveTags rewrites the tags attachment (type 'tags')
+    mcp.update_dialog(u, 0, {"type": "text", "start": "2026-05-01T00:00:04Z", "parties": [1],
+                             "encoding": "none", "body": "now plain text"})
+    mcp.update_party(u, 0, {"name": "A2", "jcard": ["vcard", []]})
+    mcp.remove_party(u, 1)
+    mcp.update_analysis(u, 0, {"type": "summary", "dialog": 0, "vendor": "w", "encoding": "none", "body": "plain"})
+    with rest.request() as cur:   # upkeep that changes no document column leaves save_vcon's columns alone
+        cur.execute("UPDATE dialog SET tenant_id = 'z' WHERE vcon_id = %s", (u,))
+
+    ours, theirs = json.loads(stack.doc(u)), mcp.get_vcon(u)
+    problems = []
+    for key in ("subject", "updated_at"):
+        problems += vcon_mcp.differences(ours, {key: theirs[key]})
+    for arr, i in (("attachments", 0), ("dialog", 0), ("parties", 0), ("parties", 1), ("analysis", 0)):
+        problems += vcon_mcp.differences(ours[arr][i], theirs[arr][i], f"{arr}[{i}].")
+    assert not problems, "\n".join(problems)
+    assert ours["dialog"][0]["body"] == "now plain text" and "x_dialog" not in ours["dialog"][0]
+    assert ours["parties"][1] == {}                   # the placeholder, not B's members
+    assert ours["x_meta"] == {"source": "conserver"} and ours["vcon"] == "0.4.0"
+    assert ours["dialog"][1] == {"type": "text", "start": "2026-05-01T00:00:03Z", "parties": [[0], [1]],
+                                 "mediatype": "text/plain", "encoding": "none", "body": "kept", "x_dialog": 2}
+    assert ours["attachments"][1] == {"purpose": "note", "encoding": "none", "body": "x", "x_ext": 1}
+    barrier(stack)
+    stack.assert_converged([u])

@@ -207,10 +207,12 @@ class Rest:
         return self.sql_json(f"SELECT coalesce(json_agg(t), '[]') FROM ({sql}) t", tuple((where or {}).values()))
 
     def rpc(self, fn: str, args: dict):
-        """supabase.rpc(fn, args): named arguments from the JSON body, result as JSON"""
+        """supabase.rpc(fn, args): named arguments from the JSON body; the result rows as JSON
+        objects (a scalar result as one row {fn: value})"""
         names = ", ".join(f"{quote(k)} => %s" for k in args)
         params = tuple(v if not isinstance(v, (dict, list)) else json.dumps(v) for v in args.values())
-        return self.sql_json(f"SELECT coalesce(json_agg(t), '[]') FROM public.{quote(fn)}({names}) t", params)
+        return self.sql_json(f"SELECT coalesce(json_agg(t), '[]') FROM (SELECT * FROM public.{quote(fn)}({names})) t",
+                             params)
 
     def sql_json(self, sql: str, params=()):
         with self.request() as cur:
@@ -259,6 +261,23 @@ def deserialize_body(body, encoding):
         except (TypeError, ValueError):
             pass
     return body
+
+
+def extract_tenant(vcon: dict, attachment_type: str = "tenant", json_path: str = "id"):
+    """src/config/tenant-config.ts extractTenantFromVCon (RLS_ENABLED=true): the value at
+    TENANT_JSON_PATH of the body of the first attachment whose type is TENANT_ATTACHMENT_TYPE."""
+    for a in vcon.get("attachments") or []:
+        if a.get("type") == attachment_type:
+            body = a.get("body")
+            if isinstance(body, str):
+                try:
+                    body = json.loads(body)
+                except ValueError:
+                    return None
+            for part in json_path.split("."):
+                body = body.get(part) if isinstance(body, dict) else None
+            return None if body is None else str(body)
+    return None
 
 
 def normalize_vcon(vcon: dict) -> dict:
