@@ -142,7 +142,8 @@ BEGIN
         EXECUTE format($t$
         CREATE TABLE %1$s.party_history (
             id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-            vcon_id     uuid NOT NULL REFERENCES %1$s.vcons (uuid) ON DELETE CASCADE,
+            -- nullable: vcon-mcp's writers give only dialog_id (the capture finds the vCon through it)
+            vcon_id     uuid REFERENCES %1$s.vcons (uuid) ON DELETE CASCADE,
             dialog_id   uuid REFERENCES %1$s.dialog (id) ON DELETE CASCADE,
             party_index integer NOT NULL,
             time        timestamptz NOT NULL,

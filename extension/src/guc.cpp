@@ -26,6 +26,7 @@ int ttl = 3600;
 char *key_prefix = nullptr;
 int cache_mode = static_cast<int>(CacheMode::write_through);
 char *ingress_lists = nullptr;
+char *allowed_lists = nullptr;
 char *database = nullptr;
 int batch_size = 500;
 int poll_interval_ms = 1000;
@@ -116,6 +117,13 @@ void DefineGucs() {
                                "Read by the capture triggers when a vCon is inserted; SET LOCAL routes "
                                "one transaction.",
                                &guc::ingress_lists, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+
+    // Read by the capture triggers (sql/50_capture.sql), which refuse a list it does not allow:
+    // users choose ingress_lists, the superuser chooses which Redis keys they may name.
+    DefineCustomStringVariable("vcon_redis.allowed_lists",
+                               "Comma-separated patterns of the Redis lists ingress_lists may name (* matches "
+                               "any characters); empty allows any list.",
+                               nullptr, &guc::allowed_lists, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
 
     // PostgreSQL refuses (FATAL) to create a PGC_POSTMASTER variable after startup, and without
     // preloading there is no worker for it to configure.

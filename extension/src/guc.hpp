@@ -15,6 +15,7 @@ extern int ttl;
 extern char *key_prefix;
 extern int cache_mode; // CacheMode
 extern char *ingress_lists;
+extern char *allowed_lists;
 extern char *database;
 extern int batch_size;
 extern int poll_interval_ms;

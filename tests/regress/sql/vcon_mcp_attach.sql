@@ -106,19 +106,13 @@ UPDATE mcp.vcons SET updated_at = '2025-07-04T00:00:00Z' WHERE uuid = '01928e10-
 SELECT vcon_redis.vcon_json('01928e10-193e-8231-b9a2-279e0d16bc52') - 'created_at' AS after_other_clients;
 SELECT vcon_redis.delete_vcon('01928e10-193e-8231-b9a2-279e0d16bc52') AS deleted;
 
--- Restore: detach mcp, re-attach what was attached before (or give the functions their default path).
+-- Restore: detach mcp, re-attach what was attached before.
 RESET search_path;
 DO $$
-DECLARE
-    f regprocedure;
 BEGIN
     PERFORM vcon_redis.detach('mcp');
     IF current_setting('vcon_test.prev_schema', true) <> '' THEN
         PERFORM vcon_redis.attach(current_setting('vcon_test.prev_schema', true));
-    ELSE
-        FOREACH f IN ARRAY vcon_redis._data_functions() LOOP
-            EXECUTE format('ALTER FUNCTION %s RESET search_path', f);
-        END LOOP;
     END IF;
 END $$;
 DROP SCHEMA mcp CASCADE;
