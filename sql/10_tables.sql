@@ -20,8 +20,6 @@
 --   vcons.doc_updated_at         the document's updated_at; vcon-mcp's NOT NULL updated_at column
 --                                cannot say "absent"
 --   party_history.history_index  array position (vcon-mcp has no order column)
---   party_history.vcon_id        the vCon (vcon-mcp's rows have dialog_id only; a BEFORE INSERT
---                                trigger fills it from the dialog for them)
 --
 -- Our columns describe the row as save_vcon wrote it. Another client's UPDATE of a column the
 -- document reads makes them stale (a body rewritten as plain text while body_json says JSON; a new
@@ -284,26 +282,12 @@ BEGIN
                        s, g.tbl, regexp_replace(g.cols, '(\w+)', 'OLD.\1', 'g'),
                        regexp_replace(g.cols, '(\w+)', 'NEW.\1', 'g'));
     END LOOP;
-    -- party_history.vcon_id is ours: vcon-mcp's addDialog inserts rows with dialog_id only
-    EXECUTE format('CREATE OR REPLACE TRIGGER vcon_redis_history_vcon BEFORE INSERT OR UPDATE ON %s.party_history '
-                   'FOR EACH ROW WHEN (NEW.vcon_id IS NULL AND NEW.dialog_id IS NOT NULL) '
-                   'EXECUTE FUNCTION vcon_redis._history_vcon_id()', s);
     EXECUTE format('CREATE OR REPLACE TRIGGER vcon_redis_others_update BEFORE UPDATE ON %s.vcons FOR EACH ROW '
                    'WHEN (NEW.extra IS NOT NULL AND (NEW.updated_at IS DISTINCT FROM coalesce(NEW.doc_updated_at, now()) '
                    'OR NEW.vcon_version IS DISTINCT FROM coalesce(nullif(left(NEW.extra ->> ''vcon'', 10), ''''), ''0.4.0''))) '
                    'EXECUTE FUNCTION vcon_redis._vcons_changed_by_others()', s);
 END
 $fn$;
-
--- party_history.vcon_id (our column) of a row written with its dialog_id only, from that dialog.
-CREATE FUNCTION vcon_redis._history_vcon_id() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE format('SELECT vcon_id FROM %I.dialog WHERE id = $1', TG_TABLE_SCHEMA)
-        INTO NEW.vcon_id USING NEW.dialog_id;
-    RETURN NEW;
-END
-$$;
 
 -- A child row save_vcon wrote, changed by another client: from now on it is that client's row.
 CREATE FUNCTION vcon_redis._child_changed_by_others() RETURNS trigger

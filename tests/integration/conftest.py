@@ -93,10 +93,11 @@ def running_stack(base, prepare=None):
     assert not crashes, "PostgreSQL log shows a crash:\n" + "\n".join(crashes)
 
 
-def barrier(stack: Stack) -> str:
+def barrier(stack: Stack, write=None) -> str:
     """Commits one more vCon and waits until it is cached: every event committed before it has
-    been applied (the worker drains in id order)."""
-    u = save(stack.pg, small_vcon(-1))
+    been applied (the worker drains in id order). `write(doc)` commits it (default: save_vcon)
+    and returns its uuid."""
+    u = write(small_vcon(-1)) if write else save(stack.pg, small_vcon(-1))
     harness.wait_for(lambda: stack.cached(u) is not None, 30, what="barrier vCon in Redis")
     stack.wait_drained()
     return u

@@ -83,7 +83,7 @@ def test_create_vcon_every_sample_and_structure(stack, mcp):
         written.append(doc["uuid"])
     assert len(written) == len(docs) >= 10
     assert_all_contain(stack, mcp, written)
-    barrier(stack)
+    barrier(stack, mcp.create_vcon)
     stack.assert_converged(written)
 
 
@@ -134,13 +134,13 @@ def test_every_write_path(stack, mcp):
         problems += [f"after {name}: {p}" for p in vcon_mcp.differences(json.loads(stack.doc(u)), mcp.get_vcon(u))]
     assert not problems, "\n".join(problems)
     assert mcp.get_tags(u) == {"topic": "t0", "priority": "high", "url": "http://x"}   # the re-post restored them
-    barrier(stack)
+    barrier(stack, mcp.create_vcon)
     stack.assert_converged([u])
 
     other = mcp.create_vcon(vcon_mcp.structured_vcons(2, seed=12)[1])
     mcp.delete_vcon(other)
     assert stack.doc(other) is None
-    barrier(stack)
+    barrier(stack, mcp.create_vcon)
     assert stack.cached(other) is None
 
 
@@ -221,7 +221,7 @@ def test_reads_rpcs_and_views_for_its_roles(stack, mcp, rest):
         vcon_mcp.VConQueries(authenticated).create_vcon(mine, tenant_id="tenant-0")
     finally:
         authenticated.close()
-    barrier(stack)
+    barrier(stack, mcp.create_vcon)
     stack.assert_converged(t0 + t1 + [mine["uuid"]])
 
 
@@ -265,5 +265,5 @@ def test_vcon_mcp_changes_to_rows_save_vcon_wrote_are_not_hidden(stack, mcp, res
     assert ours["dialog"][1] == {"type": "text", "start": "2026-05-01T00:00:03Z", "parties": [[0], [1]],
                                  "mediatype": "text/plain", "encoding": "none", "body": "kept", "x_dialog": 2}
     assert ours["attachments"][1] == {"purpose": "note", "encoding": "none", "body": "x", "x_ext": 1}
-    barrier(stack)
+    barrier(stack, mcp.create_vcon)
     stack.assert_converged([u])
