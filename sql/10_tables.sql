@@ -263,29 +263,36 @@ BEGIN
                        ix.tbl || '_' || ix.col || '_idx', s, ix.tbl, ix.col);
     END LOOP;
 
-    -- Another client's UPDATE of a row save_vcon wrote (file header). The columns are the ones
-    -- the document reads, our own and the *_index ones excepted.
-    FOR g IN SELECT * FROM (VALUES
-        ('parties', 'tel, sip, stir, mailto, name, did, validation, gmlpos, timezone, jcard, civicaddress, uuid'),
-        ('dialog', 'type, start_time, duration_seconds, parties, originator, mediatype, filename, body, encoding, '
-                   'url, content_hash, disposition, session_id, session_id_legacy, application, message_id, '
-                   'transferee, transferor, transfer_target, original, consultation, target_dialog'),
-        ('analysis', 'type, dialog_indices, mediatype, filename, vendor, product, schema, body, encoding, url, '
-                     'content_hash'),
-        ('attachments', 'type, purpose, start_time, party, dialog, mimetype, filename, body, encoding, url, '
-                        'content_hash'),
-        ('party_history', 'party_index, time, event, dtmf')
-    ) AS v(tbl, cols) LOOP
-        EXECUTE format('CREATE OR REPLACE TRIGGER vcon_redis_others_update BEFORE UPDATE ON %s.%I FOR EACH ROW '
-                       'WHEN (OLD.extra IS NOT NULL AND NEW.extra IS NOT DISTINCT FROM OLD.extra '
-                       'AND (%s) IS DISTINCT FROM (%s)) EXECUTE FUNCTION vcon_redis._child_changed_by_others()',
-                       s, g.tbl, regexp_replace(g.cols, '(\w+)', 'OLD.\1', 'g'),
-                       regexp_replace(g.cols, '(\w+)', 'NEW.\1', 'g'));
+    -- Another client's UPDATE of a row save_vcon wrote (file header). Child tables: the columns the
+    -- document reads, our own and the *_index ones excepted. Created only where missing, like the
+    -- columns and indexes, so attaching again needs no DDL privilege.
+    FOR g IN SELECT v.tbl, v.fn, coalesce(v.cond, format('OLD.extra IS NOT NULL AND NEW.extra IS NOT DISTINCT FROM OLD.extra '
+                                                          'AND (%s) IS DISTINCT FROM (%s)',
+                                                          regexp_replace(v.cols, '(\w+)', 'OLD.\1', 'g'),
+                                                          regexp_replace(v.cols, '(\w+)', 'NEW.\1', 'g'))) AS cond
+             FROM (VALUES
+        ('parties', '_child_changed_by_others', NULL,
+         'tel, sip, stir, mailto, name, did, validation, gmlpos, timezone, jcard, civicaddress, uuid'),
+        ('dialog', '_child_changed_by_others', NULL,
+         'type, start_time, duration_seconds, parties, originator, mediatype, filename, body, encoding, url, '
+         'content_hash, disposition, session_id, session_id_legacy, application, message_id, transferee, '
+         'transferor, transfer_target, original, consultation, target_dialog'),
+        ('analysis', '_child_changed_by_others', NULL,
+         'type, dialog_indices, mediatype, filename, vendor, product, schema, body, encoding, url, content_hash'),
+        ('attachments', '_child_changed_by_others', NULL,
+         'type, purpose, start_time, party, dialog, mimetype, filename, body, encoding, url, content_hash'),
+        ('party_history', '_child_changed_by_others', NULL, 'party_index, time, event, dtmf'),
+        ('vcons', '_vcons_changed_by_others',
+         'NEW.extra IS NOT NULL AND (NEW.updated_at IS DISTINCT FROM coalesce(NEW.doc_updated_at, now()) '
+         'OR NEW.vcon_version IS DISTINCT FROM coalesce(nullif(left(NEW.extra ->> ''vcon'', 10), ''''), ''0.4.0''))',
+         NULL)
+    ) AS v(tbl, fn, cond, cols) LOOP
+        CONTINUE WHEN EXISTS (SELECT FROM pg_trigger
+                              WHERE tgrelid = format('%s.%I', s, g.tbl)::regclass
+                                AND tgname = 'vcon_redis_others_update');
+        EXECUTE format('CREATE TRIGGER vcon_redis_others_update BEFORE UPDATE ON %s.%I FOR EACH ROW '
+                       'WHEN (%s) EXECUTE FUNCTION vcon_redis.%I()', s, g.tbl, g.cond, g.fn);
     END LOOP;
-    EXECUTE format('CREATE OR REPLACE TRIGGER vcon_redis_others_update BEFORE UPDATE ON %s.vcons FOR EACH ROW '
-                   'WHEN (NEW.extra IS NOT NULL AND (NEW.updated_at IS DISTINCT FROM coalesce(NEW.doc_updated_at, now()) '
-                   'OR NEW.vcon_version IS DISTINCT FROM coalesce(nullif(left(NEW.extra ->> ''vcon'', 10), ''''), ''0.4.0''))) '
-                   'EXECUTE FUNCTION vcon_redis._vcons_changed_by_others()', s);
 END
 $fn$;
 
