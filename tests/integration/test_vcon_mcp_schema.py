@@ -11,7 +11,6 @@ Skips when ../shared/reference/vcon-mcp-schema (vcon-mcp's migrations) is absent
 """
 
 import json
-from pathlib import Path
 
 import psycopg2.errors
 import pytest
@@ -102,22 +101,24 @@ def test_every_write_path(stack, mcp):
         ("addAnalysis", lambda: mcp.add_analysis(u, {"type": "summary", "dialog": [0, 3], "vendor": "openai",
                                                      "encoding": "none", "body": {"summary": "ok", "n": 3}})),
         ("addAttachment strolid_dealer", lambda: mcp.add_attachment(u, {
-            "type": "strolid_dealer", "encoding": "json", "body": {"id": "D9", "name": "Dealer Nine", "team": {"id": 3, "name": "T3"}}})),
-        ("addAttachment", lambda: mcp.add_attachment(u, {"purpose": "receipt", "start": "2026-04-01T10:01:00Z", "party": 0,
-                                                         "dialog": 3, "mediatype": "application/json", "encoding": "none",
-                                                         "body": [1, 2.5, "x"]})),
-        ("addParty", lambda: mcp.add_party(u, {"name": "Supervisor", "sip": "sip:sup@example.com", "jcard": ["vcard", []]})),
+            "type": "strolid_dealer", "encoding": "json",
+            "body": {"id": "D9", "name": "Dealer Nine", "team": {"id": 3, "name": "T3"}}})),
+        ("addAttachment", lambda: mcp.add_attachment(u, {
+            "purpose": "receipt", "start": "2026-04-01T10:01:00Z", "party": 0, "dialog": 3,
+            "mediatype": "application/json", "encoding": "none", "body": [1, 2.5, "x"]})),
+        ("addParty", lambda: mcp.add_party(u, {"name": "Supervisor", "sip": "sip:sup@example.com",
+                                               "jcard": ["vcard", []]})),
         ("updateParty", lambda: mcp.update_party(u, 2, {"name": "Supervisor 2", "tel": "+15550009999"})),
         ("removeParty", lambda: mcp.remove_party(u, 2, anonymize=True)),
-        ("updateDialog", lambda: mcp.update_dialog(u, 1, {"type": "text", "start": "2026-04-01T11:00:00Z", "parties": [1],
-                                                          "encoding": "none", "body": "edited text",
-                                                          "party_history": [{"party": 1, "time": "2026-04-01T11:00:00Z",
-                                                                             "event": "join"}]})),
+        ("updateDialog", lambda: mcp.update_dialog(u, 1, {
+            "type": "text", "start": "2026-04-01T11:00:00Z", "parties": [1], "encoding": "none", "body": "edited text",
+            "party_history": [{"party": 1, "time": "2026-04-01T11:00:00Z", "event": "join"}]})),
         ("removeDialog", lambda: mcp.remove_dialog(u, 2)),
         ("updateAnalysis", lambda: mcp.update_analysis(u, 1, {"type": "summary", "dialog": 1, "vendor": "anthropic",
                                                               "encoding": "none", "body": "null"})),
         ("removeAnalysis", lambda: mcp.remove_analysis(u, 0)),
-        ("updateAttachment", lambda: mcp.update_attachment(u, 3, {"purpose": "note", "encoding": "none", "body": {"n": 1}})),
+        ("updateAttachment", lambda: mcp.update_attachment(u, 3, {"purpose": "note", "encoding": "none",
+                                                                  "body": {"n": 1}})),
         ("removeAttachment", lambda: mcp.remove_attachment(u, 4)),
         ("updateVCon", lambda: mcp.update_vcon(u, {"subject": "updated subject", "extensions": ["X"], "critical": []})),
         ("addTag", lambda: mcp.add_tag(u, "status", "open")),
@@ -172,7 +173,8 @@ def test_reads_rpcs_and_views_for_its_roles(stack, mcp, rest):
                     "VALUES (%s, 'subject', NULL, 'structured call', '[1,0,0]')", (t0[0],))
     stack.pg.sql("SELECT refresh_vcon_tags_mv()")   # the owner's job (see the tags test)
 
-    authenticated = vcon_mcp.Rest(stack.pg, {"role": "authenticated", "tenant_id": "tenant-0", "sub": "00000000-0000-0000-0000-000000000001"})
+    authenticated = vcon_mcp.Rest(stack.pg, {"role": "authenticated", "tenant_id": "tenant-0",
+                                             "sub": "00000000-0000-0000-0000-000000000001"})
     try:
         for db, visible, hidden in ((rest, t0 + t1, []), (authenticated, t0, t1)):
             q = vcon_mcp.VConQueries(db)
@@ -187,7 +189,8 @@ def test_reads_rpcs_and_views_for_its_roles(stack, mcp, rest):
                 "query_embedding": "[1,0,0]", "match_threshold": 0.5})}
             assert t0[0] in {r["vcon_id"] for r in db.rpc("search_vcons_hybrid", {
                 "keyword_query": "structured", "query_embedding": "[1,0,0]"})}
-            by_tags = {r["vcon_id"] for r in db.rpc("search_vcons_by_tags", {"tag_filter": {"priority": "high"}, "max_results": 100})}
+            high = {"priority": "high"}
+            by_tags = {r["vcon_id"] for r in db.rpc("search_vcons_by_tags", {"tag_filter": high, "max_results": 100})}
             assert set(visible) <= by_tags and not by_tags & set(hidden)
             by_date = {r["vcon_uuid"] for r in db.rpc("search_vcons_by_tags_and_date", {
                 "tag_filter": {"priority": "high"}, "vcon_created_after": "2026-01-01T00:00:00Z"})}
@@ -195,13 +198,15 @@ def test_reads_rpcs_and_views_for_its_roles(stack, mcp, rest):
             assert db.rpc("search_vcons_by_tags_and_date_count", {"tag_filter": {"priority": "high"}})[0][
                 "search_vcons_by_tags_and_date_count"] >= len(visible)
             assert db.rpc("get_vcon_tags", {"p_vcon_uuid": visible[0]})[0]["tags"]["priority"] == "high"
-            assert db.rpc("vcon_has_tags", {"p_vcon_uuid": visible[0], "tag_filter": {"priority": "high"}})[0]["vcon_has_tags"]
+            assert db.rpc("vcon_has_tags", {"p_vcon_uuid": visible[0], "tag_filter": high})[0]["vcon_has_tags"]
             dealer = docs[[d["uuid"] for d in docs].index(visible[0])]["attachments"][1]["body"]["id"]
-            assert visible[0] in {r["vcon_uuid"] for r in db.rpc("vcon_uuids_for_dealer_filter", {"p_dealer_id": dealer})}
-            assert db.rpc("count_vcons_for_dealer_filter", {"p_dealer_id": dealer})[0]["count_vcons_for_dealer_filter"] >= 1
-            assert db.rpc("count_vcons_tags_and_dealer", {"tag_filter": {"priority": "high"}, "p_dealer_id": dealer})[0][
-                "count_vcons_tags_and_dealer"] >= 1
-            stats = db.rpc("aggregate_vcons_by_dealer_stats", {"tag_filter": {"priority": "high"}})
+            by_dealer = db.rpc("vcon_uuids_for_dealer_filter", {"p_dealer_id": dealer})
+            assert visible[0] in {r["vcon_uuid"] for r in by_dealer}
+            count = db.rpc("count_vcons_for_dealer_filter", {"p_dealer_id": dealer})
+            assert count[0]["count_vcons_for_dealer_filter"] >= 1
+            count = db.rpc("count_vcons_tags_and_dealer", {"tag_filter": high, "p_dealer_id": dealer})
+            assert count[0]["count_vcons_tags_and_dealer"] >= 1
+            stats = db.rpc("aggregate_vcons_by_dealer_stats", {"tag_filter": high})
             assert dealer in {r["dealer_id"] for r in stats}
             assert db.rpc("get_vcon_critical", {"vcon_id": visible[0]}) is not None
             assert db.select("vcons_legacy", "uuid", {"uuid": visible[0]}) == [{"uuid": visible[0]}]

@@ -382,14 +382,14 @@ class VConQueries:
         u = vcon["uuid"]
         self.db.upsert("vcons", [build_vcon_row(vcon, tenant_id)], "id")
         errors = []    # the four upserts run in parallel there: one failing does not stop the others
-        for table, key, rows in (
-                ("parties", "vcon_id,party_index", [build_party_row(u, p, i) for i, p in enumerate(vcon.get("parties") or [])]),
-                ("dialog", "vcon_id,dialog_index", [build_dialog_row(u, d, i) for i, d in enumerate(vcon.get("dialog") or [])]),
-                ("analysis", "vcon_id,analysis_index", [build_analysis_row(u, a, i) for i, a in enumerate(vcon.get("analysis") or [])]),
-                ("attachments", "vcon_id,attachment_index", [build_attachment_row(u, a, i) for i, a in enumerate(vcon.get("attachments") or [])])):
+        for table, key, build in (("parties", "party_index", build_party_row),
+                                  ("dialog", "dialog_index", build_dialog_row),
+                                  ("analysis", "analysis_index", build_analysis_row),
+                                  ("attachments", "attachment_index", build_attachment_row)):
+            rows = [build(u, child, i) for i, child in enumerate(vcon.get(table) or [])]
             if rows:
                 try:
-                    self.db.upsert(table, rows, key)
+                    self.db.upsert(table, rows, f"vcon_id,{key}")
                 except Exception as e:  # noqa: BLE001 (psycopg2's errors, reported after the others ran)
                     errors.append(e)
         if errors:
@@ -542,9 +542,9 @@ class VConQueries:
         if existing:
             self.db.update("attachments", {"body": body, "encoding": "json"}, {"id": existing[0]["id"]})
         else:
-            self.db.insert("attachments", {"vcon_id": vcon_id,
-                                           "attachment_index": self._next_index("attachments", "attachment_index", vcon_id),
-                                           "type": "tags", "encoding": "json", "body": body})
+            index = self._next_index("attachments", "attachment_index", vcon_id)
+            self.db.insert("attachments", {"vcon_id": vcon_id, "attachment_index": index, "type": "tags",
+                                           "encoding": "json", "body": body})
         self.db.update("vcons", {"updated_at": datetime.utcnow().isoformat(timespec="milliseconds") + "Z"},
                        {"uuid": vcon_uuid})
 
@@ -626,10 +626,14 @@ def _present(obj: dict) -> dict:
 
 def _same(key: str, ours, theirs) -> bool:
     if key in DATE_MEMBERS and isinstance(ours, str) and isinstance(theirs, str):
-        return datetime.fromisoformat(ours.replace("Z", "+00:00")) == datetime.fromisoformat(theirs.replace("Z", "+00:00"))
+        return instant(ours) == instant(theirs)
     return type(ours) is type(theirs) and ours == theirs or (
         isinstance(ours, (int, float)) and isinstance(theirs, (int, float)) and not isinstance(ours, bool)
         and not isinstance(theirs, bool) and ours == theirs)
+
+
+def instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def differences(ours: dict, theirs: dict, path: str = "") -> list[str]:
@@ -667,10 +671,12 @@ def structured_vcons(count: int, seed: int = 7) -> list[dict]:
     out = []
     for n in range(count):
         u = str(uuidlib.UUID(int=rnd.getrandbits(128), version=4))
-        parties = [{"name": f"Customer {n}", "tel": f"+1555{n:07d}", "uuid": str(uuidlib.UUID(int=rnd.getrandbits(128), version=4)),
+        party_uuid = str(uuidlib.UUID(int=rnd.getrandbits(128), version=4))
+        parties = [{"name": f"Customer {n}", "tel": f"+1555{n:07d}", "uuid": party_uuid,
                     "jcard": ["vcard", [["version", {}, "text", "4.0"], ["fn", {}, "text", f"Customer {n}"]]],
                     "civicaddress": {"country": "US", "a1": "CA"}, "timezone": "America/Los_Angeles"},
-                   {"name": "Agent", "mailto": f"agent{n}@example.com", "validation": "none", "did": "did:web:example.com"}]
+                   {"name": "Agent", "mailto": f"agent{n}@example.com", "validation": "none",
+                    "did": "did:web:example.com"}]
         duration = [1234.567, 57.168, 0.5, 3600, 12.345678][n % 5]
         dialog = [{"type": "recording", "start": f"2026-0{1 + n % 9}-1{n % 10}T10:00:0{n % 10}.{n:03d}Z",
                    "duration": duration, "parties": [0, 1], "originator": 0, "mediatype": "audio/x-wav",
@@ -679,20 +685,24 @@ def structured_vcons(count: int, seed: int = 7) -> list[dict]:
                    "application": "dialer", "message_id": f"<m{n}@example.com>"},
                   {"type": "text", "start": "2026-01-02T03:04:05Z", "parties": 1 if n % 2 else [1, 0],
                    "mediatype": "text/plain", "encoding": "none", "body": f"hello {n}: {{not json}}"},
-                  {"type": "incomplete", "start": "2026-01-02T03:05:00+02:00", "parties": [0], "disposition": "no-answer"}]
+                  {"type": "incomplete", "start": "2026-01-02T03:05:00+02:00", "parties": [0],
+                   "disposition": "no-answer"}]
         analysis = [{"type": "transcript", "dialog": 0, "vendor": "deepgram", "product": "nova-2", "schema": "v1",
                      "mediatype": "application/json", "encoding": "none",
                      "body": {"transcript": f"hello {n}", "confidence": 0.93, "words": [{"w": "hello", "t": 0.25}]}},
-                    {"type": "summary", "dialog": [0, 1], "vendor": "openai", "encoding": "none", "body": f"Summary {n}."},
+                    {"type": "summary", "dialog": [0, 1], "vendor": "openai", "encoding": "none",
+                     "body": f"Summary {n}."},
                     {"type": "sentiment", "dialog": [0], "vendor": "openai", "encoding": "json",
                      "body": json.dumps({"score": n / 10})},
                     {"type": "topics", "vendor": "openai", "encoding": "none", "body": ["billing", "refund"]},
                     {"type": "flag", "dialog": [1, 2], "vendor": "x", "encoding": "none", "body": n % 2 == 0},
                     {"type": "audio", "dialog": 0, "vendor": "x", "encoding": "base64url", "body": "UklGRg",
                      "filename": "a.wav", "url": "https://example.com/a"}]
-        attachments = [{"type": "tags", "encoding": "json", "body": json.dumps([f"topic:t{n % 3}", "priority:high", "url:http://x"])},
+        tags = [f"topic:t{n % 3}", "priority:high", "url:http://x"]
+        attachments = [{"type": "tags", "encoding": "json", "body": json.dumps(tags)},
                        {"type": "strolid_dealer", "encoding": "json",
-                        "body": {"id": f"D{n % 4}", "name": f"Dealer {n % 4}", "team": {"id": n % 2 + 1, "name": f"Team {n % 2}"}}},
+                        "body": {"id": f"D{n % 4}", "name": f"Dealer {n % 4}",
+                                 "team": {"id": n % 2 + 1, "name": f"Team {n % 2}"}}},
                        {"type": "tenant", "encoding": "none", "body": {"id": f"tenant-{n % 2}"}},
                        {"purpose": "note", "start": "2026-01-02T03:04:05.5Z", "party": 1, "dialog": 0,
                         "mediatype": "text/plain", "encoding": "none", "body": "a plain note"},
