@@ -298,7 +298,9 @@ $fn$;
 
 -- A child row save_vcon wrote, changed by another client: from now on it is that client's row.
 CREATE FUNCTION vcon_redis._child_changed_by_others() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp  -- it runs as any writer: nothing it names may be captured
+AS $$
 BEGIN
     -- sets only the columns the table has (extra everywhere, body_json and duration on some)
     RETURN jsonb_populate_record(NEW, '{"extra": null, "body_json": null, "duration": null}');
@@ -308,7 +310,9 @@ $$;
 -- A vcons row save_vcon wrote, whose updated_at or vcon_version another client changed. (Trigger
 -- functions and their WHEN clauses name nothing in schema vcon_redis: they run as the writer.)
 CREATE FUNCTION vcon_redis._vcons_changed_by_others() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
 BEGIN
     IF NEW.updated_at IS DISTINCT FROM coalesce(NEW.doc_updated_at, now()) THEN
         NEW.doc_updated_at := NEW.updated_at;
@@ -325,18 +329,3 @@ $$;
 COMMENT ON FUNCTION vcon_redis._create_tables(name) IS
     'creates vcon-mcp''s vCon tables in the schema when missing; on existing ones only adds vcon_redis''s nullable columns and lookup indexes';
 
--- The functions that read or write the vCon tables with unqualified names; attach() sets their
--- search_path to the attached schema. PL/pgSQL so the regprocedure casts resolve at call time,
--- after every sql/*.sql part has run.
-CREATE FUNCTION vcon_redis._data_functions()
-RETURNS regprocedure[]
-LANGUAGE plpgsql STABLE AS $fn$
-BEGIN
-    RETURN ARRAY[
-        'vcon_redis.save_vcon(jsonb)',
-        'vcon_redis.delete_vcon(uuid)',
-        'vcon_redis.vcon_json_many(uuid[])',
-        'vcon_redis.vcon_json(uuid)'
-    ]::regprocedure[];
-END
-$fn$;
