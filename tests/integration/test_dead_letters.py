@@ -9,13 +9,14 @@ from conftest import barrier, compact, run_clients, save, small_vcon
 APP_ROLE = "vr_dead_app"
 
 
-POISON_SQL = ("UPDATE dialog SET body = 'not json {', body_json = true, encoding = 'json' "
-              "WHERE vcon_id = %s")
+# Another client inserts a dialog row that claims a JSON body (our body_json column) holding text
+# that is not JSON: the vCon's document cannot be built (a data error of this vCon alone).
+POISON_SQL = ("INSERT INTO dialog (vcon_id, dialog_index, type, body, body_json, encoding) "
+              "VALUES (%s, 99, 'text', 'not json {', true, 'json')")
+CURE_SQL = "DELETE FROM dialog WHERE vcon_id = %s AND dialog_index = 99"
 
 
 def _poison_document(stack, vcon_uuid: str):
-    """Another client leaves a dialog whose stored JSON body is not JSON: vcon_json cannot build
-    the document (a data error of this vCon alone)."""
     stack.pg.sql(POISON_SQL, (vcon_uuid,))
 
 
@@ -80,8 +81,7 @@ def test_a_poison_vcon_and_a_wrong_type_list_are_dead_lettered_while_1000_commit
     assert status["worker_state"] in ("idle", "draining")
 
     # Fixed, then retried: each is applied, and the push that did happen is not repeated.
-    stack.pg.sql("UPDATE dialog SET body = 'fixed', body_json = false, encoding = 'none' WHERE vcon_id = %s",
-                 (poison["uuid"],))
+    stack.pg.sql(CURE_SQL, (poison["uuid"],))
     stack.r.delete("q_wrongtype")
     assert stack.pg.sql("SELECT vcon_redis.retry_dead_letters()")[0][0] == 2
     barrier(stack)
