@@ -3,7 +3,7 @@
 -- A save is all-or-nothing and replaces the whole vCon: a new uuid INSERTs its vcons row; an existing
 -- one UPDATEs it (never delete+insert: the capture triggers read a vcons INSERT as "created" and
 -- push the uuid to the ingress queues) and replaces every child row (delete, then insert), so a
--- re-post with fewer children leaves no ghost rows (gap G5 of vcon-mcp). Three statements at most:
+-- re-post with fewer children leaves no ghost rows (vcon-mcp leaves them). Three statements at most:
 -- the vcons row, one DELETE of the old children (replace only), and one INSERT of all children
 -- (writable CTEs, one set-based INSERT … SELECT over jsonb_array_elements per table, never a loop
 -- per element).

@@ -1,5 +1,5 @@
 -- Search over the vCon tables: the SQL behind the read server's MCP tools `search_vcons`,
--- `search_vcons_content` and `search_by_tags` (DESIGN.md §5), plus the indexes they need.
+-- `search_vcons_content` and `search_by_tags` (docs/design.md), plus the indexes they need.
 --
 -- Like vcon_json_many, the search functions use UNQUALIFIED table names: attach(schema)'s views
 -- vcon_redis.<table>, with the search_path that sql/90_privileges.sql pins for the functions
