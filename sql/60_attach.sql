@@ -36,9 +36,14 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     t record;
+    may_act boolean;
 BEGIN
     FOR t IN SELECT * FROM vcon_redis._captured_tables(schema) LOOP
-        IF NOT pg_has_role(session_user, t.owner, 'MEMBER') THEN
+        -- PostgreSQL 16 separates "may SET ROLE to it" from membership; 15 knows only MEMBER
+        may_act := CASE WHEN current_setting('server_version_num')::int >= 160000
+                        THEN pg_has_role(session_user, t.owner, 'SET')
+                        ELSE pg_has_role(session_user, t.owner, 'MEMBER') END;
+        IF NOT may_act THEN
             RAISE EXCEPTION 'permission denied to % schema "%"', action, schema
                 USING ERRCODE = 'insufficient_privilege',
                       DETAIL = format('Table "%s".%s is owned by %s; %s is not a member of that role.',
