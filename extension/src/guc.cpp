@@ -44,6 +44,14 @@ const struct config_enum_entry cache_mode_options[] = {
     {nullptr, 0, false},
 };
 
+// vcon_redis.validation: read by the SQL validation (current_setting), never by C++.
+const struct config_enum_entry validation_options[] = {
+    {"tolerant", 0, false},
+    {"strict", 1, false},
+    {nullptr, 0, false},
+};
+int validation = 0;
+
 // Parses the URL; on failure copies UrlError's message (which never contains the password).
 bool ParseUrl(const char *text, char (&error)[kMessageMax]) noexcept {
     return CatchAll([&] { (void)vconredis::redis::Url::parse(text != nullptr ? text : ""); }, error);
@@ -116,6 +124,13 @@ void DefineGucs() {
                                "Read by the capture triggers when a vCon is inserted; SET LOCAL routes "
                                "one transaction.",
                                &guc::ingress_lists, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomEnumVariable("vcon_redis.validation",
+                             "tolerant: a MUST of the vCon draft broken without loss is a warning; "
+                             "strict: it is an error.",
+                             "save_vcon refuses a document with errors; SET LOCAL applies it to one "
+                             "transaction.",
+                             &validation, 0, validation_options, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 
     // PostgreSQL refuses (FATAL) to create a PGC_POSTMASTER variable after startup, and without
     // preloading there is no worker for it to configure.
