@@ -1,9 +1,10 @@
 -- Search over the vCon tables: the SQL behind the read server's MCP tools `search_vcons`,
--- `search_vcons_content` and `search_by_tags` (DESIGN.md §5), plus the indexes they need.
+-- `search_vcons_content` and `search_by_tags` (docs/design.md), plus the indexes they need.
 --
--- Like the other data functions, the search functions use UNQUALIFIED table names; `attach(schema)`
--- points their search_path at the attached schema (they are listed by `_search_functions()`), and
--- calls `_create_search_indexes(schema)` after `_create_tables(schema)`.
+-- Like vcon_json_many, the search functions use UNQUALIFIED table names: attach(schema)'s views
+-- vcon_redis.<table>, with the search_path that sql/90_privileges.sql pins for the functions
+-- `_search_functions()` lists; attach calls `_create_search_indexes(schema)` after
+-- `_create_tables(schema)`.
 --
 -- The queries are built per call (EXECUTE … USING) from the filters actually given, so every call
 -- gets a plan for its own filters, and their expressions are spelled exactly like the index
@@ -397,7 +398,7 @@ $fn$;
 -- Wiring for attach()
 -- ---------------------------------------------------------------------------------------------
 
--- The functions whose search_path attach(schema) points at the attached schema.
+-- The search functions (their search_path is pinned by sql/90_privileges.sql).
 CREATE FUNCTION vcon_redis._search_functions() RETURNS regprocedure[]
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$

@@ -284,14 +284,17 @@ def load_generated(pg: PgCluster, count: int, seed: int = 1, start: int = 0, siz
 
 
 def start_stack(base: Path | None = None, pg_port: int | None = None, redis_port: int | None = None,
-                settings: dict | None = None) -> tuple[PgCluster, RedisServer]:
+                settings: dict | None = None, prepare=None) -> tuple[PgCluster, RedisServer]:
     """A Redis server and a PostgreSQL cluster whose vcon_redis worker pushes to it, extension
-    created and attached in database postgres."""
+    created and attached in database postgres. `prepare(pg)`, when given, runs before that (e.g.
+    to create an existing application schema the extension then attaches to)."""
     base = make_reachable(Path(base or tempfile.mkdtemp(prefix="vcon-stack-")))
     redis_server = RedisServer(base / "redis", redis_port).start()
     conf = {"vcon_redis.redis_url": f"'{redis_server.url()}'", "vcon_redis.poll_interval": "200"}
     conf.update(settings or {})
     pg = PgCluster(base / "pg", pg_port, conf).init().start()
+    if prepare:
+        prepare(pg)
     pg.sql("CREATE EXTENSION IF NOT EXISTS vcon_redis")
     pg.sql("SELECT vcon_redis.attach()")
     return pg, redis_server
