@@ -46,6 +46,14 @@ const struct config_enum_entry cache_mode_options[] = {
     {nullptr, 0, false},
 };
 
+// vcon_redis.validation: read by the SQL validation (current_setting), never by C++.
+const struct config_enum_entry validation_options[] = {
+    {"tolerant", 0, false},
+    {"strict", 1, false},
+    {nullptr, 0, false},
+};
+int validation = 0;
+
 // Parses the URL; on failure copies UrlError's message (which never contains the password).
 bool ParseUrl(const char *text, char (&error)[kMessageMax]) noexcept {
     return CatchAll([&] { (void)vconredis::redis::Url::parse(text != nullptr ? text : ""); }, error);
@@ -125,6 +133,13 @@ void DefineGucs() {
                                "Comma-separated patterns of the Redis lists ingress_lists may name (* matches "
                                "any characters); empty allows any list.",
                                nullptr, &guc::allowed_lists, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomEnumVariable("vcon_redis.validation",
+                             "tolerant: a MUST of the vCon draft broken without loss is a warning; "
+                             "strict: it is an error.",
+                             "save_vcon refuses a document with errors; SET LOCAL applies it to one "
+                             "transaction.",
+                             &validation, 0, validation_options, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 
     // PostgreSQL refuses (FATAL) to create a PGC_POSTMASTER variable after startup, and without
     // preloading there is no worker for it to configure.
