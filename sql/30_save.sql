@@ -158,7 +158,9 @@ BEGIN
                               vendor, product, schema, body, body_json, encoding, url, content_hash,
                               extra)
         SELECT u, x.i - 1, e ->> 'type', vcon_redis._int_array(e -> 'dialog'), e ->> 'mediatype',
-               e ->> 'filename', e ->> 'vendor', e ->> 'product', e ->> 'schema',
+               -- vendor is NOT NULL in vcon-mcp's schema: an absent vendor is stored as '', an
+               -- explicit "" also in extra (which vcon_json lets win over the column)
+               e ->> 'filename', coalesce(e ->> 'vendor', ''), e ->> 'product', e ->> 'schema',
                CASE WHEN jsonb_typeof(e -> 'body') = 'string' THEN e ->> 'body' ELSE (e -> 'body')::text END,
                CASE WHEN e ? 'body' THEN jsonb_typeof(e -> 'body') <> 'string' END,
                e ->> 'encoding', e ->> 'url',
@@ -166,6 +168,7 @@ BEGIN
                (e - ARRAY['type', 'dialog', 'mediatype', 'filename', 'vendor', 'product', 'schema',
                           'body', 'encoding', 'url', 'content_hash'])
                || vcon_redis._shape_extra(e, 'dialog', true)
+               || CASE WHEN e ->> 'vendor' = '' THEN '{"vendor": ""}' ELSE '{}' END::jsonb
                || CASE WHEN jsonb_typeof(e -> 'content_hash') = 'array'
                        THEN jsonb_build_object('content_hash', e -> 'content_hash') ELSE '{}' END
         FROM jsonb_array_elements(n -> 'analysis') WITH ORDINALITY AS x(e, i)

@@ -161,7 +161,9 @@ BEGIN
                                          ELSE to_json(t.body)::text END,
                        '"type":' || to_json(t.type)::text,
                        '"dialog":' || CASE cardinality(t.dialog_indices) WHEN 0 THEN NULL WHEN 1 THEN to_json(t.dialog_indices[1])::text ELSE to_json(t.dialog_indices)::text END,
-                       '"schema":' || to_json(t.schema)::text, '"vendor":' || to_json(t.vendor)::text,
+                       '"schema":' || to_json(t.schema)::text,
+                       -- save_vcon stores an absent vendor as '' (vcon-mcp's column is NOT NULL)
+                       '"vendor":' || to_json(CASE WHEN t.extra IS NULL THEN t.vendor ELSE nullif(t.vendor, '') END)::text,
                        '"product":' || to_json(t.product)::text,
                        '"encoding":' || to_json(t.encoding)::text,
                        '"filename":' || to_json(t.filename)::text,
