@@ -39,7 +39,7 @@
 --
 -- Full-text search columns and indexes are not created here: sql/80_search.sql owns them.
 
-CREATE FUNCTION vcon_redis._create_tables(schema name)
+CREATE OR REPLACE FUNCTION vcon_redis._create_tables(schema name)
 RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -297,7 +297,7 @@ END
 $fn$;
 
 -- A child row save_vcon wrote, changed by another client: from now on it is that client's row.
-CREATE FUNCTION vcon_redis._child_changed_by_others() RETURNS trigger
+CREATE OR REPLACE FUNCTION vcon_redis._child_changed_by_others() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp  -- it runs as any writer: nothing it names may be captured
 AS $$
@@ -309,7 +309,7 @@ $$;
 
 -- A vcons row save_vcon wrote, whose updated_at or vcon_version another client changed. (Trigger
 -- functions and their WHEN clauses name nothing in schema vcon_redis: they run as the writer.)
-CREATE FUNCTION vcon_redis._vcons_changed_by_others() RETURNS trigger
+CREATE OR REPLACE FUNCTION vcon_redis._vcons_changed_by_others() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$

@@ -8,7 +8,7 @@
 
 -- One object level: drop members whose value is null, {} or []; `body` is content, so only a null
 -- body is dropped. Nested values are never touched (bodies and extension members stay verbatim).
-CREATE FUNCTION vcon_redis._strip(o jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION vcon_redis._strip(o jsonb) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN jsonb_typeof(o) IS DISTINCT FROM 'object'
@@ -22,14 +22,14 @@ $$;
 
 -- A legacy name becomes the current one only when the current one is absent; otherwise the legacy
 -- member stays as an unknown member, verbatim.
-CREATE FUNCTION vcon_redis._rename(o jsonb, legacy text, current text) RETURNS jsonb
+CREATE OR REPLACE FUNCTION vcon_redis._rename(o jsonb, legacy text, current text) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN o ? legacy AND NOT o ? current
                 THEN (o - legacy) || jsonb_build_object(current, o -> legacy)
                 ELSE o END
 $$;
 
-CREATE FUNCTION vcon_redis._normalize_element(e jsonb, kind text) RETURNS jsonb
+CREATE OR REPLACE FUNCTION vcon_redis._normalize_element(e jsonb, kind text) RETURNS jsonb
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 BEGIN
     IF jsonb_typeof(e) IS DISTINCT FROM 'object' THEN
@@ -59,7 +59,7 @@ $$;
 
 -- Does the document need _normalize at all? One jsonpath pass: any null/empty member where
 -- _normalize looks, or any legacy name. Most documents are already normal and skip the rebuild.
-CREATE FUNCTION vcon_redis._needs_normalize(doc jsonb) RETURNS boolean
+CREATE OR REPLACE FUNCTION vcon_redis._needs_normalize(doc jsonb) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT jsonb_path_exists(doc, 'strict $ ? (exists(@.* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
                  || exists(@.parties[*].* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
@@ -81,7 +81,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 -- The document as save_vcon stores it (before dates are normalised, which happens in the columns).
-CREATE FUNCTION vcon_redis._normalize(doc jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION vcon_redis._normalize(doc jsonb) RETURNS jsonb
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
     k text;

@@ -6,7 +6,7 @@
 -- NULL when s is an RFC 3339 date-time with an offset; 'no offset' when it is one without an
 -- offset (legacy conserver data); otherwise the error message. Checked without casting, so a bad
 -- date never raises (PostgreSQL 15 has no soft cast), and whatever passes casts safely.
-CREATE FUNCTION vcon_redis._date_problem(s text) RETURNS text
+CREATE OR REPLACE FUNCTION vcon_redis._date_problem(s text) RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
     m text[];
@@ -35,7 +35,7 @@ END
 $$;
 
 -- The instant of a date that passed _date_problem; a value without offset is taken as UTC.
-CREATE FUNCTION vcon_redis._ts(s text) RETURNS timestamptz
+CREATE OR REPLACE FUNCTION vcon_redis._ts(s text) RETURNS timestamptz
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN s ~ '([Zz]|[+-][0-9]{2}:[0-9]{2})$' THEN upper(s)::timestamptz
                 ELSE upper(s)::timestamp AT TIME ZONE 'UTC' END

@@ -19,12 +19,11 @@
 -- paths use the current names. Null and empty ({} / []) members are dropped by _normalize too,
 -- except that a null top-level parties/dialog/analysis/attachments/extensions/critical is an error.
 
--- severity is 'error', 'must' or 'warning' inside; _problems hands out 'error' or 'warning' only.
-CREATE TYPE vcon_redis.problem AS (severity text, path text, message text);
+-- (The row type vcon_redis.problem is in sql/01_types.sql.)
 
 -- Whether this session validates strictly: vcon_redis.validation = strict (a user setting, so
 -- SET LOCAL applies it to one transaction). tolerant, the default, also when the module is not loaded.
-CREATE FUNCTION vcon_redis._strict() RETURNS boolean
+CREATE OR REPLACE FUNCTION vcon_redis._strict() RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT coalesce(current_setting('vcon_redis.validation', true) = 'strict', false)
 $$;
@@ -34,7 +33,7 @@ $$;
 -- Small checks returning a message or NULL
 -- ---------------------------------------------------------------------------------------------
 
-CREATE FUNCTION vcon_redis._got(v jsonb) RETURNS text
+CREATE OR REPLACE FUNCTION vcon_redis._got(v jsonb) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN jsonb_typeof(v) IN ('number', 'boolean', 'null') THEN v::text
                 WHEN jsonb_typeof(v) = 'string' AND length(v #>> '{}') <= 40 THEN v::text
@@ -42,7 +41,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 -- An index into an array of n elements named what (party, dialog, attachment).
-CREATE FUNCTION vcon_redis._index_problem(v jsonb, n int, what text) RETURNS text
+CREATE OR REPLACE FUNCTION vcon_redis._index_problem(v jsonb, n int, what text) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN jsonb_typeof(v) IS DISTINCT FROM 'number' OR v::text !~ '^[0-9]{1,15}$'
@@ -58,7 +57,7 @@ $$;
 -- ---------------------------------------------------------------------------------------------
 
 -- The start of a string value for a message, as JSON (at most 24 characters).
-CREATE FUNCTION vcon_redis._quote(s text) RETURNS text
+CREATE OR REPLACE FUNCTION vcon_redis._quote(s text) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT to_jsonb(CASE WHEN length(s) > 24 THEN left(s, 24) || '…' ELSE s END)::text
 $$;
@@ -66,7 +65,7 @@ $$;
 -- One content_hash token at path (ContentHash: `<alg>-<base64url digest>`, alg lower case without
 -- hyphens, a sha512 digest is 86 characters). Producers write other forms (`SHA-512:<base64>`,
 -- vcon-lib's bare base64 before 0.9.5, vcon-zip's shortened digests): any string is stored as given.
-CREATE FUNCTION vcon_redis._hash_problem(h jsonb, path text) RETURNS vcon_redis.problem
+CREATE OR REPLACE FUNCTION vcon_redis._hash_problem(h jsonb, path text) RETURNS vcon_redis.problem
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN jsonb_typeof(h) <> 'string'
@@ -78,7 +77,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     END
 $$;
 
-CREATE FUNCTION vcon_redis._hash_array_problems(a jsonb, p text)
+CREATE OR REPLACE FUNCTION vcon_redis._hash_array_problems(a jsonb, p text)
 RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_agg(vcon_redis._hash_problem(h, format('%s.content_hash[%s]', p, i - 1)) ORDER BY i)
@@ -88,7 +87,7 @@ $$;
 -- A url member at path: not a string or not a URL at all (no RFC 3986 `scheme ":"`, e.g.
 -- "not-a-url" or a bare file path) is an error; characters a URL cannot hold and a scheme other than
 -- https break a MUST of the draft but are stored as given.
-CREATE FUNCTION vcon_redis._url_problem(v jsonb, path text) RETURNS vcon_redis.problem
+CREATE OR REPLACE FUNCTION vcon_redis._url_problem(v jsonb, path text) RETURNS vcon_redis.problem
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN jsonb_typeof(v) <> 'string'
@@ -103,7 +102,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 -- Content members shared by dialog, analysis and attachments (§2.3 of the draft).
-CREATE FUNCTION vcon_redis._content_problems(o jsonb, p text, kind text, redacted boolean)
+CREATE OR REPLACE FUNCTION vcon_redis._content_problems(o jsonb, p text, kind text, redacted boolean)
 RETURNS vcon_redis.problem[]
 -- One SQL expression (inlined into the caller's plan), not PL/pgSQL statements: this runs for
 -- every dialog, analysis and attachment of every save.
@@ -156,7 +155,7 @@ $$;
 
 
 -- Members that must be strings when present.
-CREATE FUNCTION vcon_redis._string_problems(o jsonb, p text, keys text[])
+CREATE OR REPLACE FUNCTION vcon_redis._string_problems(o jsonb, p text, keys text[])
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
@@ -173,7 +172,7 @@ END
 $$;
 
 -- The problem of a date member that failed the fast check of _date_member.
-CREATE FUNCTION vcon_redis._date_slow(s text, path text)
+CREATE OR REPLACE FUNCTION vcon_redis._date_slow(s text, path text)
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
@@ -191,7 +190,7 @@ $$;
 -- A Date member k of o (path p || k); when it is absent, `missing` is the message at level
 -- `missing_level` (NULL: optional). SQL, inlined: the common well-formed date costs one regular
 -- expression.
-CREATE FUNCTION vcon_redis._date_member(o jsonb, p text, k text, missing text, missing_level text)
+CREATE OR REPLACE FUNCTION vcon_redis._date_member(o jsonb, p text, k text, missing text, missing_level text)
 RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
@@ -206,7 +205,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 -- UnsignedInt or UnsignedInt[] member indexing an array of n `what`s.
-CREATE FUNCTION vcon_redis._indices_problems(o jsonb, p text, k text, n int, what text, allow_array boolean)
+CREATE OR REPLACE FUNCTION vcon_redis._indices_problems(o jsonb, p text, k text, n int, what text, allow_array boolean)
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
@@ -238,13 +237,13 @@ END
 $$;
 
 -- The string value of a member, NULL when absent or not a string.
-CREATE FUNCTION vcon_redis._str(v jsonb) RETURNS text
+CREATE OR REPLACE FUNCTION vcon_redis._str(v jsonb) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN jsonb_typeof(v) = 'string' THEN v #>> '{}' END
 $$;
 
 -- Members a dialog of a draft type must not have (-04 §4.3.1.6 Table 1, the X entries).
-CREATE FUNCTION vcon_redis._forbidden(typ text) RETURNS text[]
+CREATE OR REPLACE FUNCTION vcon_redis._forbidden(typ text) RETURNS text[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE typ
         WHEN 'transfer' THEN ARRAY['parties', 'originator', 'mediatype', 'filename', 'body', 'url',
@@ -263,7 +262,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     END
 $$;
 
-CREATE FUNCTION vcon_redis._forbidden_problems(o jsonb, p text, typ text)
+CREATE OR REPLACE FUNCTION vcon_redis._forbidden_problems(o jsonb, p text, typ text)
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
@@ -280,7 +279,7 @@ END
 $$;
 
 -- dialog parties beyond the common flat list: nested per-channel arrays, null placeholders, errors.
-CREATE FUNCTION vcon_redis._dialog_parties_problems(e jsonb, p text, np int)
+CREATE OR REPLACE FUNCTION vcon_redis._dialog_parties_problems(e jsonb, p text, np int)
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
@@ -324,7 +323,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION vcon_redis._party_history_problems(o jsonb, p text, np int)
+CREATE OR REPLACE FUNCTION vcon_redis._party_history_problems(o jsonb, p text, np int)
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
@@ -378,7 +377,7 @@ $$;
 
 -- One dialog. A single SQL expression (inlined into the caller's plan, far cheaper than PL/pgSQL
 -- statements); the rare nested cases are delegated to the helpers above.
-CREATE FUNCTION vcon_redis._dialog_problems(o jsonb, p text, np int, nd int, redacted boolean)
+CREATE OR REPLACE FUNCTION vcon_redis._dialog_problems(o jsonb, p text, np int, nd int, redacted boolean)
 RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_remove(
@@ -458,7 +457,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 -- One party, one analysis, one attachment: SQL expressions like _dialog_problems.
-CREATE FUNCTION vcon_redis._party_problems(o jsonb, p text)
+CREATE OR REPLACE FUNCTION vcon_redis._party_problems(o jsonb, p text)
 RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_remove(ARRAY[
@@ -501,7 +500,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         ], NULL)
 $$;
 
-CREATE FUNCTION vcon_redis._analysis_problems(o jsonb, p text, nd int, na int, redacted boolean)
+CREATE OR REPLACE FUNCTION vcon_redis._analysis_problems(o jsonb, p text, nd int, na int, redacted boolean)
 RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_remove(ARRAY[
@@ -525,7 +524,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         ], NULL)
 $$;
 
-CREATE FUNCTION vcon_redis._attachment_problems(o jsonb, p text, np int, nd int, redacted boolean)
+CREATE OR REPLACE FUNCTION vcon_redis._attachment_problems(o jsonb, p text, np int, nd int, redacted boolean)
 RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_remove(ARRAY[
@@ -541,7 +540,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 -- All problems of a document: raw is the input, n = _normalize(raw).
-CREATE FUNCTION vcon_redis._problems(raw jsonb, n jsonb)
+CREATE OR REPLACE FUNCTION vcon_redis._problems(raw jsonb, n jsonb)
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
@@ -690,7 +689,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION vcon_redis.validate_vcon(doc jsonb)
+CREATE OR REPLACE FUNCTION vcon_redis.validate_vcon(doc jsonb)
 RETURNS TABLE (severity text, path text, message text)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT p.severity, p.path, p.message

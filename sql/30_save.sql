@@ -20,7 +20,7 @@
 -- embedding queue and tenant triggers), which name their objects unqualified.
 
 -- int[] of an UnsignedInt or a flat UnsignedInt[] (validated), NULL when absent.
-CREATE FUNCTION vcon_redis._int_array(v jsonb) RETURNS integer[]
+CREATE OR REPLACE FUNCTION vcon_redis._int_array(v jsonb) RETURNS integer[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE jsonb_typeof(v)
         WHEN 'array' THEN translate(v::text, '[]', '{}')::integer[]
@@ -32,7 +32,7 @@ $$;
 -- shape must be kept in `extra`. `scalar_is_default`: the column is emitted as a scalar when it has
 -- one element (analysis dialog, transfer indices), so a one-element *array* is what needs keeping;
 -- otherwise (dialog parties) a scalar or a nested/null-holding array needs keeping.
-CREATE FUNCTION vcon_redis._shape_extra(e jsonb, k text, scalar_is_default boolean) RETURNS jsonb
+CREATE OR REPLACE FUNCTION vcon_redis._shape_extra(e jsonb, k text, scalar_is_default boolean) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN NOT e ? k THEN '{}'
@@ -45,7 +45,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     END::jsonb
 $$;
 
-CREATE FUNCTION vcon_redis.save_vcon(doc jsonb)
+CREATE OR REPLACE FUNCTION vcon_redis.save_vcon(doc jsonb)
 RETURNS uuid
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -246,7 +246,7 @@ $fn$;
 COMMENT ON FUNCTION vcon_redis.save_vcon(jsonb) IS
     'validates, normalises and stores a whole vCon (insert, or replace the vCon with that uuid); returns its uuid';
 
-CREATE FUNCTION vcon_redis.delete_vcon(vcon_uuid uuid)
+CREATE OR REPLACE FUNCTION vcon_redis.delete_vcon(vcon_uuid uuid)
 RETURNS boolean
 LANGUAGE plpgsql AS $fn$
 BEGIN

@@ -39,7 +39,7 @@
 -- `(members as an object) || extra` for extra NULL or an object, and for a non-object extra (never
 -- written by save_vcon) the array that `||` then makes. `members` is used once and `extra` is a
 -- plain column at every call site, so the planner inlines the function.
-CREATE FUNCTION vcon_redis._obj_text(members text, extra jsonb) RETURNS text
+CREATE OR REPLACE FUNCTION vcon_redis._obj_text(members text, extra jsonb) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN extra IS NULL OR jsonb_typeof(extra) = 'object' THEN '{' ELSE '[{' END
            || concat_ws(',', members, CASE WHEN jsonb_typeof(extra) = 'object'
@@ -55,7 +55,7 @@ $$;
 -- value, the JSON string of the text when it is not one JSON value (or not one jsonb can hold, e.g.
 -- \u0000), NULL (member omitted) for a JSON null. PL/pgSQL for the exception handler: PostgreSQL 15
 -- has no non-throwing JSON validity test.
-CREATE FUNCTION vcon_redis._parsed_body(body text) RETURNS text
+CREATE OR REPLACE FUNCTION vcon_redis._parsed_body(body text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 BEGIN
     RETURN nullif(body::jsonb::text, 'null');
@@ -64,7 +64,7 @@ EXCEPTION WHEN data_exception OR program_limit_exceeded THEN
 END
 $$;
 
-CREATE FUNCTION vcon_redis.vcon_json_many(uuids uuid[])
+CREATE OR REPLACE FUNCTION vcon_redis.vcon_json_many(uuids uuid[])
 RETURNS TABLE (uuid uuid, doc jsonb)
 -- VOLATILE, not STABLE: a STABLE function reads with its caller's snapshot, so
 -- vcon_json(save_vcon(doc)) in one statement would not see the rows just saved.
@@ -235,7 +235,7 @@ $fn$;
 COMMENT ON FUNCTION vcon_redis.vcon_json_many(uuid[]) IS
     'the canonical documents of the given vCons (absent uuids are not returned)';
 
-CREATE FUNCTION vcon_redis.vcon_json(vcon_uuid uuid)
+CREATE OR REPLACE FUNCTION vcon_redis.vcon_json(vcon_uuid uuid)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE AS $fn$
 BEGIN

@@ -15,7 +15,7 @@
 -- the definer): the session's user must be able to SET ROLE to the owner of every vCon table.
 
 -- Raises unless nothing or `schema` itself is attached (one attached schema per database).
-CREATE FUNCTION vcon_redis._check_not_attached_elsewhere(schema name) RETURNS void
+CREATE OR REPLACE FUNCTION vcon_redis._check_not_attached_elsewhere(schema name) RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -30,7 +30,7 @@ END
 $$;
 
 -- Raises unless the session's user may act as the owner of every vCon table of `schema`.
-CREATE FUNCTION vcon_redis._check_owner(schema name, action text) RETURNS void
+CREATE OR REPLACE FUNCTION vcon_redis._check_owner(schema name, action text) RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -53,7 +53,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION vcon_redis._bind(schema name)
+CREATE OR REPLACE FUNCTION vcon_redis._bind(schema name)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -84,7 +84,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION vcon_redis.attach(schema name DEFAULT 'public', create_tables boolean DEFAULT true)
+CREATE OR REPLACE FUNCTION vcon_redis.attach(schema name DEFAULT 'public', create_tables boolean DEFAULT true)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -109,7 +109,7 @@ $$;
 
 -- Removes the capture triggers only; tables, data, pending outbox events and the views stay, so
 -- the worker still drains what was captured before.
-CREATE FUNCTION vcon_redis._unbind(schema name)
+CREATE OR REPLACE FUNCTION vcon_redis._unbind(schema name)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -121,7 +121,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION vcon_redis.detach(schema name DEFAULT 'public')
+CREATE OR REPLACE FUNCTION vcon_redis.detach(schema name DEFAULT 'public')
 RETURNS void
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
