@@ -13,12 +13,12 @@
 -- vCon's: it fails the batch, and the worker backs off and retries it whole. So does an error that
 -- every vCon of the batch hits alike (with more than one vCon, that is not one vCon's fault).
 
-CREATE FUNCTION vcon_redis._vcon_data_error(state text) RETURNS boolean
+CREATE OR REPLACE FUNCTION vcon_redis._vcon_data_error(state text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT left(state, 2) IN ('22', '54', 'P0') OR state = 'XX000' $$;
 
-CREATE FUNCTION vcon_redis._drain_documents(uuids uuid[])
+CREATE OR REPLACE FUNCTION vcon_redis._drain_documents(uuids uuid[])
 RETURNS TABLE (uuid uuid, doc jsonb, error text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp

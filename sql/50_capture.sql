@@ -16,7 +16,7 @@
 -- when no list is configured. Raises when a list is refused: one named like a cached document
 -- (it starts with vcon_redis.key_prefix) or, when the superuser set vcon_redis.allowed_lists, one
 -- that matches none of its patterns (`*` matches any characters).
-CREATE FUNCTION vcon_redis._ingress_lists() RETURNS text[]
+CREATE OR REPLACE FUNCTION vcon_redis._ingress_lists() RETURNS text[]
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -55,7 +55,7 @@ $$;
 -- The vcons table. Each branch is planned only when it runs, so the DELETE branch never refers
 -- to a transition table that a DELETE trigger does not have. A creation merged into an event that
 -- was not one gets a fresh event_id (its push guard must be its own).
-CREATE FUNCTION vcon_redis._capture_vcons() RETURNS trigger
+CREATE OR REPLACE FUNCTION vcon_redis._capture_vcons() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -85,7 +85,7 @@ END
 $$;
 
 -- Child tables keyed by vcon_id (parties, dialog, analysis, attachments, groups).
-CREATE FUNCTION vcon_redis._capture_child() RETURNS trigger
+CREATE OR REPLACE FUNCTION vcon_redis._capture_child() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -112,7 +112,7 @@ $$;
 -- vcon-mcp's party_history has only dialog_id; ours also has vcon_id, which other writers may
 -- leave NULL. has_vcon_id says which. A row whose dialog is gone (being deleted in the same
 -- statement) names no vCon: the dialog's own trigger has recorded it.
-CREATE FUNCTION vcon_redis._history_vcons_sql(s name, has_vcon_id boolean, rows_sql text) RETURNS text
+CREATE OR REPLACE FUNCTION vcon_redis._history_vcons_sql(s name, has_vcon_id boolean, rows_sql text) RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -122,7 +122,7 @@ AS $$
 $$;
 
 -- party_history. TG_ARGV[0]: 'vcon_id' when the table has that column, else 'dialog_id'.
-CREATE FUNCTION vcon_redis._capture_history() RETURNS trigger
+CREATE OR REPLACE FUNCTION vcon_redis._capture_history() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -141,7 +141,7 @@ $$;
 
 -- TRUNCATE fires no row triggers and has no transition table: before the table is emptied,
 -- record every vCon it holds rows for. TG_ARGV[0] is the table's key column (as _captured_tables).
-CREATE FUNCTION vcon_redis._capture_truncate() RETURNS trigger
+CREATE OR REPLACE FUNCTION vcon_redis._capture_truncate() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -160,7 +160,7 @@ $$;
 
 -- The vCon tables in capture order, with the column that names their vCon (party_history:
 -- 'vcon_id' when it has one, else 'dialog_id'; either way it is captured through its dialog too).
-CREATE FUNCTION vcon_redis._captured_tables(s name)
+CREATE OR REPLACE FUNCTION vcon_redis._captured_tables(s name)
 RETURNS TABLE (table_name name, key_column name, owner oid, kind "char")
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -178,7 +178,7 @@ AS $$
     ORDER BY t.ord
 $$;
 
-CREATE FUNCTION vcon_redis._remove_capture(s name) RETURNS void
+CREATE OR REPLACE FUNCTION vcon_redis._remove_capture(s name) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -194,7 +194,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION vcon_redis._install_capture(s name) RETURNS void
+CREATE OR REPLACE FUNCTION vcon_redis._install_capture(s name) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$

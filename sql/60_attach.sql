@@ -14,33 +14,62 @@
 -- _bind checks it itself, against session_user (inside a SECURITY DEFINER function current_user is
 -- the definer): the session's user must be able to SET ROLE to the owner of every vCon table.
 
-CREATE FUNCTION vcon_redis._bind(schema name)
+-- Raises unless nothing or `schema` itself is attached (one attached schema per database).
+CREATE OR REPLACE FUNCTION vcon_redis._check_not_attached_elsewhere(schema name) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    attached name := (SELECT c.schema_name FROM vcon_redis.config c);
+BEGIN
+    IF attached IS NOT NULL AND attached <> schema THEN
+        RAISE EXCEPTION 'vcon_redis is attached to schema "%"', attached
+            USING HINT = format('Run SELECT vcon_redis.detach(%L) first.', attached);
+    END IF;
+END
+$$;
+
+-- Raises unless the session's user may act as the owner of every vCon table of `schema`.
+CREATE OR REPLACE FUNCTION vcon_redis._check_owner(schema name, action text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t record;
+    may_act boolean;
+BEGIN
+    FOR t IN SELECT * FROM vcon_redis._captured_tables(schema) LOOP
+        -- PostgreSQL 16 separates "may SET ROLE to it" from membership; 15 knows only MEMBER
+        may_act := CASE WHEN current_setting('server_version_num')::int >= 160000
+                        THEN pg_has_role(session_user, t.owner, 'SET')
+                        ELSE pg_has_role(session_user, t.owner, 'MEMBER') END;
+        IF NOT may_act THEN
+            RAISE EXCEPTION 'permission denied to % schema "%"', action, schema
+                USING ERRCODE = 'insufficient_privilege',
+                      DETAIL = format('Table "%s".%s is owned by %s; %s is not a member of that role.',
+                                      schema, t.table_name, t.owner::regrole, session_user);
+        END IF;
+    END LOOP;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION vcon_redis._bind(schema name)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     t record;
-    attached name;
 BEGIN
-    SELECT c.schema_name INTO attached FROM vcon_redis.config c;
-    IF attached IS NOT NULL AND attached <> schema THEN
-        RAISE EXCEPTION 'vcon_redis is attached to schema "%"', attached
-            USING HINT = format('Run SELECT vcon_redis.detach(%L) first.', attached);
-    END IF;
+    PERFORM vcon_redis._check_not_attached_elsewhere(schema);
     IF NOT EXISTS (SELECT FROM vcon_redis._captured_tables(schema) WHERE table_name = 'vcons') THEN
         RAISE EXCEPTION 'table "%".vcons does not exist', schema
             USING HINT = 'Call vcon_redis.attach(schema, create_tables => true) to create the vCon tables.';
     END IF;
+    PERFORM vcon_redis._check_owner(schema, 'attach');
     FOR t IN SELECT * FROM vcon_redis._captured_tables(schema) LOOP
         IF t.kind NOT IN ('r', 'p') THEN
             RAISE EXCEPTION '"%".% is not a table', schema, t.table_name;
-        END IF;
-        IF NOT pg_has_role(session_user, t.owner, 'MEMBER') THEN
-            RAISE EXCEPTION 'permission denied to attach schema "%"', schema
-                USING ERRCODE = 'insufficient_privilege',
-                      DETAIL = format('Table "%s".%s is owned by %s; %s is not a member of that role.',
-                                      schema, t.table_name, t.owner::regrole, session_user);
         END IF;
         IF to_regclass(format('vcon_redis.%I', t.table_name)) IS NOT NULL THEN
             EXECUTE format('DROP VIEW vcon_redis.%I', t.table_name);
@@ -55,19 +84,13 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION vcon_redis.attach(schema name DEFAULT 'public', create_tables boolean DEFAULT true)
+CREATE OR REPLACE FUNCTION vcon_redis.attach(schema name DEFAULT 'public', create_tables boolean DEFAULT true)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    attached name;
 BEGIN
-    SELECT c.schema_name INTO attached FROM vcon_redis.config c;
-    IF attached IS NOT NULL AND attached <> schema THEN
-        RAISE EXCEPTION 'vcon_redis is attached to schema "%"', attached
-            USING HINT = format('Run SELECT vcon_redis.detach(%L) first.', attached);
-    END IF;
+    PERFORM vcon_redis._check_not_attached_elsewhere(schema);  -- before creating anything
     IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = schema) THEN
         IF NOT create_tables THEN
             RAISE EXCEPTION 'schema "%" does not exist', schema;
@@ -86,28 +109,19 @@ $$;
 
 -- Removes the capture triggers only; tables, data, pending outbox events and the views stay, so
 -- the worker still drains what was captured before.
-CREATE FUNCTION vcon_redis._unbind(schema name)
+CREATE OR REPLACE FUNCTION vcon_redis._unbind(schema name)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    t record;
 BEGIN
-    FOR t IN SELECT * FROM vcon_redis._captured_tables(schema) LOOP
-        IF NOT pg_has_role(session_user, t.owner, 'MEMBER') THEN
-            RAISE EXCEPTION 'permission denied to detach schema "%"', schema
-                USING ERRCODE = 'insufficient_privilege',
-                      DETAIL = format('Table "%s".%s is owned by %s; %s is not a member of that role.',
-                                      schema, t.table_name, t.owner::regrole, session_user);
-        END IF;
-    END LOOP;
+    PERFORM vcon_redis._check_owner(schema, 'detach');
     PERFORM vcon_redis._remove_capture(schema);
     DELETE FROM vcon_redis.config WHERE schema_name = schema;
 END
 $$;
 
-CREATE FUNCTION vcon_redis.detach(schema name DEFAULT 'public')
+CREATE OR REPLACE FUNCTION vcon_redis.detach(schema name DEFAULT 'public')
 RETURNS void
 LANGUAGE sql
 SET search_path = pg_catalog, pg_temp

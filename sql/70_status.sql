@@ -5,7 +5,7 @@
 -- dead-letter functions write the outbox: only the extension's owner may run them unless it grants
 -- them (sql/90_privileges.sql).
 
-CREATE FUNCTION vcon_redis.status(
+CREATE OR REPLACE FUNCTION vcon_redis.status(
     OUT worker_state text,          -- not_preloaded | not_running | starting | connecting | idle | draining
                                     -- | redis_down | error (an SQL error in a batch) | no_extension | stopping
                                     -- | other_database (the worker drains worker_database, not this one)
@@ -39,7 +39,7 @@ $$;
 
 -- Queues a cache SET for every vCon, or for the given uuids, or those updated since a time — e.g.
 -- after Redis lost its data. Never pushes to ingress lists. Returns the number of events queued.
-CREATE FUNCTION vcon_redis.resync(uuids uuid[] DEFAULT NULL, updated_since timestamptz DEFAULT NULL)
+CREATE OR REPLACE FUNCTION vcon_redis.resync(uuids uuid[] DEFAULT NULL, updated_since timestamptz DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, vcon_redis, pg_temp
@@ -62,7 +62,7 @@ $$;
 -- their event_id (a push that already happened is not repeated) and their attempts. Several dead
 -- letters of one vCon become one event (as one transaction's changes do). Returns the number of
 -- dead letters retried.
-CREATE FUNCTION vcon_redis.retry_dead_letters(ids bigint[] DEFAULT NULL)
+CREATE OR REPLACE FUNCTION vcon_redis.retry_dead_letters(ids bigint[] DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -93,7 +93,7 @@ $$;
 
 -- Drops dead letters (all, or those with the given ids). Their vCons' cache keys were already
 -- removed; the next change of such a vCon is captured as usual. Returns the number dropped.
-CREATE FUNCTION vcon_redis.discard_dead_letters(ids bigint[] DEFAULT NULL)
+CREATE OR REPLACE FUNCTION vcon_redis.discard_dead_letters(ids bigint[] DEFAULT NULL)
 RETURNS bigint
 LANGUAGE sql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp

@@ -14,7 +14,7 @@
 --     may name is the superuser's vcon_redis.allowed_lists.
 --   * resync() and the dead-letter functions are for the extension's owner, who may GRANT them.
 --   * Every SECURITY DEFINER function pins search_path to pg_catalog (plus vcon_redis where it
---     names our views) and pg_temp last.
+--     names our views) and pg_temp last; so do the readers the worker runs (below).
 
 GRANT USAGE ON SCHEMA vcon_redis TO PUBLIC;
 REVOKE ALL ON vcon_redis.outbox, vcon_redis.dead_letters, vcon_redis.config FROM PUBLIC;
@@ -28,13 +28,17 @@ REVOKE EXECUTE ON FUNCTION
     vcon_redis.retry_dead_letters(bigint[]), vcon_redis.discard_dead_letters(bigint[])
 FROM PUBLIC;
 
--- The data functions name the vCon tables unqualified: they find attach()'s views in vcon_redis,
--- and nothing in any other schema.
+-- The readers name the vCon tables unqualified: they find attach()'s views in vcon_redis, and
+-- nothing in any other schema. The worker runs vcon_json_many (through _drain_documents) as a
+-- superuser: nothing created in the attached schema may capture a name it uses. (The writers,
+-- save_vcon and delete_vcon, name the views qualified and run under the caller's own search_path,
+-- like the caller's own statements: sql/30_save.sql.)
 DO $$
 DECLARE
     f regprocedure;
 BEGIN
-    FOREACH f IN ARRAY vcon_redis._data_functions() || vcon_redis._search_functions() LOOP
+    FOREACH f IN ARRAY vcon_redis._search_functions()
+                       || ARRAY['vcon_redis.vcon_json_many(uuid[])', 'vcon_redis.vcon_json(uuid)']::regprocedure[] LOOP
         EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, vcon_redis, pg_temp', f);
     END LOOP;
 END

@@ -17,6 +17,7 @@ extern int cache_mode; // CacheMode
 extern char *ingress_lists;
 extern char *allowed_lists;
 extern char *database;
+extern char *worker_role;
 extern int batch_size;
 extern int poll_interval_ms;
 extern int connect_timeout_ms;

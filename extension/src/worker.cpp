@@ -313,7 +313,10 @@ void vcon_redis_worker_main(Datum main_arg) {
     SpinLockRelease(&shared->mutex);
     // Commits before this point rang no bell; drain once regardless (the loop starts pending).
 
-    BackgroundWorkerInitializeConnection(guc::database, nullptr, 0);
+    // A role that cannot log in, or does not exist yet, is a FATAL here: the postmaster starts the
+    // worker again after bgw_restart_time, so creating the role later is enough.
+    const char *role = guc::worker_role != nullptr && guc::worker_role[0] != '\0' ? guc::worker_role : nullptr;
+    BackgroundWorkerInitializeConnection(guc::database, role, 0);
     pgstat_report_appname("vcon_redis worker");
     // Our transactions only delete applied outbox rows: if a crash loses such a commit, the rows
     // are applied again, which is harmless (idempotent SET/DEL, guarded pushes). Not waiting for
@@ -323,7 +326,10 @@ void vcon_redis_worker_main(Datum main_arg) {
     // created (its own queries name every object schema-qualified; the functions it calls pin
     // their own search_path).
     SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
-    ereport(LOG, (errmsg("vcon_redis worker started for database \"%s\"", guc::database)));
+    // (no catalog lookup for the role's name: there is no transaction here)
+    ereport(LOG, (errmsg("vcon_redis worker started for database \"%s\" as %s%s%s", guc::database,
+                         role != nullptr ? "role \"" : "the bootstrap superuser", role != nullptr ? role : "",
+                         role != nullptr ? "\"" : "")));
 
     char message[kMessageMax];
     RunWorker(message);

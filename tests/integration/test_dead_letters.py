@@ -2,21 +2,21 @@
 removed) while every other event flows; transient failures wait and retry; retry and discard."""
 
 import json
-import threading
 
 import harness
-from conftest import barrier, compact, save, small_vcon
+from conftest import barrier, compact, run_clients, save, small_vcon
 
 APP_ROLE = "vr_dead_app"
 
 
-POISON_SQL = ("UPDATE dialog SET body = 'not json {', body_json = true, encoding = 'json' "
-              "WHERE vcon_id = %s")
+# Another client inserts a dialog row that claims a JSON body (our body_json column) holding text
+# that is not JSON: the vCon's document cannot be built (a data error of this vCon alone).
+POISON_SQL = ("INSERT INTO dialog (vcon_id, dialog_index, type, body, body_json, encoding) "
+              "VALUES (%s, 99, 'text', 'not json {', true, 'json')")
+CURE_SQL = "DELETE FROM dialog WHERE vcon_id = %s AND dialog_index = 99"
 
 
 def _poison_document(stack, vcon_uuid: str):
-    """Another client leaves a dialog whose stored JSON body is not JSON: vcon_json cannot build
-    the document (a data error of this vCon alone)."""
     stack.pg.sql(POISON_SQL, (vcon_uuid,))
 
 
@@ -38,34 +38,25 @@ def test_a_poison_vcon_and_a_wrong_type_list_are_dead_lettered_while_1000_commit
     assert stack.cached(poison["uuid"]) is not None
 
     uuids: list[list[str]] = [[] for _ in range(4)]
-    errors: list[BaseException] = []
     routed_to_wrong_type: list[str] = []
 
     def writer(k: int):
-        try:
-            with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
-                cur.execute(f"SET SESSION AUTHORIZATION {APP_ROLE}")
+        with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
+            cur.execute(f"SET SESSION AUTHORIZATION {APP_ROLE}")
+            conn.commit()
+            for i in range(250):
+                cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_flow'")
+                if k == 0 and i == 120:  # one creation routed to a key of the wrong type
+                    cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_flow, q_wrongtype'")
+                    routed_to_wrong_type.append(save(cur, small_vcon(9001)))
+                elif k == 1 and i == 125:  # and the poison vCon changes, mid-stream
+                    cur.execute("UPDATE vcons SET subject = 'poisoned' WHERE uuid = %s", (poison["uuid"],))
+                    cur.execute(POISON_SQL, (poison["uuid"],))
+                else:
+                    uuids[k].append(save(cur, small_vcon(k * 1000 + i)))
                 conn.commit()
-                for i in range(250):
-                    cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_flow'")
-                    if k == 0 and i == 120:  # one creation routed to a key of the wrong type
-                        cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_flow, q_wrongtype'")
-                        routed_to_wrong_type.append(save(cur, small_vcon(9001)))
-                    elif k == 1 and i == 125:  # and the poison vCon changes, mid-stream
-                        cur.execute("UPDATE vcons SET subject = 'poisoned' WHERE uuid = %s", (poison["uuid"],))
-                        cur.execute(POISON_SQL, (poison["uuid"],))
-                    else:
-                        uuids[k].append(save(cur, small_vcon(k * 1000 + i)))
-                    conn.commit()
-        except BaseException as e:  # surfaced below
-            errors.append(e)
 
-    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
+    run_clients(4, writer)
     barrier(stack)
 
     flowed = [u for us in uuids for u in us]
@@ -90,8 +81,7 @@ def test_a_poison_vcon_and_a_wrong_type_list_are_dead_lettered_while_1000_commit
     assert status["worker_state"] in ("idle", "draining")
 
     # Fixed, then retried: each is applied, and the push that did happen is not repeated.
-    stack.pg.sql("UPDATE dialog SET body = 'fixed', body_json = false, encoding = 'none' WHERE vcon_id = %s",
-                 (poison["uuid"],))
+    stack.pg.sql(CURE_SQL, (poison["uuid"],))
     stack.r.delete("q_wrongtype")
     assert stack.pg.sql("SELECT vcon_redis.retry_dead_letters()")[0][0] == 2
     barrier(stack)

@@ -116,7 +116,7 @@ SELECT p.oid::regprocedure AS function, p.prosecdef AS definer,
 FROM pg_proc p
 WHERE p.pronamespace = 'vcon_redis'::regnamespace
   AND (p.prosecdef OR NOT has_function_privilege('regress_vr_app', p.oid, 'EXECUTE'))
-ORDER BY 1::text;
+ORDER BY p.oid::regprocedure::text;
 -- Every SECURITY DEFINER function pins search_path, pg_catalog first and pg_temp last.
 SELECT p.oid::regprocedure AS unpinned
 FROM pg_proc p
