@@ -182,12 +182,26 @@ def test_kill_9_of_the_primary_during_1000_commits_loses_nothing(sstack, tmp_pat
     def crash():
         old.kill()
 
-    uuids = _commit_1000(sstack, "q_kill9", crash)
-    harness.wait_for(lambda: redis.primary_port() == new_port, 60, interval=0.2, what="promotion after kill -9")
-    # WAIT 1 holds the batches until the new primary has a replica again: the old node returns
-    # (empty, no persistence) and the sentinels make it a replica of the new primary.
-    st = harness.wait_for(lambda: (lambda x: x if "WAIT: 0 of 1 replica(s)" in (x["last_error"] or "") else None)(
-        sstack.status()), 30, what="the worker to hold its batches for lack of a replica")
-    assert st["backlog"] > 0 and st["worker_state"] == "redis_down", st
-    old.start()
-    _assert_nothing_lost(sstack, "q_kill9", uuids)
+    u0 = save(sstack.pg, small_vcon(0))
+    sstack.wait_drained(30)
+    with CacheServer(sstack, tmp_path, redis_url=redis.url()) as server:
+        harness.wait_for(lambda: server.get(f"/api/v1/vcons/{u0}").cache == "HIT", 20, what="server HIT via sentinel")
+        reader = _Reader(server, u0)
+        try:
+            uuids = _commit_1000(sstack, "q_kill9", crash)
+            harness.wait_for(lambda: redis.primary_port() == new_port, 60, interval=0.2,
+                             what="promotion after kill -9")
+            # WAIT 1 holds the batches until the new primary has a replica again: the old node
+            # returns (empty, no persistence) and the sentinels make it a replica of the new primary.
+            st = harness.wait_for(
+                lambda: (lambda x: x if "WAIT: 0 of 1 replica(s)" in (x["last_error"] or "") else None)(
+                    sstack.status()), 30, what="the worker to hold its batches for lack of a replica")
+            assert st["backlog"] > 0 and st["worker_state"] == "redis_down", st
+            old.start()
+            _assert_nothing_lost(sstack, "q_kill9", uuids)
+        finally:
+            statuses = reader.finish()
+        log = server.log()
+    assert statuses and all(s == 200 for s, _ in statuses), [x for x in statuses if x[0] != 200][:5]
+    assert any(c == "BYPASS" for _, c in statuses), "the reader never saw the primary missing"
+    assert PASSWORD not in log

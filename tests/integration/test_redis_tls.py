@@ -103,6 +103,11 @@ def test_mutual_tls(tls_stack, tmp_path):
         _set(tls_stack, tls_cert_file=str(tls_stack.certs / "client.crt"),
              tls_key_file=str(tls_stack.certs / "client.key"))
         harness.wait_for(lambda: mtls.client().get(f"vcon:{u}") is not None, 20, what="vCon over mutual TLS")
+        certs = tls_stack.certs
+        url = (mtls.url() + f"?tls_ca_file={certs / 'ca.crt'}&tls_cert_file={certs / 'client.crt'}"
+               f"&tls_key_file={certs / 'client.key'}")
+        with CacheServer(tls_stack, tmp_path, redis_url=url) as server:
+            harness.wait_for(lambda: server.get(f"/api/v1/vcons/{u}").cache == "HIT", 10, what="server HIT, mutual TLS")
     finally:
         _set(tls_stack, redis_url=None, tls_cert_file=None, tls_key_file=None)
         mtls.destroy()
