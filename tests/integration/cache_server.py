@@ -89,6 +89,11 @@ class CacheServer:
         return self.request("POST", "/mcp", body=body,
                             headers={"Content-Type": "application/json", **(headers or {})})
 
+    def wait_up(self, timeout: float = 20):
+        """Until both backends are connected (Redis connects in the background after start)."""
+        harness.wait_for(lambda: (lambda h: h["postgres"] == "up" and h["redis"] == "up")(self.get("/healthz").json()),
+                         timeout, interval=0.05, what="PostgreSQL and Redis up")
+
     def cache_state(self) -> str:
         return self.get("/healthz").json()["cache"]
 

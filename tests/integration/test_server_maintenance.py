@@ -36,6 +36,7 @@ def test_cache_mode_off_is_never_served_nor_filled(stack, tmp_path, restore_exte
     u = save(stack.pg, small_vcon(1, subject="before off"))
     wait_cached(stack, u)
     with CacheServer(stack, tmp_path, args=("--settings-check-interval", "1")) as s:
+        s.wait_up()
         assert s.cache_state() == "maintained"
         assert s.get(f"/api/v1/vcons/{u}").cache == "HIT"
         set_extension(stack, cache_mode="off")
@@ -85,6 +86,7 @@ def test_prefix_and_ttl_are_learnt_from_the_extension(stack, tmp_path, restore_e
     u = save(stack.pg, small_vcon(4))
     harness.wait_for(lambda: stack.r.get(f"learnt:{u}") is not None, 30, what="learnt:<uuid> in Redis")
     with CacheServer(stack, tmp_path) as s:
+        s.wait_up()
         assert s.cache_state() == "maintained"
         assert "key prefix 'learnt:', fill expiry 77 s" in s.log()
         assert s.get(f"/api/v1/vcons/{u}").cache == "HIT"
@@ -93,6 +95,7 @@ def test_prefix_and_ttl_are_learnt_from_the_extension(stack, tmp_path, restore_e
         assert 60 <= stack.r.ttl(f"learnt:{u}") <= 77
     # an explicit --expiry is kept, with a warning
     with CacheServer(stack, tmp_path, args=("--expiry", "500")) as s:
+        s.wait_up()
         assert "--expiry 500 differs from vcon_redis.ttl 77" in s.log()
         stack.r.delete(f"learnt:{u}")
         assert s.get(f"/api/v1/vcons/{u}").cache == "MISS"
@@ -102,6 +105,7 @@ def test_prefix_and_ttl_are_learnt_from_the_extension(stack, tmp_path, restore_e
 @pytest.fixture(scope="module")
 def server(stack, tmp_path_factory):
     with CacheServer(stack, tmp_path_factory.mktemp("server")) as s:
+        s.wait_up()
         yield s
 
 

@@ -15,6 +15,7 @@ LIMIT = 200000  # the default --max-mcp-message-bytes
 @pytest.fixture(scope="module")
 def server(stack, tmp_path_factory):
     with CacheServer(stack, tmp_path_factory.mktemp("server")) as s:
+        s.wait_up()
         yield s
 
 

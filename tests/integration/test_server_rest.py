@@ -14,6 +14,7 @@ from conftest import compact, save, small_vcon
 @pytest.fixture(scope="module")
 def server(stack, tmp_path_factory):
     with CacheServer(stack, tmp_path_factory.mktemp("server")) as s:
+        s.wait_up()
         yield s
 
 

@@ -8,6 +8,7 @@ import uuid as uuidlib
 
 import pytest
 
+import harness
 from cache_server import CacheServer
 from conftest import save, small_vcon
 
@@ -15,6 +16,7 @@ from conftest import save, small_vcon
 @pytest.fixture(scope="module")
 def server(stack, tmp_path_factory):
     with CacheServer(stack, tmp_path_factory.mktemp("server")) as s:
+        s.wait_up()
         yield s
 
 
@@ -128,8 +130,9 @@ def test_url_files(stack, tmp_path):
     dead = f"postgresql://postgres@127.0.0.1:{1}/nowhere"
     with CacheServer(stack, tmp_path, env={"DATABASE_URL": dead, "DATABASE_URL_FILE": str(db_file)},
                      args=("--redis-url-file", str(redis_file))) as s:
-        h = s.get("/healthz").json()
-        assert h["postgres"] == "up" and h["redis"] == "up"
+        # Redis connects in the background: wait for both
+        harness.wait_for(lambda: s.get("/healthz").json() == {"status": "ok", "postgres": "up", "redis": "up",
+                                                              "cache": "maintained"}, 20, what="both backends up")
     import subprocess
     from cache_server import server_bin
     p = subprocess.run([str(server_bin()), "--database-url-file", str(tmp_path / "missing")],
