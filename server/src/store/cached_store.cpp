@@ -88,9 +88,8 @@ asio::awaitable<VconResult> CachedStore::get(std::string uuid) {
         metrics_.cache(CacheEvent::Foreign);
         if (!foreign_logged.exchange(true))
             log::warn("redis: " + key + " holds a " + std::to_string(r->len) +
-                      "-byte string that is not the vCon's JSON (another writer?); served from PostgreSQL as "
-                      "a miss "
-                      "and replaced by the fill. Further ones are only counted in "
+                      "-byte string that is not the vCon's JSON (another writer?); served from PostgreSQL "
+                      "as a miss and replaced by the fill. Further ones are only counted in "
                       "vcon_cache_total{result=\"foreign\"}");
         how = may_fill ? Miss::Fill : Miss::NoFill;
     } else if (r && redis::is_error(*r) && redis::text(*r).starts_with("WRONGTYPE")) {
