@@ -31,6 +31,7 @@ suite() {
     fi
 }
 
+suite "style (include layers)" bash "$ROOT/tests/style/layers.sh"
 suite "unit tests (GoogleTest, ASan/UBSan)" \
     ctest --test-dir "$ROOT/build-asan" --output-on-failure -j "$JOBS"
 suite "pg_regress" /usr/bin/python3 "$ROOT/tests/harness/regress.py"

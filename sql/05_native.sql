@@ -3,7 +3,7 @@
 -- Called by the capture triggers once per statement: marks this transaction so that its commit
 -- wakes the worker. Cheap and cannot fail; outside a preloaded library it does nothing.
 -- PARALLEL RESTRICTED: the flag must be set in the leader, whose commit is the one that counts.
-CREATE FUNCTION vcon_redis._wake() RETURNS void
+CREATE OR REPLACE FUNCTION vcon_redis._wake() RETURNS void
     AS 'MODULE_PATHNAME', 'vcon_redis_wake'
     LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
@@ -11,7 +11,7 @@ CREATE FUNCTION vcon_redis._wake() RETURNS void
 -- state: not_preloaded | not_running | starting | connecting | draining | idle | redis_down
 --        (Redis unreachable, timing out or answering errors) | error (an SQL error in the worker's
 --        batch) | no_extension (the worker's database lacks the extension) | stopping
-CREATE FUNCTION vcon_redis._worker_state(
+CREATE OR REPLACE FUNCTION vcon_redis._worker_state(
     OUT preloaded boolean,
     OUT worker_pid integer,
     OUT state text,

@@ -21,9 +21,25 @@
 --                                cannot say "absent"
 --   party_history.history_index  array position (vcon-mcp has no order column)
 --
+-- Our columns describe the row as save_vcon wrote it. Another client's UPDATE of a column the
+-- document reads makes them stale (a body rewritten as plain text while body_json says JSON; a new
+-- attachment type hidden behind extra), so _create_tables also installs BEFORE UPDATE row triggers
+-- (vcon_redis_others_update) that keep them honest, cheaply (a WHEN clause, no call otherwise):
+--   * child rows (parties, dialog, analysis, attachments, party_history): save_vcon never updates
+--     them (it replaces children by delete + insert), so an UPDATE that changes a document column
+--     (not the *_index renumbering, not tenant_id or tsvector upkeep) and leaves `extra` as it was
+--     is another client's: extra, body_json and duration are cleared and the row reads from then on
+--     as that client's row (members that only extra held, e.g. a party's type, go with it);
+--   * vcons rows, which save_vcon does update: what save_vcon writes satisfies updated_at =
+--     coalesce(doc_updated_at, now()) and vcon_version = extra.vcon (first 10 characters, or
+--     '0.4.0'). A row that breaks either was changed by someone else: doc_updated_at takes the new
+--     updated_at, extra.vcon the new vcon_version; unknown top-level members stay. (A foreign
+--     `SET updated_at = now()` on a document without updated_at cannot be told apart from a save;
+--     the document then keeps having no updated_at.)
+--
 -- Full-text search columns and indexes are not created here: sql/80_search.sql owns them.
 
-CREATE FUNCTION vcon_redis._create_tables(schema name)
+CREATE OR REPLACE FUNCTION vcon_redis._create_tables(schema name)
 RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -33,6 +49,7 @@ DECLARE
     t text;
     c record;
     ix record;
+    g record;
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = schema) THEN
         EXECUTE format('CREATE SCHEMA %s', s);
@@ -123,7 +140,8 @@ BEGIN
         EXECUTE format($t$
         CREATE TABLE %1$s.party_history (
             id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-            vcon_id     uuid NOT NULL REFERENCES %1$s.vcons (uuid) ON DELETE CASCADE,
+            -- nullable: vcon-mcp's writers give only dialog_id (the capture finds the vCon through it)
+            vcon_id     uuid REFERENCES %1$s.vcons (uuid) ON DELETE CASCADE,
             dialog_id   uuid REFERENCES %1$s.dialog (id) ON DELETE CASCADE,
             party_index integer NOT NULL,
             time        timestamptz NOT NULL,
@@ -244,24 +262,70 @@ BEGIN
         EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s.%I (%I)',
                        ix.tbl || '_' || ix.col || '_idx', s, ix.tbl, ix.col);
     END LOOP;
+
+    -- Another client's UPDATE of a row save_vcon wrote (file header). Child tables: the columns the
+    -- document reads, our own and the *_index ones excepted. Created only where missing, like the
+    -- columns and indexes, so attaching again needs no DDL privilege.
+    FOR g IN SELECT v.tbl, v.fn, coalesce(v.cond, format('OLD.extra IS NOT NULL AND NEW.extra IS NOT DISTINCT FROM OLD.extra '
+                                                          'AND (%s) IS DISTINCT FROM (%s)',
+                                                          regexp_replace(v.cols, '(\w+)', 'OLD.\1', 'g'),
+                                                          regexp_replace(v.cols, '(\w+)', 'NEW.\1', 'g'))) AS cond
+             FROM (VALUES
+        ('parties', '_child_changed_by_others', NULL,
+         'tel, sip, stir, mailto, name, did, validation, gmlpos, timezone, jcard, civicaddress, uuid'),
+        ('dialog', '_child_changed_by_others', NULL,
+         'type, start_time, duration_seconds, parties, originator, mediatype, filename, body, encoding, url, '
+         'content_hash, disposition, session_id, session_id_legacy, application, message_id, transferee, '
+         'transferor, transfer_target, original, consultation, target_dialog'),
+        ('analysis', '_child_changed_by_others', NULL,
+         'type, dialog_indices, mediatype, filename, vendor, product, schema, body, encoding, url, content_hash'),
+        ('attachments', '_child_changed_by_others', NULL,
+         'type, purpose, start_time, party, dialog, mimetype, filename, body, encoding, url, content_hash'),
+        ('party_history', '_child_changed_by_others', NULL, 'party_index, time, event, dtmf'),
+        ('vcons', '_vcons_changed_by_others',
+         'NEW.extra IS NOT NULL AND (NEW.updated_at IS DISTINCT FROM coalesce(NEW.doc_updated_at, now()) '
+         'OR NEW.vcon_version IS DISTINCT FROM coalesce(nullif(left(NEW.extra ->> ''vcon'', 10), ''''), ''0.4.0''))',
+         NULL)
+    ) AS v(tbl, fn, cond, cols) LOOP
+        CONTINUE WHEN EXISTS (SELECT FROM pg_trigger
+                              WHERE tgrelid = format('%s.%I', s, g.tbl)::regclass
+                                AND tgname = 'vcon_redis_others_update');
+        EXECUTE format('CREATE TRIGGER vcon_redis_others_update BEFORE UPDATE ON %s.%I FOR EACH ROW '
+                       'WHEN (%s) EXECUTE FUNCTION vcon_redis.%I()', s, g.tbl, g.cond, g.fn);
+    END LOOP;
 END
 $fn$;
+
+-- A child row save_vcon wrote, changed by another client: from now on it is that client's row.
+CREATE OR REPLACE FUNCTION vcon_redis._child_changed_by_others() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp  -- it runs as any writer: nothing it names may be captured
+AS $$
+BEGIN
+    -- sets only the columns the table has (extra everywhere, body_json and duration on some)
+    RETURN jsonb_populate_record(NEW, '{"extra": null, "body_json": null, "duration": null}');
+END
+$$;
+
+-- A vcons row save_vcon wrote, whose updated_at or vcon_version another client changed. (Trigger
+-- functions and their WHEN clauses name nothing in schema vcon_redis: they run as the writer.)
+CREATE OR REPLACE FUNCTION vcon_redis._vcons_changed_by_others() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.updated_at IS DISTINCT FROM coalesce(NEW.doc_updated_at, now()) THEN
+        NEW.doc_updated_at := NEW.updated_at;
+    END IF;
+    -- vcon_version as save_vcon writes it: extra.vcon's first 10 characters, or 0.4.0
+    IF NEW.vcon_version IS DISTINCT FROM coalesce(nullif(left(NEW.extra ->> 'vcon', 10), ''), '0.4.0')
+       AND jsonb_typeof(NEW.extra) = 'object' THEN
+        NEW.extra := NEW.extra || jsonb_build_object('vcon', NEW.vcon_version);
+    END IF;
+    RETURN NEW;
+END
+$$;
 
 COMMENT ON FUNCTION vcon_redis._create_tables(name) IS
     'creates vcon-mcp''s vCon tables in the schema when missing; on existing ones only adds vcon_redis''s nullable columns and lookup indexes';
 
--- The functions that read or write the vCon tables with unqualified names; attach() sets their
--- search_path to the attached schema. PL/pgSQL so the regprocedure casts resolve at call time,
--- after every sql/*.sql part has run.
-CREATE FUNCTION vcon_redis._data_functions()
-RETURNS regprocedure[]
-LANGUAGE plpgsql STABLE AS $fn$
-BEGIN
-    RETURN ARRAY[
-        'vcon_redis.save_vcon(jsonb)',
-        'vcon_redis.delete_vcon(uuid)',
-        'vcon_redis.vcon_json_many(uuid[])',
-        'vcon_redis.vcon_json(uuid)'
-    ]::regprocedure[];
-END
-$fn$;

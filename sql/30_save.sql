@@ -3,7 +3,7 @@
 -- A save is all-or-nothing and replaces the whole vCon: a new uuid INSERTs its vcons row; an existing
 -- one UPDATEs it (never delete+insert: the capture triggers read a vcons INSERT as "created" and
 -- push the uuid to the ingress queues) and replaces every child row (delete, then insert), so a
--- re-post with fewer children leaves no ghost rows (gap G5 of vcon-mcp). Three statements at most:
+-- re-post with fewer children leaves no ghost rows (vcon-mcp leaves them). Three statements at most:
 -- the vcons row, one DELETE of the old children (replace only), and one INSERT of all children
 -- (writable CTEs, one set-based INSERT … SELECT over jsonb_array_elements per table, never a loop
 -- per element).
@@ -11,10 +11,16 @@
 -- Column mapping follows vcon-mcp (start→start_time, duration→duration_seconds, attachment
 -- mediatype→mimetype, analysis dialog→dialog_indices …), so vcon-mcp reads our rows; what its
 -- columns cannot hold exactly goes to `extra`/`duration`/`body_json` (sql/10_tables.sql), so
--- vcon_json gives the document back. Tables are named unqualified: attach() sets search_path.
+-- vcon_json gives the document back.
+--
+-- Tables are named through vcon_redis.<table>, the views attach() makes of the attached schema's
+-- tables (sql/60_attach.sql). save_vcon and delete_vcon pin no search_path: they run as the caller,
+-- under the caller's search_path, so the writes they make behave exactly like the same statements
+-- sent by the caller — including the caller's own triggers on the tables (e.g. vcon-mcp's
+-- embedding queue and tenant triggers), which name their objects unqualified.
 
 -- int[] of an UnsignedInt or a flat UnsignedInt[] (validated), NULL when absent.
-CREATE FUNCTION vcon_redis._int_array(v jsonb) RETURNS integer[]
+CREATE OR REPLACE FUNCTION vcon_redis._int_array(v jsonb) RETURNS integer[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE jsonb_typeof(v)
         WHEN 'array' THEN translate(v::text, '[]', '{}')::integer[]
@@ -26,7 +32,7 @@ $$;
 -- shape must be kept in `extra`. `scalar_is_default`: the column is emitted as a scalar when it has
 -- one element (analysis dialog, transfer indices), so a one-element *array* is what needs keeping;
 -- otherwise (dialog parties) a scalar or a nested/null-holding array needs keeping.
-CREATE FUNCTION vcon_redis._shape_extra(e jsonb, k text, scalar_is_default boolean) RETURNS jsonb
+CREATE OR REPLACE FUNCTION vcon_redis._shape_extra(e jsonb, k text, scalar_is_default boolean) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN NOT e ? k THEN '{}'
@@ -39,7 +45,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     END::jsonb
 $$;
 
-CREATE FUNCTION vcon_redis.save_vcon(doc jsonb)
+CREATE OR REPLACE FUNCTION vcon_redis.save_vcon(doc jsonb)
 RETURNS uuid
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -94,8 +100,8 @@ BEGIN
     LOOP
         -- Look before updating: an UPDATE that matches no row still fires the statement-level
         -- capture trigger, a cost every new vCon would pay for nothing.
-        IF EXISTS (SELECT FROM vcons WHERE vcons.uuid = u) THEN
-            UPDATE vcons SET
+        IF EXISTS (SELECT FROM vcon_redis.vcons WHERE vcons.uuid = u) THEN
+            UPDATE vcon_redis.vcons SET
                 vcon_version = version,
                 subject = n ->> 'subject',
                 created_at = coalesce(created, vcons.created_at),     -- created_at should not change
@@ -112,16 +118,16 @@ BEGIN
             WHERE vcons.uuid = u;
             IF FOUND THEN
                 -- one statement for all old children (each statement has a fixed cost, triggers included)
-                WITH h AS (DELETE FROM party_history WHERE vcon_id = u),
-                     d AS (DELETE FROM dialog WHERE vcon_id = u),
-                     p AS (DELETE FROM parties WHERE vcon_id = u),
-                     a AS (DELETE FROM analysis WHERE vcon_id = u)
-                DELETE FROM attachments WHERE vcon_id = u;
+                WITH h AS (DELETE FROM vcon_redis.party_history WHERE vcon_id = u),
+                     d AS (DELETE FROM vcon_redis.dialog WHERE vcon_id = u),
+                     p AS (DELETE FROM vcon_redis.parties WHERE vcon_id = u),
+                     a AS (DELETE FROM vcon_redis.analysis WHERE vcon_id = u)
+                DELETE FROM vcon_redis.attachments WHERE vcon_id = u;
                 EXIT;
             END IF;
         END IF;
         -- a missing created_at (the IETF example files) becomes the time of the first save
-        INSERT INTO vcons (id, uuid, vcon_version, subject, created_at, updated_at, doc_updated_at,
+        INSERT INTO vcon_redis.vcons (id, uuid, vcon_version, subject, created_at, updated_at, doc_updated_at,
                            redacted, amended, appended, group_data, extensions, critical,
                            must_support, extra)
         VALUES (u, u, version, n ->> 'subject', coalesce(created, now()), coalesce(updated, now()),
@@ -139,7 +145,7 @@ BEGIN
     -- All children in one statement (a statement has a fixed cost, its triggers included); an
     -- absent array gives jsonb_array_elements(NULL), no rows. party_history needs dialog.id.
     WITH p AS (
-        INSERT INTO parties (vcon_id, party_index, tel, sip, stir, mailto, name, did, validation,
+        INSERT INTO vcon_redis.parties (vcon_id, party_index, tel, sip, stir, mailto, name, did, validation,
                              gmlpos, timezone, jcard, civicaddress, uuid, extra)
         SELECT u, x.i - 1, e ->> 'tel', e ->> 'sip', e ->> 'stir', e ->> 'mailto', e ->> 'name',
                e ->> 'did', e ->> 'validation', e ->> 'gmlpos', e ->> 'timezone', e -> 'jCard',
@@ -148,11 +154,13 @@ BEGIN
                          'timezone', 'jCard', 'civicaddress', 'uuid']
         FROM jsonb_array_elements(n -> 'parties') WITH ORDINALITY AS x(e, i)
     ), a AS (
-        INSERT INTO analysis (vcon_id, analysis_index, type, dialog_indices, mediatype, filename,
+        INSERT INTO vcon_redis.analysis (vcon_id, analysis_index, type, dialog_indices, mediatype, filename,
                               vendor, product, schema, body, body_json, encoding, url, content_hash,
                               extra)
         SELECT u, x.i - 1, e ->> 'type', vcon_redis._int_array(e -> 'dialog'), e ->> 'mediatype',
-               e ->> 'filename', e ->> 'vendor', e ->> 'product', e ->> 'schema',
+               -- vendor is NOT NULL in vcon-mcp's schema: an absent vendor is stored as '', an
+               -- explicit "" also in extra (which vcon_json lets win over the column)
+               e ->> 'filename', coalesce(e ->> 'vendor', ''), e ->> 'product', e ->> 'schema',
                CASE WHEN jsonb_typeof(e -> 'body') = 'string' THEN e ->> 'body' ELSE (e -> 'body')::text END,
                CASE WHEN e ? 'body' THEN jsonb_typeof(e -> 'body') <> 'string' END,
                e ->> 'encoding', e ->> 'url',
@@ -160,13 +168,14 @@ BEGIN
                (e - ARRAY['type', 'dialog', 'mediatype', 'filename', 'vendor', 'product', 'schema',
                           'body', 'encoding', 'url', 'content_hash'])
                || vcon_redis._shape_extra(e, 'dialog', true)
+               || CASE WHEN e ->> 'vendor' = '' THEN '{"vendor": ""}' ELSE '{}' END::jsonb
                || CASE WHEN jsonb_typeof(e -> 'content_hash') = 'array'
                        THEN jsonb_build_object('content_hash', e -> 'content_hash') ELSE '{}' END
         FROM jsonb_array_elements(n -> 'analysis') WITH ORDINALITY AS x(e, i)
     ), f AS (
         -- `type` mirrors `purpose` so vcon-mcp's tag features (type = 'tags') see our tags; a
         -- document `type` next to a `purpose` is an unknown member and stays in extra.
-        INSERT INTO attachments (vcon_id, attachment_index, type, purpose, start_time, party, dialog,
+        INSERT INTO vcon_redis.attachments (vcon_id, attachment_index, type, purpose, start_time, party, dialog,
                                  mimetype, filename, body, body_json, encoding, url, content_hash,
                                  extra)
         SELECT u, x.i - 1, coalesce(e ->> 'type', e ->> 'purpose'), e ->> 'purpose',
@@ -182,7 +191,7 @@ BEGIN
                        THEN jsonb_build_object('content_hash', e -> 'content_hash') ELSE '{}' END
         FROM jsonb_array_elements(n -> 'attachments') WITH ORDINALITY AS x(e, i)
     ), d AS (
-        INSERT INTO dialog AS t (vcon_id, dialog_index, type, start_time, duration_seconds,
+        INSERT INTO vcon_redis.dialog AS t (vcon_id, dialog_index, type, start_time, duration_seconds,
             duration, parties, originator, mediatype, filename, body, body_json, encoding,
             url, content_hash, disposition, session_id, application, message_id, transferee,
             transferor, transfer_target, original, consultation, target_dialog, extra)
@@ -223,7 +232,7 @@ BEGIN
         FROM jsonb_array_elements(n -> 'dialog') WITH ORDINALITY AS x(e, i)
         RETURNING t.id, t.dialog_index
     )
-    INSERT INTO party_history (vcon_id, dialog_id, history_index, party_index, time, event, extra)
+    INSERT INTO vcon_redis.party_history (vcon_id, dialog_id, history_index, party_index, time, event, extra)
     SELECT u, d.id, h.j - 1, (h.e ->> 'party')::integer, vcon_redis._ts(h.e ->> 'time'),
            h.e ->> 'event', h.e - ARRAY['party', 'time', 'event']
     FROM d
@@ -237,12 +246,12 @@ $fn$;
 COMMENT ON FUNCTION vcon_redis.save_vcon(jsonb) IS
     'validates, normalises and stores a whole vCon (insert, or replace the vCon with that uuid); returns its uuid';
 
-CREATE FUNCTION vcon_redis.delete_vcon(vcon_uuid uuid)
+CREATE OR REPLACE FUNCTION vcon_redis.delete_vcon(vcon_uuid uuid)
 RETURNS boolean
 LANGUAGE plpgsql AS $fn$
 BEGIN
     -- children go by ON DELETE CASCADE (vcon-mcp's FKs do the same)
-    DELETE FROM vcons WHERE uuid = vcon_uuid;
+    DELETE FROM vcon_redis.vcons WHERE uuid = vcon_uuid;
     RETURN FOUND;
 END
 $fn$;

@@ -7,10 +7,16 @@
 --   * NULL columns, '{}'/'[]' jsonb and empty arrays are omitted, never emitted as null;
 --   * dates are RFC 3339 in UTC: YYYY-MM-DDTHH:MM:SS[.ffffff]Z, fraction trimmed of trailing zeros;
 --   * children are ordered by *_index, party_history by history_index (then time);
---   * rows written by other clients (extra IS NULL: only vcon-mcp's columns) read as vcon-mcp
---     reads them, minus its nulls: vcon←vcon_version, updated_at←updated_at, amended←appended and
+--   * rows written by other clients (extra IS NULL: only vcon-mcp's columns) read as vcon-mcp's
+--     getVCon reads them, minus its nulls: vcon←vcon_version, updated_at←updated_at, party
+--     jcard (vcon-mcp's member name), duration←duration_seconds as the REAL's exact text, analysis
+--     and attachment bodies with encoding none/absent parsed when they are JSON text (its
+--     deserializeBody; encoding json and dialog bodies stay strings, as it returns them),
+--     attachment type as stored; and, beyond what it returns: amended←appended and
 --     critical←must_support when the current column is empty, attachment purpose←type when purpose
 --     is empty, session_id←session_id_legacy, a one-element analysis dialog as a scalar.
+--     A row save_vcon wrote and another client then changed reads as that client's row: see the
+--     BEFORE UPDATE triggers of sql/10_tables.sql.
 
 -- How the text is built (this function is the worker's bottleneck, so it is written for speed):
 -- every object is assembled as JSON *text* and the whole document is parsed into jsonb exactly once,
@@ -26,13 +32,14 @@
 --     so a malformed body still fails as body::jsonb did; the final parse normalises it;
 --   * members are listed in jsonb's key order (shorter first, then bytewise), so the final parse's
 --     key sort finds them already sorted;
---   * no per-row SQL function call is left except _obj_text, which the planner inlines.
+--   * no per-row SQL function call is left except _obj_text, which the planner inlines, and
+--     _parsed_body, reached only for other clients' analysis/attachment bodies that start like JSON.
 
 -- '{' || members || ',' || <members of extra> || '}', as text: exactly the JSON text of
 -- `(members as an object) || extra` for extra NULL or an object, and for a non-object extra (never
 -- written by save_vcon) the array that `||` then makes. `members` is used once and `extra` is a
 -- plain column at every call site, so the planner inlines the function.
-CREATE FUNCTION vcon_redis._obj_text(members text, extra jsonb) RETURNS text
+CREATE OR REPLACE FUNCTION vcon_redis._obj_text(members text, extra jsonb) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN extra IS NULL OR jsonb_typeof(extra) = 'object' THEN '{' ELSE '[{' END
            || concat_ws(',', members, CASE WHEN jsonb_typeof(extra) = 'object'
@@ -43,7 +50,21 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                    ELSE '},' || substr(extra::text, 2) END
 $$;
 
-CREATE FUNCTION vcon_redis.vcon_json_many(uuids uuid[])
+-- A body another client stored as text with encoding none (or none given), as vcon-mcp reads it
+-- back (deserializeBody: JSON.parse when the text is JSON, else the string): the JSON text of the
+-- value, the JSON string of the text when it is not one JSON value (or not one jsonb can hold, e.g.
+-- \u0000), NULL (member omitted) for a JSON null. PL/pgSQL for the exception handler: PostgreSQL 15
+-- has no non-throwing JSON validity test.
+CREATE OR REPLACE FUNCTION vcon_redis._parsed_body(body text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+    RETURN nullif(body::jsonb::text, 'null');
+EXCEPTION WHEN data_exception OR program_limit_exceeded THEN
+    RETURN to_json(body)::text;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION vcon_redis.vcon_json_many(uuids uuid[])
 RETURNS TABLE (uuid uuid, doc jsonb)
 -- VOLATILE, not STABLE: a STABLE function reads with its caller's snapshot, so
 -- vcon_json(save_vcon(doc)) in one statement would not see the rows just saved.
@@ -68,7 +89,8 @@ BEGIN
                        '"tel":' || to_json(t.tel)::text,
                        '"name":' || to_json(t.name)::text, '"stir":' || to_json(t.stir)::text,
                        '"uuid":' || to_json(t.uuid)::text,
-                       CASE WHEN t.jcard NOT IN ('null', '{}', '[]') THEN '"jCard":' || t.jcard::text END,
+                       CASE WHEN t.jcard NOT IN ('null', '{}', '[]')
+                            THEN CASE WHEN t.extra IS NULL THEN '"jcard":' ELSE '"jCard":' END || t.jcard::text END,
                        '"gmlpos":' || to_json(t.gmlpos)::text, '"mailto":' || to_json(t.mailto)::text,
                        '"timezone":' || to_json(t.timezone)::text,
                        '"validation":' || to_json(t.validation)::text,
@@ -98,10 +120,12 @@ BEGIN
                        '"body":' || CASE WHEN t.body_json THEN t.body::json::text ELSE to_json(t.body)::text END,
                        '"type":' || to_json(t.type)::text,
                        '"start":"' || rtrim(rtrim(to_char(t.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '0'), '.') || 'Z"',
-                       -- exact value unless another client changed duration_seconds since
-                       '"duration":' || to_json(CASE WHEN t.duration IS NOT NULL
-                                                          AND t.duration_seconds IS NOT DISTINCT FROM t.duration::real
-                                                     THEN t.duration ELSE t.duration_seconds::numeric END)::text,
+                       -- exact value unless another client changed duration_seconds since; a REAL
+                       -- as its shortest exact text (float4out), as vcon-mcp reads it, never ::numeric
+                       -- (6 significant digits: 1234.567 would become 1234.57)
+                       '"duration":' || CASE WHEN t.duration IS NOT NULL
+                                                  AND t.duration_seconds IS NOT DISTINCT FROM t.duration::real
+                                             THEN to_json(t.duration) ELSE to_json(t.duration_seconds) END::text,
                        '"encoding":' || to_json(t.encoding)::text,
                        '"filename":' || to_json(t.filename)::text,
                        '"original":' || CASE cardinality(t.original) WHEN 0 THEN NULL WHEN 1 THEN to_json(t.original[1])::text ELSE to_json(t.original)::text END,
@@ -130,10 +154,16 @@ BEGIN
         SELECT t.vcon_id, '[' || string_agg(
                    vcon_redis._obj_text(concat_ws(',',
                        '"url":' || to_json(t.url)::text,
-                       '"body":' || CASE WHEN t.body_json THEN t.body::json::text ELSE to_json(t.body)::text END,
+                       '"body":' || CASE WHEN t.body_json THEN t.body::json::text
+                                         WHEN t.body_json IS NULL AND (t.encoding IS NULL OR t.encoding = 'none')
+                                              AND t.body ~ '^[[:space:]]*([[{"0-9-]|true|false|null)'
+                                         THEN vcon_redis._parsed_body(t.body)
+                                         ELSE to_json(t.body)::text END,
                        '"type":' || to_json(t.type)::text,
                        '"dialog":' || CASE cardinality(t.dialog_indices) WHEN 0 THEN NULL WHEN 1 THEN to_json(t.dialog_indices[1])::text ELSE to_json(t.dialog_indices)::text END,
-                       '"schema":' || to_json(t.schema)::text, '"vendor":' || to_json(t.vendor)::text,
+                       '"schema":' || to_json(t.schema)::text,
+                       -- save_vcon stores an absent vendor as '' (vcon-mcp's column is NOT NULL)
+                       '"vendor":' || to_json(CASE WHEN t.extra IS NULL THEN t.vendor ELSE nullif(t.vendor, '') END)::text,
                        '"product":' || to_json(t.product)::text,
                        '"encoding":' || to_json(t.encoding)::text,
                        '"filename":' || to_json(t.filename)::text,
@@ -148,10 +178,14 @@ BEGIN
         SELECT t.vcon_id, '[' || string_agg(
                    vcon_redis._obj_text(concat_ws(',',
                        '"url":' || to_json(t.url)::text,
-                       '"body":' || CASE WHEN t.body_json THEN t.body::json::text ELSE to_json(t.body)::text END,
-                       -- our rows mirror purpose into type; other clients' rows may have only type
-                       '"type":' || to_json(CASE WHEN t.extra IS NULL AND t.purpose IS NOT NULL
-                                                      AND t.type IS DISTINCT FROM t.purpose THEN t.type END)::text,
+                       '"body":' || CASE WHEN t.body_json THEN t.body::json::text
+                                         WHEN t.body_json IS NULL AND (t.encoding IS NULL OR t.encoding = 'none')
+                                              AND t.body ~ '^[[:space:]]*([[{"0-9-]|true|false|null)'
+                                         THEN vcon_redis._parsed_body(t.body)
+                                         ELSE to_json(t.body)::text END,
+                       -- our rows mirror purpose into type (a document's own type is in extra);
+                       -- other clients' type is what they look up ("tags", "strolid_dealer")
+                       '"type":' || to_json(CASE WHEN t.extra IS NULL THEN t.type END)::text,
                        '"party":' || t.party::text,
                        '"start":"' || rtrim(rtrim(to_char(t.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '0'), '.') || 'Z"',
                        '"dialog":' || t.dialog::text,
@@ -201,7 +235,7 @@ $fn$;
 COMMENT ON FUNCTION vcon_redis.vcon_json_many(uuid[]) IS
     'the canonical documents of the given vCons (absent uuids are not returned)';
 
-CREATE FUNCTION vcon_redis.vcon_json(vcon_uuid uuid)
+CREATE OR REPLACE FUNCTION vcon_redis.vcon_json(vcon_uuid uuid)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE AS $fn$
 BEGIN

@@ -1,24 +1,64 @@
--- Capture triggers: every INSERT, UPDATE, DELETE and TRUNCATE on a vCon table, from any client,
--- becomes an outbox row in the same transaction.
+-- Capture triggers: every INSERT, UPDATE, DELETE and TRUNCATE on a vCon table, from any client and
+-- any role, becomes an outbox row in the same transaction.
 --
 -- Statement-level triggers with transition tables: one INSERT … SELECT per statement however many
 -- rows it touched, so bulk loads stay cheap. vcons INSERTs mark the event `created` and capture the
 -- ingress lists in force (`SET LOCAL vcon_redis.ingress_lists` routes one transaction). Every
 -- trigger calls _wake(), which only sets a backend-local flag; the worker is woken at commit.
+--
+-- Privileges: the writer needs no privilege on the outbox. The trigger functions are SECURITY
+-- DEFINER (they run as the extension's owner, the only role that may write the outbox), with
+-- search_path pinned to pg_catalog and every other name schema-qualified, so nothing a writer
+-- creates can change what they do. No role but the owner may EXECUTE them, so nobody can hang them
+-- on a table of their own to forge events (sql/90_privileges.sql); attach() installs them.
 
--- vcon_redis.ingress_lists as an array; NULL when no list is configured.
-CREATE FUNCTION vcon_redis._ingress_lists() RETURNS text[]
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT nullif(array(
-        SELECT btrim(l)
-        FROM unnest(string_to_array(coalesce(current_setting('vcon_redis.ingress_lists', true), ''), ',')) AS l
-        WHERE btrim(l) <> ''), '{}')
+-- vcon_redis.ingress_lists as an array without blanks or repeats (first occurrence order); NULL
+-- when no list is configured. Raises when a list is refused: one named like a cached document
+-- (it starts with vcon_redis.key_prefix) or, when the superuser set vcon_redis.allowed_lists, one
+-- that matches none of its patterns (`*` matches any characters).
+CREATE OR REPLACE FUNCTION vcon_redis._ingress_lists() RETURNS text[]
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    lists text[];
+    allowed constant text[] := string_to_array(nullif(btrim(current_setting('vcon_redis.allowed_lists', true)), ''), ',');
+    prefix constant text := current_setting('vcon_redis.key_prefix', true);
+    l text;
+BEGIN
+    SELECT array_agg(name ORDER BY first) INTO lists
+    FROM (SELECT btrim(e) AS name, min(i) AS first
+          FROM unnest(string_to_array(current_setting('vcon_redis.ingress_lists', true), ',')) WITH ORDINALITY AS t(e, i)
+          WHERE btrim(e) <> ''
+          GROUP BY btrim(e)) s;
+    IF lists IS NULL THEN
+        RETURN NULL;
+    END IF;
+    FOREACH l IN ARRAY lists LOOP
+        IF coalesce(prefix, '') <> '' AND starts_with(l, prefix) THEN
+            RAISE EXCEPTION 'ingress list "%" starts with the document key prefix "%"', l, prefix
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Queue names must not collide with the cached vCon keys.';
+        END IF;
+        IF allowed IS NOT NULL AND NOT EXISTS (
+                SELECT FROM unnest(allowed) AS p
+                WHERE l LIKE replace(replace(replace(replace(btrim(p), '\', '\\'), '%', '\%'), '_', '\_'), '*', '%')) THEN
+            RAISE EXCEPTION 'ingress list "%" is not allowed', l
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = format('vcon_redis.allowed_lists (set by a superuser) allows: %s', array_to_string(allowed, ','));
+        END IF;
+    END LOOP;
+    RETURN lists;
+END
 $$;
 
 -- The vcons table. Each branch is planned only when it runs, so the DELETE branch never refers
--- to a transition table that a DELETE trigger does not have.
-CREATE FUNCTION vcon_redis._capture_vcons() RETURNS trigger
-LANGUAGE plpgsql AS $$
+-- to a transition table that a DELETE trigger does not have. A creation merged into an event that
+-- was not one gets a fresh event_id (its push guard must be its own).
+CREATE OR REPLACE FUNCTION vcon_redis._capture_vcons() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
 DECLARE
     lists text[];
 BEGIN
@@ -26,7 +66,9 @@ BEGIN
         lists := vcon_redis._ingress_lists();  -- once per statement, not per row
         INSERT INTO vcon_redis.outbox AS o (vcon_uuid, created, lists)
         SELECT n.uuid, true, lists FROM new_rows n
-        ON CONFLICT (xid, vcon_uuid) DO UPDATE SET created = true, lists = coalesce(excluded.lists, o.lists);
+        ON CONFLICT (xid, vcon_uuid) DO UPDATE
+            SET created = true, lists = coalesce(excluded.lists, o.lists),
+                event_id = CASE WHEN o.created THEN o.event_id ELSE excluded.event_id END;
     ELSIF TG_OP = 'UPDATE' THEN
         -- old_rows too: an UPDATE that changes a uuid removes the old document
         INSERT INTO vcon_redis.outbox (vcon_uuid)
@@ -43,8 +85,10 @@ END
 $$;
 
 -- Child tables keyed by vcon_id (parties, dialog, analysis, attachments, groups).
-CREATE FUNCTION vcon_redis._capture_child() RETURNS trigger
-LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION vcon_redis._capture_child() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO vcon_redis.outbox (vcon_uuid)
@@ -64,66 +108,80 @@ BEGIN
 END
 $$;
 
--- Grandchild tables keyed by dialog_id (party_history in vcon-mcp's layout): the vCon is found
--- through the dialog table of the same schema. When the dialog itself is being deleted, its own
--- trigger has recorded the vCon already.
-CREATE FUNCTION vcon_redis._capture_via_dialog() RETURNS trigger
-LANGUAGE plpgsql AS $$
+-- The statement listing the vCons of the party_history rows that `rows_sql` selects, in schema s.
+-- vcon-mcp's party_history has only dialog_id; ours also has vcon_id, which other writers may
+-- leave NULL. has_vcon_id says which. A row whose dialog is gone (being deleted in the same
+-- statement) names no vCon: the dialog's own trigger has recorded it.
+CREATE OR REPLACE FUNCTION vcon_redis._history_vcons_sql(s name, has_vcon_id boolean, rows_sql text) RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('SELECT DISTINCT v FROM (SELECT %s AS v FROM (%s) h LEFT JOIN %I.dialog d ON d.id = h.dialog_id) x
+                   WHERE v IS NOT NULL',
+                  CASE WHEN has_vcon_id THEN 'coalesce(h.vcon_id, d.vcon_id)' ELSE 'd.vcon_id' END, rows_sql, s)
+$$;
+
+-- party_history. TG_ARGV[0]: 'vcon_id' when the table has that column, else 'dialog_id'.
+CREATE OR REPLACE FUNCTION vcon_redis._capture_history() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
 DECLARE
-    rows_sql text;
+    cols constant text := CASE WHEN TG_ARGV[0] = 'vcon_id' THEN 'vcon_id, dialog_id' ELSE 'dialog_id' END;
 BEGIN
-    rows_sql := CASE TG_OP
-        WHEN 'INSERT' THEN 'SELECT dialog_id FROM new_rows'
-        WHEN 'DELETE' THEN 'SELECT dialog_id FROM old_rows'
-        ELSE 'SELECT dialog_id FROM new_rows UNION SELECT dialog_id FROM old_rows' END;
-    EXECUTE format(
-        'INSERT INTO vcon_redis.outbox (vcon_uuid)
-         SELECT DISTINCT d.vcon_id FROM %I.dialog d WHERE d.id IN (%s)
-         ON CONFLICT (xid, vcon_uuid) DO NOTHING', TG_TABLE_SCHEMA, rows_sql);
+    EXECUTE format('INSERT INTO vcon_redis.outbox (vcon_uuid) %s ON CONFLICT (xid, vcon_uuid) DO NOTHING',
+                   vcon_redis._history_vcons_sql(TG_TABLE_SCHEMA, TG_ARGV[0] = 'vcon_id', CASE TG_OP
+                       WHEN 'INSERT' THEN format('SELECT %s FROM new_rows', cols)
+                       WHEN 'DELETE' THEN format('SELECT %s FROM old_rows', cols)
+                       ELSE format('SELECT %1$s FROM new_rows UNION ALL SELECT %1$s FROM old_rows', cols) END));
     PERFORM vcon_redis._wake();
     RETURN NULL;
 END
 $$;
 
 -- TRUNCATE fires no row triggers and has no transition table: before the table is emptied,
--- record every vCon it holds rows for. TG_ARGV[0] is the SELECT list naming them.
-CREATE FUNCTION vcon_redis._capture_truncate() RETURNS trigger
-LANGUAGE plpgsql AS $$
+-- record every vCon it holds rows for. TG_ARGV[0] is the table's key column (as _captured_tables).
+CREATE OR REPLACE FUNCTION vcon_redis._capture_truncate() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
 BEGIN
-    IF TG_ARGV[0] = 'dialog_id' THEN
-        EXECUTE format(
-            'INSERT INTO vcon_redis.outbox (vcon_uuid)
-             SELECT DISTINCT d.vcon_id FROM %1$I.dialog d JOIN %1$I.%2$I h ON h.dialog_id = d.id
-             ON CONFLICT (xid, vcon_uuid) DO NOTHING', TG_TABLE_SCHEMA, TG_TABLE_NAME);
-    ELSE
-        EXECUTE format(
-            'INSERT INTO vcon_redis.outbox (vcon_uuid)
-             SELECT DISTINCT %3$I FROM %1$I.%2$I
-             ON CONFLICT (xid, vcon_uuid) DO NOTHING', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0]);
-    END IF;
+    EXECUTE format('INSERT INTO vcon_redis.outbox (vcon_uuid) %s ON CONFLICT (xid, vcon_uuid) DO NOTHING',
+                   CASE WHEN TG_TABLE_NAME = 'party_history'
+                        THEN vcon_redis._history_vcons_sql(TG_TABLE_SCHEMA, TG_ARGV[0] = 'vcon_id',
+                                 format('SELECT %s FROM %I.%I',
+                                        CASE WHEN TG_ARGV[0] = 'vcon_id' THEN 'vcon_id, dialog_id' ELSE 'dialog_id' END,
+                                        TG_TABLE_SCHEMA, TG_TABLE_NAME))
+                        ELSE format('SELECT DISTINCT %I FROM %I.%I', TG_ARGV[0], TG_TABLE_SCHEMA, TG_TABLE_NAME) END);
     PERFORM vcon_redis._wake();
     RETURN NULL;
 END
 $$;
 
--- The vCon tables in capture order, with the column that names their vCon.
-CREATE FUNCTION vcon_redis._captured_tables(s name)
-RETURNS TABLE (table_name name, key_column name)
-LANGUAGE sql STABLE AS $$
+-- The vCon tables in capture order, with the column that names their vCon (party_history:
+-- 'vcon_id' when it has one, else 'dialog_id'; either way it is captured through its dialog too).
+CREATE OR REPLACE FUNCTION vcon_redis._captured_tables(s name)
+RETURNS TABLE (table_name name, key_column name, owner oid, kind "char")
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
     SELECT c.relname, CASE
         WHEN c.relname = 'vcons' THEN 'uuid'
         WHEN EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'vcon_id'
                      AND NOT a.attisdropped) THEN 'vcon_id'
-        ELSE 'dialog_id' END::name
+        ELSE 'dialog_id' END::name,
+        c.relowner, c.relkind
     FROM unnest(ARRAY['vcons', 'parties', 'dialog', 'analysis', 'attachments', 'party_history', 'groups'])
          WITH ORDINALITY AS t(name, ord)
-    JOIN pg_class c ON c.relname = t.name AND c.relkind IN ('r', 'p')
+    JOIN pg_class c ON c.relname = t.name
     JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = s
     ORDER BY t.ord
 $$;
 
-CREATE FUNCTION vcon_redis._remove_capture(s name) RETURNS void
-LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION vcon_redis._remove_capture(s name) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
 DECLARE
     t record;
 BEGIN
@@ -136,25 +194,27 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION vcon_redis._install_capture(s name) RETURNS void
-LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION vcon_redis._install_capture(s name) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
 DECLARE
     t record;
     fn text;
 BEGIN
     PERFORM vcon_redis._remove_capture(s);
     FOR t IN SELECT * FROM vcon_redis._captured_tables(s) LOOP
-        fn := CASE t.key_column WHEN 'uuid' THEN 'vcon_redis._capture_vcons'
-                                WHEN 'vcon_id' THEN 'vcon_redis._capture_child'
-                                ELSE 'vcon_redis._capture_via_dialog' END;
+        fn := CASE WHEN t.table_name = 'party_history' THEN format('vcon_redis._capture_history(%L)', t.key_column)
+                   WHEN t.key_column = 'uuid' THEN 'vcon_redis._capture_vcons()'
+                   ELSE 'vcon_redis._capture_child()' END;
         EXECUTE format('CREATE TRIGGER vcon_redis_capture_ins AFTER INSERT ON %I.%I
-                        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+                        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %s',
                        s, t.table_name, fn);
         EXECUTE format('CREATE TRIGGER vcon_redis_capture_upd AFTER UPDATE ON %I.%I
                         REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-                        FOR EACH STATEMENT EXECUTE FUNCTION %s()', s, t.table_name, fn);
+                        FOR EACH STATEMENT EXECUTE FUNCTION %s', s, t.table_name, fn);
         EXECUTE format('CREATE TRIGGER vcon_redis_capture_del AFTER DELETE ON %I.%I
-                        REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION %s()',
+                        REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION %s',
                        s, t.table_name, fn);
         EXECUTE format('CREATE TRIGGER vcon_redis_capture_truncate BEFORE TRUNCATE ON %I.%I
                         FOR EACH STATEMENT EXECUTE FUNCTION vcon_redis._capture_truncate(%L)',

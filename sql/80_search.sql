@@ -1,9 +1,10 @@
 -- Search over the vCon tables: the SQL behind the read server's MCP tools `search_vcons`,
--- `search_vcons_content` and `search_by_tags` (DESIGN.md §5), plus the indexes they need.
+-- `search_vcons_content` and `search_by_tags` (docs/design.md), plus the indexes they need.
 --
--- Like the other data functions, the search functions use UNQUALIFIED table names; `attach(schema)`
--- points their search_path at the attached schema (they are listed by `_search_functions()`), and
--- calls `_create_search_indexes(schema)` after `_create_tables(schema)`.
+-- Like vcon_json_many, the search functions use UNQUALIFIED table names: attach(schema)'s views
+-- vcon_redis.<table>, with the search_path that sql/90_privileges.sql pins for the functions
+-- `_search_functions()` lists; attach calls `_create_search_indexes(schema)` after
+-- `_create_tables(schema)`.
 --
 -- The queries are built per call (EXECUTE … USING) from the filters actually given, so every call
 -- gets a plan for its own filters, and their expressions are spelled exactly like the index
@@ -29,7 +30,7 @@
 -- control characters, whitespace other than space/tab/CR/LF), so the cast after it cannot fail.
 -- This replaces an EXCEPTION block: those start a subtransaction, which PostgreSQL 15 forbids in
 -- parallel mode, and this runs inside index expressions and PARALLEL SAFE queries.
-CREATE FUNCTION vcon_redis._json_shape(body text) RETURNS text
+CREATE OR REPLACE FUNCTION vcon_redis._json_shape(body text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $fn$
 DECLARE
@@ -61,7 +62,7 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION vcon_redis._tag_array_text(body text, nested boolean) RETURNS text[]
+CREATE OR REPLACE FUNCTION vcon_redis._tag_array_text(body text, nested boolean) RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
 DECLARE
@@ -86,7 +87,7 @@ $$;
 -- ':'); an element without a colon is the key with an empty value ('key:'). Non-string elements
 -- are ignored. Never raises: it is an index expression, and a malformed body must not make an
 -- INSERT fail; anything unparsable (or nested deeper than scalars) yields NULL (no tags).
-CREATE FUNCTION vcon_redis._tag_array(body jsonb) RETURNS text[]
+CREATE OR REPLACE FUNCTION vcon_redis._tag_array(body jsonb) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
     SELECT CASE jsonb_typeof(body)
@@ -106,12 +107,12 @@ AS $$
 $$;
 
 -- The text form: what the attachments.body TEXT column holds.
-CREATE FUNCTION vcon_redis._tag_array(body text) RETURNS text[]
+CREATE OR REPLACE FUNCTION vcon_redis._tag_array(body text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT vcon_redis._tag_array_text(body, false) $$;
 
 -- {"k":"v",…} → sorted ARRAY['k:v',…], with the argument checks of search_by_tags.
-CREATE FUNCTION vcon_redis._tag_filter(tags jsonb) RETURNS text[]
+CREATE OR REPLACE FUNCTION vcon_redis._tag_filter(tags jsonb) RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
 DECLARE
@@ -141,7 +142,7 @@ END
 $$;
 
 -- Escapes LIKE metacharacters so that user input is matched as a literal substring.
-CREATE FUNCTION vcon_redis._like_substring(s text) RETURNS text
+CREATE OR REPLACE FUNCTION vcon_redis._like_substring(s text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT '%' || replace(replace(replace(s, '\', '\\'), '%', '\%'), '_', '\_') || '%' $$;
 
@@ -160,7 +161,7 @@ AS $$ SELECT '%' || replace(replace(replace(s, '\', '\\'), '%', '\%'), '_', '\_'
 -- (the same value on every row; no row, hence no count, when off is past the end).
 -- (The subject filter is named subject_filter because an IN parameter may not share the name of
 -- the OUT column `subject`; the server calls it positionally.)
-CREATE FUNCTION vcon_redis.search_vcons(
+CREATE OR REPLACE FUNCTION vcon_redis.search_vcons(
     subject_filter text DEFAULT NULL,
     party_name text DEFAULT NULL,
     party_email text DEFAULT NULL,
@@ -252,7 +253,7 @@ $fn$;
 -- dialog 0.2; ties by vcon_id, content_type, content_index. snippet = ts_headline(MaxFragments=3,
 -- MaxWords=25, MinWords=5, fragments joined by ' ... ', matches in <b></b>), at most 500 chars.
 -- start_date/end_date filter on the vCon's created_at. lim defaults to 50, capped at 100.
-CREATE FUNCTION vcon_redis.search_vcons_content(
+CREATE OR REPLACE FUNCTION vcon_redis.search_vcons_content(
     query text,
     start_date timestamptz DEFAULT NULL,
     end_date timestamptz DEFAULT NULL,
@@ -346,7 +347,7 @@ $fn$;
 -- vcon-mcp `type`) — contain every pair. Ordered by vcons.created_at DESC, uuid; lim defaults to
 -- 50, capped at 100. Reads the tables directly: no materialized view to refresh (vcon-mcp's
 -- vcon_tags_mv lags writes).
-CREATE FUNCTION vcon_redis.search_by_tags(tags jsonb, lim integer DEFAULT 50)
+CREATE OR REPLACE FUNCTION vcon_redis.search_by_tags(tags jsonb, lim integer DEFAULT 50)
 RETURNS TABLE (vcon_id uuid)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $fn$
@@ -397,8 +398,8 @@ $fn$;
 -- Wiring for attach()
 -- ---------------------------------------------------------------------------------------------
 
--- The functions whose search_path attach(schema) points at the attached schema.
-CREATE FUNCTION vcon_redis._search_functions() RETURNS regprocedure[]
+-- The search functions (their search_path is pinned by sql/90_privileges.sql).
+CREATE OR REPLACE FUNCTION vcon_redis._search_functions() RETURNS regprocedure[]
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
     SELECT ARRAY[
@@ -412,7 +413,7 @@ $$;
 -- vcon-mcp's trigram indexes). Substring filters get trigram GIN indexes when pg_trgm is
 -- installed in this database (in whatever schema), else btree indexes on lower(col) (exact and
 -- prefix lookups only); the extension never requires pg_trgm.
-CREATE FUNCTION vcon_redis._create_search_indexes(schema name) RETURNS void
+CREATE OR REPLACE FUNCTION vcon_redis._create_search_indexes(schema name) RETURNS void
 LANGUAGE plpgsql
 AS $fn$
 DECLARE

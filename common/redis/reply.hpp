@@ -33,6 +33,21 @@ inline bool is_noscript(const redisReply &r) noexcept {
     return is_error(r) && text(r).starts_with("NOSCRIPT");
 }
 
+// An error reply that says the server cannot take writes *now* and will again without anyone
+// changing the data: out of memory (maxmemory), loading its dataset, busy with a script, a replica
+// or a primary without enough replicas, a cluster that is down or resharding. Everything else
+// (WRONGTYPE, NOPERM, ERR …) is a permanent refusal of that command: retrying it as it is cannot help.
+inline bool is_transient_error(const redisReply &r) noexcept {
+    if (!is_error(r))
+        return false;
+    std::string_view t = text(r);
+    for (std::string_view code : {"OOM", "LOADING", "BUSY", "READONLY", "MASTERDOWN", "NOREPLICAS", "TRYAGAIN",
+                                  "CLUSTERDOWN", "MOVED", "ASK", "NOSCRIPT"})
+        if (t.starts_with(code) && (t.size() == code.size() || t[code.size()] == ' '))
+            return true;
+    return false;
+}
+
 // A short human description for logs: `OK`, `(integer) 3`, `(nil)`, `ERR ...`, `"abc..."`.
 inline std::string describe(const redisReply &r) {
     switch (r.type) {

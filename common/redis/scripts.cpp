@@ -9,10 +9,14 @@
 namespace vconredis::redis {
 namespace {
 
-// Keep in step with the comment in scripts.hpp. The push guard is SET after the document, and the
-// RPUSHes only run when the guard was new, so a replayed event pushes nothing twice and a
-// consumer never pops a uuid before its document is there.
-constexpr std::string_view apply_source = R"lua(-- vcon_redis apply v1
+// Keep in step with the comment in scripts.hpp. Nothing is pushed before the document is written,
+// so a consumer never pops a uuid before its document is there. Each list has its own guard, SET
+// before its RPUSH: a replayed event finds the guard and pushes nothing twice. An RPUSH that fails
+// (WRONGTYPE, NOPERM) takes its guard back, so the retry pushes to that list after all, and the
+// error reply keeps Redis's own code first, so the worker can tell permanent errors from transient
+// ones. (Redis refuses a script's first write when it is out of memory, never a later one: an OOM
+// reply means the script changed nothing.)
+constexpr std::string_view apply_source = R"lua(-- vcon_redis apply v2
 local action = ARGV[1]
 if action == 'set' then
   if tonumber(ARGV[3]) > 0 then
@@ -27,9 +31,13 @@ elseif action ~= 'none' then
   return redis.error_reply('ERR vcon_redis apply: unknown action')
 end
 local pushed = 0
-if #KEYS > 3 and redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[5]) then
-  for i = 4, #KEYS do
-    redis.call('RPUSH', KEYS[i], ARGV[4])
+for i = 3, #KEYS - 1, 2 do
+  if redis.call('SET', KEYS[i + 1], '1', 'NX', 'EX', ARGV[5]) then
+    local r = redis.pcall('RPUSH', KEYS[i], ARGV[4])
+    if type(r) == 'table' and r.err then
+      redis.call('DEL', KEYS[i + 1])
+      return redis.error_reply(r.err .. ' (ingress list ' .. KEYS[i] .. ')')
+    end
     pushed = pushed + 1
   end
 end
@@ -162,12 +170,13 @@ ScriptCall apply_call(std::string_view prefix, std::string_view vcon_uuid, Apply
         throw std::invalid_argument("apply_call: push guard ttl must be positive");
     ScriptCall c;
     c.script = &apply_script();
-    c.keys.reserve(3 + lists.size());
+    c.keys.reserve(2 + 2 * lists.size());
     c.keys.push_back(c.own(doc_key(prefix, vcon_uuid)));
     c.keys.push_back(c.own(lease_key(prefix, vcon_uuid)));
-    c.keys.push_back(c.own(push_guard_key(prefix, event_id)));
-    for (std::string_view list : lists)
+    for (std::string_view list : lists) {
         c.keys.push_back(c.own(std::string(list)));
+        c.keys.push_back(c.own(push_guard_key(list, event_id)));
+    }
     c.args = {to_string(action), action == ApplyAction::set ? document : std::string_view{},
               c.own(std::to_string(ttl_seconds)), c.own(std::string(vcon_uuid)),
               c.own(std::to_string(push_guard_ttl_seconds))};

@@ -1,10 +1,11 @@
 // The Lua scripts that make each Redis change atomic, and the EVALSHA-with-EVAL-fallback runner.
 //
 // apply (worker; one call per outbox event):
-//   KEYS[1] doc key, KEYS[2] lease key, KEYS[3] push guard key, KEYS[4..] ingress lists
-//   ARGV[1] set|del|none, ARGV[2] document (set), ARGV[3] ttl s (0 = none), ARGV[4] vcon uuid,
-//   ARGV[5] push guard ttl s.  SET/DEL the doc, DEL the lease (set/del), then if lists: guard
-//   SET NX EX and only if it was set RPUSH the uuid to each list. Returns the number of lists pushed.
+//   KEYS[1] doc key, KEYS[2] lease key, then per ingress list: KEYS[2i+1] the list, KEYS[2i+2] its
+//   push guard (keys.hpp); ARGV[1] set|del|none, ARGV[2] document (set), ARGV[3] ttl s (0 = none),
+//   ARGV[4] vcon uuid, ARGV[5] push guard ttl s.  SET/DEL the doc, DEL the lease (set/del), then
+//   for each list: guard SET NX EX and only if it was set RPUSH the uuid (a failed RPUSH deletes its
+//   guard again and ends the script with the error). Returns the number of lists pushed.
 // fill (server; lease-checked miss fill):
 //   KEYS[1] doc key, KEYS[2] lease key; ARGV[1] token, ARGV[2] document, ARGV[3] ttl s.
 //   Returns 1 when the lease was still ours (doc SET, lease deleted), else 0.

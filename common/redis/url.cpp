@@ -3,11 +3,29 @@
 #include <sys/un.h>
 
 #include <charconv>
+#include <cstring>
+#include <optional>
+#include <utility>
 
 namespace vconredis::redis {
 namespace {
 
 [[noreturn]] void fail(const std::string &what) { throw UrlError("redis_url: " + what); }
+
+// The delimiters of the grammar, shared by the parser and mask_credentials: the authority
+// ([userinfo@]host[:port]) runs to the first '/' or '?'; the userinfo to the last '@' of the
+// authority (so a password may hold '@'); user and password split at the first ':' of the userinfo.
+std::string_view authority_of(std::string_view rest) {
+    return rest.substr(0, rest.find_first_of("/?"));
+}
+
+std::size_t userinfo_end(std::string_view authority) {
+    return authority.rfind('@');
+}
+
+std::size_t password_colon(std::string_view userinfo) {
+    return userinfo.find(':');
+}
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9')
@@ -75,7 +93,7 @@ std::string printable_scheme(std::string_view s) {
 
 // user[:password] before '@' (split at the first ':').
 void parse_userinfo(std::string_view info, Url &u) {
-    auto colon = info.find(':');
+    auto colon = password_colon(info);
     u.user = percent_decode(info.substr(0, colon), "user");
     if (colon != std::string_view::npos)
         u.password = percent_decode(info.substr(colon + 1), "password");
@@ -104,15 +122,16 @@ void parse_query(std::string_view query, Url &u) {
 
 void parse_tcp(std::string_view rest, Url &u) {
     // rest = [userinfo@]host[:port][/db][?query]
+    std::string_view authority = authority_of(rest);
+    rest.remove_prefix(authority.size()); // "", "/db[?query]" or "?query"
     auto q = rest.find('?');
     std::string_view query = q == std::string_view::npos ? std::string_view{} : rest.substr(q + 1);
-    rest = rest.substr(0, q);
-    auto slash = rest.find('/');
-    std::string_view authority = rest.substr(0, slash);
-    std::string_view path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    std::string_view path = rest.substr(0, q);
+    if (!path.empty())
+        path.remove_prefix(1);
 
     // The last '@' ends the userinfo, so an unencoded '@' in a password still parses.
-    auto at = authority.rfind('@');
+    auto at = userinfo_end(authority);
     if (at != std::string_view::npos) {
         parse_userinfo(authority.substr(0, at), u);
         authority = authority.substr(at + 1);
@@ -152,13 +171,13 @@ void parse_tcp(std::string_view rest, Url &u) {
 
 void parse_unix(std::string_view rest, Url &u) {
     // rest = [userinfo@]/path[?query]
+    std::string_view info = authority_of(rest);
+    if (info.size() == rest.size() || rest[info.size()] != '/')
+        fail("unix:// needs an absolute socket path (unix:///path/to.sock)");
+    auto slash = info.size();
     auto q = rest.find('?');
     std::string_view query = q == std::string_view::npos ? std::string_view{} : rest.substr(q + 1);
     rest = rest.substr(0, q);
-    auto slash = rest.find('/');
-    if (slash == std::string_view::npos)
-        fail("unix:// needs an absolute socket path (unix:///path/to.sock)");
-    std::string_view info = rest.substr(0, slash);
     if (!info.empty()) {
         if (info.back() != '@')
             fail("unix:// needs an absolute socket path (unix:///path/to.sock)");
@@ -228,6 +247,112 @@ std::string Url::redacted() const {
     out += endpoint();
     out += "/" + std::to_string(db);
     return out;
+}
+
+namespace {
+
+using Span = std::pair<std::size_t, std::size_t>; // [begin, end) in the text
+
+bool is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+
+// The first "password=" (any case) at or after from.
+std::size_t find_password_key(std::string_view text, std::size_t from) {
+    static constexpr std::string_view key = "password=";
+    for (std::size_t i = from; i + key.size() <= text.size(); ++i) {
+        std::size_t k = 0;
+        while (k < key.size() && ascii_lower(text[i + k]) == key[k])
+            ++k;
+        if (k == key.size())
+            return i;
+    }
+    return std::string_view::npos;
+}
+
+// The next userinfo password (the whole userinfo when it has no ':') of a "scheme://" at or after
+// from; nullopt when none is left. The span may be empty (nothing to mask).
+std::optional<Span> next_userinfo(std::string_view text, std::size_t from) {
+    for (auto p = text.find("://", from); p != std::string_view::npos; p = text.find("://", p + 3)) {
+        std::size_t rest = p + 3;
+        std::string_view authority = authority_of(text.substr(rest));
+        auto at = userinfo_end(authority);
+        if (at == std::string_view::npos)
+            continue;
+        auto colon = password_colon(authority.substr(0, at));
+        // without ':' the userinfo is a user name, or a password written without its ':'
+        return Span{rest + (colon == std::string_view::npos ? 0 : colon + 1), rest + at};
+    }
+    return std::nullopt;
+}
+
+// The value of the next password= at or after from, as in the grammar's query (after '?' or '&')
+// or as a libpq keyword.
+std::optional<Span> next_parameter(std::string_view text, std::size_t from) {
+    auto p = find_password_key(text, from);
+    if (p == std::string_view::npos)
+        return std::nullopt;
+    std::size_t begin = p + 9, end = begin;
+    if (p > 0 && (text[p - 1] == '?' || text[p - 1] == '&')) {
+        // a URL query value (parse_query splits the query at '&' only)
+        while (end < text.size() && text[end] != '&')
+            ++end;
+    } else if (end < text.size() && text[end] == '\'') {
+        // a quoted libpq value, with backslash escapes
+        for (++end; end < text.size() && text[end] != '\''; ++end)
+            if (text[end] == '\\' && end + 1 < text.size())
+                ++end;
+        end = std::min(end + 1, text.size());
+    } else {
+        while (end < text.size() && !is_blank(text[end]))
+            ++end;
+    }
+    return Span{begin, end};
+}
+
+constexpr std::string_view kMask = "***";
+
+// Replaces text[begin, end) by "***" (or by as many '*' when shorter); returns where the masked
+// part now ends.
+std::size_t mask_span(char *text, std::size_t length, Span span) {
+    auto [begin, end] = span;
+    if (end - begin < kMask.size()) {
+        std::memset(text + begin, '*', end - begin);
+        return end;
+    }
+    std::memcpy(text + begin, kMask.data(), kMask.size());
+    std::memmove(text + begin + kMask.size(), text + end, length - end + 1);
+    return begin + kMask.size();
+}
+
+} // namespace
+
+void mask_credentials(char *text) noexcept {
+    std::size_t length = std::strlen(text);
+    for (auto s = next_userinfo({text, length}, 0); s; s = next_userinfo({text, length}, s->first)) {
+        std::size_t after = mask_span(text, length, *s);
+        length -= s->second - after;
+        s->first = after;
+    }
+    for (auto s = next_parameter({text, length}, 0); s; s = next_parameter({text, length}, s->first)) {
+        std::size_t after = mask_span(text, length, *s);
+        length -= s->second - after;
+        s->first = after;
+    }
+}
+
+bool has_credentials(std::string_view text) noexcept {
+    for (auto s = next_userinfo(text, 0); s; s = next_userinfo(text, s->second))
+        if (s->first < s->second)
+            return true;
+    for (auto s = next_parameter(text, 0); s; s = next_parameter(text, s->second))
+        if (s->first < s->second)
+            return true;
+    return false;
 }
 
 } // namespace vconredis::redis

@@ -36,4 +36,17 @@ struct Url {
     std::string endpoint() const;
 };
 
+// Masks with "***", in place, every password that a URL of the grammar above can carry, wherever
+// such URLs stand in free text (log lines, statements, error messages), whatever characters the
+// password holds: for each "scheme://", the userinfo password of the authority (which runs to the
+// first '/' or '?', or the end of the text; the userinfo to its last '@', the password from the
+// first ':'; without ':' the whole userinfo is masked), and the value of every password= parameter
+// (after '?' or '&' a query value, which runs to the next '&' or the end of the text; elsewhere a
+// libpq keyword value, to the next blank or its closing quote). Text past the end of a URL may be
+// masked too; a password never shows. Never allocates or throws; the text only gets shorter.
+void mask_credentials(char *text) noexcept;
+
+// Whether mask_credentials would mask anything in text.
+bool has_credentials(std::string_view text) noexcept;
+
 } // namespace vconredis::redis

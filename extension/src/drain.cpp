@@ -3,7 +3,10 @@
 //
 // What each event does in Redis (docs/internals.md): document present → write_through SETs
 // (and pushes if created); invalidate SETs created vCons and DELs the others; off only pushes.
-// Document absent (deleted) → DEL unless off, never a push.
+// Document absent (deleted) → DEL unless off, never a push. An event that fails for good — its
+// document cannot be built, or Redis refuses it (WRONGTYPE, NOPERM, …) — is dead-lettered and its
+// cache key removed; a transient failure (connection, timeout, OOM, LOADING …) fails the batch,
+// which the worker retries whole after a backoff.
 extern "C" {
 #include "postgres.h"
 
@@ -16,6 +19,7 @@ extern "C" {
 #include "outbox_spi.hpp"
 #include "pg_guard.hpp"
 #include "redis_link.hpp"
+#include "wake.hpp"
 
 #include "json/compact.hpp"
 #include "redis/error.hpp"
@@ -59,13 +63,57 @@ redis::ApplyAction ActionFor(const OutboxRow &row, CacheMode mode) {
     return redis::ApplyAction::none;
 }
 
-// Applies one chunk; returns the number of pushes. Throws on a transport error or error reply.
-int64_t ApplyChunk(redis::Connection &conn, const Settings &settings, const OutboxRow *rows, int count) {
+// An event that failed for good; error is what the dead letter records.
+struct DeadEvent {
+    ItemPointerData ctid;
+    std::string error;
+};
+
+// Throws when a reply says the batch must wait and be retried whole (the transport failed or
+// Redis cannot take writes now); returns false for a permanent refusal, true for success.
+bool Accepted(const redis::Reply &reply) {
+    if (reply == nullptr)
+        throw redis::Error(redis::Error::Kind::reply, "apply script: no reply");
+    if (!redis::is_error(*reply))
+        return true;
+    if (redis::is_transient_error(*reply))
+        throw redis::Error(redis::Error::Kind::reply, "apply script failed: " + redis::describe(*reply));
+    return false;
+}
+
+// Removes the cached documents (and leases) of vCons whose events were dead-lettered, so nothing
+// stale is served. Best effort for permanent refusals (the dead letter records the first error).
+void RemoveKeys(redis::Connection &conn, const Settings &settings, const std::vector<std::string> &uuids) {
+    if (uuids.empty())
+        return;
+    std::vector<redis::ScriptCall> calls;
+    calls.reserve(uuids.size());
+    for (const std::string &uuid : uuids)
+        calls.push_back(redis::apply_call(settings.prefix, uuid, redis::ApplyAction::del, {}, settings.ttl, {}, {}));
+    for (const redis::Reply &reply : redis::run_scripts(conn, calls))
+        (void)Accepted(reply);
+}
+
+// Applies one chunk; returns the number of pushes. Events that fail for good (a document that
+// cannot be built, a permanent error reply) are flagged in `failed`, go to `dead` and get their
+// cache key removed; a
+// transport error or a transient error reply throws (the whole batch is retried).
+int64_t ApplyChunk(redis::Connection &conn, const Settings &settings, const OutboxRow *rows, int count,
+                   std::vector<bool> &failed, std::vector<DeadEvent> &dead) {
     std::vector<std::string> docs(count); // sized once: the calls hold views into these strings
     std::vector<redis::ScriptCall> calls;
+    std::vector<int> call_rows; // the row of each call
+    std::vector<std::string> remove;
     calls.reserve(count);
+    call_rows.reserve(count);
     for (int i = 0; i < count; i++) {
         const OutboxRow &row = rows[i];
+        if (row.build_error != nullptr) {
+            failed[i] = true;
+            dead.push_back({row.ctid, row.build_error});
+            remove.emplace_back(row.vcon_uuid);
+            continue;
+        }
         redis::ApplyAction action = ActionFor(row, settings.mode);
         // Only a created vCon whose document exists is pushed (never a uuid without document).
         std::vector<std::string_view> lists;
@@ -78,19 +126,24 @@ int64_t ApplyChunk(redis::Connection &conn, const Settings &settings, const Outb
             docs[i] = vconredis::json::compact_json(std::string_view(row.doc, row.doc_len));
         calls.push_back(redis::apply_call(settings.prefix, row.vcon_uuid, action, docs[i], settings.ttl,
                                           row.event_id, lists));
+        call_rows.push_back(i);
     }
-    if (calls.empty())
-        return 0;
 
-    std::vector<redis::Reply> replies = redis::run_scripts(conn, calls);
     int64_t pushes = 0;
-    for (const redis::Reply &reply : replies) {
-        if (reply == nullptr || redis::is_error(*reply))
-            throw redis::Error(redis::Error::Kind::reply,
-                               "apply script failed: " + (reply ? redis::describe(*reply) : std::string("no reply")));
-        if (reply->type == REDIS_REPLY_INTEGER)
-            pushes += reply->integer;
+    if (!calls.empty()) {
+        std::vector<redis::Reply> replies = redis::run_scripts(conn, calls);
+        for (std::size_t c = 0; c < replies.size(); c++) {
+            const OutboxRow &row = rows[call_rows[c]];
+            if (!Accepted(replies[c])) {
+                failed[call_rows[c]] = true;
+                dead.push_back({row.ctid, "Redis refused the event: " + redis::describe(*replies[c])});
+                remove.emplace_back(row.vcon_uuid);
+            } else if (replies[c]->type == REDIS_REPLY_INTEGER) {
+                pushes += replies[c]->integer;
+            }
+        }
     }
+    RemoveKeys(conn, settings, remove);
     return pushes;
 }
 
@@ -109,27 +162,40 @@ BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context) {
     Settings settings{guc::key_prefix != nullptr ? guc::key_prefix : "vcon:", guc::ttl,
                       static_cast<CacheMode>(guc::cache_mode)};
     std::vector<ItemPointerData> rows_done;
+    std::vector<DeadEvent> dead;
     TimestampTz oldest = DT_NOEND;
     for (;;) {
         OutboxRow *rows = nullptr;
         int count = PgGuard([&]() noexcept { return FetchChunk(kChunkRows, kChunkDocBytes, chunk_context, &rows); });
         if (count == 0)
             break;
-        result.pushes += ApplyChunk(link.Conn(), settings, rows, count);
+        std::vector<bool> failed(count);
+        result.pushes += ApplyChunk(link.Conn(), settings, rows, count, failed, dead);
         for (int i = 0; i < count; i++) {
-            rows_done.push_back(rows[i].ctid);
+            if (!failed[i])
+                rows_done.push_back(rows[i].ctid);
             oldest = std::min(oldest, rows[i].enqueued_at);
         }
         MemoryContextReset(chunk_context);
     }
-    if (!rows_done.empty())
-        result.lag_ms = static_cast<double>(GetCurrentTimestamp() - oldest) / 1000.0;
+    TimestampTz committed = CommitTimeOfOldestWake();
+    if (!rows_done.empty() || !dead.empty())
+        result.lag_ms =
+            static_cast<double>(GetCurrentTimestamp() - (committed != 0 ? std::max(committed, oldest) : oldest)) /
+            1000.0;
 
+    std::vector<DeadRow> dead_rows;
+    dead_rows.reserve(dead.size());
+    for (const DeadEvent &d : dead)
+        dead_rows.push_back({d.ctid, d.error.c_str()});
     const ItemPointerData *done_data = rows_done.data();
     const int done_count = static_cast<int>(rows_done.size());
-    PgGuard([&]() noexcept { FinishBatch(done_data, done_count); });
+    const DeadRow *dead_data = dead_rows.data();
+    const int dead_count = static_cast<int>(dead_rows.size());
+    PgGuard([&]() noexcept { FinishBatch(done_data, done_count, dead_data, dead_count); });
     result.events = done_count;
-    result.full = done_count >= batch_size;
+    result.dead = dead_count;
+    result.full = done_count + dead_count >= batch_size;
     return result;
 }
 

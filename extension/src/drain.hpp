@@ -15,9 +15,10 @@ class RedisLink;
 struct BatchResult {
     bool installed = true; // false: this database has no vcon_redis extension
     int events = 0;        // outbox rows applied and deleted
+    int dead = 0;          // outbox rows moved to the dead letters
     int64_t pushes = 0;    // RPUSHes Redis performed
     bool full = false;     // the batch was full: more may be waiting
-    double lag_ms = -1;    // oldest enqueued_at of the batch → Redis acknowledgement
+    double lag_ms = -1;    // commit of the oldest event of the batch → Redis acknowledgement
 };
 
 // Runs one batch in its own transaction. Throws (Redis Error, PgError, WorkerStopping, …) with

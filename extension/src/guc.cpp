@@ -26,7 +26,9 @@ int ttl = 3600;
 char *key_prefix = nullptr;
 int cache_mode = static_cast<int>(CacheMode::write_through);
 char *ingress_lists = nullptr;
+char *allowed_lists = nullptr;
 char *database = nullptr;
+char *worker_role = nullptr;
 int batch_size = 500;
 int poll_interval_ms = 1000;
 int connect_timeout_ms = 2000;
@@ -43,6 +45,14 @@ const struct config_enum_entry cache_mode_options[] = {
     {"off", static_cast<int>(CacheMode::off), false},
     {nullptr, 0, false},
 };
+
+// vcon_redis.validation: read by the SQL validation (current_setting), never by C++.
+const struct config_enum_entry validation_options[] = {
+    {"tolerant", 0, false},
+    {"strict", 1, false},
+    {nullptr, 0, false},
+};
+int validation = 0;
 
 // Parses the URL; on failure copies UrlError's message (which never contains the password).
 bool ParseUrl(const char *text, char (&error)[kMessageMax]) noexcept {
@@ -117,11 +127,31 @@ void DefineGucs() {
                                "one transaction.",
                                &guc::ingress_lists, "", PGC_USERSET, 0, nullptr, nullptr, nullptr);
 
+    // Read by the capture triggers (sql/50_capture.sql), which refuse a list it does not allow:
+    // users choose ingress_lists, the superuser chooses which Redis keys they may name.
+    DefineCustomStringVariable("vcon_redis.allowed_lists",
+                               "Comma-separated patterns of the Redis lists ingress_lists may name (* matches "
+                               "any characters); empty allows any list.",
+                               nullptr, &guc::allowed_lists, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomEnumVariable("vcon_redis.validation",
+                             "tolerant: a MUST of the vCon draft broken without loss is a warning; "
+                             "strict: it is an error.",
+                             "save_vcon refuses a document with errors; SET LOCAL applies it to one "
+                             "transaction.",
+                             &validation, 0, validation_options, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+
     // PostgreSQL refuses (FATAL) to create a PGC_POSTMASTER variable after startup, and without
     // preloading there is no worker for it to configure.
-    if (process_shared_preload_libraries_in_progress)
+    if (process_shared_preload_libraries_in_progress) {
         DefineCustomStringVariable("vcon_redis.database", "Database whose outbox the worker drains.", nullptr,
                                    &guc::database, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+        DefineCustomStringVariable("vcon_redis.worker_role",
+                                   "Role the worker connects as (empty: the bootstrap superuser).",
+                                   "A LOGIN role with BYPASSRLS, SELECT on the vCon tables, SELECT and DELETE on "
+                                   "vcon_redis.outbox, INSERT and UPDATE on vcon_redis.dead_letters.",
+                                   &guc::worker_role, "", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+    }
 
     DefineCustomIntVariable("vcon_redis.batch_size", "Outbox events applied per worker transaction.",
                             nullptr, &guc::batch_size, 500, 1, 100000, PGC_SIGHUP, 0, nullptr, nullptr,

@@ -15,7 +15,9 @@ extern int ttl;
 extern char *key_prefix;
 extern int cache_mode; // CacheMode
 extern char *ingress_lists;
+extern char *allowed_lists;
 extern char *database;
+extern char *worker_role;
 extern int batch_size;
 extern int poll_interval_ms;
 extern int connect_timeout_ms;

@@ -1,9 +1,13 @@
 // A password inside vcon_redis.redis_url would otherwise reach the server log through PostgreSQL
 // itself: the postmaster logs `parameter "vcon_redis.redis_url" changed to "<raw value>"` on every
-// reload, `log_statement` logs ALTER SYSTEM texts, and a failed statement is logged as STATEMENT.
-// This hook masks URL passwords in each message (and its detail and context) and hides the
-// statement text when it carries credentials. It runs inside error reporting: it must not fail,
-// allocate or throw, so it only edits the message buffers in place (they only get shorter).
+// reload, `log_statement` logs ALTER SYSTEM texts, an error message may quote a value, and a failed
+// statement is logged as STATEMENT. This hook masks passwords in every field of each message by
+// the grammar of the URL parser (vconredis::redis::mask_credentials, common/redis/url.cpp), so a
+// password is masked whatever characters it holds. A statement that carries credentials or names
+// redis_url (whose value may be one the parser refuses, so the grammar cannot find its password)
+// is not logged: hidden as STATEMENT, replaced where a message quotes it (log_statement).
+// The hook runs inside error reporting: it must not fail, allocate or throw, so it only edits the
+// message buffers in place (they only get shorter).
 extern "C" {
 #include "postgres.h"
 
@@ -13,6 +17,8 @@ extern "C" {
 
 #include "log_redact.hpp"
 
+#include "redis/url.hpp"
+
 #include <cstring>
 
 namespace vcon_redis {
@@ -21,91 +27,47 @@ namespace {
 
 emit_log_hook_type previous_hook = nullptr;
 
-constexpr char kMask[] = "***";
+constexpr char kHiddenStatement[] = "(statement hidden: it carries Redis credentials)";
 
-bool EndsAuthority(char c) {
-    return c == '\0' || c == '/' || c == '?' || c == '#' || c == '"' || c == '\'' || c == ' ' || c == '\t' ||
-           c == '\n' || c == ',' || c == ';';
-}
-
-bool EndsValue(char c) {
-    return c == '\0' || c == '&' || c == '"' || c == '\'' || c == ' ' || c == '\t' || c == '\n' || c == ',' ||
-           c == ';';
-}
-
-// Replaces s[begin, end) by "***" (or by as many '*' when shorter); returns the new end.
-char *Mask(char *begin, char *end) {
-    std::size_t len = static_cast<std::size_t>(end - begin);
-    if (len == 0)
-        return end;
-    if (len < sizeof kMask - 1) {
-        std::memset(begin, '*', len);
-        return end;
+// Replaces every copy of statement inside s (log_statement's "statement: <text>") by a notice.
+void HideStatement(char *s, const char *statement) {
+    std::size_t n = std::strlen(statement);
+    if (s == nullptr || n == 0)
+        return;
+    for (char *p = std::strstr(s, statement); p != nullptr; p = std::strstr(p, statement)) {
+        const char *notice = n >= sizeof kHiddenStatement - 1 ? kHiddenStatement : "***";
+        std::size_t m = std::strlen(notice);
+        std::memcpy(p, notice, m);
+        std::memmove(p + m, p + n, std::strlen(p + n) + 1);
+        p += m;
     }
-    std::memcpy(begin, kMask, sizeof kMask - 1);
-    std::memmove(begin + sizeof kMask - 1, end, std::strlen(end) + 1);
-    return begin + sizeof kMask - 1;
 }
 
-// The password of the userinfo starting at p (just after "://"); returns where to continue.
-char *MaskUserinfo(char *p) {
-    char *end = p;
-    while (!EndsAuthority(*end))
-        end++;
-    char *at = nullptr;
-    for (char *q = p; q < end; q++)
-        if (*q == '@')
-            at = q;
-    if (at == nullptr)
-        return end;
-    char *colon = static_cast<char *>(std::memchr(p, ':', static_cast<std::size_t>(at - p)));
-    if (colon == nullptr)
-        return end;
-    return Mask(colon + 1, at);
-}
-
-bool HasCredentials(const char *s) {
-    for (const char *p = std::strstr(s, "://"); p != nullptr; p = std::strstr(p + 3, "://")) {
-        const char *q = p + 3;
-        while (!EndsAuthority(*q) && *q != '@')
-            q++;
-        if (*q == '@')
-            return true;
-    }
-    return std::strstr(s, "password=") != nullptr;
-}
-
-void MaskAll(char *s) {
+void Mask(char *s) {
     if (s != nullptr)
-        MaskCredentials(s);
+        vconredis::redis::mask_credentials(s);
 }
 
 void EmitLog(ErrorData *edata) {
-    MaskAll(edata->message);
-    MaskAll(edata->detail);
-    MaskAll(edata->detail_log);
-    MaskAll(edata->hint);
-    MaskAll(edata->context);
-    MaskAll(edata->internalquery);
-    if (debug_query_string != nullptr && HasCredentials(debug_query_string))
+    if (debug_query_string != nullptr && (strcasestr(debug_query_string, "redis_url") != nullptr ||
+                                          vconredis::redis::has_credentials(debug_query_string))) {
         edata->hide_stmt = true;
+        HideStatement(edata->message, debug_query_string);
+        HideStatement(edata->detail, debug_query_string);
+        HideStatement(edata->detail_log, debug_query_string);
+        HideStatement(edata->context, debug_query_string);
+    }
+    Mask(edata->message);
+    Mask(edata->detail);
+    Mask(edata->detail_log);
+    Mask(edata->hint);
+    Mask(edata->context);
+    Mask(edata->internalquery);
     if (previous_hook != nullptr)
         previous_hook(edata);
 }
 
 } // namespace
-
-void MaskCredentials(char *s) noexcept {
-    for (char *p = std::strstr(s, "://"); p != nullptr; p = std::strstr(p, "://"))
-        p = MaskUserinfo(p + 3);
-    for (char *p = std::strstr(s, "password="); p != nullptr; p = std::strstr(p, "password=")) {
-        char *value = p + sizeof "password=" - 1;
-        char *end = value;
-        while (!EndsValue(*end))
-            end++;
-        p = Mask(value, end);
-    }
-}
 
 void InstallLogRedaction() {
     previous_hook = emit_log_hook;

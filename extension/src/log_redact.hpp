@@ -6,8 +6,4 @@ namespace vcon_redis {
 // Installs an emit_log_hook that masks URL passwords in every message this process logs.
 void InstallLogRedaction();
 
-// Masks, in place, the password of every `scheme://user:password@host` and every
-// `password=value` in s.
-void MaskCredentials(char *s) noexcept;
-
 } // namespace vcon_redis

@@ -19,7 +19,7 @@ extern "C" {
 extern "C" {
 
 #ifdef PG_MODULE_MAGIC_EXT
-PG_MODULE_MAGIC_EXT(.name = "vcon_redis", .version = "0.1.0");
+PG_MODULE_MAGIC_EXT(.name = "vcon_redis", .version = VCON_REDIS_VERSION);
 #else
 PG_MODULE_MAGIC;
 #endif

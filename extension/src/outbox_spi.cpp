@@ -28,11 +28,11 @@ Portal batch_portal = nullptr;
 // cache revalidates kept plans after DDL (DROP/CREATE EXTENSION included).
 SPIPlanPtr batch_plan = nullptr;
 SPIPlanPtr delete_plan = nullptr;
+SPIPlanPtr dead_letter_plan = nullptr;
 
-SPIPlanPtr KeptPlan(SPIPlanPtr *slot, const char *sql, Oid argtype) {
+SPIPlanPtr KeptPlan(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes) {
     if (*slot == nullptr) {
-        Oid argtypes[1] = {argtype};
-        SPIPlanPtr plan = SPI_prepare(sql, 1, argtypes);
+        SPIPlanPtr plan = SPI_prepare(sql, nargs, const_cast<Oid *>(argtypes));
         if (plan == nullptr)
             elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
         if (SPI_keepplan(plan) != 0)
@@ -49,20 +49,33 @@ bool ExtensionInstalled() {
 }
 
 // Both CTEs are materialised: the batch is read once, and the documents of its distinct vCons are
-// built by one set-based call (a tuplestore that spills to disk beyond work_mem).
+// built by one set-based call (a tuplestore that spills to disk beyond work_mem), which names the
+// vCons whose document cannot be built instead of failing (sql/45_drain.sql).
 const char *const kBatchQuery =
     "WITH batch AS MATERIALIZED ("
     "    SELECT ctid, id, vcon_uuid, created, lists, event_id, enqueued_at"
     "    FROM vcon_redis.outbox ORDER BY id LIMIT $1),"
     " docs AS MATERIALIZED ("
-    "    SELECT d.uuid, d.doc FROM vcon_redis.vcon_json_many("
+    "    SELECT d.uuid, d.doc, d.error FROM vcon_redis._drain_documents("
     "        ARRAY(SELECT DISTINCT vcon_uuid FROM batch)) AS d)"
     " SELECT b.ctid, b.id, b.vcon_uuid::text, b.created, b.lists, b.event_id::text, b.enqueued_at,"
-    "        docs.doc::text"
+    "        docs.doc::text, docs.error"
     " FROM batch b LEFT JOIN docs ON docs.uuid = b.vcon_uuid"
     " ORDER BY b.id";
 
-enum BatchColumn { kCtid = 1, kId, kUuid, kCreated, kLists, kEventId, kEnqueuedAt, kDoc };
+enum BatchColumn { kCtid = 1, kId, kUuid, kCreated, kLists, kEventId, kEnqueuedAt, kDoc, kError };
+
+// Moves dead events to the dead letters, with their error and one more attempt.
+const char *const kDeadLetterQuery =
+    "WITH dead AS ("
+    "    DELETE FROM vcon_redis.outbox o WHERE o.ctid = ANY ($1)"
+    "    RETURNING o.ctid, o.id, o.vcon_uuid, o.created, o.lists, o.event_id, o.enqueued_at, o.attempts)"
+    " INSERT INTO vcon_redis.dead_letters"
+    "     (id, vcon_uuid, created, lists, event_id, enqueued_at, attempts, error)"
+    " SELECT d.id, d.vcon_uuid, d.created, d.lists, d.event_id, d.enqueued_at, d.attempts + 1, e.error"
+    " FROM dead d JOIN unnest($1, $2) AS e(ctid, error) ON e.ctid = d.ctid"
+    " ON CONFLICT (id) DO UPDATE SET failed_at = clock_timestamp(), attempts = excluded.attempts,"
+    "     error = excluded.error";
 
 Datum Column(HeapTuple tuple, TupleDesc desc, int column, bool *isnull) {
     return SPI_getbinval(tuple, desc, column, isnull);
@@ -91,6 +104,9 @@ void CopyRow(HeapTuple tuple, TupleDesc desc, OutboxRow *row) {
                 row->lists[row->nlists++] = TextDatumGetCString(elems[i]);
         }
     }
+
+    Datum error = Column(tuple, desc, kError, &isnull);
+    row->build_error = isnull ? nullptr : TextDatumGetCString(error);
 
     row->doc = nullptr;
     row->doc_len = 0;
@@ -123,8 +139,10 @@ bool BeginBatch(int batch_size) {
     }
 
     Datum values[1] = {Int32GetDatum(batch_size)};
+    const Oid argtypes[1] = {INT4OID};
     // read_only = false: vcon_json_many is VOLATILE (it must see rows of its caller's statement).
-    batch_portal = SPI_cursor_open(nullptr, KeptPlan(&batch_plan, kBatchQuery, INT4OID), values, nullptr, false);
+    batch_portal =
+        SPI_cursor_open(nullptr, KeptPlan(&batch_plan, kBatchQuery, 1, argtypes), values, nullptr, false);
     if (batch_portal == nullptr)
         elog(ERROR, "could not open the outbox cursor");
     return true;
@@ -156,7 +174,19 @@ int FetchChunk(int max_rows, std::size_t max_doc_bytes, MemoryContext into, Outb
     return count;
 }
 
-void FinishBatch(const ItemPointerData *ctids, int count) {
+namespace {
+
+// A tid[] of the count ctids found every `stride` bytes from first, in the current memory context.
+Datum TidArray(const ItemPointerData *first, int count, std::size_t stride) {
+    Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * (count > 0 ? count : 1)));
+    for (int i = 0; i < count; i++)
+        elems[i] = PointerGetDatum(reinterpret_cast<const char *>(first) + i * stride);
+    return PointerGetDatum(construct_array(elems, count, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT));
+}
+
+} // namespace
+
+void FinishBatch(const ItemPointerData *ctids, int count, const DeadRow *dead, int dead_count) {
     if (batch_portal != nullptr) {
         SPI_cursor_close(batch_portal);
         batch_portal = nullptr;
@@ -166,16 +196,25 @@ void FinishBatch(const ItemPointerData *ctids, int count) {
         // outbox whenever its statistics were stale (a bulk load). The rows cannot have moved: our
         // cursor's lock blocks VACUUM FULL, and an UPDATE by someone else only leaves its new
         // version for the next batch (applied again, harmlessly).
-        Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * count));
-        for (int i = 0; i < count; i++)
-            elems[i] = PointerGetDatum(&ctids[i]);
-        ArrayType *array = construct_array(elems, count, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT);
-        Datum values[1] = {PointerGetDatum(array)};
+        Datum values[1] = {TidArray(ctids, count, sizeof(ItemPointerData))};
+        const Oid argtypes[1] = {TIDARRAYOID};
         int ret = SPI_execute_plan(
-            KeptPlan(&delete_plan, "DELETE FROM vcon_redis.outbox WHERE ctid = ANY ($1)", TIDARRAYOID), values,
+            KeptPlan(&delete_plan, "DELETE FROM vcon_redis.outbox WHERE ctid = ANY ($1)", 1, argtypes), values,
             nullptr, false, 0);
         if (ret != SPI_OK_DELETE)
             elog(ERROR, "deleting applied outbox rows failed: %s", SPI_result_code_string(ret));
+    }
+    if (dead_count > 0) {
+        Datum *errors = static_cast<Datum *>(palloc(sizeof(Datum) * dead_count));
+        for (int i = 0; i < dead_count; i++)
+            errors[i] = CStringGetTextDatum(dead[i].error);
+        Datum values[2] = {TidArray(&dead[0].ctid, dead_count, sizeof(DeadRow)),
+                           PointerGetDatum(construct_array(errors, dead_count, TEXTOID, -1, false, TYPALIGN_INT))};
+        const Oid argtypes[2] = {TIDARRAYOID, TEXTARRAYOID};
+        int ret = SPI_execute_plan(KeptPlan(&dead_letter_plan, kDeadLetterQuery, 2, argtypes), values, nullptr,
+                                   false, 0);
+        if (ret != SPI_OK_INSERT)
+            elog(ERROR, "moving dead outbox rows failed: %s", SPI_result_code_string(ret));
     }
     SPI_finish();
     PopActiveSnapshot();

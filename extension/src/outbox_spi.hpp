@@ -1,6 +1,7 @@
 // The worker's SQL side of one batch: plain C-style PostgreSQL code (SPI), no C++ objects, so it
 // can run inside PgGuard. One batch = one transaction:
-//   BeginBatch  → FetchChunk … → FinishBatch (DELETE the applied ids, commit)
+//   BeginBatch  → FetchChunk … → FinishBatch (DELETE the applied rows, move the dead ones to
+//   vcon_redis.dead_letters, commit)
 //   any failure → AbortBatch (rows stay).
 // Include after postgres.h.
 #pragma once
@@ -25,8 +26,15 @@ struct OutboxRow {
     int nlists;
     const char **lists; // NULL-free; nlists entries
     TimestampTz enqueued_at;
-    const char *doc; // jsonb::text, not NUL-terminated; nullptr when the vCon is absent
+    const char *doc; // jsonb::text, not NUL-terminated; nullptr when the vCon is absent or broken
     std::size_t doc_len;
+    const char *build_error; // why the document cannot be built (a dead letter); nullptr normally
+};
+
+// An event that failed for good, and why.
+struct DeadRow {
+    ItemPointerData ctid;
+    const char *error;
 };
 
 // Starts the transaction and opens the batch cursor (first batch_size events in id order joined
@@ -38,8 +46,9 @@ bool BeginBatch(int batch_size);
 // held) into *rows, allocated in into. Returns the number of rows, 0 at the end.
 int FetchChunk(int max_rows, std::size_t max_doc_bytes, MemoryContext into, OutboxRow **rows);
 
-// Deletes the given rows (Redis acknowledged them), closes the cursor and commits.
-void FinishBatch(const ItemPointerData *ctids, int count);
+// Deletes the applied rows (Redis acknowledged them), moves the dead ones to the dead letters,
+// closes the cursor and commits.
+void FinishBatch(const ItemPointerData *ctids, int count, const DeadRow *dead, int dead_count);
 
 // Rolls back whatever transaction is open (after an error or an exception); rows stay.
 void AbortBatch();

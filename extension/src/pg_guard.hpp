@@ -1,4 +1,4 @@
-// The C++ <-> PostgreSQL error boundary (docs: reference/postgres-extension-lessons.md §1).
+// The C++ <-> PostgreSQL error boundary (docs/design.md, "The C++/PostgreSQL boundary").
 //
 // PostgreSQL reports errors with longjmp; C++ unwinds with exceptions. Neither may cross the other:
 //  * PgGuard(fn) runs a PostgreSQL call from C++. The sigsetjmp lives in RunGuarded (pg_guard.cpp),

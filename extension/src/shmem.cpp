@@ -39,6 +39,7 @@ extern "C" void vcon_redis_shmem_startup(void) {
     if (!found) {
         memset(shared, 0, sizeof(WorkerShared));
         pg_atomic_init_u32(&shared->should_wake, 0);
+        pg_atomic_init_u64(&shared->first_commit_at, 0);
         pg_atomic_init_u32(&shared->state, static_cast<uint32>(WorkerState::not_running));
         pg_atomic_init_u64(&shared->events_applied, 0);
         pg_atomic_init_u64(&shared->batches, 0);

@@ -33,6 +33,10 @@ struct WorkerShared {
     // Set to 1 by committing backends (compare-and-swap 0 -> 1: one SetLatch per burst), swapped
     // back to 0 by the worker before it drains.
     pg_atomic_uint32 should_wake;
+    // Commit time (TimestampTz) of the oldest commit that captured events since the worker last
+    // looked; 0 = none. Set 0 -> now by committing backends, swapped to 0 by the worker, which
+    // measures its lag from it.
+    pg_atomic_uint64 first_commit_at;
     pg_atomic_uint32 state; // WorkerState
     pg_atomic_uint64 events_applied;
     pg_atomic_uint64 batches;

@@ -2,8 +2,9 @@
 //
 // _wake() runs once per captured statement, so it only sets a backend-local flag. At
 // XACT_EVENT_COMMIT the transaction is already durable and visible, interrupts are held and an
-// ERROR would become a PANIC: the callback therefore does only a compare-and-swap on shared memory
-// and SetLatch, both of which cannot fail. Abort and PREPARE drop the flag (a prepared
+// ERROR would become a PANIC: the callback therefore does only compare-and-swaps on shared memory
+// (the wake flag, and the commit time the worker measures its lag from) and SetLatch, none of
+// which can fail. Abort and PREPARE drop the flag (a prepared
 // transaction's events are found by the worker's poll after COMMIT PREPARED).
 extern "C" {
 #include "postgres.h"
@@ -12,6 +13,7 @@ extern "C" {
 #include "fmgr.h"
 #include "storage/latch.h"
 #include "storage/spin.h"
+#include "utils/timestamp.h"
 }
 
 #include "shmem.hpp"
@@ -27,6 +29,9 @@ void WakeWorker() noexcept {
     WorkerShared *shared = Shared();
     if (shared == nullptr)
         return;
+    uint64 no_commit = 0;
+    // GetCurrentTimestamp is gettimeofday: it cannot fail
+    pg_atomic_compare_exchange_u64(&shared->first_commit_at, &no_commit, static_cast<uint64>(GetCurrentTimestamp()));
     uint32 expected = 0;
     // Only the backend that flips 0 -> 1 rings the bell: one SetLatch per burst of commits.
     if (!pg_atomic_compare_exchange_u32(&shared->should_wake, &expected, 1))
@@ -62,6 +67,11 @@ extern "C" void vcon_redis_xact_callback(XactEvent event, void *arg) {
 } // namespace
 
 void RegisterWakeCallback() noexcept { RegisterXactCallback(vcon_redis_xact_callback, nullptr); }
+
+TimestampTz CommitTimeOfOldestWake() noexcept {
+    WorkerShared *shared = Shared();
+    return shared == nullptr ? 0 : static_cast<TimestampTz>(pg_atomic_exchange_u64(&shared->first_commit_at, 0));
+}
 
 } // namespace vcon_redis
 

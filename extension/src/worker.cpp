@@ -150,6 +150,13 @@ void Worker::RunOneBatch() {
     }
     backoff_ms_ = 0;
     WorkerShared *shared = Shared();
+    if (result.dead > 0) {
+        char dead_message[kMessageMax];
+        snprintf(dead_message, sizeof dead_message,
+                 "%d event(s) failed for good and were moved to vcon_redis.dead_letters (their cache keys removed)",
+                 result.dead);
+        PgGuard([&dead_message]() noexcept { ereport(WARNING, (errmsg("vcon_redis worker: %s", dead_message))); });
+    }
     if (result.events > 0) {
         pg_atomic_fetch_add_u64(&shared->events_applied, result.events);
         pg_atomic_fetch_add_u64(&shared->batches, 1);
@@ -306,13 +313,23 @@ void vcon_redis_worker_main(Datum main_arg) {
     SpinLockRelease(&shared->mutex);
     // Commits before this point rang no bell; drain once regardless (the loop starts pending).
 
-    BackgroundWorkerInitializeConnection(guc::database, nullptr, 0);
+    // A role that cannot log in, or does not exist yet, is a FATAL here: the postmaster starts the
+    // worker again after bgw_restart_time, so creating the role later is enough.
+    const char *role = guc::worker_role != nullptr && guc::worker_role[0] != '\0' ? guc::worker_role : nullptr;
+    BackgroundWorkerInitializeConnection(guc::database, role, 0);
     pgstat_report_appname("vcon_redis worker");
     // Our transactions only delete applied outbox rows: if a crash loses such a commit, the rows
     // are applied again, which is harmless (idempotent SET/DEL, guarded pushes). Not waiting for
     // the WAL flush keeps commit → Redis latency low.
     SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
-    ereport(LOG, (errmsg("vcon_redis worker started for database \"%s\"", guc::database)));
+    // The worker runs as a superuser: nothing it names may resolve to an object someone else
+    // created (its own queries name every object schema-qualified; the functions it calls pin
+    // their own search_path).
+    SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+    // (no catalog lookup for the role's name: there is no transaction here)
+    ereport(LOG, (errmsg("vcon_redis worker started for database \"%s\" as %s%s%s", guc::database,
+                         role != nullptr ? "role \"" : "the bootstrap superuser", role != nullptr ? role : "",
+                         role != nullptr ? "\"" : "")));
 
     char message[kMessageMax];
     RunWorker(message);

@@ -1,7 +1,7 @@
 """Shared plumbing of the benchmarks: a throw-away stack from tests/harness, the generator, reporting.
 
 Every benchmark prints its raw figures, the ratio against a reference measured in the same run, and
-one `PASS`/`MISS` line per target of DESIGN.md §8. Benchmarks are not tests: they never fail a build.
+one `PASS`/`MISS` line per target of docs/design.md ("Performance targets"). Benchmarks are not tests: they never fail a build.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """hit_vs_miss: p50 latency of a cache miss ÷ p50 latency of a cache hit, REST, one connection.
 
-Target (DESIGN.md §8): a hit is at least 5× faster than a miss (p50).
+Target (docs/design.md ("Performance targets")): a hit is at least 5× faster than a miss (p50).
 
 A throw-away stack gets --count generated vCons (--size class, default medium) through save_vcon;
 the worker writes them to Redis; the release server (build/server/vcon-cache-server, VCON_SERVER_BIN

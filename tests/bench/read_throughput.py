@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """read_throughput: REST cache-hit throughput at 8 keep-alive connections vs plain Redis GET.
 
-Target (DESIGN.md §8): vcon-cache-server's `GET /api/v1/vcons/<uuid>` served from the cache reaches
+Target (docs/design.md ("Performance targets")): vcon-cache-server's `GET /api/v1/vcons/<uuid>` served from the cache reaches
 ≥ 0.5× the GET/s of `redis-benchmark` fetching a value of the same size at the same concurrency; and
 the server's RSS stays < 30 MiB during this test.
 

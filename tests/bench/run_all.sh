@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every benchmark of DESIGN.md §8 that concerns the write path, each on its own throw-away
+# Runs every benchmark of docs/design.md ("Performance targets") that concerns the write path, each on its own throw-away
 # PostgreSQL + Redis (tests/harness), and prints a PASS/MISS summary. Benchmarks are not tests:
 # the exit status is 0 whatever the figures (use --strict to fail on a MISS).
 #

@@ -68,8 +68,9 @@ class PgCluster:
     """A PostgreSQL 15 cluster with vcon_redis preloaded, owned by this object."""
 
     def __init__(self, base: Path | None = None, port: int | None = None, settings: dict | None = None,
-                 preload: bool = True):
+                 preload: bool = True, bin_dir: Path | None = None):
         self.base = _make_dir(Path(base or tempfile.mkdtemp(prefix="vcon-pg-")))
+        self.bin = Path(bin_dir or PG_BIN)  # another installation: see relocated_postgres()
         self.data = self.base / "data"
         self.sockdir = _make_dir(self.base / "sock")
         self.log = self.base / "postgresql.log"
@@ -92,7 +93,7 @@ class PgCluster:
     # -- lifecycle ---------------------------------------------------------------------------
     def init(self) -> "PgCluster":
         if not (self.data / "PG_VERSION").exists():
-            subprocess.run(_as_pg_user([str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres",
+            subprocess.run(_as_pg_user([str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
                                         "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"]),
                            check=True, stdout=subprocess.DEVNULL)
         self.write_settings()
@@ -115,12 +116,12 @@ class PgCluster:
         if IS_ROOT and not self.log.exists():
             self.log.touch()
             shutil.chown(self.log, PG_OS_USER, PG_OS_USER)
-        subprocess.run(_as_pg_user([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
+        subprocess.run(_as_pg_user([str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
                                     "-w", "-t", "60", "start"]), check=True, stdout=subprocess.DEVNULL)
         return self
 
     def stop(self, mode: str = "fast"):
-        subprocess.run(_as_pg_user([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "60",
+        subprocess.run(_as_pg_user([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "60",
                                     "stop"]), check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def restart(self, mode: str = "fast"):
@@ -128,11 +129,11 @@ class PgCluster:
         self.start()
 
     def reload(self):
-        subprocess.run(_as_pg_user([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "reload"]), check=True,
+        subprocess.run(_as_pg_user([str(self.bin / "pg_ctl"), "-D", str(self.data), "reload"]), check=True,
                        stdout=subprocess.DEVNULL)
 
     def running(self) -> bool:
-        return subprocess.run(_as_pg_user([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "status"]),
+        return subprocess.run(_as_pg_user([str(self.bin / "pg_ctl"), "-D", str(self.data), "status"]),
                               stdout=subprocess.DEVNULL).returncode == 0
 
     def destroy(self):
@@ -159,7 +160,7 @@ class PgCluster:
             return cur.fetchall() if cur.description else None
 
     def psql(self, *args: str, dbname: str = "postgres", input: str | None = None) -> str:
-        return subprocess.run([str(PG_BIN / "psql"), "-X", "-v", "ON_ERROR_STOP=1", "-q", "-h", "127.0.0.1",
+        return subprocess.run([str(self.bin / "psql"), "-X", "-v", "ON_ERROR_STOP=1", "-q", "-h", "127.0.0.1",
                                "-p", str(self.port), "-U", "postgres", "-d", dbname, *args],
                               input=input, text=True, check=True, capture_output=True).stdout
 
@@ -256,6 +257,28 @@ def parse_metrics(text: str) -> dict[str, float]:
     return out
 
 
+def relocated_postgres(dest: Path, extra_extension_files: dict[str, str]) -> Path:
+    """A private copy of the PostgreSQL installation of PG_BIN under dest, with extra files (name →
+    text) in its extension directory; returns its bin directory. PostgreSQL finds its share and
+    lib directories relative to its binaries, so a copy is a separate installation: a test can
+    install what it must not install system-wide (an old release of the extension)."""
+    pg_config = PG_BIN / "pg_config"
+    bindir = Path(subprocess.run([str(pg_config), "--bindir"], capture_output=True, text=True, check=True).stdout.strip())
+    sharedir = Path(subprocess.run([str(pg_config), "--sharedir"], capture_output=True, text=True, check=True).stdout.strip())
+    libroot = bindir.parent  # /usr/lib/postgresql/15: bin/ and lib/
+    new_lib, new_share = dest / libroot.relative_to("/"), dest / sharedir.relative_to("/")
+    shutil.copytree(libroot, new_lib, symlinks=True)
+    shutil.copytree(sharedir, new_share, symlinks=True)
+    for name, text in extra_extension_files.items():
+        (new_share / "extension" / name).write_text(text)
+    make_reachable(dest)
+    for d in (new_lib, new_share):
+        for root, dirs, _ in os.walk(d):
+            for x in dirs:
+                os.chmod(Path(root) / x, 0o755)
+    return new_lib / "bin"
+
+
 def repo_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
@@ -284,14 +307,17 @@ def load_generated(pg: PgCluster, count: int, seed: int = 1, start: int = 0, siz
 
 
 def start_stack(base: Path | None = None, pg_port: int | None = None, redis_port: int | None = None,
-                settings: dict | None = None) -> tuple[PgCluster, RedisServer]:
+                settings: dict | None = None, prepare=None) -> tuple[PgCluster, RedisServer]:
     """A Redis server and a PostgreSQL cluster whose vcon_redis worker pushes to it, extension
-    created and attached in database postgres."""
+    created and attached in database postgres. `prepare(pg)`, when given, runs before that (e.g.
+    to create an existing application schema the extension then attaches to)."""
     base = make_reachable(Path(base or tempfile.mkdtemp(prefix="vcon-stack-")))
     redis_server = RedisServer(base / "redis", redis_port).start()
     conf = {"vcon_redis.redis_url": f"'{redis_server.url()}'", "vcon_redis.poll_interval": "200"}
     conf.update(settings or {})
     pg = PgCluster(base / "pg", pg_port, conf).init().start()
+    if prepare:
+        prepare(pg)
     pg.sql("CREATE EXTENSION IF NOT EXISTS vcon_redis")
     pg.sql("SELECT vcon_redis.attach()")
     return pg, redis_server

@@ -2,6 +2,7 @@
 
 import json
 import sys
+import threading
 import uuid as uuidlib
 from pathlib import Path
 
@@ -77,7 +78,13 @@ def save(pg_or_cur, doc: dict) -> str:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    pg, redis_server = harness.start_stack(tmp_path_factory.mktemp("stack"))
+    yield from running_stack(tmp_path_factory.mktemp("stack"))
+
+
+def running_stack(base, prepare=None):
+    """The body of a stack fixture: harness.start_stack (with `prepare`), the worker running;
+    afterwards everything destroyed and the PostgreSQL log checked for crashes."""
+    pg, redis_server = harness.start_stack(base, prepare=prepare)
     s = Stack(pg, redis_server)
     harness.wait_for(lambda: s.status()["worker_state"] in ("idle", "draining"), 30, what="worker to start")
     yield s
@@ -87,10 +94,31 @@ def stack(tmp_path_factory):
     assert not crashes, "PostgreSQL log shows a crash:\n" + "\n".join(crashes)
 
 
-def barrier(stack: Stack) -> str:
+def run_clients(count: int, client) -> None:
+    """Runs client(k) for k in range(count) in as many threads, and re-raises the first error any
+    of them hit (pytest's assertion rewriting does not reach into threads)."""
+    errors: list[BaseException] = []
+
+    def run(k: int):
+        try:
+            client(k)
+        except BaseException as e:  # re-raised below, in the test's own thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
+def barrier(stack: Stack, write=None) -> str:
     """Commits one more vCon and waits until it is cached: every event committed before it has
-    been applied (the worker drains in id order)."""
-    u = save(stack.pg, small_vcon(-1))
+    been applied (the worker drains in id order). `write(doc)` commits it (default: save_vcon)
+    and returns its uuid."""
+    u = write(small_vcon(-1)) if write else save(stack.pg, small_vcon(-1))
     harness.wait_for(lambda: stack.cached(u) is not None, 30, what="barrier vCon in Redis")
     stack.wait_drained()
     return u

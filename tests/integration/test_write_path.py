@@ -3,11 +3,10 @@
 import contextlib
 import json
 import subprocess
-import threading
 import time
 
 import harness
-from conftest import barrier, compact, save, small_vcon
+from conftest import barrier, compact, run_clients, save, small_vcon
 
 
 def test_commit_sets_key_and_pushes_each_list_once(stack):
@@ -169,12 +168,9 @@ def test_concurrent_clients_converge_and_push_once(stack):
     """1 000 small transactions from 8 clients, creates and updates of shared vCons interleaved."""
     shared = [save(stack.pg, small_vcon(100 + i)) for i in range(20)]
     created: list[list[str]] = [[] for _ in range(8)]
-    errors = []
 
     def client(k: int):
-        try:
-            conn = stack.pg.connect(autocommit=False)
-            cur = conn.cursor()
+        with contextlib.closing(stack.pg.connect(autocommit=False)) as conn, conn.cursor() as cur:
             for i in range(125):
                 if i % 3 == 0:
                     cur.execute("UPDATE vcons SET subject = %s WHERE uuid = %s",
@@ -183,16 +179,8 @@ def test_concurrent_clients_converge_and_push_once(stack):
                     cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_conc'")
                     created[k].append(save(cur, small_vcon(1000 * k + i)))
                 conn.commit()
-            conn.close()
-        except Exception as e:  # surfaced below
-            errors.append(e)
 
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    run_clients(8, client)
     stack.wait_drained(60)
     stack.assert_converged()
     pushed = stack.r.lrange("q_conc", 0, -1)

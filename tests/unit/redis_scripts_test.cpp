@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 using namespace vconredis::redis;
@@ -15,7 +16,9 @@ namespace {
 const std::string prefix = "vcon:";
 const std::string uuid = "0190a4e2-1111-7000-8000-000000000001";
 
-std::string str(const Reply &r) { return std::string(text(*r)); }
+std::string str(const Reply &r) {
+    return std::string(text(*r));
+}
 
 class RedisScripts : public ::testing::Test {
 protected:
@@ -48,7 +51,29 @@ std::unique_ptr<RedisServer> RedisScripts::server;
 TEST(RedisKeys, Spelling) {
     EXPECT_EQ(doc_key("vcon:", "u1"), "vcon:u1");
     EXPECT_EQ(lease_key("vcon:", "u1"), "vcon:u1:lease");
-    EXPECT_EQ(push_guard_key("vcon:", "e1"), "vcon:push:e1");
+    // the guard lives in its list's cluster slot and does not depend on the document prefix
+    EXPECT_EQ(push_guard_key("ingress", "e1"), "{ingress}:push:e1");
+    EXPECT_EQ(push_guard_key("q{tenant}a", "e1"), "q{tenant}a:push:e1"); // the list's own hash tag
+    EXPECT_EQ(push_guard_key("q{}a", "e1"), "{q{}a}:push:e1");           // {} is no hash tag
+}
+
+TEST(RedisReplies, TransientAndPermanentErrors) {
+    auto error = [](const char *text) {
+        redisReply r{};
+        r.type = REDIS_REPLY_ERROR;
+        r.str = const_cast<char *>(text);
+        r.len = strlen(text);
+        return is_transient_error(r);
+    };
+    EXPECT_TRUE(error("OOM command not allowed when used memory > 'maxmemory'."));
+    EXPECT_TRUE(error("LOADING Redis is loading the dataset in memory"));
+    EXPECT_TRUE(error("READONLY You can't write against a read only replica."));
+    EXPECT_TRUE(error("BUSY Redis is busy running a script."));
+    EXPECT_TRUE(error("TRYAGAIN"));
+    EXPECT_FALSE(error("WRONGTYPE Operation against a key holding the wrong kind of value (ingress list q)"));
+    EXPECT_FALSE(error("NOPERM this user has no permissions to access one of the keys used as arguments"));
+    EXPECT_FALSE(error("ERR vcon_redis apply: unknown action"));
+    EXPECT_FALSE(error("OOMPH not a code we know"));
 }
 
 TEST(RedisScriptSha1, KnownVectors) {
@@ -76,7 +101,7 @@ TEST_F(RedisScripts, ApplySetWritesDocWithTtlDeletesLeaseAndPushesOnce) {
     EXPECT_EQ(llen("q1"), 1);
     EXPECT_EQ(llen("q2"), 1);
     EXPECT_EQ(str(conn.command({"LINDEX", "q1", "0"})), uuid);
-    long long guard_ttl = ttl(push_guard_key(prefix, "ev1"));
+    long long guard_ttl = ttl(push_guard_key("q1", "ev1"));
     EXPECT_GT(guard_ttl, 604000);
 
     // The same event replayed (crash after Redis answered, before the outbox rows were deleted).
@@ -93,7 +118,7 @@ TEST_F(RedisScripts, ApplySetWritesDocWithTtlDeletesLeaseAndPushesOnce) {
 TEST_F(RedisScripts, ApplySetWithoutTtlAndWithoutLists) {
     EXPECT_EQ(apply(ApplyAction::set, "{}", 0, "ev", {}), 0);
     EXPECT_EQ(ttl(doc_key(prefix, uuid)), -1);
-    EXPECT_TRUE(is_nil(*get(push_guard_key(prefix, "ev")))); // no lists: no guard either
+    EXPECT_EQ(conn.command({"DBSIZE"})->integer, 1); // no lists: no guard either
 }
 
 TEST_F(RedisScripts, ApplyDelRemovesDocAndLease) {
@@ -108,6 +133,25 @@ TEST_F(RedisScripts, ApplyNoneOnlyPushes) {
     EXPECT_EQ(str(get(doc_key(prefix, uuid))), "kept");
     EXPECT_EQ(str(get(lease_key(prefix, uuid))), "tok");
     EXPECT_EQ(llen("q"), 1);
+}
+
+TEST_F(RedisScripts, APushRefusedByOneListIsRetriedOnThatListAlone) {
+    conn.command({"SET", "q2", "not a list"});
+    Reply r = run_script(conn, apply_call(prefix, uuid, ApplyAction::set, "{}", 0, "ev", {"q1", "q2", "q3"}));
+    ASSERT_TRUE(is_error(*r));
+    EXPECT_TRUE(text(*r).starts_with("WRONGTYPE")) << describe(*r);
+    EXPECT_NE(text(*r).find("(ingress list q2)"), std::string_view::npos) << describe(*r);
+    EXPECT_FALSE(is_transient_error(*r));
+    EXPECT_EQ(llen("q1"), 1);
+    EXPECT_TRUE(is_nil(*get(push_guard_key("q2", "ev")))); // taken back
+    EXPECT_EQ(llen("q3"), 0);                              // the script stopped at q2
+
+    // The list is fixed and the event replayed: q1 is not pushed again, q2 and q3 are.
+    conn.command({"DEL", "q2"});
+    EXPECT_EQ(apply(ApplyAction::set, "{}", 0, "ev", {"q1", "q2", "q3"}), 2);
+    EXPECT_EQ(llen("q1"), 1);
+    EXPECT_EQ(llen("q2"), 1);
+    EXPECT_EQ(llen("q3"), 1);
 }
 
 TEST_F(RedisScripts, ApplyUnknownActionIsAnErrorReply) {
@@ -194,7 +238,8 @@ TEST_F(RedisScripts, NoscriptAfterFlushIsRecovered) {
         docs.push_back("{\"n\":" + std::to_string(i) + "}");
     std::vector<ScriptCall> calls;
     for (int i = 0; i < 200; ++i)
-        calls.push_back(apply_call(prefix, uuid, ApplyAction::set, docs[i], 0, "b" + std::to_string(i), {"q"}));
+        calls.push_back(
+            apply_call(prefix, uuid, ApplyAction::set, docs[i], 0, "b" + std::to_string(i), {"q"}));
     auto replies = run_scripts(conn, calls);
     ASSERT_EQ(replies.size(), 200u);
     for (auto &r : replies)
@@ -227,8 +272,20 @@ TEST(RedisScriptCalls, CommandShape) {
     std::string numkeys;
     Command cmd = script_command(moved, true, numkeys);
     std::vector<std::string> got(cmd.begin(), cmd.end());
-    std::vector<std::string> want = {"EVALSHA", apply_script().sha1, "5", "vcon:u1", "vcon:u1:lease",
-                                     "vcon:push:e1", "a", "b", "del", "", "10", "u1", "604800"};
+    std::vector<std::string> want = {"EVALSHA",
+                                     apply_script().sha1,
+                                     "6",
+                                     "vcon:u1",
+                                     "vcon:u1:lease",
+                                     "a",
+                                     "{a}:push:e1",
+                                     "b",
+                                     "{b}:push:e1",
+                                     "del",
+                                     "",
+                                     "10",
+                                     "u1",
+                                     "604800"};
     EXPECT_EQ(got, want);
     EXPECT_EQ(script_command(moved, false, numkeys)[1], apply_script().source);
 }

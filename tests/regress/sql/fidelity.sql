@@ -13,7 +13,8 @@ END $$;
 SELECT set_config('search_path', quote_ident(schema_name) || ', public', false) IS NOT NULL AS on_attached_schema
 FROM vcon_redis.config;
 
--- The documented normalisations, written independently of sql/20_validate.sql and sql/40_json.sql:
+-- The documented normalisations, written independently of sql/20_normalize.sql, sql/21_dates.sql
+-- and sql/40_json.sql:
 --   legacy names renamed when the current name is absent; null, {} and [] members dropped (a body
 --   only when null); dates as UTC RFC 3339 with the fraction trimmed (no offset = UTC); a missing
 --   created_at becomes the stored save time; uuid in lower case.

@@ -143,7 +143,48 @@ SELECT vcon_redis.delete_vcon('019f15a6-a752-826f-b9a2-279e0d16bc46') AS deleted
        vcon_redis.delete_vcon('019f15a6-a752-826f-b9a2-279e0d16bc46') AS deleted_again;
 SELECT pg_temp.counts('019f15a6-a752-826f-b9a2-279e0d16bc46');
 
+-- 12. What public producers write is stored exactly and read back identically (the warnings of
+--     validate_vcon): vcon-zip's shortened sha512 digests, vcon-lib's (< 0.9.5) bare base64 hash and
+--     the `SHA-512:<base64>` form, py-vcon's analysis without vendor, vcon-server's https URL without
+--     content_hash, an s3:// URL, ietf-meeting-vcons' "video" dialog; an explicit empty vendor stays.
+SELECT $json${"uuid": "01955450-1234-5678-9abc-def012345678", "created_at": "2023-11-19T11:00:00Z",
+    "parties": [{"tel": "+1-555-0300", "name": "Customer"}, {"tel": "+1-555-0400", "name": "Support Agent"}],
+    "dialog": [{"type": "recording", "start": "2023-11-19T11:00:00Z", "duration": 600, "parties": [0, 1], "mediatype": "audio/wav",
+                "url": "https://example.com/recordings/call123.wav", "content_hash": "sha512-ExampleHashValue123ABC"},
+               {"type": "recording", "start": "2023-11-19T11:00:00Z", "parties": [0, 1], "mediatype": "audio/wav",
+                "url": "https://example.com/r2.wav", "content_hash": "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="},
+               {"type": "recording", "start": "2023-11-19T11:00:00Z", "parties": [0, 1], "mediatype": "audio/wav",
+                "url": "https://example.com/r3.wav", "content_hash": ["SHA-512:z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==", "sha256-n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg"]},
+               {"type": "recording", "start": "2023-11-19T11:00:00Z", "parties": [0], "mediatype": "audio/mpeg", "url": "https://fake-vcons.s3.amazonaws.com/x.mp3?X-Amz-Signature=abc"},
+               {"type": "recording", "start": "2023-11-19T11:00:00Z", "parties": [0], "mediatype": "audio/x-wav", "url": "s3://bucket/x.wav", "content_hash": "SHA-512:abc"},
+               {"type": "video", "start": "2023-11-19T11:00:00Z", "parties": [0, 1], "mediatype": "video/mp4", "url": "https://www.youtube.com/watch?v=abc"}],
+    "analysis": [{"type": "transcript", "dialog": 0, "encoding": "json", "body": "{\"text\": \"hi\"}", "mediatype": "application/json"},
+                 {"type": "summary", "dialog": [1], "vendor": "", "encoding": "none", "body": "s", "mediatype": "text/plain"},
+                 {"type": "summary", "dialog": 2, "vendor": "openai", "encoding": "none", "body": "t", "mediatype": "text/plain"}],
+    "attachments": [{"purpose": "document", "url": "https://example.com/attachments/ticket.pdf", "content_hash": "sha512-ExamplePDFHash456DEF", "mediatype": "application/pdf"}]}$json$::jsonb AS producers \gset
+SELECT count(*) FILTER (WHERE severity = 'error') AS errors, count(*) FILTER (WHERE severity = 'warning') AS warnings
+FROM vcon_redis.validate_vcon(:'producers');
+SELECT vcon_redis.vcon_json(vcon_redis.save_vcon(:'producers')) = :'producers'::jsonb AS round_trips;
+SELECT vcon_redis.vcon_json(vcon_redis.save_vcon(vcon_redis.vcon_json('01955450-1234-5678-9abc-def012345678')))
+       = :'producers'::jsonb AS fixed_point;
+-- vcon-mcp's NOT NULL vendor column holds '' for the analysis without one
+SELECT analysis_index, vendor, extra FROM analysis WHERE vcon_id = '01955450-1234-5678-9abc-def012345678' ORDER BY analysis_index;
+SELECT d.ord - 1 AS dialog, d.e -> 'content_hash' AS content_hash
+FROM jsonb_array_elements(vcon_redis.vcon_json('01955450-1234-5678-9abc-def012345678') -> 'dialog') WITH ORDINALITY d(e, ord);
+
+-- 13. Strict mode: the same document is refused (the first MUST it breaks), nothing written; a url
+--     that is not a URL at all is refused in either mode.
+SELECT pg_temp.counts('01955450-1234-5678-9abc-def012345678') AS before_strict;
+BEGIN;
+SET LOCAL vcon_redis.validation = strict;
+SELECT vcon_redis.save_vcon(jsonb_set(:'producers'::jsonb, '{subject}', '"changed"'));
+ROLLBACK;
+SELECT pg_temp.counts('01955450-1234-5678-9abc-def012345678') AS after_strict,
+       vcon_redis.vcon_json('01955450-1234-5678-9abc-def012345678') = :'producers'::jsonb AS unchanged;
+SELECT vcon_redis.save_vcon(jsonb_set(:'producers'::jsonb, '{dialog,4,url}', '"not-a-url"'));
+
 -- clean up
+SELECT vcon_redis.delete_vcon('01955450-1234-5678-9abc-def012345678') AS cleaned_producers;
 SELECT count(*) FILTER (WHERE vcon_redis.delete_vcon(u)) AS cleaned
 FROM unnest(ARRAY['019f15a6-a752-826f-b9a2-279e0d16bc42', '019f15a6-a752-826f-b9a2-279e0d16bc43',
                   '019f15a6-a752-826f-b9a2-279e0d16bc44', '01928e10-193e-8231-b9a2-279e0d16bc47']::uuid[]) u;

@@ -1,6 +1,7 @@
--- validate_vcon: one synthesised vCon per rule (errors for MUST and structural problems, warnings
--- for SHOULDs and tolerated real-world deviations), legacy names normalised rather than reported,
--- and the vcon-server invalid fixtures each rejected for their intended defect.
+-- validate_vcon: one synthesised vCon per rule (errors for structural problems and what cannot be
+-- stored faithfully, warnings for SHOULDs and for MUSTs broken without loss, which strict mode makes
+-- errors), legacy names normalised rather than reported, what public producers write accepted, and
+-- the vcon-server invalid fixtures each rejected for their intended defect.
 SET client_min_messages = warning;
 
 -- A clean, current vCon: no problem at all.
@@ -137,6 +138,59 @@ SELECT * FROM vcon_redis.validate_vcon('{"uuid": "019f15a6-a752-826f-b9a2-279e0d
   "analysis": [{"type": "summary", "vendor": "v", "schema_version": "1", "dialog": 0, "mimetype": "text/plain", "encoding": "none", "body": "s"}],
   "attachments": [{"type": "tags", "start": "2025-01-02T03:04:05Z", "party": 0, "dialog": 0, "mimetype": "application/json", "encoding": "json", "body": ["a:1"]}]}');
 
+-- What public producers write, each deviation losing nothing: stored as given, so warnings only.
+--   vcon-zip (test fixtures): sha512 tokens with a shortened digest, legacy mimetype/type;
+--   vcon-lib before 0.9.5: a content_hash of bare padded base64 (SHA-256);
+--   the `SHA-512:<base64>` form (algorithm name and standard base64) seen in deployments;
+--   py-vcon (Vcon.add_analysis without a vendor): an analysis without vendor;
+--   vcon-server datasets and fixtures: https URL without content_hash, an s3:// URL;
+--   ietf-meeting-vcons: a "video" dialog with a YouTube URL.
+SELECT * FROM vcon_redis.validate_vcon('{"vcon": "0.3.0", "uuid": "01955450-1234-5678-9abc-def012345678", "created_at": "2023-11-19T11:00:00Z",
+  "parties": [{"tel": "+1-555-0300", "name": "Customer"}, {"tel": "+1-555-0400", "name": "Support Agent"}],
+  "dialog": [{"type": "recording", "start": "2023-11-19T11:00:00Z", "duration": 600, "parties": [0, 1], "mimetype": "audio/wav",
+              "url": "https://example.com/recordings/call123.wav", "content_hash": "sha512-ExampleHashValue123ABC"},
+             {"type": "recording", "start": "2023-11-19T11:00:00Z", "parties": [0, 1], "mediatype": "audio/wav",
+              "url": "https://example.com/r2.wav", "content_hash": "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="},
+             {"type": "recording", "start": "2023-11-19T11:00:00Z", "parties": [0, 1], "mediatype": "audio/wav",
+              "url": "https://example.com/r3.wav", "content_hash": ["SHA-512:z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg==", "sha256-n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg"]},
+             {"type": "recording", "start": "2023-11-19T11:00:00Z", "parties": [0], "mediatype": "audio/mpeg", "url": "https://fake-vcons.s3.amazonaws.com/x.mp3?X-Amz-Signature=abc"},
+             {"type": "recording", "start": "2023-11-19T11:00:00Z", "parties": [0], "mediatype": "audio/x-wav", "url": "s3://bucket/x.wav"},
+             {"type": "video", "start": "2023-11-19T11:00:00Z", "parties": [0, 1], "mediatype": "video/mp4", "url": "https://www.youtube.com/watch?v=abc"}],
+  "analysis": [{"type": "transcript", "dialog": 0, "encoding": "json", "body": "{\"text\": \"hi\"}", "mediatype": "application/json"}],
+  "attachments": [{"type": "document", "url": "https://example.com/attachments/ticket.pdf", "content_hash": "sha512-ExamplePDFHash456DEF", "mimetype": "application/pdf"}]}');
+
+-- Structural breakage stays an error: a url that is not a URL at all (no scheme), whatever else.
+SELECT * FROM vcon_redis.validate_vcon('{"uuid": "019f15a6-a752-826f-b9a2-279e0d16bc46", "created_at": "2025-01-02T03:04:05Z", "parties": [{}],
+  "dialog": [{"type": "recording", "start": "2025-01-02T03:04:05Z", "parties": [0], "mediatype": "audio/x-wav", "url": "not-a-url"},
+             {"type": "recording", "start": "2025-01-02T03:04:05Z", "parties": [0], "mediatype": "audio/x-wav", "url": "/var/spool/calls/a.wav"},
+             {"type": "recording", "start": "2025-01-02T03:04:05Z", "parties": [0], "mediatype": "audio/x-wav", "url": ""},
+             {"type": "recording", "start": "2025-01-02T03:04:05Z", "parties": [0], "mediatype": "audio/x-wav", "url": "https://example.com/a b.wav", "content_hash": "sha256-abc"},
+             {"type": "recording", "start": "2025-01-02T03:04:05Z", "parties": [0], "mediatype": "audio/x-wav", "url": 42}],
+  "redacted": {"type": "PII", "uuid": "019f15a6-a752-826f-b9a2-279e0d16bc40", "url": "unredacted.json", "content_hash": "SHA-512:abc"}}');
+
+-- Strict mode (vcon_redis.validation = strict, SET LOCAL for one transaction): every MUST of the
+-- draft broken above is an error; SHOULDs stay warnings. Back to tolerant after the transaction.
+BEGIN;
+SET LOCAL vcon_redis.validation = strict;
+SELECT * FROM vcon_redis.validate_vcon('{"vcon": "", "uuid": "01955450-1234-5678-9abc-def012345678", "created_at": "2023-11-19T11:00:00",
+  "parties": [{"did": "urn:x"}, {}], "redacted": {"uuid": "019f15a6-a752-826f-b9a2-279e0d16bc40"}, "amended": {"product": "x"},
+  "dialog": [{"type": "video", "start": "2023-11-19T11:00:00Z", "parties": [0, 1], "mediatype": "video/mp4", "url": "http://example.com/v.mp4"},
+             {"type": "text", "start": "2023-11-19T11:00:00Z", "parties": [0, 1], "mediatype": "text", "body": "hi"},
+             {"type": "incomplete", "start": "2023-11-19T11:00:00Z", "parties": [0], "encoding": "none", "body": "x", "mediatype": "text/plain"},
+             {"type": "recording-set", "start": "2023-11-19T11:00:00Z", "parties": [0]},
+             {"type": "recording", "start": "2023-11-19T11:00:00Z", "parties": [0], "mediatype": "audio/x-wav", "encoding": "base64url", "body": "ab+/=",
+              "party_history": [{"party": 0, "time": "2023-11-19T11:00:00Z", "event": "keydown"}]},
+             {"type": "text", "start": "2023-11-19T11:00:00Z", "parties": [0], "mediatype": "text/plain", "encoding": "none", "body": {"a": 1}}],
+  "analysis": [{"type": "summary", "dialog": 1, "mediatype": "text/plain", "encoding": "none", "body": "s"}],
+  "attachments": [{"purpose": "tags", "mediatype": "application/json", "encoding": "json", "body": ["a:1"], "url": "https://example.com/t", "content_hash": "sha512-short"}]}');
+SELECT current_setting('vcon_redis.validation') AS inside;
+COMMIT;
+SELECT current_setting('vcon_redis.validation') AS after_commit;
+SELECT count(*) FILTER (WHERE severity = 'error') AS errors_when_tolerant
+FROM vcon_redis.validate_vcon('{"uuid": "019f15a6-a752-826f-b9a2-279e0d16bc46", "parties": [{}],
+  "dialog": [{"type": "video", "start": "2023-11-19T11:00:00", "parties": [0], "mediatype": "video/mp4", "url": "http://example.com/v.mp4"}]}');
+SET vcon_redis.validation = bogus;
+
 -- The vcon-server invalid fixtures (read client-side when ../shared/samples exists; the output is
 -- the same either way): each gives at least one error naming its intended defect.
 \set f_bad_duration `cat ../shared/samples/invalid/vcon-server_bad_duration.json 2>/dev/null || echo null`
@@ -145,17 +199,19 @@ SELECT * FROM vcon_redis.validate_vcon('{"uuid": "019f15a6-a752-826f-b9a2-279e0d
 \set f_missing_uuid `cat ../shared/samples/invalid/vcon-server_missing_uuid_and_vcon_version.json 2>/dev/null || echo null`
 \set f_null_parties `cat ../shared/samples/invalid/vcon-server_null_parties.json 2>/dev/null || echo null`
 \set f_out_of_range `cat ../shared/samples/invalid/vcon-server_out_of_range_party_indices.json 2>/dev/null || echo null`
+-- (The empty vcon string loses nothing: a warning, which strict mode makes an error; the fixture is
+-- refused for its uuid and created_at either way.)
 SELECT f.name,
        f.doc = 'null' OR EXISTS (SELECT FROM vcon_redis.validate_vcon(f.doc) v
-                                 WHERE v.severity = 'error' AND v.path = f.path AND v.message = f.message) AS rejected_for_its_defect
+                                 WHERE v.severity = f.severity AND v.path = f.path AND v.message = f.message) AS found_with_its_severity
 FROM (VALUES
-    ('bad_duration', :'f_bad_duration'::jsonb, 'dialog[0].duration', 'must not be negative (got -30)'),
-    ('bad_party_ref', :'f_bad_party_ref'::jsonb, 'dialog[0].parties[1]', 'party index 99 out of range (2 parties)'),
-    ('empty_vcon uuid', :'f_empty'::jsonb, 'uuid', 'not a UUID (8-4-4-4-12 hex digits): ""'),
-    ('empty_vcon created_at', :'f_empty'::jsonb, 'created_at', 'not an RFC 3339 date-time: ""'),
-    ('empty_vcon vcon', :'f_empty'::jsonb, 'vcon', 'empty version string (omit the deprecated vcon member or use "0.4.0")'),
-    ('missing_uuid', :'f_missing_uuid'::jsonb, 'uuid', 'missing (required)'),
-    ('null_parties', :'f_null_parties'::jsonb, 'parties', 'must be an array (got null)'),
-    ('out_of_range parties', :'f_out_of_range'::jsonb, 'dialog[0].parties[1]', 'party index 5 out of range (2 parties)'),
-    ('out_of_range originator', :'f_out_of_range'::jsonb, 'dialog[0].originator', 'party index 7 out of range (2 parties)')
-) AS f(name, doc, path, message);
+    ('bad_duration', :'f_bad_duration'::jsonb, 'error', 'dialog[0].duration', 'must not be negative (got -30)'),
+    ('bad_party_ref', :'f_bad_party_ref'::jsonb, 'error', 'dialog[0].parties[1]', 'party index 99 out of range (2 parties)'),
+    ('empty_vcon uuid', :'f_empty'::jsonb, 'error', 'uuid', 'not a UUID (8-4-4-4-12 hex digits): ""'),
+    ('empty_vcon created_at', :'f_empty'::jsonb, 'error', 'created_at', 'not an RFC 3339 date-time: ""'),
+    ('empty_vcon vcon', :'f_empty'::jsonb, 'warning', 'vcon', 'empty version string (omit the deprecated vcon member or use "0.4.0")'),
+    ('missing_uuid', :'f_missing_uuid'::jsonb, 'error', 'uuid', 'missing (required)'),
+    ('null_parties', :'f_null_parties'::jsonb, 'error', 'parties', 'must be an array (got null)'),
+    ('out_of_range parties', :'f_out_of_range'::jsonb, 'error', 'dialog[0].parties[1]', 'party index 5 out of range (2 parties)'),
+    ('out_of_range originator', :'f_out_of_range'::jsonb, 'error', 'dialog[0].originator', 'party index 7 out of range (2 parties)')
+) AS f(name, doc, severity, path, message);

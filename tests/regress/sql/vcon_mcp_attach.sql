@@ -94,21 +94,25 @@ SELECT vcon_redis.save_vcon('{"uuid": "01928e10-193e-8231-b9a2-279e0d16bc53", "c
                {"type": "recording", "start": "2025-07-03T09:00:01Z", "parties": [0], "recording_set": 0, "url": "https://example.com/r.wav",
                 "content_hash": "sha512-GLy6IPaIUM1GqzZqfIPZlWjaDsNgNvZM0iCONNThnH0a75fhUM6cYzLZ5GynSURREvZwmOh54-2lRRieyj82UQ"}]}');
 SELECT count(*) AS not_written FROM mcp.vcons WHERE uuid = '01928e10-193e-8231-b9a2-279e0d16bc53';
+-- Another client's UPDATEs of rows save_vcon wrote show in the document (the BEFORE UPDATE
+-- triggers clear our columns of the rows whose document columns it changed): a dialog body
+-- rewritten as plain text while body_json said JSON, party 1 renamed, the tags attachment's type,
+-- vcons.updated_at. An UPDATE of no document column (tenant_id) keeps them (party 0's type).
+UPDATE mcp.dialog SET body = 'plain text now', encoding = 'none' WHERE vcon_id = '01928e10-193e-8231-b9a2-279e0d16bc52';
+UPDATE mcp.parties SET tenant_id = 't' WHERE vcon_id = '01928e10-193e-8231-b9a2-279e0d16bc52';
+UPDATE mcp.parties SET name = 'B2' WHERE vcon_id = '01928e10-193e-8231-b9a2-279e0d16bc52' AND party_index = 1;
+UPDATE mcp.attachments SET type = 'labels' WHERE vcon_id = '01928e10-193e-8231-b9a2-279e0d16bc52';
+UPDATE mcp.vcons SET updated_at = '2025-07-04T00:00:00Z' WHERE uuid = '01928e10-193e-8231-b9a2-279e0d16bc52';
+SELECT vcon_redis.vcon_json('01928e10-193e-8231-b9a2-279e0d16bc52') - 'created_at' AS after_other_clients;
 SELECT vcon_redis.delete_vcon('01928e10-193e-8231-b9a2-279e0d16bc52') AS deleted;
 
--- Restore: detach mcp, re-attach what was attached before (or give the functions their default path).
+-- Restore: detach mcp, re-attach what was attached before.
 RESET search_path;
 DO $$
-DECLARE
-    f regprocedure;
 BEGIN
     PERFORM vcon_redis.detach('mcp');
     IF current_setting('vcon_test.prev_schema', true) <> '' THEN
         PERFORM vcon_redis.attach(current_setting('vcon_test.prev_schema', true));
-    ELSE
-        FOREACH f IN ARRAY vcon_redis._data_functions() LOOP
-            EXECUTE format('ALTER FUNCTION %s RESET search_path', f);
-        END LOOP;
     END IF;
 END $$;
 DROP SCHEMA mcp CASCADE;

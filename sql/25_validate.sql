@@ -1,178 +1,39 @@
 -- Validation: every problem of a vCon document against draft-ietf-vcon-vcon-core, as data.
 --
 -- validate_vcon(doc) returns (severity, path, message) rows and writes nothing; save_vcon refuses a
--- document with any 'error'. The line between the two severities:
---   error    the document is structurally wrong or cannot be stored faithfully: wrong JSON types,
---            missing/malformed uuid, unparseable dates, out-of-range indices, negative durations,
---            unknown encodings, MUST violations of the per-type dialog rules, redacted+amended …
---   warning  SHOULDs, and the MUST-level deviations that real, widely produced data carries and that
---            we can still store exactly (the vcon-dev samples must be storable): created_at missing
---            (save stores the save time), dates without a UTC offset (taken as UTC), a non-empty
---            body without encoding, encoding "none" with a non-string body, url without
---            content_hash, attachment without start/party/dialog, a dialog type outside the draft's
---            enum (e.g. "video": stored as given, the per-type rules are not applied to it).
+-- document with any 'error'. Each check has one of three levels:
+--   error    structural breakage, or a document that cannot be stored faithfully: not an object,
+--            wrong JSON types, missing or malformed uuid, unparseable dates, dangling or negative
+--            indices, a url that is not a URL (no RFC 3986 scheme), negative durations, encodings
+--            outside base64url/json/none, members the tables require (dialog and analysis type,
+--            party_history party/time/event from the enum).
+--   must     a MUST of the draft that real producers break while losing nothing: the document is
+--            stored exactly and read back identically (created_at missing, dates without offset,
+--            non-https url, url without content_hash, a content_hash that is not an
+--            <alg>-<base64url> token, analysis without vendor, a dialog type outside the draft's
+--            enum such as "video", the per-type dialog rules, …). A warning, or an error when
+--            vcon_redis.validation = strict.
+--   warning  SHOULDs and deprecated forms.
 -- Legacy member names (mimetype, appended, must_support, transfer-target, target-dialog,
 -- attachment type, analysis schema_version) are not problems: _normalize renames them first, and
 -- paths use the current names. Null and empty ({} / []) members are dropped by _normalize too,
 -- except that a null top-level parties/dialog/analysis/attachments/extensions/critical is an error.
 
-CREATE TYPE vcon_redis.problem AS (severity text, path text, message text);
+-- (The row type vcon_redis.problem is in sql/01_types.sql.)
 
--- ---------------------------------------------------------------------------------------------
--- Normalisation (shared with save_vcon)
--- ---------------------------------------------------------------------------------------------
-
--- One object level: drop members whose value is null, {} or []; `body` is content, so only a null
--- body is dropped. Nested values are never touched (bodies and extension members stay verbatim).
-CREATE FUNCTION vcon_redis._strip(o jsonb) RETURNS jsonb
+-- Whether this session validates strictly: vcon_redis.validation = strict (a user setting, so
+-- SET LOCAL applies it to one transaction). tolerant, the default, also when the module is not loaded.
+CREATE OR REPLACE FUNCTION vcon_redis._strict() RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT CASE
-        WHEN jsonb_typeof(o) IS DISTINCT FROM 'object'
-             OR NOT jsonb_path_exists(o, 'strict $.* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*))')
-        THEN o
-        ELSE coalesce((SELECT jsonb_object_agg(key, value) FROM jsonb_each(o)
-                       WHERE value <> 'null'
-                         AND (key = 'body' OR value NOT IN ('{}'::jsonb, '[]'::jsonb))), '{}')
-    END
+    SELECT coalesce(current_setting('vcon_redis.validation', true) = 'strict', false)
 $$;
 
--- A legacy name becomes the current one only when the current one is absent; otherwise the legacy
--- member stays as an unknown member, verbatim.
-CREATE FUNCTION vcon_redis._rename(o jsonb, legacy text, current text) RETURNS jsonb
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN o ? legacy AND NOT o ? current
-                THEN (o - legacy) || jsonb_build_object(current, o -> legacy)
-                ELSE o END
-$$;
-
-CREATE FUNCTION vcon_redis._normalize_element(e jsonb, kind text) RETURNS jsonb
-LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
-BEGIN
-    IF jsonb_typeof(e) IS DISTINCT FROM 'object' THEN
-        RETURN e;
-    END IF;
-    e := vcon_redis._strip(e);
-    IF kind = 'parties' THEN
-        RETURN e;
-    END IF;
-    e := vcon_redis._rename(e, 'mimetype', 'mediatype');
-    IF kind = 'dialog' THEN
-        e := vcon_redis._rename(vcon_redis._rename(e, 'transfer-target', 'transfer_target'),
-                                'target-dialog', 'target_dialog');
-        IF jsonb_typeof(e -> 'party_history') = 'array' THEN
-            e := jsonb_set(e, '{party_history}',
-                           (SELECT jsonb_agg(vcon_redis._strip(h) ORDER BY i)
-                            FROM jsonb_array_elements(e -> 'party_history') WITH ORDINALITY AS x(h, i)));
-        END IF;
-    ELSIF kind = 'analysis' THEN
-        e := vcon_redis._rename(e, 'schema_version', 'schema');
-    ELSIF kind = 'attachments' THEN
-        e := vcon_redis._rename(e, 'type', 'purpose');
-    END IF;
-    RETURN e;
-END
-$$;
-
--- Does the document need _normalize at all? One jsonpath pass: any null/empty member where
--- _normalize looks, or any legacy name. Most documents are already normal and skip the rebuild.
-CREATE FUNCTION vcon_redis._needs_normalize(doc jsonb) RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT jsonb_path_exists(doc, 'strict $ ? (exists(@.* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
-                 || exists(@.parties[*].* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
-                 || exists(@.dialog[*].* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
-                 || exists(@.analysis[*].* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
-                 || exists(@.attachments[*].* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
-                 || exists(@.dialog[*].party_history[*].* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
-                 || exists(@.redacted.* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
-                 || exists(@.amended.* ? (@ == null || @.type() == "array" && @.size() == 0 || @.type() == "object" && !exists(@.*)))
-                 || exists(@.appended)
-                 || exists(@.must_support)
-                 || exists(@.dialog[*].mimetype)
-                 || exists(@.analysis[*].mimetype)
-                 || exists(@.attachments[*].mimetype)
-                 || exists(@.dialog[*]."transfer-target")
-                 || exists(@.dialog[*]."target-dialog")
-                 || exists(@.analysis[*].schema_version)
-                 || exists(@.attachments[*].type))', '{}', true)
-$$;
-
--- The document as save_vcon stores it (before dates are normalised, which happens in the columns).
-CREATE FUNCTION vcon_redis._normalize(doc jsonb) RETURNS jsonb
-LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
-DECLARE
-    k text;
-BEGIN
-    IF jsonb_typeof(doc) IS DISTINCT FROM 'object' OR NOT vcon_redis._needs_normalize(doc) THEN
-        RETURN doc;
-    END IF;
-    doc := vcon_redis._strip(doc);
-    doc := vcon_redis._rename(vcon_redis._rename(doc, 'appended', 'amended'), 'must_support', 'critical');
-    FOREACH k IN ARRAY ARRAY['redacted', 'amended'] LOOP
-        IF jsonb_typeof(doc -> k) = 'object' THEN
-            doc := jsonb_set(doc, ARRAY[k], vcon_redis._strip(doc -> k));
-            IF doc -> k = '{}' THEN
-                doc := doc - k;
-            END IF;
-        END IF;
-    END LOOP;
-    FOREACH k IN ARRAY ARRAY['parties', 'dialog', 'analysis', 'attachments'] LOOP
-        IF jsonb_typeof(doc -> k) = 'array' THEN
-            doc := jsonb_set(doc, ARRAY[k],
-                             (SELECT jsonb_agg(vcon_redis._normalize_element(e, k) ORDER BY i)
-                              FROM jsonb_array_elements(doc -> k) WITH ORDINALITY AS x(e, i)));
-        END IF;
-    END LOOP;
-    RETURN doc;
-END
-$$;
-
--- ---------------------------------------------------------------------------------------------
--- Dates
--- ---------------------------------------------------------------------------------------------
-
--- NULL when s is an RFC 3339 date-time with an offset; 'no offset' when it is one without an
--- offset (legacy conserver data); otherwise the error message. Checked without casting, so a bad
--- date never raises (PostgreSQL 15 has no soft cast), and whatever passes casts safely.
-CREATE FUNCTION vcon_redis._date_problem(s text) RETURNS text
-LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
-DECLARE
-    m text[];
-    y int; mo int; d int;
-BEGIN
-    -- fast path: the common, unambiguous form (day <= 28 needs no calendar)
-    IF s ~ '^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-](0[0-9]|1[0-5]):[0-5][0-9])$' THEN
-        RETURN NULL;
-    END IF;
-    m := regexp_match(s, '^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(\.[0-9]+)?)?([Zz]|[+-]([0-9]{2}):([0-9]{2}))?$');
-    IF m IS NULL OR m[6] IS NULL AND m[8] IS NOT NULL THEN
-        RETURN format('not an RFC 3339 date-time: %s', to_jsonb(left(s, 60)));
-    END IF;
-    y := m[1]::int; mo := m[2]::int; d := m[3]::int;
-    IF y < 1 OR mo NOT BETWEEN 1 AND 12 OR d < 1
-       OR d > extract(day FROM make_date(y, mo, 1) + interval '1 month - 1 day')
-       OR m[4]::int > 23 OR m[5]::int > 59 OR coalesce(m[6]::int, 0) > 60
-       OR coalesce(m[9]::int, 0) > 15 OR coalesce(m[10]::int, 0) > 59 THEN
-        RETURN format('not a valid date-time: %s', to_jsonb(left(s, 60)));
-    END IF;
-    IF m[8] IS NULL THEN
-        RETURN 'no offset';
-    END IF;
-    RETURN NULL;
-END
-$$;
-
--- The instant of a date that passed _date_problem; a value without offset is taken as UTC.
-CREATE FUNCTION vcon_redis._ts(s text) RETURNS timestamptz
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN s ~ '([Zz]|[+-][0-9]{2}:[0-9]{2})$' THEN upper(s)::timestamptz
-                ELSE upper(s)::timestamp AT TIME ZONE 'UTC' END
-$$;
 
 -- ---------------------------------------------------------------------------------------------
 -- Small checks returning a message or NULL
 -- ---------------------------------------------------------------------------------------------
 
-CREATE FUNCTION vcon_redis._got(v jsonb) RETURNS text
+CREATE OR REPLACE FUNCTION vcon_redis._got(v jsonb) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN jsonb_typeof(v) IN ('number', 'boolean', 'null') THEN v::text
                 WHEN jsonb_typeof(v) = 'string' AND length(v #>> '{}') <= 40 THEN v::text
@@ -180,7 +41,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 -- An index into an array of n elements named what (party, dialog, attachment).
-CREATE FUNCTION vcon_redis._index_problem(v jsonb, n int, what text) RETURNS text
+CREATE OR REPLACE FUNCTION vcon_redis._index_problem(v jsonb, n int, what text) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN jsonb_typeof(v) IS DISTINCT FROM 'number' OR v::text !~ '^[0-9]{1,15}$'
@@ -195,27 +56,53 @@ $$;
 -- The checks
 -- ---------------------------------------------------------------------------------------------
 
--- One content_hash token (§2.2 ContentHash).
-CREATE FUNCTION vcon_redis._hash_problem(h jsonb, p text) RETURNS vcon_redis.problem
+-- The start of a string value for a message, as JSON (at most 24 characters).
+CREATE OR REPLACE FUNCTION vcon_redis._quote(s text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT to_jsonb(CASE WHEN length(s) > 24 THEN left(s, 24) || '…' ELSE s END)::text
+$$;
+
+-- One content_hash token at path (ContentHash: `<alg>-<base64url digest>`, alg lower case without
+-- hyphens, a sha512 digest is 86 characters). Producers write other forms (`SHA-512:<base64>`,
+-- vcon-lib's bare base64 before 0.9.5, vcon-zip's shortened digests): any string is stored as given.
+CREATE OR REPLACE FUNCTION vcon_redis._hash_problem(h jsonb, path text) RETURNS vcon_redis.problem
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN jsonb_typeof(h) <> 'string'
-            THEN ('error', p || '.content_hash', format('must be a string or an array of strings (got %s)', vcon_redis._got(h)))::vcon_redis.problem
+            THEN ('error', path, format('must be a string or an array of strings (got %s)', vcon_redis._got(h)))::vcon_redis.problem
         WHEN h #>> '{}' !~ '^[a-z0-9]+-[A-Za-z0-9_-]+$'
-            THEN ('error', p || '.content_hash', format('not a content hash token <alg>-<base64url digest>: %s', vcon_redis._got(h)))::vcon_redis.problem
+            THEN ('must', path, format('not a content hash token <alg>-<base64url digest>: %s', vcon_redis._quote(h #>> '{}')))::vcon_redis.problem
         WHEN h #>> '{}' ~ '^sha512-' AND length(h #>> '{}') <> 93
-            THEN ('error', p || '.content_hash', 'sha512 digest must be 86 base64url characters')::vcon_redis.problem
+            THEN ('must', path, format('sha512 digest must be 86 base64url characters (got %s)', length(h #>> '{}') - 7))::vcon_redis.problem
     END
 $$;
 
-CREATE FUNCTION vcon_redis._hash_array_problems(a jsonb, p text)
+CREATE OR REPLACE FUNCTION vcon_redis._hash_array_problems(a jsonb, p text)
 RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT array_agg(vcon_redis._hash_problem(h, p)) FROM jsonb_array_elements(a) h
+    SELECT array_agg(vcon_redis._hash_problem(h, format('%s.content_hash[%s]', p, i - 1)) ORDER BY i)
+    FROM jsonb_array_elements(a) WITH ORDINALITY AS x(h, i)
+$$;
+
+-- A url member at path: not a string or not a URL at all (no RFC 3986 `scheme ":"`, e.g.
+-- "not-a-url" or a bare file path) is an error; characters a URL cannot hold and a scheme other than
+-- https break a MUST of the draft but are stored as given.
+CREATE OR REPLACE FUNCTION vcon_redis._url_problem(v jsonb, path text) RETURNS vcon_redis.problem
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN jsonb_typeof(v) <> 'string'
+            THEN ('error', path, format('must be a string (got %s)', vcon_redis._got(v)))::vcon_redis.problem
+        WHEN v #>> '{}' !~ '^[A-Za-z][A-Za-z0-9+.-]*:'
+            THEN ('error', path, format('not a URL (no scheme, as in https://…): %s', vcon_redis._quote(v #>> '{}')))::vcon_redis.problem
+        WHEN v #>> '{}' ~ '[[:space:][:cntrl:]"<>\\^`{|}]'
+            THEN ('must', path, 'has characters a URL cannot hold (space, control, ", <, >, {, }, |, \, ^ or `)')::vcon_redis.problem
+        WHEN v #>> '{}' !~* '^https://'
+            THEN ('must', path, 'not an https URL (the draft requires https)')::vcon_redis.problem
+    END
 $$;
 
 -- Content members shared by dialog, analysis and attachments (§2.3 of the draft).
-CREATE FUNCTION vcon_redis._content_problems(o jsonb, p text, kind text, redacted boolean)
+CREATE OR REPLACE FUNCTION vcon_redis._content_problems(o jsonb, p text, kind text, redacted boolean)
 RETURNS vcon_redis.problem[]
 -- One SQL expression (inlined into the caller's plan), not PL/pgSQL statements: this runs for
 -- every dialog, analysis and attachment of every save.
@@ -227,7 +114,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                  THEN ('error', p || '.encoding', format('unknown encoding %s (must be base64url, json or none)', o -> 'encoding'))::vcon_redis.problem
         END,
         CASE WHEN o ? 'body' AND NOT o ? 'encoding' AND o -> 'body' <> '""'
-                 THEN ('warning', p || '.body', 'body without encoding (the draft requires encoding for a non-empty body)')::vcon_redis.problem
+                 THEN ('must', p || '.body', 'body without encoding (the draft requires encoding for a non-empty body)')::vcon_redis.problem
         END,
         CASE WHEN NOT o ? 'body' OR jsonb_typeof(o -> 'encoding') IS DISTINCT FROM 'string' THEN NULL
              WHEN o ->> 'encoding' = 'base64url' THEN
@@ -235,33 +122,28 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                           THEN ('error', p || '.body', format('must be a string with encoding base64url (got %s)', jsonb_typeof(o -> 'body')))::vcon_redis.problem
                       WHEN o ->> 'body' ~ '^[A-Za-z0-9_-]*$' THEN NULL
                       WHEN o ->> 'body' ~ '^[A-Za-z0-9_-]*={1,2}$'
-                          THEN ('warning', p || '.body', 'base64url body has = padding')::vcon_redis.problem
-                      ELSE ('error', p || '.body', 'not base64url (characters outside A-Z a-z 0-9 - _)')::vcon_redis.problem
+                          THEN ('must', p || '.body', 'base64url body has = padding')::vcon_redis.problem
+                      ELSE ('must', p || '.body', 'not base64url (characters outside A-Z a-z 0-9 - _)')::vcon_redis.problem
                  END
              WHEN o ->> 'encoding' = 'none' AND jsonb_typeof(o -> 'body') <> 'string'
-                 THEN ('warning', p || '.body', format('encoding none expects a string body (got %s); stored as given', jsonb_typeof(o -> 'body')))::vcon_redis.problem
+                 THEN ('must', p || '.body', format('encoding none expects a string body (got %s)', jsonb_typeof(o -> 'body')))::vcon_redis.problem
         END,
         CASE WHEN o ? 'body' AND o ? 'url' THEN ('warning', p, 'has both body and url')::vcon_redis.problem END,
-        CASE WHEN NOT o ? 'url' THEN NULL
-             WHEN jsonb_typeof(o -> 'url') <> 'string'
-                 THEN ('error', p || '.url', format('must be a string (got %s)', vcon_redis._got(o -> 'url')))::vcon_redis.problem
-             WHEN o ->> 'url' !~* '^https://'
-                 THEN ('warning', p || '.url', 'not an https URL (the draft requires https)')::vcon_redis.problem
-        END,
+        CASE WHEN o ? 'url' THEN vcon_redis._url_problem(o -> 'url', p || '.url') END,
         CASE WHEN o ? 'url' AND NOT o ? 'content_hash'
-                 THEN ('warning', p || '.content_hash', 'missing (the draft requires content_hash with url)')::vcon_redis.problem
+                 THEN ('must', p || '.content_hash', 'missing (the draft requires content_hash with url)')::vcon_redis.problem
         END]
         || CASE WHEN jsonb_typeof(o -> 'content_hash') = 'array' THEN vcon_redis._hash_array_problems(o -> 'content_hash', p)
-                ELSE ARRAY[vcon_redis._hash_problem(o -> 'content_hash', p)] END
+                ELSE ARRAY[vcon_redis._hash_problem(o -> 'content_hash', p || '.content_hash')] END
         || ARRAY[
         CASE WHEN o ? 'mediatype' THEN
                  CASE WHEN jsonb_typeof(o -> 'mediatype') <> 'string'
                           THEN ('error', p || '.mediatype', format('must be a string (got %s)', vcon_redis._got(o -> 'mediatype')))::vcon_redis.problem
                       WHEN o ->> 'mediatype' !~ '^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+\s*(;.*)?$'
-                          THEN ('error', p || '.mediatype', format('not a media type type/subtype: %s', vcon_redis._got(o -> 'mediatype')))::vcon_redis.problem
+                          THEN ('must', p || '.mediatype', format('not a media type type/subtype: %s', vcon_redis._got(o -> 'mediatype')))::vcon_redis.problem
                  END
              WHEN o ? 'body' AND o -> 'body' <> '""'
-                 THEN ('warning', p || '.mediatype', 'missing for inline content')::vcon_redis.problem
+                 THEN ('must', p || '.mediatype', 'missing for inline content')::vcon_redis.problem
         END,
         CASE WHEN o ? 'filename' AND jsonb_typeof(o -> 'filename') <> 'string'
                  THEN ('error', p || '.filename', format('must be a string (got %s)', vcon_redis._got(o -> 'filename')))::vcon_redis.problem
@@ -273,7 +155,7 @@ $$;
 
 
 -- Members that must be strings when present.
-CREATE FUNCTION vcon_redis._string_problems(o jsonb, p text, keys text[])
+CREATE OR REPLACE FUNCTION vcon_redis._string_problems(o jsonb, p text, keys text[])
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
@@ -290,7 +172,7 @@ END
 $$;
 
 -- The problem of a date member that failed the fast check of _date_member.
-CREATE FUNCTION vcon_redis._date_slow(s text, path text)
+CREATE OR REPLACE FUNCTION vcon_redis._date_slow(s text, path text)
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
@@ -299,20 +181,21 @@ BEGIN
     IF msg IS NULL THEN
         RETURN NULL;
     ELSIF msg = 'no offset' THEN
-        RETURN ARRAY[('warning', path, 'date-time without UTC offset; taken as UTC')::vcon_redis.problem];
+        RETURN ARRAY[('must', path, 'date-time without UTC offset; taken as UTC')::vcon_redis.problem];
     END IF;
     RETURN ARRAY[('error', path, msg)::vcon_redis.problem];
 END
 $$;
 
--- A Date member k of o (path p || k); `required` is the warning when it is absent (NULL: optional).
--- SQL, inlined: the common well-formed date costs one regular expression.
-CREATE FUNCTION vcon_redis._date_member(o jsonb, p text, k text, required text)
+-- A Date member k of o (path p || k); when it is absent, `missing` is the message at level
+-- `missing_level` (NULL: optional). SQL, inlined: the common well-formed date costs one regular
+-- expression.
+CREATE OR REPLACE FUNCTION vcon_redis._date_member(o jsonb, p text, k text, missing text, missing_level text)
 RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN NOT o ? k THEN
-            CASE WHEN required IS NOT NULL THEN ARRAY[('warning', p || k, required)::vcon_redis.problem] END
+            CASE WHEN missing IS NOT NULL THEN ARRAY[(missing_level, p || k, missing)::vcon_redis.problem] END
         WHEN jsonb_typeof(o -> k) <> 'string' THEN
             ARRAY[('error', p || k, format('must be an RFC 3339 date-time string (got %s)', vcon_redis._got(o -> k)))::vcon_redis.problem]
         WHEN o ->> k ~ '^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-](0[0-9]|1[0-5]):[0-5][0-9])$'
@@ -322,7 +205,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 -- UnsignedInt or UnsignedInt[] member indexing an array of n `what`s.
-CREATE FUNCTION vcon_redis._indices_problems(o jsonb, p text, k text, n int, what text, allow_array boolean)
+CREATE OR REPLACE FUNCTION vcon_redis._indices_problems(o jsonb, p text, k text, n int, what text, allow_array boolean)
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
@@ -354,13 +237,13 @@ END
 $$;
 
 -- The string value of a member, NULL when absent or not a string.
-CREATE FUNCTION vcon_redis._str(v jsonb) RETURNS text
+CREATE OR REPLACE FUNCTION vcon_redis._str(v jsonb) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN jsonb_typeof(v) = 'string' THEN v #>> '{}' END
 $$;
 
 -- Members a dialog of a draft type must not have (-04 §4.3.1.6 Table 1, the X entries).
-CREATE FUNCTION vcon_redis._forbidden(typ text) RETURNS text[]
+CREATE OR REPLACE FUNCTION vcon_redis._forbidden(typ text) RETURNS text[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE typ
         WHEN 'transfer' THEN ARRAY['parties', 'originator', 'mediatype', 'filename', 'body', 'url',
@@ -379,7 +262,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     END
 $$;
 
-CREATE FUNCTION vcon_redis._forbidden_problems(o jsonb, p text, typ text)
+CREATE OR REPLACE FUNCTION vcon_redis._forbidden_problems(o jsonb, p text, typ text)
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
@@ -388,7 +271,7 @@ DECLARE
 BEGIN
     FOREACH k IN ARRAY vcon_redis._forbidden(typ) LOOP
         IF o ? k THEN
-            r := r || ('error', p || '.' || k, format('not allowed in a dialog of type %s', typ))::vcon_redis.problem;
+            r := r || ('must', p || '.' || k, format('not allowed in a dialog of type %s', typ))::vcon_redis.problem;
         END IF;
     END LOOP;
     RETURN r;
@@ -396,7 +279,7 @@ END
 $$;
 
 -- dialog parties beyond the common flat list: nested per-channel arrays, null placeholders, errors.
-CREATE FUNCTION vcon_redis._dialog_parties_problems(e jsonb, p text, np int)
+CREATE OR REPLACE FUNCTION vcon_redis._dialog_parties_problems(e jsonb, p text, np int)
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
@@ -440,7 +323,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION vcon_redis._party_history_problems(o jsonb, p text, np int)
+CREATE OR REPLACE FUNCTION vcon_redis._party_history_problems(o jsonb, p text, np int)
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
@@ -469,7 +352,7 @@ BEGIN
                     IF NOT h ? 'time' THEN
                         r := r || ('error', k || '.time', 'missing (required)')::vcon_redis.problem;
                     ELSE
-                        r := r || vcon_redis._date_member(h, k || '.', 'time', NULL);
+                        r := r || vcon_redis._date_member(h, k || '.', 'time', NULL, NULL);
                     END IF;
                     ev := CASE WHEN jsonb_typeof(h -> 'event') = 'string' THEN h ->> 'event' END;
                     IF NOT h ? 'event' THEN
@@ -480,7 +363,7 @@ BEGIN
                     ELSIF ev IN ('dtmfdown', 'dtmfup') THEN
                         r := r || ('warning', k || '.event', format('legacy event %s (core-01); keydown/keyup with button since core-02', ev))::vcon_redis.problem;
                     ELSIF ev IN ('keydown', 'keyup') AND NOT h ? 'button' THEN
-                        r := r || ('error', k || '.button', format('missing (required for %s)', ev))::vcon_redis.problem;
+                        r := r || ('must', k || '.button', format('missing (required for %s)', ev))::vcon_redis.problem;
                     END IF;
                     r := r || vcon_redis._string_problems(h, k, ARRAY['button']);
                 END IF;
@@ -494,7 +377,7 @@ $$;
 
 -- One dialog. A single SQL expression (inlined into the caller's plan, far cheaper than PL/pgSQL
 -- statements); the rare nested cases are delegated to the helpers above.
-CREATE FUNCTION vcon_redis._dialog_problems(o jsonb, p text, np int, nd int, redacted boolean)
+CREATE OR REPLACE FUNCTION vcon_redis._dialog_problems(o jsonb, p text, np int, nd int, redacted boolean)
 RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_remove(
@@ -503,11 +386,11 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                  WHEN jsonb_typeof(o -> 'type') <> 'string'
                      THEN ('error', p || '.type', format('must be a string (got %s)', vcon_redis._got(o -> 'type')))::vcon_redis.problem
                  WHEN o ->> 'type' NOT IN ('recording', 'text', 'transfer', 'incomplete', 'recording-set')
-                     THEN ('warning', p || '.type', format('%s is not a dialog type of the draft (recording, text, transfer, incomplete, recording-set); stored as given', o -> 'type'))::vcon_redis.problem
+                     THEN ('must', p || '.type', format('%s is not a dialog type of the draft (recording, text, transfer, incomplete, recording-set)', o -> 'type'))::vcon_redis.problem
             END]
         || vcon_redis._date_member(o, p || '.', 'start',
                CASE WHEN vcon_redis._str(o -> 'type') IN ('recording', 'text', 'incomplete', 'recording-set')
-                    THEN 'missing (recommended)' END)
+                    THEN 'missing (recommended)' END, 'warning')
         || ARRAY[
             CASE WHEN NOT o ? 'duration' THEN NULL
                  WHEN jsonb_typeof(o -> 'duration') <> 'number'
@@ -551,15 +434,15 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         || ARRAY[
             CASE WHEN vcon_redis._str(o -> 'type') = 'incomplete' THEN
                      CASE WHEN NOT o ? 'disposition'
-                              THEN ('error', p || '.disposition', 'missing (required for an incomplete dialog)')::vcon_redis.problem
+                              THEN ('must', p || '.disposition', 'missing (required for an incomplete dialog)')::vcon_redis.problem
                           WHEN o ->> 'disposition' NOT IN ('no-answer', 'congestion', 'failed', 'busy', 'hung-up', 'voicemail-no-message')
-                              THEN ('error', p || '.disposition', format('unknown disposition %s (must be no-answer, congestion, failed, busy, hung-up or voicemail-no-message)', vcon_redis._got(o -> 'disposition')))::vcon_redis.problem
+                              THEN ('must', p || '.disposition', format('unknown disposition %s (must be no-answer, congestion, failed, busy, hung-up or voicemail-no-message)', vcon_redis._got(o -> 'disposition')))::vcon_redis.problem
                      END
                  WHEN o ? 'disposition' AND vcon_redis._str(o -> 'type') IN ('recording', 'text', 'transfer', 'recording-set')
                      THEN ('warning', p || '.disposition', format('should only be used on an incomplete dialog (type %s)', o ->> 'type'))::vcon_redis.problem
             END,
             CASE WHEN vcon_redis._str(o -> 'type') = 'recording-set' AND NOT o ? 'recordings'
-                     THEN ('error', p || '.recordings', 'missing (required for a recording-set dialog)')::vcon_redis.problem
+                     THEN ('must', p || '.recordings', 'missing (required for a recording-set dialog)')::vcon_redis.problem
             END]
         || CASE WHEN o ?| vcon_redis._forbidden(vcon_redis._str(o -> 'type'))
                 THEN vcon_redis._forbidden_problems(o, p, o ->> 'type') END
@@ -574,7 +457,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 
 -- One party, one analysis, one attachment: SQL expressions like _dialog_problems.
-CREATE FUNCTION vcon_redis._party_problems(o jsonb, p text)
+CREATE OR REPLACE FUNCTION vcon_redis._party_problems(o jsonb, p text)
 RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_remove(ARRAY[
@@ -607,7 +490,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
             CASE WHEN o ? 'civicaddress' AND jsonb_typeof(o -> 'civicaddress') <> 'object'
                      THEN ('error', p || '.civicaddress', format('must be an object (got %s)', vcon_redis._got(o -> 'civicaddress')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'did') = 'string' AND o ->> 'did' !~ '^did:[a-z0-9]+:'
-                     THEN ('error', p || '.did', 'not a DID URI (did:<method>:…)')::vcon_redis.problem END,
+                     THEN ('must', p || '.did', 'not a DID URI (did:<method>:…)')::vcon_redis.problem END,
             CASE WHEN o ? 'name' AND NOT o ? 'validation'
                      THEN ('warning', p || '.validation', 'missing (recommended when name is present)')::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'type') = 'string' AND o ->> 'type' NOT IN ('person', 'bot', 'organization')
@@ -617,12 +500,12 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         ], NULL)
 $$;
 
-CREATE FUNCTION vcon_redis._analysis_problems(o jsonb, p text, nd int, na int, redacted boolean)
+CREATE OR REPLACE FUNCTION vcon_redis._analysis_problems(o jsonb, p text, nd int, na int, redacted boolean)
 RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_remove(ARRAY[
             CASE WHEN NOT o ? 'type' THEN ('error', p || '.type', 'missing (required)')::vcon_redis.problem END,
-            CASE WHEN NOT o ? 'vendor' THEN ('error', p || '.vendor', 'missing (required)')::vcon_redis.problem END,
+            CASE WHEN NOT o ? 'vendor' THEN ('must', p || '.vendor', 'missing (required by the draft)')::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'type') <> 'string'
                      THEN ('error', p || '.type', format('must be a string (got %s)', vcon_redis._got(o -> 'type')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'vendor') <> 'string'
@@ -641,23 +524,23 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         ], NULL)
 $$;
 
-CREATE FUNCTION vcon_redis._attachment_problems(o jsonb, p text, np int, nd int, redacted boolean)
+CREATE OR REPLACE FUNCTION vcon_redis._attachment_problems(o jsonb, p text, np int, nd int, redacted boolean)
 RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_remove(ARRAY[
             CASE WHEN jsonb_typeof(o -> 'purpose') <> 'string'
                      THEN ('error', p || '.purpose', format('must be a string (got %s)', vcon_redis._got(o -> 'purpose')))::vcon_redis.problem END]
-        || vcon_redis._date_member(o, p || '.', 'start', 'missing (required by the draft)')
+        || vcon_redis._date_member(o, p || '.', 'start', 'missing (required by the draft)', 'must')
         || CASE WHEN o ? 'party' THEN vcon_redis._indices_problems(o, p, 'party', np, 'party', false)
-                ELSE ARRAY[('warning', p || '.party', 'missing (required by the draft)')::vcon_redis.problem] END
+                ELSE ARRAY[('must', p || '.party', 'missing (required by the draft)')::vcon_redis.problem] END
         || CASE WHEN o ? 'dialog' THEN vcon_redis._indices_problems(o, p, 'dialog', nd, 'dialog', false)
-                ELSE ARRAY[('warning', p || '.dialog', 'missing (required by the draft)')::vcon_redis.problem] END
+                ELSE ARRAY[('must', p || '.dialog', 'missing (required by the draft)')::vcon_redis.problem] END
         || vcon_redis._content_problems(o, p, 'attachment', redacted),
         NULL)
 $$;
 
 -- All problems of a document: raw is the input, n = _normalize(raw).
-CREATE FUNCTION vcon_redis._problems(raw jsonb, n jsonb)
+CREATE OR REPLACE FUNCTION vcon_redis._problems(raw jsonb, n jsonb)
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
@@ -671,6 +554,7 @@ DECLARE
     na int;
     redacted boolean;
     u text;
+    level text;
 BEGIN
     IF jsonb_typeof(raw) IS DISTINCT FROM 'object' THEN
         RETURN ARRAY[('error', '$', format('a vCon must be a JSON object (got %s)', coalesce(jsonb_typeof(raw), 'SQL NULL')))::vcon_redis.problem];
@@ -700,14 +584,14 @@ BEGIN
         END IF;
     END IF;
 
-    r := r || vcon_redis._date_member(n, '', 'created_at', 'missing (required by the draft); save_vcon stores the time of the first save')
-           || vcon_redis._date_member(n, '', 'updated_at', NULL);
+    r := r || vcon_redis._date_member(n, '', 'created_at', 'missing (required by the draft); save_vcon stores the time of the first save', 'must')
+           || vcon_redis._date_member(n, '', 'updated_at', NULL, NULL);
 
     IF raw ? 'vcon' THEN
         IF jsonb_typeof(raw -> 'vcon') <> 'string' THEN
             r := r || ('error', 'vcon', format('must be a string (got %s)', vcon_redis._got(raw -> 'vcon')))::vcon_redis.problem;
         ELSIF raw ->> 'vcon' = '' THEN
-            r := r || ('error', 'vcon', 'empty version string (omit the deprecated vcon member or use "0.4.0")')::vcon_redis.problem;
+            r := r || ('must', 'vcon', 'empty version string (omit the deprecated vcon member or use "0.4.0")')::vcon_redis.problem;
         ELSIF raw ->> 'vcon' <> '0.4.0' THEN
             r := r || ('warning', 'vcon', format('deprecated member; %s is not the current syntax version "0.4.0"', raw -> 'vcon'))::vcon_redis.problem;
         END IF;
@@ -738,7 +622,7 @@ BEGIN
 
     -- redacted / amended (§4.1.8, §4.1.9)
     IF n ? 'redacted' AND n ? 'amended' THEN
-        r := r || ('error', 'amended', 'redacted and amended are mutually exclusive')::vcon_redis.problem;
+        r := r || ('must', 'amended', 'redacted and amended are mutually exclusive')::vcon_redis.problem;
     END IF;
     FOREACH k IN ARRAY ARRAY['redacted', 'amended'] LOOP
         o := n -> k;
@@ -747,18 +631,23 @@ BEGIN
             r := r || ('error', k, format('must be an object (got %s)', vcon_redis._got(o)))::vcon_redis.problem;
             CONTINUE;
         END IF;
-        r := r || vcon_redis._string_problems(o, k, ARRAY['uuid', 'type', 'url']);
+        r := r || vcon_redis._string_problems(o, k, ARRAY['uuid', 'type']);
+        r := r || array_remove(ARRAY[CASE WHEN o ? 'url' THEN vcon_redis._url_problem(o -> 'url', k || '.url') END]
+                               || CASE WHEN jsonb_typeof(o -> 'content_hash') = 'array'
+                                       THEN vcon_redis._hash_array_problems(o -> 'content_hash', k)
+                                       ELSE ARRAY[vcon_redis._hash_problem(o -> 'content_hash', k || '.content_hash')] END,
+                               NULL);
         IF k = 'redacted' AND NOT o ? 'type' THEN
-            r := r || ('error', 'redacted.type', 'missing (required)')::vcon_redis.problem;
+            r := r || ('must', 'redacted.type', 'missing (required by the draft)')::vcon_redis.problem;
         END IF;
         IF k = 'redacted' AND NOT o ? 'uuid' THEN
             r := r || ('warning', 'redacted.uuid', 'missing (recommended: without it the unredacted version cannot be found)')::vcon_redis.problem;
         END IF;
         IF k = 'amended' AND NOT o ? 'uuid' AND NOT o ? 'url' THEN
-            r := r || ('error', 'amended', 'needs uuid or url')::vcon_redis.problem;
+            r := r || ('must', 'amended', 'needs uuid or url')::vcon_redis.problem;
         END IF;
         IF o ? 'url' AND NOT o ? 'content_hash' THEN
-            r := r || ('warning', k || '.content_hash', 'missing (the draft requires content_hash with url)')::vcon_redis.problem;
+            r := r || ('must', k || '.content_hash', 'missing (the draft requires content_hash with url)')::vcon_redis.problem;
         END IF;
     END LOOP;
     redacted := n ? 'redacted';
@@ -788,11 +677,19 @@ BEGIN
             END;
         END LOOP;
     END LOOP;
+
+    -- A MUST broken without loss: an error under vcon_redis.validation = strict, else a warning.
+    IF EXISTS (SELECT FROM unnest(r) x WHERE x.severity = 'must') THEN
+        level := CASE WHEN vcon_redis._strict() THEN 'error' ELSE 'warning' END;
+        r := ARRAY(SELECT (CASE WHEN x.severity = 'must' THEN level ELSE x.severity END, x.path, x.message)::vcon_redis.problem
+                   FROM unnest(r) WITH ORDINALITY AS x(severity, path, message, i)
+                   ORDER BY x.i);
+    END IF;
     RETURN r;
 END
 $$;
 
-CREATE FUNCTION vcon_redis.validate_vcon(doc jsonb)
+CREATE OR REPLACE FUNCTION vcon_redis.validate_vcon(doc jsonb)
 RETURNS TABLE (severity text, path text, message text)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT p.severity, p.path, p.message

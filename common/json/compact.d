@@ -1,2 +1,0 @@
-common/json/compact.o: common/json/compact.cpp common/json/compact.hpp
-common/json/compact.hpp:

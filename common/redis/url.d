@@ -1,2 +1,0 @@
-common/redis/url.o: common/redis/url.cpp common/redis/url.hpp
-common/redis/url.hpp:

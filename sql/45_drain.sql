@@ -1,0 +1,63 @@
+-- The worker's read of one outbox batch: the documents of its vCons, or why one cannot be built.
+--
+-- _drain_documents(uuids) is vcon_json_many(uuids) that isolates a bad vCon instead of failing the
+-- batch: when the set-based build raises a data error, each vCon is built alone, and a vCon whose
+-- own build fails comes back with its error (the worker dead-letters its events and removes its
+-- cache key) while every other vCon comes back with its document. The happy path costs one
+-- subtransaction per batch.
+--
+-- Only errors that belong to the data of one vCon are isolated: data exceptions (class 22: a
+-- malformed JSON body, a value out of range), program limits (class 54: a document too large),
+-- errors raised by PL/pgSQL (P0) and internal errors (XX000). Anything else — a missing column
+-- after DDL, a lock or statement timeout, out of memory — is the database's state, not the
+-- vCon's: it fails the batch, and the worker backs off and retries it whole. So does an error that
+-- every vCon of the batch hits alike (with more than one vCon, that is not one vCon's fault).
+
+CREATE OR REPLACE FUNCTION vcon_redis._vcon_data_error(state text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT left(state, 2) IN ('22', '54', 'P0') OR state = 'XX000' $$;
+
+CREATE OR REPLACE FUNCTION vcon_redis._drain_documents(uuids uuid[])
+RETURNS TABLE (uuid uuid, doc jsonb, error text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    u uuid;
+    state text;
+    message text;
+    failed int := 0;
+    first_state text;
+BEGIN
+    BEGIN
+        -- vcon_json_many is a PL/pgSQL set-returning function: it materialises every row before
+        -- this RETURN QUERY sees the first, so an error leaves nothing half-returned
+        RETURN QUERY SELECT m.uuid, m.doc, NULL::text FROM vcon_redis.vcon_json_many(uuids) m;
+        RETURN;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+        IF NOT vcon_redis._vcon_data_error(state) THEN
+            RAISE;
+        END IF;
+    END;
+    FOREACH u IN ARRAY uuids LOOP
+        BEGIN
+            RETURN QUERY SELECT m.uuid, m.doc, NULL::text FROM vcon_redis.vcon_json_many(ARRAY[u]) m;
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
+            IF NOT vcon_redis._vcon_data_error(state) THEN
+                RAISE;
+            END IF;
+            failed := failed + 1;
+            first_state := coalesce(first_state, state);
+            RETURN QUERY SELECT u, NULL::jsonb, format('document cannot be built: %s (SQLSTATE %s)', message, state);
+        END;
+    END LOOP;
+    IF failed > 1 AND failed = cardinality(uuids) THEN
+        RAISE EXCEPTION 'every vCon of the batch failed to build (first: SQLSTATE %)', first_state
+            USING HINT = 'Not one vCon''s data: check the attached tables and vcon_redis.vcon_json().';
+    END IF;
+END
+$$;
