@@ -59,6 +59,15 @@ redis.call('DEL', KEYS[2])
 return 1
 )lua";
 
+// Compare-and-delete: a lease that expired and was taken by someone else is left alone.
+constexpr std::string_view release_source = R"lua(-- vcon_redis release v1
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+)lua";
+
 std::uint32_t rol(std::uint32_t v, int n) { return (v << n) | (v >> (32 - n)); }
 
 Script make_script(std::string_view name, std::string_view source) {
@@ -135,6 +144,11 @@ const Script &fill_script() {
     return s;
 }
 
+const Script &release_script() {
+    static const Script s = make_script("release", release_source);
+    return s;
+}
+
 std::string_view to_string(ApplyAction action) noexcept {
     switch (action) {
     case ApplyAction::set:
@@ -178,6 +192,14 @@ ScriptCall fill_call(std::string_view prefix, std::string_view vcon_uuid, std::s
     c.keys.push_back(c.own(doc_key(prefix, vcon_uuid)));
     c.keys.push_back(c.own(lease_key(prefix, vcon_uuid)));
     c.args = {c.own(std::string(lease_token)), document, c.own(std::to_string(ttl_seconds))};
+    return c;
+}
+
+ScriptCall release_call(std::string_view prefix, std::string_view vcon_uuid, std::string_view lease_token) {
+    ScriptCall c;
+    c.script = &release_script();
+    c.keys.push_back(c.own(lease_key(prefix, vcon_uuid)));
+    c.args = {c.own(std::string(lease_token))};
     return c;
 }
 
@@ -230,7 +252,7 @@ Reply run_script(Connection &conn, const ScriptCall &call) {
 }
 
 void load_scripts(Connection &conn) {
-    for (const Script *s : {&apply_script(), &fill_script()}) {
+    for (const Script *s : {&apply_script(), &fill_script(), &release_script()}) {
         Reply r = conn.command({"SCRIPT", "LOAD", s->source});
         if (is_error(*r) || text(*r) != s->sha1)
             throw Error(Error::Kind::reply, "redis: SCRIPT LOAD " + std::string(s->name) +

@@ -9,6 +9,8 @@
 // fill (server; lease-checked miss fill):
 //   KEYS[1] doc key, KEYS[2] lease key; ARGV[1] token, ARGV[2] document, ARGV[3] ttl s.
 //   Returns 1 when the lease was still ours (doc SET, lease deleted), else 0.
+// release (server; a miss that found nothing or failed gives its lease back at once):
+//   KEYS[1] lease key; ARGV[1] token. Deletes the lease only if it is still ours; returns 1, else 0.
 #pragma once
 
 #include "redis/connection.hpp"
@@ -28,6 +30,7 @@ struct Script {
 
 const Script &apply_script();
 const Script &fill_script();
+const Script &release_script();
 
 enum class ApplyAction { set, del, none };
 std::string_view to_string(ApplyAction action) noexcept;
@@ -61,6 +64,9 @@ ScriptCall apply_call(std::string_view prefix, std::string_view vcon_uuid, Apply
 // fill of a cache miss under a lease taken earlier with SET <lease_key> token NX PX ...
 ScriptCall fill_call(std::string_view prefix, std::string_view vcon_uuid, std::string_view lease_token,
                      std::string_view document, long ttl_seconds);
+
+// release of a lease taken with SET <lease_key> token NX PX ... (compare-and-delete)
+ScriptCall release_call(std::string_view prefix, std::string_view vcon_uuid, std::string_view lease_token);
 
 // EVALSHA (by_sha) or EVAL command for call; numkeys must outlive the returned command.
 Command script_command(const ScriptCall &call, bool by_sha, std::string &numkeys);

@@ -2,20 +2,26 @@
 #include "app/config.hpp"
 #include "app/log.hpp"
 #include "app/metrics.hpp"
+#include "app/secrets.hpp"
 #include "app/worker.hpp"
 #include "http/server.hpp"
 #include "mcp/stdio.hpp"
 #include "redis/url.hpp"
 #include "store/pg_pool.hpp"
+#include "store/settings_watch.hpp"
 #include "store/single_flight.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include <libpq-fe.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <memory>
@@ -32,16 +38,56 @@ namespace {
 std::string describe_database(const std::string &url) {
     char *err = nullptr;
     PQconninfoOption *opts = PQconninfoParse(url.empty() ? "" : url.c_str(), &err);
-    if (err) PQfreemem(err);
-    if (!opts) return "(unparsable)";
+    if (err)
+        PQfreemem(err);
+    if (!opts)
+        return "(unparsable)";
     std::string out;
     for (auto *o = opts; o->keyword; ++o) {
         std::string_view k = o->keyword;
-        if (o->val && *o->val && (k == "host" || k == "hostaddr" || k == "port" || k == "dbname" || k == "user"))
+        if (o->val && *o->val &&
+            (k == "host" || k == "hostaddr" || k == "port" || k == "dbname" || k == "user"))
             out += std::string(out.empty() ? "" : " ") + o->keyword + "=" + o->val;
     }
     PQconninfoFree(opts);
     return out.empty() ? "(libpq defaults)" : out;
+}
+
+// A password given as a command-line value is visible to every local user (ps, /proc/*/cmdline):
+// warn, and overwrite it in our own argv so at least later readers do not see it.
+void guard_argv_secrets(int argc, char **argv, const Config &config) {
+    struct Flag {
+        const char *name;
+        bool given;
+        const char *instead;
+    };
+    for (const Flag &f :
+         {Flag{"--database-url", config.database_url_in_argv, "DATABASE_URL or --database-url-file"},
+          Flag{"--redis-url", config.redis_url_in_argv, "REDIS_URL or --redis-url-file"}}) {
+        if (!f.given)
+            continue;
+        const std::string_view name = f.name;
+        bool masked = false;
+        for (int i = 1; i < argc; ++i) {
+            std::string_view arg = argv[i];
+            char *value = nullptr;
+            if (arg == name && i + 1 < argc)
+                value = argv[i + 1];
+            else if (arg.starts_with(name) && arg.size() > name.size() && arg[name.size()] == '=')
+                value = argv[i] + name.size() + 1;
+            if (!value)
+                continue;
+            for (auto [offset, length] : password_spans(value)) {
+                std::fill_n(value + offset, length, '*');
+                masked = true;
+            }
+        }
+        if (masked)
+            log::warn(std::string(f.name) +
+                      " carries a password, which other local users can read in the process "
+                      "list; use " +
+                      f.instead + " instead (masked in this process's arguments now)");
+    }
 }
 
 void raise_fd_limit() {
@@ -83,40 +129,71 @@ int main(int argc, char **argv) {
         return 2;
     }
     raise_fd_limit();
+    guard_argv_secrets(argc, argv, config);
 
     log::info("vcon-cache-server starting: " +
               (config.stdio ? std::string("MCP over stdio")
                             : "listen " + config.listen_host + ":" + std::to_string(config.listen_port)) +
               ", redis " + redis_url.redacted() + ", postgres " + describe_database(config.database_url) +
-              ", key prefix '" + config.key_prefix + "', expiry " + std::to_string(config.expiry_s) + " s" +
+              ", key prefix '" + config.key_prefix + (config.key_prefix_explicit ? "'" : "' (until learnt)") +
+              ", expiry " + std::to_string(config.expiry_s) +
+              (config.expiry_explicit ? " s" : " s (until learnt)") +
               (config.api_token.empty() ? ", no API token" : ", API token required") +
-              (config.test_fill_delay_ms > 0 ? ", TEST fill delay " + std::to_string(config.test_fill_delay_ms) + " ms"
-                                             : std::string()));
+              (config.test_fill_delay_ms > 0
+                   ? ", TEST fill delay " + std::to_string(config.test_fill_delay_ms) + " ms"
+                   : std::string()));
 
     Metrics metrics;
     store::SingleFlight flights;
-    auto pg = std::make_unique<store::PgPool>(
-        store::PgPool::Options{config.database_url, config.pg_pool_size, config.pg_connect_timeout_s,
-                               config.pg_statement_timeout_ms},
-        metrics);
+    auto pg = std::make_unique<store::PgPool>(store::PgPool::Options{config.database_url, config.pg_pool_size,
+                                                                     config.pg_connect_timeout_s,
+                                                                     config.pg_statement_timeout_ms},
+                                              metrics);
     auto connector = std::make_unique<asio::thread_pool>(1);
 
     std::vector<std::unique_ptr<Worker>> workers;
     std::unique_ptr<http::Server> server;
+    // The extension's settings decide how every io thread uses the cache (store/settings_watch.hpp):
+    // read once before serving, then every --settings-check-interval on a thread of their own.
+    store::CacheDefaults defaults;
+    defaults.key_prefix = config.key_prefix;
+    defaults.key_prefix_explicit = config.key_prefix_explicit;
+    defaults.expiry_s = config.expiry_s;
+    defaults.expiry_explicit = config.expiry_explicit;
+    defaults.redis_endpoint = redis_url.endpoint() + "/" + std::to_string(redis_url.db);
+    store::SettingsWatch watch(*pg, defaults, [&workers](const store::CachePolicy &p) {
+        for (auto &w : workers)
+            asio::post(w->ioc(), [&s = w->store(), p] { s.set_policy(p); });
+    });
+    asio::io_context watch_ioc;
+    std::jthread watch_thread;
     auto gauges = [&]() {
         GaugeSnapshot g;
         g.pg_pool_size = pg ? pg->size() : 0;
         g.pg_pool_in_use = pg ? pg->in_use() : 0;
         g.postgres_up = pg && pg->up();
         g.redis_up = !workers.empty();
-        for (auto &w : workers) g.redis_up = g.redis_up && w->redis().up();
+        for (auto &w : workers)
+            g.redis_up = g.redis_up && w->redis().up();
         g.http_connections = server ? server->connections() : 0;
+        g.cache_state = store::to_string(watch.state());
         return g;
     };
     const int nthreads = config.stdio ? 1 : config.threads;
     for (int i = 0; i < nthreads; ++i)
-        workers.push_back(std::make_unique<Worker>(config, redis_url, *pg, flights, metrics, *connector, gauges));
-    for (auto &w : workers) asio::post(w->ioc(), [&r = w->redis()] { r.start(); });
+        workers.push_back(
+            std::make_unique<Worker>(config, redis_url, *pg, flights, metrics, *connector, gauges));
+    for (auto &w : workers)
+        asio::post(w->ioc(), [&r = w->redis()] { r.start(); });
+    {
+        auto first = asio::co_spawn(watch_ioc, watch.check(), asio::use_future);
+        watch_ioc.run();
+        first.get();
+        watch_ioc.restart();
+        asio::co_spawn(watch_ioc, watch.run(std::chrono::seconds(config.settings_check_interval_s)),
+                       asio::detached);
+        watch_thread = std::jthread([&watch_ioc] { watch_ioc.run(); });
+    }
 
     int rc = 0;
     if (config.stdio) {
@@ -128,10 +205,11 @@ int main(int argc, char **argv) {
                 w.ioc().stop();
             }
         });
-        rc = mcp::run_stdio(w.store(), w.ioc());
+        rc = mcp::run_stdio(w.store(), w.ioc(), Worker::mcp_limits(config), config.max_body_bytes);
     } else {
         std::vector<http::WorkerSlot> slots;
-        for (auto &w : workers) slots.push_back(http::WorkerSlot{w->ioc(), w->router(), w->sessions()});
+        for (auto &w : workers)
+            slots.push_back(http::WorkerSlot{w->ioc(), w->router(), w->sessions()});
         http::Limits limits;
         limits.max_body_bytes = config.max_body_bytes;
         limits.max_header_bytes = config.max_header_bytes;
@@ -143,6 +221,9 @@ int main(int argc, char **argv) {
             server->listen(config.listen_host, config.listen_port);
         } catch (const std::exception &e) {
             log::error(e.what());
+            watch_ioc.stop(); // the watch thread would never end otherwise
+            watch_thread.join();
+            pg->shutdown();
             return 1;
         }
         server->start();
@@ -153,8 +234,9 @@ int main(int argc, char **argv) {
             guards.push_back(asio::make_work_guard(w->ioc()));
             threads.emplace_back([&ioc = w->ioc()] { ioc.run(); });
         }
-        log::info("listening on " + config.listen_host + ":" + std::to_string(server->local_endpoint().port()) +
-                  " with " + std::to_string(nthreads) + " io thread(s)");
+        log::info("listening on " + config.listen_host + ":" +
+                  std::to_string(server->local_endpoint().port()) + " with " + std::to_string(nthreads) +
+                  " io thread(s)");
 
         asio::io_context main_ioc;
         asio::signal_set signals(main_ioc, SIGINT, SIGTERM);
@@ -169,7 +251,8 @@ int main(int argc, char **argv) {
         while (server->connections() > 0 && std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         if (server->connections() > 0)
-            log::warn(std::to_string(server->connections()) + " connection(s) still open after 10 s; closing");
+            log::warn(std::to_string(server->connections()) +
+                      " connection(s) still open after 10 s; closing");
         for (auto &w : workers)
             asio::post(w->ioc(), [&w] {
                 w->redis().shutdown();
@@ -180,6 +263,9 @@ int main(int argc, char **argv) {
     }
 
     // Threads that may still hold completion handlers of the io threads go first, then the workers.
+    watch_ioc.stop();
+    if (watch_thread.joinable())
+        watch_thread.join();
     connector->stop();
     connector->join();
     pg->shutdown();

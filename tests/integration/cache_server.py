@@ -83,6 +83,24 @@ class CacheServer:
     def cache_count(self, result: str) -> float:
         return self.metrics().get(f'vcon_cache_total{{result="{result}"}}', 0.0)
 
+    def mcp(self, method: str, params: dict | None = None, id=1, headers: dict | None = None) -> Reply:
+        """One JSON-RPC request to POST /mcp."""
+        body = json.dumps({"jsonrpc": "2.0", "id": id, "method": method, "params": params or {}})
+        return self.request("POST", "/mcp", body=body,
+                            headers={"Content-Type": "application/json", **(headers or {})})
+
+    def wait_up(self, timeout: float = 20):
+        """Until both backends are connected (Redis connects in the background after start)."""
+        harness.wait_for(lambda: (lambda h: h["postgres"] == "up" and h["redis"] == "up")(self.get("/healthz").json()),
+                         timeout, interval=0.05, what="PostgreSQL and Redis up")
+
+    def cache_state(self) -> str:
+        return self.get("/healthz").json()["cache"]
+
+    def wait_cache_state(self, state: str, timeout: float = 20):
+        harness.wait_for(lambda: self.cache_state() == state, timeout, interval=0.1,
+                         what=f"/healthz to say cache {state}")
+
     def stop(self, sig=signal.SIGTERM, timeout: float = 15) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)

@@ -17,6 +17,7 @@ FILL_DELAY_MS = 1500
 def slow_fill_server(stack, tmp_path_factory):
     with CacheServer(stack, tmp_path_factory.mktemp("server"),
                      env={"VCON_TEST_FILL_DELAY_MS": str(FILL_DELAY_MS)}) as s:
+        s.wait_up()
         yield s
 
 
@@ -81,6 +82,7 @@ def test_concurrent_misses_coalesce_into_one_fill(stack, slow_fill_server):
 
 def test_miss_fill_sets_the_configured_ttl(stack, tmp_path):
     with CacheServer(stack, tmp_path, env={"VCON_REDIS_EXPIRY": "123"}) as s:
+        s.wait_up()
         u = save(stack.pg, small_vcon(12))
         wait_cached(stack, u)
         stack.r.delete(f"vcon:{u}")

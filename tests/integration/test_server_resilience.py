@@ -93,7 +93,7 @@ def test_both_backends_down_healthz_503(stack, tmp_path):
                           "REDIS_URL": f"redis://127.0.0.1:{harness.free_port()}/0"}) as s:
         r = harness.wait_for(lambda: (lambda x: x if x.status == 503 else None)(s.get("/healthz")), 10,
                              what="/healthz 503")
-        assert r.json() == {"status": "unavailable", "postgres": "down", "redis": "down"}
+        assert r.json() == {"status": "unavailable", "postgres": "down", "redis": "down", "cache": "unknown"}
         assert s.get(f"/api/v1/vcons/{uuidlib.uuid4()}").status == 503
 
 

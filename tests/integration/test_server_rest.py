@@ -14,6 +14,7 @@ from conftest import compact, save, small_vcon
 @pytest.fixture(scope="module")
 def server(stack, tmp_path_factory):
     with CacheServer(stack, tmp_path_factory.mktemp("server")) as s:
+        s.wait_up()
         yield s
 
 
@@ -82,7 +83,7 @@ def test_negative_lookups_are_not_cached(stack, server):
 def test_oversized_body_gets_413_and_the_response_arrives(server):
     body = b"x" * (1024 * 1024 + 10)
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
-        s.sendall(b"POST /mcp HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        s.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                   b"Content-Length: %d\r\n\r\n" % len(body))
         try:
             s.sendall(body)
@@ -97,8 +98,8 @@ def test_keep_alive_survives_an_early_rejection(stack, server):
     """A rejected POST's body must not be parsed as the next request on the connection."""
     body = b'{"jsonrpc":"2.0","id":1,"method":"ping"}'
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
-        s.sendall(b"POST /mcp HTTP/1.1\r\nHost: t\r\nOrigin: http://evil.example\r\nContent-Length: %d\r\n\r\n%s"
-                  b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n" % (len(body), body))
+        s.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://evil.example\r\nContent-Length: %d\r\n\r\n%s"
+                  b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % (len(body), body))
         data = b""
         while data.count(b"HTTP/1.1") < 2 or not data.rstrip().endswith(b"}"):
             chunk = s.recv(65536)
@@ -137,12 +138,12 @@ def test_search_pagination(stack, server):
 def test_healthz_and_metrics(server):
     h = server.get("/healthz")
     assert h.status == 200
-    assert h.json() == {"status": "ok", "postgres": "up", "redis": "up"}
+    assert h.json() == {"status": "ok", "postgres": "up", "redis": "up", "cache": "maintained"}
     r = server.get("/metrics")
     assert r.status == 200 and r.headers["content-type"].startswith("text/plain")
     m = server.metrics()
     for name in ('vcon_cache_total{result="hit"}', 'vcon_cache_total{result="fill_refused"}',
-                 "vcon_pg_pool_size", "vcon_pg_pool_in_use", "vcon_redis_up",
+                 "vcon_pg_pool_size", "vcon_pg_pool_in_use", "vcon_redis_up", "vcon_cache_maintained",
                  'vcon_backend_errors_total{backend="redis"}'):
         assert name in m, name
     assert m["vcon_redis_up"] == 1

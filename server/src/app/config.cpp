@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <string_view>
@@ -27,10 +28,14 @@ std::vector<std::string> split_list(std::string_view text) {
     while (!text.empty()) {
         auto comma = text.find(',');
         auto item = text.substr(0, comma);
-        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-        if (!item.empty()) out.emplace_back(item);
-        if (comma == std::string_view::npos) break;
+        while (!item.empty() && item.front() == ' ')
+            item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ')
+            item.remove_suffix(1);
+        if (!item.empty())
+            out.emplace_back(item);
+        if (comma == std::string_view::npos)
+            break;
         text.remove_prefix(comma + 1);
     }
     return out;
@@ -55,6 +60,32 @@ void parse_listen(Config &c, std::string_view text) {
     c.listen_port = static_cast<unsigned short>(to_int("--listen port", port, 0, 65535));
 }
 
+// The first line of a secret file (DATABASE_URL_FILE, REDIS_URL_FILE), without its line end and
+// surrounding blanks. Errors name the file, never its content.
+std::string read_secret_file(std::string_view setting, const std::string &path) {
+    std::ifstream in(path);
+    if (!in)
+        throw ConfigError(std::string(setting) + ": cannot read '" + path + "'");
+    std::string line;
+    std::getline(in, line);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+        line.pop_back();
+    std::size_t start = line.find_first_not_of(" \t");
+    line.erase(0, start == std::string::npos ? line.size() : start);
+    if (line.empty())
+        throw ConfigError(std::string(setting) + ": '" + path + "' is empty");
+    return line;
+}
+
+// An allow-list entry must be matchable: no blanks or slashes (it is a host, not a URL).
+void check_hosts(const std::vector<std::string> &hosts) {
+    if (hosts.empty())
+        throw ConfigError("--allowed-hosts must not be empty (use \"*\" to allow any Host)");
+    for (const auto &h : hosts)
+        if (h.find_first_of(" /\t") != std::string::npos)
+            throw ConfigError("--allowed-hosts: '" + h + "' is not a host name, IP address or host:port");
+}
+
 } // namespace
 
 std::string usage() {
@@ -69,13 +100,27 @@ Backends
                             environment defaults). A database that is down at start is not fatal:
                             the server starts, /healthz says "postgres":"down", misses get 503, and
                             every request/probe retries the connection.
+  --database-url-file FILE  read the URL from the first line of FILE (env DATABASE_URL_FILE). A
+                            password given with --database-url is visible to every local user in
+                            ps: the server warns (and masks it in its own argv); prefer the
+                            environment, this file form, or libpq's PGPASSFILE.
   --redis-url URL           redis://[user:password@]host:port/db or unix:///path?db=N
                             (env REDIS_URL; default redis://127.0.0.1:6379/0). Redis down at start is
                             not fatal: reads bypass the cache (X-Cache: BYPASS) and the server
                             reconnects in the background with backoff.
-  --expiry SECONDS          TTL of cache fills done by this server (env VCON_REDIS_EXPIRY; default
-                            3600; 0 = no expiry). Should equal the extension's vcon_redis.ttl.
-  --key-prefix PREFIX       Redis key prefix (default "vcon:"); must equal vcon_redis.key_prefix.
+  --redis-url-file FILE     read the Redis URL from the first line of FILE (env REDIS_URL_FILE);
+                            same warning as --database-url for a password on the command line.
+  --expiry SECONDS          TTL of cache fills done by this server (env VCON_REDIS_EXPIRY; default:
+                            the extension's vcon_redis.ttl, read from the database, else 3600;
+                            0 = no expiry). A value that differs from vcon_redis.ttl is warned about.
+  --key-prefix PREFIX       Redis key prefix (default: the extension's vcon_redis.key_prefix, read
+                            from the database, else "vcon:"). A different value than the
+                            extension's means nobody maintains the keys: the cache is not used.
+  --settings-check-interval S  how often the extension's settings (cache_mode, key_prefix, ttl,
+                            worker state) are read again from the database (default 5). While
+                            nobody maintains the cache (cache_mode off, a different key prefix,
+                            no worker for this database, vcon_redis not attached) every read is
+                            served from PostgreSQL (X-Cache: BYPASS) and nothing is filled.
   --redis-timeout-ms MS     deadline of one Redis command (default 100); a miss of it drops the
                             connection, serves BYPASS and reconnects.
   --redis-connect-timeout-ms MS  (default 1000)
@@ -88,10 +133,22 @@ HTTP
   --listen HOST:PORT        address to listen on (default 127.0.0.1:8080; [::1]:8080 for IPv6).
   --stdio                   serve MCP over stdin/stdout (newline-delimited JSON-RPC) instead of
                             HTTP; logs go to stderr.
-  --allowed-origins LIST    comma list of allowed Origin values for /mcp; "host:*" matches any port,
-                            "*" allows all (default http://localhost:*,http://127.0.0.1:*). A
-                            request without Origin is allowed; a disallowed one gets 403.
-  --max-body-bytes N        request body limit (default 1048576); larger bodies get 413.
+  --allowed-hosts LIST      comma list of Host header values every route accepts (env
+                            VCON_ALLOWED_HOSTS; default localhost,127.0.0.1,[::1] with any port,
+                            plus the --listen address when it is a specific IP). "name" matches
+                            any port, "name:port" one port, "*" any Host. A request naming another
+                            host gets 403: a web page that rebinds its DNS name to this machine
+                            cannot read the API. A request without Host is allowed.
+  --allowed-origins LIST    comma list of allowed Origin values of every route (env
+                            VCON_ALLOWED_ORIGINS); "scheme://host:*" matches any port, "*" allows
+                            all (default http://localhost:*,http://127.0.0.1:*,http://[::1]:*). A
+                            request without Origin is allowed; a disallowed one gets 403. Allowed
+                            origins get CORS headers and answers to preflight (OPTIONS) requests.
+  --max-body-bytes N        request body limit, and the longest stdio line (default 65536); larger
+                            bodies get 413.
+  --max-mcp-message-bytes N one MCP response at most (default 200000 bytes, about 25 000 tokens
+                            for each of the two copies a tool result carries); a larger tool
+                            result or resource is refused with a message saying how to ask for less.
   --max-header-bytes N      request header limit (default 16384); larger headers get 431.
   --max-connections N       open HTTP connections at most (default 1024); more are closed at accept.
   --idle-timeout S          keep-alive connection closed after S seconds without a request (default 60).
@@ -120,34 +177,84 @@ Config parse_config(int argc, char **argv) {
         const char *v = std::getenv(name);
         return (v && *v) ? v : nullptr;
     };
-    if (auto v = env("DATABASE_URL")) c.database_url = v;
-    if (auto v = env("REDIS_URL")) c.redis_url = v;
-    if (auto v = env("VCON_REDIS_EXPIRY")) c.expiry_s = static_cast<int>(to_int("VCON_REDIS_EXPIRY", v, 0, 1LL << 30));
-    if (auto v = env("VCON_API_TOKEN")) c.api_token = v;
+    if (auto v = env("DATABASE_URL"))
+        c.database_url = v;
+    if (auto v = env("DATABASE_URL_FILE"))
+        c.database_url = read_secret_file("DATABASE_URL_FILE", v);
+    if (auto v = env("REDIS_URL"))
+        c.redis_url = v;
+    if (auto v = env("REDIS_URL_FILE"))
+        c.redis_url = read_secret_file("REDIS_URL_FILE", v);
+    if (auto v = env("VCON_REDIS_EXPIRY")) {
+        c.expiry_s = static_cast<int>(to_int("VCON_REDIS_EXPIRY", v, 0, 1LL << 30));
+        c.expiry_explicit = true;
+    }
+    if (auto v = env("VCON_ALLOWED_HOSTS"))
+        c.allowed_hosts = split_list(v);
+    if (auto v = env("VCON_ALLOWED_ORIGINS"))
+        c.allowed_origins = split_list(v);
+    if (auto v = env("VCON_API_TOKEN"))
+        c.api_token = v;
     if (auto v = env("VCON_TEST_FILL_DELAY_MS"))
         c.test_fill_delay_ms = static_cast<int>(to_int("VCON_TEST_FILL_DELAY_MS", v, 0, 600000));
 
     using Setter = std::function<void(std::string_view)>;
     auto int_into = [](int &dst, const char *name, long long lo, long long hi) {
-        return Setter([&dst, name, lo, hi](std::string_view v) { dst = static_cast<int>(to_int(name, v, lo, hi)); });
+        return Setter(
+            [&dst, name, lo, hi](std::string_view v) { dst = static_cast<int>(to_int(name, v, lo, hi)); });
     };
     auto size_into = [](std::size_t &dst, const char *name, long long lo, long long hi) {
-        return Setter([&dst, name, lo, hi](std::string_view v) { dst = static_cast<std::size_t>(to_int(name, v, lo, hi)); });
+        return Setter([&dst, name, lo, hi](std::string_view v) {
+            dst = static_cast<std::size_t>(to_int(name, v, lo, hi));
+        });
     };
     std::map<std::string, Setter, std::less<>> with_value{
-        {"--database-url", [&](std::string_view v) { c.database_url = v; }},
-        {"--redis-url", [&](std::string_view v) { c.redis_url = v; }},
-        {"--expiry", int_into(c.expiry_s, "--expiry", 0, 1LL << 30)},
-        {"--key-prefix", [&](std::string_view v) { c.key_prefix = v; }},
+        {"--database-url",
+         [&](std::string_view v) {
+             c.database_url = v;
+             c.database_url_in_argv = true;
+         }},
+        {"--database-url-file",
+         [&](std::string_view v) {
+             c.database_url = read_secret_file("--database-url-file", std::string(v));
+             c.database_url_in_argv = false;
+         }},
+        {"--redis-url",
+         [&](std::string_view v) {
+             c.redis_url = v;
+             c.redis_url_in_argv = true;
+         }},
+        {"--redis-url-file",
+         [&](std::string_view v) {
+             c.redis_url = read_secret_file("--redis-url-file", std::string(v));
+             c.redis_url_in_argv = false;
+         }},
+        {"--expiry",
+         [&](std::string_view v) {
+             c.expiry_s = static_cast<int>(to_int("--expiry", v, 0, 1LL << 30));
+             c.expiry_explicit = true;
+         }},
+        {"--key-prefix",
+         [&](std::string_view v) {
+             c.key_prefix = v;
+             c.key_prefix_explicit = true;
+         }},
+        {"--settings-check-interval",
+         int_into(c.settings_check_interval_s, "--settings-check-interval", 1, 3600)},
         {"--redis-timeout-ms", int_into(c.redis_timeout_ms, "--redis-timeout-ms", 1, 60000)},
-        {"--redis-connect-timeout-ms", int_into(c.redis_connect_timeout_ms, "--redis-connect-timeout-ms", 1, 60000)},
+        {"--redis-connect-timeout-ms",
+         int_into(c.redis_connect_timeout_ms, "--redis-connect-timeout-ms", 1, 60000)},
         {"--pg-pool-size", int_into(c.pg_pool_size, "--pg-pool-size", 1, 256)},
         {"--pg-connect-timeout", int_into(c.pg_connect_timeout_s, "--pg-connect-timeout", 2, 600)},
-        {"--pg-statement-timeout-ms", int_into(c.pg_statement_timeout_ms, "--pg-statement-timeout-ms", 0, 3600000)},
+        {"--pg-statement-timeout-ms",
+         int_into(c.pg_statement_timeout_ms, "--pg-statement-timeout-ms", 0, 3600000)},
         {"--lease-ms", int_into(c.lease_ms, "--lease-ms", 10, 600000)},
         {"--listen", [&](std::string_view v) { parse_listen(c, v); }},
         {"--allowed-origins", [&](std::string_view v) { c.allowed_origins = split_list(v); }},
+        {"--allowed-hosts", [&](std::string_view v) { c.allowed_hosts = split_list(v); }},
         {"--max-body-bytes", size_into(c.max_body_bytes, "--max-body-bytes", 1, 1LL << 30)},
+        {"--max-mcp-message-bytes",
+         size_into(c.max_mcp_message_bytes, "--max-mcp-message-bytes", 4096, 1LL << 30)},
         {"--max-header-bytes", size_into(c.max_header_bytes, "--max-header-bytes", 1024, 1LL << 20)},
         {"--max-connections", int_into(c.max_connections, "--max-connections", 1, 1000000)},
         {"--idle-timeout", int_into(c.idle_timeout_s, "--idle-timeout", 1, 86400)},
@@ -176,12 +283,23 @@ Config parse_config(int argc, char **argv) {
         if (it == with_value.end())
             throw ConfigError("unknown option '" + std::string(name) + "' (see --help)");
         if (!has_value) {
-            if (i + 1 >= argc) throw ConfigError(std::string(name) + ": missing value");
+            if (i + 1 >= argc)
+                throw ConfigError(std::string(name) + ": missing value");
             value = argv[++i];
         }
         it->second(value);
     }
-    if (c.key_prefix.empty()) throw ConfigError("--key-prefix must not be empty");
+    if (c.key_prefix.empty())
+        throw ConfigError("--key-prefix must not be empty");
+    check_hosts(c.allowed_hosts);
+    // Clients that reach a specific listen address by its IP send it as Host: allow it. An IP
+    // literal cannot be rebound, so this opens nothing to web pages.
+    if (c.listen_host != "0.0.0.0" && c.listen_host != "::") {
+        std::string self =
+            c.listen_host.find(':') != std::string::npos ? "[" + c.listen_host + "]" : c.listen_host;
+        if (std::find(c.allowed_hosts.begin(), c.allowed_hosts.end(), self) == c.allowed_hosts.end())
+            c.allowed_hosts.push_back(std::move(self));
+    }
     return c;
 }
 

@@ -16,28 +16,38 @@ public:
 };
 
 struct Config {
-    std::string database_url;      // DATABASE_URL / --database-url; libpq URI or key=value; "" = libpq defaults
-    std::string redis_url = "redis://127.0.0.1:6379/0"; // REDIS_URL / --redis-url
-    int expiry_s = 3600;           // VCON_REDIS_EXPIRY / --expiry: TTL of the server's fills, 0 = none
-    std::string api_token;         // VCON_API_TOKEN (environment only): Bearer token for HTTP
+    std::string database_url; // DATABASE_URL[_FILE] / --database-url[-file]; libpq URI or key=value
+    std::string redis_url = "redis://127.0.0.1:6379/0"; // REDIS_URL[_FILE] / --redis-url[-file]
+    // Which of the two URLs arrived as a command-line value (visible in ps: main warns and masks).
+    bool database_url_in_argv = false;
+    bool redis_url_in_argv = false;
+    int expiry_s = 3600;          // VCON_REDIS_EXPIRY / --expiry: TTL of the server's fills, 0 = none
+    bool expiry_explicit = false; // given: kept even when vcon_redis.ttl differs (warned); else learnt
+    std::string api_token;        // VCON_API_TOKEN (environment only): Bearer token for HTTP
     std::string listen_host = "127.0.0.1";
     unsigned short listen_port = 8080;
-    bool stdio = false;            // --stdio: MCP over stdin/stdout, no HTTP
-    std::vector<std::string> allowed_origins{"http://localhost:*", "http://127.0.0.1:*"};
+    bool stdio = false; // --stdio: MCP over stdin/stdout, no HTTP
+    std::vector<std::string> allowed_origins{"http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"};
+    // Host header allow-list of every route (DNS rebinding); the --listen address is added when
+    // it is a specific IP. Entries: name or IP (any port), name:port, [v6], [v6]:port, "*".
+    std::vector<std::string> allowed_hosts{"localhost", "127.0.0.1", "[::1]"};
     std::string key_prefix = "vcon:";
-    int redis_timeout_ms = 100;    // deadline of one Redis command
+    bool key_prefix_explicit = false;  // given: a different vcon_redis.key_prefix disables the cache
+    int settings_check_interval_s = 5; // how often the extension's settings are read again
+    int redis_timeout_ms = 100;        // deadline of one Redis command
     int redis_connect_timeout_ms = 1000;
     int pg_pool_size = 4;
     int pg_connect_timeout_s = 3;
     int pg_statement_timeout_ms = 5000;
-    std::size_t max_body_bytes = 1u << 20;
+    std::size_t max_body_bytes = 64u << 10;     // HTTP request body, stdio line
+    std::size_t max_mcp_message_bytes = 200000; // one serialized MCP response
     std::size_t max_header_bytes = 16u << 10;
     int max_connections = 1024;
-    int threads = 0;               // io threads; 0 = hardware_concurrency capped at 2
-    int idle_timeout_s = 60;       // keep-alive connection without a request
-    int request_timeout_s = 10;    // from the first byte of a request to its last
-    int lease_ms = 2000;           // PX of <prefix><uuid>:lease
-    int test_fill_delay_ms = 0;    // VCON_TEST_FILL_DELAY_MS (tests only): sleep between PG read and fill
+    int threads = 0;            // io threads; 0 = hardware_concurrency capped at 2
+    int idle_timeout_s = 60;    // keep-alive connection without a request
+    int request_timeout_s = 10; // from the first byte of a request to its last
+    int lease_ms = 2000;        // PX of <prefix><uuid>:lease
+    int test_fill_delay_ms = 0; // VCON_TEST_FILL_DELAY_MS (tests only): sleep between PG read and fill
     bool help = false;
 };
 

@@ -1,31 +1,42 @@
 #include "app/metrics.hpp"
 
 #include <cstdio>
+#include <iterator>
+#include <string_view>
 
 namespace vconredis::server {
 
 const char *to_string(Route r) {
     switch (r) {
-    case Route::Vcon: return "vcon";
-    case Route::VconsSearch: return "vcons_search";
-    case Route::Mcp: return "mcp";
-    case Route::Healthz: return "healthz";
-    case Route::Metrics: return "metrics";
-    case Route::Other: return "other";
+    case Route::Vcon:
+        return "vcon";
+    case Route::VconsSearch:
+        return "vcons_search";
+    case Route::Mcp:
+        return "mcp";
+    case Route::Healthz:
+        return "healthz";
+    case Route::Metrics:
+        return "metrics";
+    case Route::Other:
+        return "other";
     }
     return "other";
 }
 
 void Metrics::request(Route route, unsigned status, std::chrono::steady_clock::duration took) {
     auto r = static_cast<std::size_t>(route);
-    if (status < kMinStatus || status > kMaxStatus) status = 500;
+    if (status < kMinStatus || status > kMaxStatus)
+        status = 500;
     requests_[r][status - kMinStatus].fetch_add(1, std::memory_order_relaxed);
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(took).count();
     double s = static_cast<double>(ns) / 1e9;
     auto &h = durations_[r];
     std::size_t i = 0;
-    while (i < kBuckets.size() && s > kBuckets[i]) ++i;
-    if (i < kBuckets.size()) h.buckets[i].fetch_add(1, std::memory_order_relaxed);
+    while (i < kBuckets.size() && s > kBuckets[i])
+        ++i;
+    if (i < kBuckets.size())
+        h.buckets[i].fetch_add(1, std::memory_order_relaxed);
     h.count.fetch_add(1, std::memory_order_relaxed);
     h.sum_ns.fetch_add(static_cast<std::uint64_t>(ns < 0 ? 0 : ns), std::memory_order_relaxed);
 }
@@ -46,14 +57,19 @@ std::string Metrics::render(const GaugeSnapshot &g) const {
     for (std::size_t r = 0; r < kRouteCount; ++r)
         for (unsigned s = kMinStatus; s <= kMaxStatus; ++s) {
             auto n = requests_[r][s - kMinStatus].load(std::memory_order_relaxed);
-            if (n == 0) continue;
+            if (n == 0)
+                continue;
             out += "vcon_http_requests_total{route=\"";
             out += to_string(static_cast<Route>(r));
             out += "\",status=\"" + std::to_string(s) + "\"} " + std::to_string(n) + "\n";
         }
 
-    static constexpr const char *cache_names[] = {"hit", "miss", "bypass", "fill", "fill_refused"};
-    out += "# HELP vcon_cache_total Cache lookups (hit/miss/bypass) and miss fills (fill/fill_refused).\n"
+    static constexpr const char *cache_names[] = {"hit",     "miss",         "bypass",
+                                                  "fill",    "fill_refused", "unmaintained",
+                                                  "foreign", "wrong_type",   "lease_released"};
+    static_assert(std::size(cache_names) == kCacheEventCount);
+    out += "# HELP vcon_cache_total Cache lookups (hit/miss/bypass/unmaintained/foreign/wrong_type) and miss "
+           "work (fill/fill_refused/lease_released).\n"
            "# TYPE vcon_cache_total counter\n";
     for (std::size_t i = 0; i < kCacheEventCount; ++i)
         out += std::string("vcon_cache_total{result=\"") + cache_names[i] + "\"} " +
@@ -75,22 +91,33 @@ std::string Metrics::render(const GaugeSnapshot &g) const {
                std::to_string(count) + "\n";
         out += "vcon_http_request_duration_seconds_sum{route=\"" + route + "\"} " +
                fmt_double(static_cast<double>(h.sum_ns.load(std::memory_order_relaxed)) / 1e9) + "\n";
-        out += "vcon_http_request_duration_seconds_count{route=\"" + route + "\"} " + std::to_string(count) + "\n";
+        out += "vcon_http_request_duration_seconds_count{route=\"" + route + "\"} " + std::to_string(count) +
+               "\n";
     }
 
     out += "# HELP vcon_pg_pool_size PostgreSQL connections in the pool.\n# TYPE vcon_pg_pool_size gauge\n";
     out += "vcon_pg_pool_size " + std::to_string(g.pg_pool_size) + "\n";
-    out += "# HELP vcon_pg_pool_in_use PostgreSQL connections running a query.\n# TYPE vcon_pg_pool_in_use gauge\n";
+    out += "# HELP vcon_pg_pool_in_use PostgreSQL connections running a query.\n# TYPE vcon_pg_pool_in_use "
+           "gauge\n";
     out += "vcon_pg_pool_in_use " + std::to_string(g.pg_pool_in_use) + "\n";
     out += "# HELP vcon_pg_up Whether PostgreSQL answered the last attempt.\n# TYPE vcon_pg_up gauge\n";
     out += std::string("vcon_pg_up ") + (g.postgres_up ? "1" : "0") + "\n";
-    out += "# HELP vcon_redis_up Whether every Redis connection of the server is up.\n# TYPE vcon_redis_up gauge\n";
+    out += "# HELP vcon_redis_up Whether every Redis connection of the server is up.\n# TYPE vcon_redis_up "
+           "gauge\n";
     out += std::string("vcon_redis_up ") + (g.redis_up ? "1" : "0") + "\n";
+    out += "# HELP vcon_cache_maintained Whether the extension maintains the cache this server reads (1), "
+           "nobody does (0), or it is not known yet (-1).\n# TYPE vcon_cache_maintained gauge\n";
+    out += std::string("vcon_cache_maintained ") +
+           (std::string_view(g.cache_state) == "maintained"     ? "1"
+            : std::string_view(g.cache_state) == "unmaintained" ? "0"
+                                                                : "-1") +
+           "\n";
     out += "# HELP vcon_http_connections Open HTTP connections.\n# TYPE vcon_http_connections gauge\n";
     out += "vcon_http_connections " + std::to_string(g.http_connections) + "\n";
     out += "# HELP vcon_backend_errors_total Failed backend operations (connect, I/O, timeout, query).\n"
            "# TYPE vcon_backend_errors_total counter\n";
-    out += "vcon_backend_errors_total{backend=\"postgres\"} " + std::to_string(backend_errors_[0].load()) + "\n";
+    out +=
+        "vcon_backend_errors_total{backend=\"postgres\"} " + std::to_string(backend_errors_[0].load()) + "\n";
     out += "vcon_backend_errors_total{backend=\"redis\"} " + std::to_string(backend_errors_[1].load()) + "\n";
     return out;
 }

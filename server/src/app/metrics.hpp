@@ -13,8 +13,21 @@ enum class Route { Vcon, VconsSearch, Mcp, Healthz, Metrics, Other };
 inline constexpr std::size_t kRouteCount = 6;
 const char *to_string(Route);
 
-enum class CacheEvent { Hit, Miss, Bypass, Fill, FillRefused };
-inline constexpr std::size_t kCacheEventCount = 5;
+// Lookups: hit, miss, bypass (Redis unavailable), unmaintained (nobody maintains the cache: not
+// read), foreign (a string value this server did not write: served as a miss), wrong_type (not a
+// string: served from PostgreSQL, not filled). Miss work: fill, fill_refused, lease_released.
+enum class CacheEvent {
+    Hit,
+    Miss,
+    Bypass,
+    Fill,
+    FillRefused,
+    Unmaintained,
+    Foreign,
+    WrongType,
+    LeaseReleased
+};
+inline constexpr std::size_t kCacheEventCount = 9;
 
 enum class Backend { Postgres, Redis };
 
@@ -25,16 +38,19 @@ struct GaugeSnapshot {
     bool redis_up = false;
     bool postgres_up = false;
     int http_connections = 0;
+    const char *cache_state = "unknown"; // store::CachePolicy::State as text
 };
 
 class Metrics {
 public:
     static constexpr std::array<double, 14> kBuckets{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                     0.025,  0.05,    0.1,    0.25,  0.5,    1.0,  2.5};
+                                                     0.025,  0.05,    0.1,    0.25,  0.5,    1.0,   2.5};
 
     void request(Route route, unsigned status, std::chrono::steady_clock::duration took);
     void cache(CacheEvent e) { cache_[static_cast<std::size_t>(e)].fetch_add(1, std::memory_order_relaxed); }
-    void backend_error(Backend b) { backend_errors_[static_cast<std::size_t>(b)].fetch_add(1, std::memory_order_relaxed); }
+    void backend_error(Backend b) {
+        backend_errors_[static_cast<std::size_t>(b)].fetch_add(1, std::memory_order_relaxed);
+    }
 
     std::uint64_t cache_count(CacheEvent e) const { return cache_[static_cast<std::size_t>(e)].load(); }
 

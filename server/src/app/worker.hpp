@@ -28,9 +28,10 @@ public:
                  store::RedisPipe::Options{redis_url, std::chrono::milliseconds(config.redis_timeout_ms),
                                            std::chrono::milliseconds(config.redis_connect_timeout_ms)},
                  connector, metrics),
-          store_(cache_options(config), redis_, pg, flights, metrics),
-          router_(http::BearerAuth(config.api_token), http::OriginPolicy(config.allowed_origins), store_, metrics,
-                  std::move(gauges)) {}
+          store_(cache_options(config), initial_policy(config), redis_, pg, flights, metrics),
+          router_(http::Access{http::BearerAuth(config.api_token), http::OriginPolicy(config.allowed_origins),
+                               http::HostPolicy(config.allowed_hosts)},
+                  store_, metrics, std::move(gauges), mcp_limits(config)) {}
 
     Worker(const Worker &) = delete;
     Worker &operator=(const Worker &) = delete;
@@ -44,13 +45,27 @@ public:
 private:
     static store::CacheOptions cache_options(const Config &config) {
         store::CacheOptions o;
-        o.key_prefix = config.key_prefix;
-        o.expiry_s = config.expiry_s;
         o.lease = std::chrono::milliseconds(config.lease_ms);
         o.test_fill_delay = std::chrono::milliseconds(config.test_fill_delay_ms);
         return o;
     }
 
+public:
+    // Until the extension's settings are read: the configured prefix and expiry, hits only.
+    static store::CachePolicy initial_policy(const Config &config) {
+        store::CachePolicy p;
+        p.key_prefix = config.key_prefix;
+        p.expiry_s = config.expiry_s;
+        return p;
+    }
+
+    static mcp::ToolLimits mcp_limits(const Config &config) {
+        mcp::ToolLimits l;
+        l.max_message_bytes = config.max_mcp_message_bytes;
+        return l;
+    }
+
+private:
     http::SessionRegistry sessions_;
     boost::asio::io_context ioc_{1};
     store::RedisPipe redis_;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string>
+#include <utility>
 
 namespace vconredis::server::http {
 namespace {
@@ -20,34 +22,88 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
            });
+}
+
+// "host[:port]" or "[v6][:port]" split into the lowercase host (brackets kept, a trailing dot of a
+// name dropped) and the port text (empty when absent).
+std::pair<std::string, std::string_view> split_host_port(std::string_view text) {
+    std::string_view host = text, port;
+    if (!text.empty() && text.front() == '[') {
+        auto close = text.find(']');
+        if (close != std::string_view::npos) {
+            host = text.substr(0, close + 1);
+            if (close + 1 < text.size() && text[close + 1] == ':')
+                port = text.substr(close + 2);
+            else if (close + 1 < text.size())
+                host = text; // junk after ']': never matches an entry
+        }
+    } else if (auto colon = text.find(':');
+               colon != std::string_view::npos && text.find(':', colon + 1) == std::string_view::npos) {
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+    }
+    if (host.size() > 1 && host.back() == '.')
+        host.remove_suffix(1);
+    std::string lower(host);
+    for (char &c : lower)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return {std::move(lower), port};
 }
 
 } // namespace
 
+bool HostPolicy::allows(std::string_view header) const {
+    while (!header.empty() && (header.front() == ' ' || header.front() == '\t'))
+        header.remove_prefix(1);
+    while (!header.empty() && (header.back() == ' ' || header.back() == '\t'))
+        header.remove_suffix(1);
+    if (header.empty())
+        return true;
+    const auto [host, port] = split_host_port(header);
+    for (const auto &entry : allowed_) {
+        if (entry == "*")
+            return true;
+        const auto [allowed_host, allowed_port] = split_host_port(entry);
+        if (allowed_host == host && (allowed_port.empty() || allowed_port == port))
+            return true;
+    }
+    return false;
+}
+
 bool BearerAuth::allows(std::string_view h) const {
-    if (token_.empty()) return true;
-    while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
-    if (h.size() < 7 || !iequals(h.substr(0, 6), "bearer") || h[6] != ' ') return false;
+    if (token_.empty())
+        return true;
+    while (!h.empty() && h.front() == ' ')
+        h.remove_prefix(1);
+    if (h.size() < 7 || !iequals(h.substr(0, 6), "bearer") || h[6] != ' ')
+        return false;
     h.remove_prefix(7);
-    while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
-    while (!h.empty() && h.back() == ' ') h.remove_suffix(1);
+    while (!h.empty() && h.front() == ' ')
+        h.remove_prefix(1);
+    while (!h.empty() && h.back() == ' ')
+        h.remove_suffix(1);
     return constant_time_equal(h, token_);
 }
 
 bool OriginPolicy::allows(std::string_view origin) const {
-    if (origin.empty()) return true;
+    if (origin.empty())
+        return true;
     for (const auto &a : allowed_) {
-        if (a == "*") return true;
+        if (a == "*")
+            return true;
         std::string_view pat = a;
         if (pat.ends_with(":*")) {
             std::string_view base = pat.substr(0, pat.size() - 2);
-            if (iequals(origin, base)) return true;
+            if (iequals(origin, base))
+                return true;
             if (origin.size() > base.size() + 1 && iequals(origin.substr(0, base.size()), base) &&
                 origin[base.size()] == ':') {
                 std::string_view port = origin.substr(base.size() + 1);
-                if (port.size() <= 5 && std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+                if (port.size() <= 5 &&
+                    std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
                     return true;
             }
         } else if (iequals(origin, pat)) {

@@ -1,4 +1,5 @@
-// Who may call: the Bearer token (constant-time comparison) and the Origin allow-list of /mcp.
+// Who may call: the Bearer token (constant-time comparison), the Host allow-list (DNS rebinding)
+// and the Origin allow-list, both checked on every route.
 #pragma once
 
 #include <string>
@@ -24,6 +25,18 @@ public:
     explicit OriginPolicy(std::vector<std::string> allowed) : allowed_(std::move(allowed)) {}
     // A missing Origin (empty) is allowed: non-browser clients send none.
     bool allows(std::string_view origin) const;
+
+private:
+    std::vector<std::string> allowed_;
+};
+
+class HostPolicy {
+public:
+    // Entries: "name" or an IP (any port), "name:port", "[v6]", "[v6]:port", "*"; case-insensitive,
+    // a trailing dot of a name is ignored.
+    explicit HostPolicy(std::vector<std::string> allowed) : allowed_(std::move(allowed)) {}
+    // A missing Host (empty; HTTP/1.0 clients) is allowed: only a browser sends a rebound name.
+    bool allows(std::string_view host_header) const;
 
 private:
     std::vector<std::string> allowed_;

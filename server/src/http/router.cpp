@@ -4,6 +4,8 @@
 #include "rest/query_string.hpp"
 #include "rest/vcons.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 
 namespace vconredis::server::http {
@@ -19,10 +21,10 @@ Response method_not_allowed(std::string_view allow) {
 
 } // namespace
 
-Router::Router(BearerAuth auth, OriginPolicy origins, store::CachedStore &store, Metrics &metrics,
-               std::function<GaugeSnapshot()> gauges)
-    : auth_(std::move(auth)), origins_(std::move(origins)), store_(store), metrics_(metrics),
-      gauges_(std::move(gauges)) {}
+Router::Router(Access access, store::CachedStore &store, Metrics &metrics,
+               std::function<GaugeSnapshot()> gauges, mcp::ToolLimits mcp_limits)
+    : auth_(std::move(access.auth)), origins_(std::move(access.origins)), hosts_(std::move(access.hosts)),
+      store_(store), metrics_(metrics), gauges_(std::move(gauges)), mcp_limits_(mcp_limits) {}
 
 boost::asio::awaitable<Response> Router::handle(Request req) {
     auto start = std::chrono::steady_clock::now();
@@ -36,7 +38,7 @@ Response Router::healthz() const {
     GaugeSnapshot g = gauges_();
     std::string body = std::string("{\"status\":\"") + (g.postgres_up || g.redis_up ? "ok" : "unavailable") +
                        "\",\"postgres\":\"" + (g.postgres_up ? "up" : "down") + "\",\"redis\":\"" +
-                       (g.redis_up ? "up" : "down") + "\"}";
+                       (g.redis_up ? "up" : "down") + "\",\"cache\":\"" + g.cache_state + "\"}";
     return json_response(g.postgres_up || g.redis_up ? 200 : 503, std::move(body));
 }
 
@@ -44,18 +46,29 @@ Response Router::healthz() const {
 boost::asio::awaitable<Response> Router::route(Request &req, Route &which) {
     auto [path, query] = rest::split_target(req.target());
     const auto method = req.method();
-    const bool is_vcon = path.size() > kVconsPath.size() + 1 && path.starts_with(kVconsPath) &&
-                         path[kVconsPath.size()] == '/';
+    const bool is_vcon =
+        path.size() > kVconsPath.size() + 1 && path.starts_with(kVconsPath) && path[kVconsPath.size()] == '/';
+    which = path == "/healthz"                               ? Route::Healthz
+            : path == "/metrics"                             ? Route::Metrics
+            : path == "/mcp"                                 ? Route::Mcp
+            : path == kVconsPath || path == "/api/v1/vcons/" ? Route::VconsSearch
+            : is_vcon                                        ? Route::Vcon
+                                                             : Route::Other;
+    const std::string_view origin = req[bhttp::field::origin];
     Response res;
 
-    if (path == "/healthz") {
-        which = Route::Healthz;
+    if (!hosts_.allows(req[bhttp::field::host])) {
+        res = refused(which, "host_not_allowed", "Host not allowed (see --allowed-hosts)");
+    } else if (!origins_.allows(origin)) {
+        res = refused(which, "origin_not_allowed", "Origin not allowed (see --allowed-origins)");
+    } else if (method == bhttp::verb::options && which != Route::Other) {
+        res = preflight(req, which == Route::Mcp ? "POST" : "GET"); // before auth: browsers send no token
+    } else if (which == Route::Healthz) {
         res = method == bhttp::verb::get ? healthz() : method_not_allowed("GET");
     } else if (!auth_.allows(req[bhttp::field::authorization])) {
         res = json_response(401, R"({"success":false,"error":"unauthorized"})");
         res.set(bhttp::field::www_authenticate, "Bearer");
-    } else if (path == "/metrics") {
-        which = Route::Metrics;
+    } else if (which == Route::Metrics) {
         if (method != bhttp::verb::get) {
             res = method_not_allowed("GET");
         } else {
@@ -63,23 +76,17 @@ boost::asio::awaitable<Response> Router::route(Request &req, Route &which) {
             res.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
             res.body() = metrics_.render(gauges_());
         }
-    } else if (path == "/mcp") {
-        which = Route::Mcp;
-        if (!origins_.allows(req[bhttp::field::origin]))
-            res = json_response(403,
-                                R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Origin not allowed"}})");
-        else if (method != bhttp::verb::post)
+    } else if (which == Route::Mcp) {
+        if (method != bhttp::verb::post)
             res = method_not_allowed("POST");
         else
             res = co_await mcp(req);
-    } else if (path == kVconsPath || path == "/api/v1/vcons/") {
-        which = Route::VconsSearch;
+    } else if (which == Route::VconsSearch) {
         if (method != bhttp::verb::get)
             res = method_not_allowed("GET");
         else
             res = co_await rest::search_vcons(store_, query);
-    } else if (is_vcon) {
-        which = Route::Vcon;
+    } else if (which == Route::Vcon) {
         std::string_view id = path.substr(kVconsPath.size() + 1);
         if (id.find('/') != std::string_view::npos)
             res = json_error(404, "not_found", "no such route");
@@ -90,15 +97,54 @@ boost::asio::awaitable<Response> Router::route(Request &req, Route &which) {
     } else {
         res = json_error(404, "not_found", "no such route");
     }
+    if (!origin.empty() && origins_.allows(origin)) {
+        res.set(bhttp::field::access_control_allow_origin, origin);
+        res.set(bhttp::field::vary, "Origin");
+        res.set(bhttp::field::access_control_expose_headers, "X-Cache, MCP-Protocol-Version, Mcp-Session-Id");
+    }
     co_return res;
+}
+
+// 403 for a request from a foreign Host or Origin; on /mcp shaped as a JSON-RPC error.
+Response Router::refused(Route which, std::string_view code, std::string_view message) const {
+    if (which == Route::Mcp)
+        return json_response(403, R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":)" +
+                                      json_quote(message) + "}}");
+    return json_error(403, code, message);
+}
+
+// The answer to OPTIONS: the route's methods; for a CORS preflight (an allowed Origin, checked by
+// the caller) also what the browser may send. The requested headers are echoed when they are a
+// plain list of header names (the origin is trusted, and clients add their own headers).
+Response Router::preflight(const Request &req, std::string_view methods) const {
+    Response res{bhttp::status::no_content, 11};
+    res.set(bhttp::field::allow, std::string(methods) + ", OPTIONS");
+    if (!req[bhttp::field::origin].empty()) {
+        std::string_view asked = req[bhttp::field::access_control_request_headers];
+        const bool plain = asked.size() <= 1024 && std::all_of(asked.begin(), asked.end(), [](char c) {
+                               return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                                      c == ',' || c == ' ';
+                           });
+        res.set(bhttp::field::access_control_allow_methods, std::string(methods) + ", OPTIONS");
+        res.set(bhttp::field::access_control_allow_headers,
+                !asked.empty() && plain
+                    ? std::string(asked)
+                    : std::string("Authorization, Content-Type, Accept, MCP-Protocol-Version, "
+                                  "Mcp-Session-Id, Last-Event-ID"));
+        res.set(bhttp::field::access_control_max_age, "600");
+    }
+    return res;
 }
 
 boost::asio::awaitable<Response> Router::mcp(Request &req) {
     mcp::RequestInfo info;
-    if (auto it = req.find("MCP-Protocol-Version"); it != req.end()) info.protocol_version_header = std::string(it->value());
-    mcp::HttpReply reply = co_await mcp::handle_http(std::move(req.body()), std::move(info), store_);
+    if (auto it = req.find("MCP-Protocol-Version"); it != req.end())
+        info.protocol_version_header = std::string(it->value());
+    mcp::HttpReply reply =
+        co_await mcp::handle_http(std::move(req.body()), std::move(info), store_, mcp_limits_);
     Response res{static_cast<bhttp::status>(reply.status), 11};
-    for (auto &[name, value] : reply.headers) res.set(name, value);
+    for (auto &[name, value] : reply.headers)
+        res.set(name, value);
     if (!reply.body.empty() && res.find(bhttp::field::content_type) == res.end())
         res.set(bhttp::field::content_type, "application/json");
     res.body() = std::move(reply.body);

@@ -128,6 +128,10 @@ asio::awaitable<void> session(tcp::socket socket, WorkerSlot w, Limits limits, M
 
         entry.set(SessionRegistry::State::Busy);
         keep_alive = parser->get().keep_alive();
+        // A large body grew the read buffer: give the memory back while the request is served
+        // rather than hold it for the life of a keep-alive connection.
+        if (buffer.size() == 0 && buffer.capacity() > 16384)
+            buffer.shrink_to_fit();
         try {
             res = co_await w.handler.handle(parser->release());
         } catch (const std::exception &e) {

@@ -3,7 +3,6 @@
 #include "mcp/protocol.hpp"
 #include "mcp/resources.hpp"
 
-
 namespace vconredis::server::mcp {
 
 namespace {
@@ -19,7 +18,8 @@ json initialize(const Message &m) {
     if (version == m.params.end() || !version->is_string())
         return make_error(m.id, rpc_error::invalid_params, "Invalid params: protocolVersion must be a string",
                           json{{"supported", supported_protocol_versions}});
-    return make_result(m.id, initialize_result(negotiate_protocol_version(version->get_ref<const std::string &>())));
+    return make_result(
+        m.id, initialize_result(negotiate_protocol_version(version->get_ref<const std::string &>())));
 }
 
 // Every list is a single page; a cursor can only be one we never issued.
@@ -29,7 +29,12 @@ std::optional<json> reject_cursor(const Message &m) {
     return std::nullopt;
 }
 
-boost::asio::awaitable<json> tools_call(const Message &m, VconStore &store, const ToolLimits &limits) {
+// Bytes of a result message outside its result: {"id":…,"jsonrpc":"2.0","result":…}.
+std::size_t envelope_size(const json &id) {
+    return to_text(make_result(id, nullptr)).size() - 4;
+}
+
+boost::asio::awaitable<json> tools_call(Message &m, VconStore &store, const ToolLimits &limits) {
     auto name = m.params.find("name");
     if (name == m.params.end() || !name->is_string())
         co_return invalid_params(m.id, "name must be a string");
@@ -40,22 +45,25 @@ boost::asio::awaitable<json> tools_call(const Message &m, VconStore &store, cons
     if (auto a = m.params.find("arguments"); a != m.params.end() && !a->is_null()) {
         if (!a->is_object())
             co_return invalid_params(m.id, "arguments must be an object");
-        arguments = *a;
+        arguments = std::move(*a);
     }
-    co_return make_result(m.id, co_await call_tool(*tool, arguments, store, limits));
+    m.params = json(); // the rest of the request is not kept while the tool waits for the store
+    co_return make_result(m.id, co_await call_tool(*tool, arguments, store, limits, envelope_size(m.id)));
 }
 
-boost::asio::awaitable<json> resources_read(const Message &m, VconStore &store) {
+boost::asio::awaitable<json> resources_read(Message &m, VconStore &store, const ToolLimits &limits) {
     auto uri = m.params.find("uri");
     if (uri == m.params.end() || !uri->is_string())
         co_return invalid_params(m.id, "uri must be a string");
-    ReadOutcome out = co_await read_resource(uri->get<std::string>(), store);
+    std::string text = uri->get<std::string>();
+    m.params = json();
+    ReadOutcome out = co_await read_resource(text, store, limits, envelope_size(m.id));
     if (out.error_code != 0)
         co_return make_error(m.id, out.error_code, std::move(out.error_message), std::move(out.error_data));
     co_return make_result(m.id, std::move(out.result));
 }
 
-boost::asio::awaitable<json> dispatch(const Message &m, VconStore &store, const ToolLimits &limits) {
+boost::asio::awaitable<json> dispatch(Message &m, VconStore &store, const ToolLimits &limits) {
     const std::string &method = m.method;
     if (method == "initialize")
         co_return initialize(m);
@@ -79,7 +87,7 @@ boost::asio::awaitable<json> dispatch(const Message &m, VconStore &store, const 
         co_return make_result(m.id, list_resource_templates_result());
     }
     if (method == "resources/read")
-        co_return co_await resources_read(m, store);
+        co_return co_await resources_read(m, store, limits);
     // Everything else (prompts/*, logging/setLevel, completion/complete, server/discover, …) is not
     // offered; answering at once, also before initialize, lets probing clients move on.
     co_return make_error(m.id, rpc_error::method_not_found, "Method not found: " + method);
@@ -87,7 +95,7 @@ boost::asio::awaitable<json> dispatch(const Message &m, VconStore &store, const 
 
 } // namespace
 
-boost::asio::awaitable<json> dispatch_request(const Message &request, VconStore &store, const ToolLimits &limits) {
+boost::asio::awaitable<json> dispatch_request(Message request, VconStore &store, const ToolLimits &limits) {
     std::string what = "unexpected failure";
     try {
         co_return co_await dispatch(request, store, limits);
@@ -97,9 +105,10 @@ boost::asio::awaitable<json> dispatch_request(const Message &request, VconStore 
     co_return make_error(request.id, rpc_error::internal_error, "Internal error: " + what);
 }
 
-boost::asio::awaitable<std::optional<json>> handle_message(std::string_view text, VconStore &store,
+boost::asio::awaitable<std::optional<json>> handle_message(std::string text, VconStore &store,
                                                            const ToolLimits &limits) {
     Message m = parse_message(text);
+    std::string().swap(text);
     switch (m.kind) {
     case Message::Kind::Invalid:
         co_return std::move(m.error);
@@ -109,7 +118,19 @@ boost::asio::awaitable<std::optional<json>> handle_message(std::string_view text
     case Message::Kind::Request:
         break;
     }
-    co_return co_await dispatch_request(m, store, limits);
+    co_return co_await dispatch_request(std::move(m), store, limits);
+}
+
+std::string response_text(const json &response, const ToolLimits &limits) {
+    std::string text = to_text(response);
+    if (text.size() > limits.max_message_bytes) {
+        const json id = response.is_object() && response.contains("id") ? response["id"] : json();
+        text = to_text(make_error(id, rpc_error::internal_error,
+                                  "Internal error: the response would be " + std::to_string(text.size()) +
+                                      " bytes, over the " + std::to_string(limits.max_message_bytes) +
+                                      "-byte limit of one MCP message"));
+    }
+    return text;
 }
 
 } // namespace vconredis::server::mcp

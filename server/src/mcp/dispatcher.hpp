@@ -16,13 +16,19 @@
 namespace vconredis::server::mcp {
 
 // The JSON-RPC response (result or error) to a Message of kind Request. Never throws: an
-// unexpected exception becomes -32603.
-boost::asio::awaitable<nlohmann::json> dispatch_request(const Message &request, VconStore &store,
+// unexpected exception becomes -32603. The request is taken by value: what the method needs is
+// moved out and the rest released before the store is awaited.
+boost::asio::awaitable<nlohmann::json> dispatch_request(Message request, VconStore &store,
                                                         const ToolLimits &limits = {});
 
 // Parse + dispatch for transports that need nothing in between (stdio, fuzzer): the response to
-// send, or nullopt when the message must not be answered (notification, client response).
-boost::asio::awaitable<std::optional<nlohmann::json>> handle_message(std::string_view text, VconStore &store,
+// send, or nullopt when the message must not be answered (notification, client response). The
+// text is released once parsed.
+boost::asio::awaitable<std::optional<nlohmann::json>> handle_message(std::string text, VconStore &store,
                                                                      const ToolLimits &limits = {});
+
+// The text to send for a response: to_text(), or, should it exceed limits.max_message_bytes (a
+// method without its own cap), a -32603 error with the same id that says so.
+std::string response_text(const nlohmann::json &response, const ToolLimits &limits);
 
 } // namespace vconredis::server::mcp

@@ -8,10 +8,10 @@ namespace vconredis::server::mcp {
 
 namespace {
 
-HttpReply json_reply(int status, const nlohmann::json &message) {
+HttpReply json_reply(int status, const nlohmann::json &message, const ToolLimits &limits = {}) {
     HttpReply reply;
     reply.status = status;
-    reply.body = to_text(message);
+    reply.body = response_text(message, limits);
     reply.headers.emplace_back("Content-Type", "application/json");
     return reply;
 }
@@ -24,8 +24,10 @@ HttpReply accepted() {
 
 } // namespace
 
-boost::asio::awaitable<HttpReply> handle_http(std::string body, RequestInfo info, VconStore &store) {
+boost::asio::awaitable<HttpReply> handle_http(std::string body, RequestInfo info, VconStore &store,
+                                              const ToolLimits &limits) {
     Message m = parse_message(body);
+    std::string().swap(body);
     if (m.kind == Message::Kind::Invalid) // malformed at the transport level: the TS SDK uses 400 too
         co_return json_reply(400, m.error);
 
@@ -37,15 +39,16 @@ boost::asio::awaitable<HttpReply> handle_http(std::string body, RequestInfo info
         std::string supported;
         for (auto v : supported_protocol_versions)
             supported += (supported.empty() ? "" : ", ") + std::string(v);
-        co_return json_reply(400, make_error(m.kind == Message::Kind::Request ? m.id : nlohmann::json(),
-                                             rpc_error::invalid_request,
-                                             "Bad Request: unsupported MCP-Protocol-Version " +
-                                                 *info.protocol_version_header + " (supported: " + supported + ")"));
+        co_return json_reply(
+            400,
+            make_error(m.kind == Message::Kind::Request ? m.id : nlohmann::json(), rpc_error::invalid_request,
+                       "Bad Request: unsupported MCP-Protocol-Version " + *info.protocol_version_header +
+                           " (supported: " + supported + ")"));
     }
 
     if (m.kind != Message::Kind::Request) // notifications and client responses: accepted, no body
         co_return accepted();
-    co_return json_reply(200, co_await dispatch_request(m, store));
+    co_return json_reply(200, co_await dispatch_request(std::move(m), store, limits), limits);
 }
 
 } // namespace vconredis::server::mcp

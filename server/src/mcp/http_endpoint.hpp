@@ -9,6 +9,7 @@
 // is decided here, so the HTTP layer never looks inside the body.
 #pragma once
 
+#include "mcp/tools.hpp"
 #include "store/vcon_store.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -29,14 +30,16 @@ struct RequestInfo {
 };
 
 struct HttpReply {
-    int status = 200;  // 200 (JSON-RPC response), 202 (notification/response accepted), 400
-    std::string body;  // one compact JSON object; empty for 202
+    int status = 200; // 200 (JSON-RPC response), 202 (notification/response accepted), 400
+    std::string body; // one compact JSON object; empty for 202
     // Headers to send as given (e.g. `Content-Type: application/json` when body is non-empty).
     std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // Handles one POST body. Never throws: internal failures become JSON-RPC errors (-32603).
-// Runs on the caller's executor; all data access goes through `store`.
-boost::asio::awaitable<HttpReply> handle_http(std::string body, RequestInfo info, VconStore &store);
+// Runs on the caller's executor; all data access goes through `store`. The body is released once
+// parsed; the response stays within limits.max_message_bytes.
+boost::asio::awaitable<HttpReply> handle_http(std::string body, RequestInfo info, VconStore &store,
+                                              const ToolLimits &limits = {});
 
 } // namespace vconredis::server::mcp

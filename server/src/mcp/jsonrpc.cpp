@@ -1,5 +1,8 @@
 #include "mcp/jsonrpc.hpp"
 
+#include <cstdint>
+#include <vector>
+
 namespace vconredis::server::mcp {
 
 namespace {
@@ -49,7 +52,9 @@ Message invalid(const json &id, int code, std::string text) {
     return m;
 }
 
-bool usable_id(const json &id) { return id.is_string() || id.is_number(); }
+bool usable_id(const json &id) {
+    return id.is_string() || id.is_number();
+}
 
 } // namespace
 
@@ -123,8 +128,77 @@ nlohmann::json make_error(const nlohmann::json &id, int code, std::string messag
     return json{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(error)}};
 }
 
+namespace {
+
+// The binary subtype that marks a raw_json value (never produced by parsing JSON text).
+constexpr std::uint64_t raw_subtype = 0x6a73; // "js"
+
+bool is_raw(const json &v) {
+    return v.is_binary() && v.get_binary().has_subtype() && v.get_binary().subtype() == raw_subtype;
+}
+
+std::string_view raw_text(const json &v) {
+    const auto &bytes = v.get_binary();
+    return {reinterpret_cast<const char *>(bytes.data()), bytes.size()};
+}
+
+void append_text(std::string &out, const json &v) {
+    if (is_raw(v)) {
+        out.append(raw_text(v));
+    } else if (v.is_object()) {
+        out.push_back('{');
+        bool first = true;
+        for (const auto &[key, value] : v.items()) {
+            if (!first)
+                out.push_back(',');
+            first = false;
+            out += json(key).dump(-1, ' ', false, json::error_handler_t::replace);
+            out.push_back(':');
+            append_text(out, value);
+        }
+        out.push_back('}');
+    } else {
+        out += v.dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+}
+
+} // namespace
+
+json raw_json(std::string_view text) {
+    return json::binary(std::vector<std::uint8_t>(text.begin(), text.end()), raw_subtype);
+}
+
+bool raw_json_valid(const json &message) {
+    if (is_raw(message)) {
+        std::string_view t = raw_text(message);
+        auto start = t.find_first_not_of(" \t\r\n");
+        return start != std::string_view::npos && t[start] == '{' && json::accept(t);
+    }
+    if (!message.is_object())
+        return true;
+    for (const auto &[key, value] : message.items())
+        if (!raw_json_valid(value))
+            return false;
+    return true;
+}
+
 std::string to_text(const nlohmann::json &message) {
-    return message.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string out;
+    append_text(out, message);
+    return out;
+}
+
+std::size_t json_string_size(std::string_view text) {
+    std::size_t n = 2;
+    for (unsigned char c : text) {
+        if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t')
+            n += 2;
+        else if (c < 0x20)
+            n += 6;
+        else
+            ++n;
+    }
+    return n;
 }
 
 } // namespace vconredis::server::mcp

@@ -20,16 +20,16 @@ inline constexpr int resource_not_found = -32002; // MCP legacy revisions (2025-
 
 struct Message {
     enum class Kind {
-        Request,       // method + id: must be answered
-        Notification,  // method, no id: never answered
-        Response,      // result/error + id from the client: we send no requests, so just accepted
-        Invalid,       // answer with `error` (id null unless a usable id was found)
+        Request,      // method + id: must be answered
+        Notification, // method, no id: never answered
+        Response,     // result/error + id from the client: we send no requests, so just accepted
+        Invalid,      // answer with `error` (id null unless a usable id was found)
     };
     Kind kind = Kind::Invalid;
-    nlohmann::json id;      // string or number for Request; null otherwise
-    std::string method;     // Request / Notification
-    nlohmann::json params;  // object (empty object when absent)
-    nlohmann::json error;   // Invalid: a complete JSON-RPC error response
+    nlohmann::json id;     // string or number for Request; null otherwise
+    std::string method;    // Request / Notification
+    nlohmann::json params; // object (empty object when absent)
+    nlohmann::json error;  // Invalid: a complete JSON-RPC error response
 };
 
 // Parses and classifies one message. Rejects batches (JSON arrays) with -32600: MCP removed
@@ -41,8 +41,19 @@ nlohmann::json make_result(const nlohmann::json &id, nlohmann::json result);
 nlohmann::json make_error(const nlohmann::json &id, int code, std::string message,
                           nlohmann::json data = nullptr);
 
+// A JSON text that travels as it is inside a message built with nlohmann::json: to_text() splices
+// it verbatim where it stands as the value of an object member (not inside arrays). Lets a cached
+// vCon be sent without a parse and a re-serialisation (which would also change its numbers). The
+// text is checked by raw_json_valid() before it is sent (tools.cpp does).
+nlohmann::json raw_json(std::string_view text);
+// Whether every raw_json value among the object members of `message` is one JSON object text.
+bool raw_json_valid(const nlohmann::json &message);
+
 // Compact serialisation that never throws on invalid UTF-8 (replaced with U+FFFD): a response must
-// always be producible, whatever bytes a backend returned.
+// always be producible, whatever bytes a backend returned. raw_json values are spliced.
 std::string to_text(const nlohmann::json &message);
+
+// Length of `text` (valid UTF-8) written as a JSON string literal by to_text, quotes included.
+std::size_t json_string_size(std::string_view text);
 
 } // namespace vconredis::server::mcp

@@ -23,7 +23,9 @@ ReadOutcome not_found(const std::string &uri, std::string message) {
 
 } // namespace
 
-json list_resources_result() { return json{{"resources", json::array()}}; }
+json list_resources_result() {
+    return json{{"resources", json::array()}};
+}
 
 json list_resource_templates_result() {
     return json{{"resourceTemplates",
@@ -35,7 +37,8 @@ json list_resource_templates_result() {
                                {"mimeType", "application/json"}}})}};
 }
 
-boost::asio::awaitable<ReadOutcome> read_resource(const std::string &uri, VconStore &store) {
+boost::asio::awaitable<ReadOutcome> read_resource(const std::string &uri, VconStore &store,
+                                                  const ToolLimits &limits, std::size_t reserved) {
     std::string_view view(uri);
     if (!view.starts_with(uri_prefix))
         co_return not_found(uri, "Resource not found: only vcon://v1/vcons/{uuid} is served");
@@ -52,12 +55,27 @@ boost::asio::awaitable<ReadOutcome> read_resource(const std::string &uri, VconSt
     case VconResult::Status::Unavailable: {
         ReadOutcome out;
         out.error_code = rpc_error::internal_error;
-        out.error_message = "vCon store unavailable: " + (r.error.empty() ? std::string("try again later") : r.error);
+        out.error_message =
+            "vCon store unavailable: " + (r.error.empty() ? std::string("try again later") : r.error);
         co_return out;
     }
     }
     ReadOutcome out;
-    out.result = json{{"contents", json::array({{{"uri", uri}, {"mimeType", "application/json"}, {"text", std::move(r.json)}}})}};
+    static constexpr std::string_view frame =
+        R"({"contents":[{"mimeType":"application/json","text":,"uri":}]})";
+    const std::size_t size =
+        reserved + frame.size() + json_string_size(uri) +
+        (2 * r.json.size() + 2 < limits.max_message_bytes ? json_string_size(r.json) : 2 * r.json.size() + 2);
+    if (size > limits.max_message_bytes) {
+        out.error_code = rpc_error::invalid_params;
+        out.error_message = too_large_message(size, limits.max_message_bytes) +
+                            "read it with the get_vcon tool and response_format \"metadata\" or \"summary\".";
+        out.error_data = json{{"uri", uri}, {"bytes", size}, {"limit", limits.max_message_bytes}};
+    } else {
+        out.result = json{
+            {"contents",
+             json::array({{{"uri", uri}, {"mimeType", "application/json"}, {"text", std::move(r.json)}}})}};
+    }
     co_return out;
 }
 

@@ -24,14 +24,13 @@ namespace {
 
 namespace asio = boost::asio;
 
-// A line longer than this is answered with a parse error instead of being buffered without bound.
-constexpr std::size_t max_line_bytes = std::size_t{16} << 20;
-
 // The io_context side: answers lines, counts requests in flight, stops the loop after EOF once the
 // last answer is written. Touched only on the thread running ioc.
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(VconStore &store, asio::io_context &ioc) : store_(store), ioc_(ioc), guard_(asio::make_work_guard(ioc)) {}
+    Session(VconStore &store, asio::io_context &ioc, ToolLimits limits, std::size_t max_line_bytes)
+        : store_(store), ioc_(ioc), guard_(asio::make_work_guard(ioc)), limits_(limits),
+          max_line_bytes_(max_line_bytes) {}
 
     void on_line(std::string line) {
         ++in_flight_;
@@ -40,7 +39,7 @@ public:
 
     void on_oversized_line() {
         write(make_error(nullptr, rpc_error::parse_error,
-                         "Parse error: message longer than " + std::to_string(max_line_bytes) + " bytes"));
+                         "Parse error: message longer than " + std::to_string(max_line_bytes_) + " bytes"));
     }
 
     void on_eof() {
@@ -54,7 +53,7 @@ public:
 
 private:
     static asio::awaitable<void> answer(std::shared_ptr<Session> self, std::string line) {
-        auto reply = co_await handle_message(line, self->store_);
+        auto reply = co_await handle_message(std::move(line), self->store_, self->limits_);
         if (reply)
             self->write(*reply);
         --self->in_flight_;
@@ -63,7 +62,7 @@ private:
 
     // One message per line, compact (no embedded newlines), flushed at once: the client may wait.
     void write(const nlohmann::json &message) {
-        std::string text = to_text(message);
+        std::string text = response_text(message, limits_);
         text.push_back('\n');
         if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
             // The client is gone; nothing more can be delivered.
@@ -86,6 +85,8 @@ private:
     VconStore &store_;
     asio::io_context &ioc_;
     asio::executor_work_guard<asio::io_context::executor_type> guard_;
+    ToolLimits limits_;
+    std::size_t max_line_bytes_;
     std::size_t in_flight_ = 0;
     bool eof_ = false;
 };
@@ -94,7 +95,8 @@ private:
 // alike (epoll refuses regular files). Hands complete lines to the Session through ioc.
 class StdinReader {
 public:
-    StdinReader(asio::io_context &ioc, std::shared_ptr<Session> session) : ioc_(ioc), session_(std::move(session)) {}
+    StdinReader(asio::io_context &ioc, std::shared_ptr<Session> session, std::size_t max_line_bytes)
+        : ioc_(ioc), session_(std::move(session)), max_line_bytes_(max_line_bytes) {}
 
     void run() {
         std::string pending;
@@ -111,7 +113,7 @@ public:
                 if (c != '\n') {
                     if (oversized)
                         continue;
-                    if (pending.size() >= max_line_bytes) {
+                    if (pending.size() >= max_line_bytes_) {
                         oversized = true;
                         pending.clear();
                         pending.shrink_to_fit();
@@ -164,6 +166,7 @@ private:
 
     asio::io_context &ioc_;
     std::shared_ptr<Session> session_;
+    std::size_t max_line_bytes_;
     std::mutex mutex_;
     bool abandoned_ = false;
     std::atomic<bool> finished_ = false;
@@ -171,9 +174,9 @@ private:
 
 } // namespace
 
-int run_stdio(VconStore &store, asio::io_context &ioc) {
-    auto session = std::make_shared<Session>(store, ioc);
-    auto reader = std::make_shared<StdinReader>(ioc, session);
+int run_stdio(VconStore &store, asio::io_context &ioc, const ToolLimits &limits, std::size_t max_line_bytes) {
+    auto session = std::make_shared<Session>(store, ioc, limits, max_line_bytes);
+    auto reader = std::make_shared<StdinReader>(ioc, session, max_line_bytes);
     std::thread thread([reader] { reader->run(); });
 
     ioc.run();

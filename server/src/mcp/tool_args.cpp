@@ -21,7 +21,8 @@ bool digits(const std::string &s, std::size_t pos, std::size_t n) {
 // YYYY-MM-DD, optionally followed by [T ]hh:mm[:ss[.fraction]] and Z or ±hh[[:]mm]. Shape only:
 // PostgreSQL still judges ranges (month 13 is reported by the database).
 bool looks_like_timestamp(const std::string &s) {
-    if (!digits(s, 0, 4) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2) || s[7] != '-' || !digits(s, 8, 2))
+    if (!digits(s, 0, 4) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2) || s[7] != '-' ||
+        !digits(s, 8, 2))
         return false;
     std::size_t i = 10;
     if (i == s.size())
@@ -74,7 +75,7 @@ const json *ToolArgs::find(const std::string &name) {
     return &*it;
 }
 
-std::optional<std::string> ToolArgs::string(const std::string &name, bool required) {
+std::optional<std::string> ToolArgs::string(const std::string &name, bool required, std::size_t max_bytes) {
     const json *v = find(name);
     if (!v) {
         if (required)
@@ -83,7 +84,9 @@ std::optional<std::string> ToolArgs::string(const std::string &name, bool requir
     }
     if (!v->is_string())
         throw ToolError(name + " must be a string");
-    auto s = v->get<std::string>();
+    const auto &s = v->get_ref<const std::string &>();
+    if (auto problem = text_param_problem(s, max_bytes); !problem.empty())
+        throw ToolError(name + " " + problem);
     if (required && s.empty())
         throw ToolError(name + " must not be empty");
     return s;
@@ -102,7 +105,8 @@ std::int64_t ToolArgs::integer(const std::string &name, std::int64_t fallback, s
     const json *v = find(name);
     if (!v)
         return fallback;
-    const std::string range = name + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
+    const std::string range =
+        name + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
     std::int64_t n = 0;
     if (v->is_number_integer()) {
         if (v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(max))
@@ -110,7 +114,8 @@ std::int64_t ToolArgs::integer(const std::string &name, std::int64_t fallback, s
         n = v->get<std::int64_t>();
     } else if (v->is_number_float()) {
         const double d = v->get<double>();
-        if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(min) || d > static_cast<double>(max))
+        if (!std::isfinite(d) || d != std::floor(d) || d < static_cast<double>(min) ||
+            d > static_cast<double>(max))
             throw ToolError(range);
         n = static_cast<std::int64_t>(d);
     } else {
@@ -144,6 +149,9 @@ std::optional<json> ToolArgs::object(const std::string &name, bool required) {
     }
     if (!v->is_object())
         throw ToolError(name + " must be an object");
+    if (auto size = v->dump(-1, ' ', false, json::error_handler_t::replace).size(); size > kMaxObjectBytes)
+        throw ToolError(name + " is " + std::to_string(size) + " bytes of JSON (at most " +
+                        std::to_string(kMaxObjectBytes) + ")");
     return *v;
 }
 

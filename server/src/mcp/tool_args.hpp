@@ -3,6 +3,8 @@
 // execution errors, so the model sees the message and can correct its call).
 #pragma once
 
+#include "store/text_param.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -23,16 +25,20 @@ class ToolArgs {
 public:
     explicit ToolArgs(const nlohmann::json &arguments); // object (may be empty)
 
-    // A string argument; absent or null → nullopt. `required` makes absence an error.
-    std::optional<std::string> string(const std::string &name, bool required = false);
+    // A string argument; absent or null → nullopt. `required` makes absence an error. Every string
+    // is a query parameter's text: at most max_bytes, no NUL (store/text_param.hpp).
+    std::optional<std::string> string(const std::string &name, bool required = false,
+                                      std::size_t max_bytes = kMaxTextParamBytes);
     // A string argument that must be a timestamp PostgreSQL can read (RFC 3339 / ISO 8601 date or
     // date-time); validated here so a typo is reported as such, not as a database error.
     std::optional<std::string> timestamp(const std::string &name);
     // An integer in [min, max]; absent → fallback. Integral floats (10.0) are accepted.
     std::int64_t integer(const std::string &name, std::int64_t fallback, std::int64_t min, std::int64_t max);
     // One of `choices`; absent → fallback.
-    std::string choice(const std::string &name, const std::set<std::string> &choices, const std::string &fallback);
-    // A JSON object argument (raw); absent → nullopt.
+    std::string choice(const std::string &name, const std::set<std::string> &choices,
+                       const std::string &fallback);
+    // A JSON object argument (raw); absent → nullopt. Its JSON text is at most kMaxObjectBytes.
+    static constexpr std::size_t kMaxObjectBytes = 4096;
     std::optional<nlohmann::json> object(const std::string &name, bool required = false);
 
     // Rejects names that were never asked for: a misspelt or unsupported filter must not be

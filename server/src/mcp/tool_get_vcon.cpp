@@ -1,4 +1,5 @@
 // get_vcon: one vCon by uuid, cache-first through the store.
+#include "mcp/jsonrpc.hpp"
 #include "mcp/tool.hpp"
 #include "store/uuid.hpp"
 #include "mcp/vcon_views.hpp"
@@ -25,12 +26,19 @@ boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
     case VconResult::Status::NotFound:
         throw ToolError("vCon " + *uuid + " not found");
     case VconResult::Status::Unavailable:
-        throw ToolError("vCon store unavailable: " + (r.error.empty() ? std::string("try again later") : r.error));
+        throw ToolError("vCon store unavailable: " +
+                        (r.error.empty() ? std::string("try again later") : r.error));
     }
-    json doc = json::parse(r.json, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object())
-        throw ToolError("vCon " + *uuid + " is stored in a form that is not a JSON object");
-    co_return json{{"success", true}, {"vcon", vcon_view(std::move(doc), format)}};
+    json out{{"success", true}};
+    if (format == "full") {
+        out["vcon"] = raw_json(r.json); // spliced as stored: no parse, no re-serialisation
+    } else {
+        json doc = json::parse(r.json, nullptr, false);
+        if (doc.is_discarded() || !doc.is_object())
+            throw ToolError("vCon " + *uuid + " is stored in a form that is not a JSON object");
+        out["vcon"] = vcon_view(std::move(doc), format);
+    }
+    co_return out;
 }
 
 } // namespace
@@ -64,7 +72,8 @@ Tool get_vcon_tool() {
              {"outputSchema", std::move(output)},
              {"annotations", read_only_annotations("Get vCon")}},
         &run,
-        "Use response_format summary or metadata, or read the resource vcon://v1/vcons/{uuid}.",
+        "response_format \"metadata\" (top-level members and parties) or \"summary\" (metadata plus the "
+        "summary analyses) instead of \"full\".",
     };
 }
 

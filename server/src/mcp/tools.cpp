@@ -43,23 +43,49 @@ json tool_error_result(const std::string &message) {
     return {{"content", json::array({{{"type", "text"}, {"text", message}}})}, {"isError", true}};
 }
 
+std::string too_large_message(std::size_t bytes, std::size_t limit) {
+    return "Result too large: the answer would be " + std::to_string(bytes) + " bytes, over the " +
+           std::to_string(limit) +
+           "-byte limit of one MCP message on this server (assistants cannot take in "
+           "more). Ask for less: ";
+}
+
 boost::asio::awaitable<json> call_tool(const Tool &tool, const json &arguments, VconStore &store,
-                                       const ToolLimits &limits) {
+                                       const ToolLimits &limits, std::size_t reserved) {
     json structured;
+    std::string error;
     try {
         ToolArgs args(arguments);
         structured = co_await tool.run(args, store);
     } catch (const ToolError &e) {
-        co_return tool_error_result(e.what());
+        error = e.what();
     }
-    std::string text = to_text(structured);
-    if (text.size() > limits.max_result_bytes) {
-        co_return tool_error_result("result too large: " + std::to_string(text.size()) + " bytes, over the " +
-                                    std::to_string(limits.max_result_bytes) +
-                                    "-byte limit. " + tool.too_large_hint);
+    json result;
+    if (!error.empty()) {
+        result = tool_error_result(error);
+    } else {
+        // The message carries the JSON twice: as structuredContent and escaped in the text item.
+        static constexpr std::string_view frame =
+            R"({"content":[{"type":"text","text":}],"structuredContent":})";
+        const std::size_t budget =
+            limits.max_message_bytes > reserved ? limits.max_message_bytes - reserved : 0;
+        std::string text = to_text(structured);
+        // An escaped copy is never shorter, so twice the text is a lower bound: big answers are
+        // refused before the copy is made.
+        std::size_t size = frame.size() + 2 * text.size() + 2;
+        if (size <= budget)
+            size = frame.size() + text.size() + json_string_size(text);
+        if (size > budget) {
+            result =
+                tool_error_result(too_large_message(size, limits.max_message_bytes) + tool.too_large_hint);
+        } else if (!raw_json_valid(structured)) {
+            result = tool_error_result("the stored document is not a JSON object; it cannot be sent");
+        } else {
+            json content = json::array({{{"type", "text"}, {"text", std::move(text)}}});
+            result = json{{"content", std::move(content)}, {"structuredContent", std::move(structured)}};
+        }
     }
-    json content = json::array({{{"type", "text"}, {"text", std::move(text)}}});
-    co_return json{{"content", std::move(content)}, {"structuredContent", std::move(structured)}};
+    co_return result;
 }
 
 } // namespace vconredis::server::mcp

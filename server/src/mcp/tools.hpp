@@ -9,9 +9,10 @@
 namespace vconredis::server::mcp {
 
 struct ToolLimits {
-    // Cap on the text of one tool result (the JSON of structuredContent). Larger answers would flood
-    // the model's context and the transport; the model is told to narrow the search instead.
-    std::size_t max_result_bytes = std::size_t{1} << 20;
+    // Cap on one serialized MCP response (envelope, structuredContent and its escaped copy in the
+    // text item). Assistants refuse larger tool results (Claude Code: ~25 000 tokens), so the model
+    // is told how to ask for less instead. Resources are capped the same way.
+    std::size_t max_message_bytes = 200000;
 };
 
 // {"tools":[…]} in a fixed order (deterministic, one page).
@@ -21,9 +22,15 @@ const nlohmann::json &list_tools_result();
 const Tool *find_tool(std::string_view name);
 
 // Runs a tool and builds the CallToolResult: structuredContent plus one text item with the same
-// JSON, or isError:true with a message. Never throws for tool failures.
+// JSON, or isError:true with a message. `reserved`: bytes of the message outside the result (the
+// JSON-RPC envelope and id). Never throws for tool failures.
 boost::asio::awaitable<nlohmann::json> call_tool(const Tool &tool, const nlohmann::json &arguments,
-                                                 VconStore &store, const ToolLimits &limits);
+                                                 VconStore &store, const ToolLimits &limits,
+                                                 std::size_t reserved = 0);
+
+// "The answer would be N bytes, over the M-byte limit of one MCP message …": the start of every
+// size refusal (tools and resources), so the assistant reads the same advice everywhere.
+std::string too_large_message(std::size_t bytes, std::size_t limit);
 
 // The isError result for a message.
 nlohmann::json tool_error_result(const std::string &message);

@@ -3,6 +3,7 @@
 #include "store/uuid.hpp"
 #include "mcp/vcon_views.hpp"
 #include "rest/query_string.hpp"
+#include "store/text_param.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -31,20 +32,25 @@ SELECT jsonb_build_object(
 )sql";
 
 bool digits(std::string_view s, std::size_t n) {
-    if (s.size() < n) return false;
+    if (s.size() < n)
+        return false;
     for (std::size_t i = 0; i < n; ++i)
-        if (s[i] < '0' || s[i] > '9') return false;
+        if (s[i] < '0' || s[i] > '9')
+            return false;
     return true;
 }
 
 std::optional<long long> parse_int(const std::string &s) {
     long long v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{} || p != s.data() + s.size() || s.empty()) return std::nullopt;
+    if (ec != std::errc{} || p != s.data() + s.size() || s.empty())
+        return std::nullopt;
     return v;
 }
 
-http::Response bad_request(std::string_view message) { return http::json_error(400, "invalid_parameter", message); }
+http::Response bad_request(std::string_view message) {
+    return http::json_error(400, "invalid_parameter", message);
+}
 
 http::Response vcon_response(const VconResult &r, const std::string &uuid, const std::string &format) {
     switch (r.status) {
@@ -56,8 +62,10 @@ http::Response vcon_response(const VconResult &r, const std::string &uuid, const
             return http::json_response(200, std::move(body));
         }
         auto doc = nlohmann::json::parse(r.json, nullptr, false);
-        if (doc.is_discarded()) return http::json_error(500, "internal_error", "cached document is not valid JSON");
-        return http::json_response(200, "{\"success\":true,\"vcon\":" + mcp::vcon_view(std::move(doc), format).dump() + "}");
+        if (doc.is_discarded())
+            return http::json_error(500, "internal_error", "cached document is not valid JSON");
+        return http::json_response(
+            200, "{\"success\":true,\"vcon\":" + mcp::vcon_view(std::move(doc), format).dump() + "}");
     }
     case VconResult::Status::NotFound:
         return http::json_error(404, "not_found", "vCon " + uuid + " not found");
@@ -77,33 +85,47 @@ bool valid_timestamp(std::string_view t) {
         !digits(t.substr(8), 2))
         return false;
     int month = (t[5] - '0') * 10 + (t[6] - '0'), day = (t[8] - '0') * 10 + (t[9] - '0');
-    if (month < 1 || month > 12 || day < 1 || day > 31) return false;
+    if (month < 1 || month > 12 || day < 1 || day > 31)
+        return false;
     t.remove_prefix(10);
-    if (t.empty()) return true;
-    if (t[0] != 'T' && t[0] != 't' && t[0] != ' ') return false;
+    if (t.empty())
+        return true;
+    if (t[0] != 'T' && t[0] != 't' && t[0] != ' ')
+        return false;
     t.remove_prefix(1);
-    if (!digits(t, 2) || t.size() < 5 || t[2] != ':' || !digits(t.substr(3), 2)) return false;
-    if ((t[0] - '0') * 10 + (t[1] - '0') > 23 || (t[3] - '0') * 10 + (t[4] - '0') > 59) return false;
+    if (!digits(t, 2) || t.size() < 5 || t[2] != ':' || !digits(t.substr(3), 2))
+        return false;
+    if ((t[0] - '0') * 10 + (t[1] - '0') > 23 || (t[3] - '0') * 10 + (t[4] - '0') > 59)
+        return false;
     t.remove_prefix(5);
     if (!t.empty() && t[0] == ':') {
-        if (!digits(t.substr(1), 2) || (t[1] - '0') * 10 + (t[2] - '0') > 60) return false;
+        if (!digits(t.substr(1), 2) || (t[1] - '0') * 10 + (t[2] - '0') > 60)
+            return false;
         t.remove_prefix(3);
         if (!t.empty() && t[0] == '.') {
             t.remove_prefix(1);
             std::size_t n = 0;
-            while (n < t.size() && t[n] >= '0' && t[n] <= '9') ++n;
-            if (n == 0 || n > 9) return false;
+            while (n < t.size() && t[n] >= '0' && t[n] <= '9')
+                ++n;
+            if (n == 0 || n > 9)
+                return false;
             t.remove_prefix(n);
         }
     }
-    if (t.empty()) return true;
-    if (t == "Z" || t == "z") return true;
-    if (t[0] != '+' && t[0] != '-') return false;
+    if (t.empty())
+        return true;
+    if (t == "Z" || t == "z")
+        return true;
+    if (t[0] != '+' && t[0] != '-')
+        return false;
     t.remove_prefix(1);
-    if (!digits(t, 2)) return false;
+    if (!digits(t, 2))
+        return false;
     t.remove_prefix(2);
-    if (t.empty()) return true;
-    if (t[0] == ':') t.remove_prefix(1);
+    if (t.empty())
+        return true;
+    if (t[0] == ':')
+        t.remove_prefix(1);
     return t.size() == 2 && digits(t, 2);
 }
 
@@ -128,8 +150,8 @@ boost::asio::awaitable<http::Response> get_vcon(store::CachedStore &store, std::
 }
 
 // The validated parameters of a search, or the 400 to answer.
-static std::optional<http::Response> search_params(const QueryString &qs, QueryParams &params, long long &limit,
-                                            long long &offset) {
+static std::optional<http::Response> search_params(const QueryString &qs, QueryParams &params,
+                                                   long long &limit, long long &offset) {
     limit = kDefaultLimit;
     offset = 0;
     if (auto v = qs.get("limit")) {
@@ -140,11 +162,15 @@ static std::optional<http::Response> search_params(const QueryString &qs, QueryP
     }
     if (auto v = qs.get("offset")) {
         auto n = parse_int(*v);
-        if (!n || *n < 0 || *n > 2147483647) return bad_request("offset must be a non-negative integer");
+        if (!n || *n < 0 || *n > 2147483647)
+            return bad_request("offset must be a non-negative integer");
         offset = *n;
     }
     for (const char *name : {"subject", "party_name", "party_email", "party_tel"}) {
         auto v = qs.get(name);
+        if (v)
+            if (auto problem = text_param_problem(*v); !problem.empty())
+                return bad_request(std::string(name) + " " + problem);
         params.push_back(v && !v->empty() ? v : std::nullopt);
     }
     for (const char *name : {"start_date", "end_date"}) {
@@ -165,15 +191,18 @@ static http::Response search_response(const store::PgResult &r, long long limit,
         return res;
     }
     // Inputs are validated, so an error is a server-side problem (e.g. the extension is not attached).
-    if (r.kind == store::PgResult::Kind::QueryError) return http::json_error(500, "database_error", r.error);
-    auto doc = nlohmann::json::parse(r.kind == store::PgResult::Kind::Row ? r.value : std::string("{}"), nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) return http::json_error(500, "internal_error", "bad search result");
+    if (r.kind == store::PgResult::Kind::QueryError)
+        return http::json_error(500, "database_error", r.error);
+    auto doc = nlohmann::json::parse(r.kind == store::PgResult::Kind::Row ? r.value : std::string("{}"),
+                                     nullptr, false);
+    if (doc.is_discarded() || !doc.is_object())
+        return http::json_error(500, "internal_error", "bad search result");
     const nlohmann::json data = doc.contains("data") ? doc["data"] : nlohmann::json::array();
     const long long total = doc.value("total", 0LL);
     const long long count = data.is_array() ? static_cast<long long>(data.size()) : 0;
-    std::string body = "{\"success\":true,\"data\":" + data.dump() + ",\"pagination\":{\"limit\":" +
-                       std::to_string(limit) + ",\"offset\":" + std::to_string(offset) +
-                       ",\"total\":" + std::to_string(total) +
+    std::string body = "{\"success\":true,\"data\":" + data.dump() +
+                       ",\"pagination\":{\"limit\":" + std::to_string(limit) +
+                       ",\"offset\":" + std::to_string(offset) + ",\"total\":" + std::to_string(total) +
                        ",\"has_more\":" + (offset + count < total ? "true" : "false") + "}}";
     return http::json_response(200, std::move(body));
 }

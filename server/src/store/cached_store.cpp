@@ -1,5 +1,6 @@
 #include "store/cached_store.hpp"
 
+#include "app/log.hpp"
 #include "json/compact.hpp"
 #include "redis/keys.hpp"
 #include "redis/scripts.hpp"
@@ -8,6 +9,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <atomic>
+#include <cstdio>
+#include <cstring>
 #include <random>
 
 namespace asio = boost::asio;
@@ -29,10 +33,15 @@ std::string lease_token() {
     t.reserve(32);
     for (int w = 0; w < 2; ++w) {
         auto v = rng();
-        for (int i = 0; i < 16; ++i, v >>= 4) t.push_back(hex[v & 0xf]);
+        for (int i = 0; i < 16; ++i, v >>= 4)
+            t.push_back(hex[v & 0xf]);
     }
     return t;
 }
+
+// Each kind of unexpected value is logged once per process; the metrics count every one.
+std::atomic<bool> foreign_logged{false};
+std::atomic<bool> wrong_type_logged{false};
 
 asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
     asio::steady_timer t(co_await asio::this_coro::executor, d);
@@ -41,42 +50,86 @@ asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
 
 } // namespace
 
-CachedStore::CachedStore(CacheOptions options, RedisPipe &redis, PgPool &pg, SingleFlight &flights, Metrics &metrics)
-    : options_(std::move(options)), redis_(redis), pg_(pg), flights_(flights), metrics_(metrics) {}
+CachedStore::CachedStore(CacheOptions options, CachePolicy initial, RedisPipe &redis, PgPool &pg,
+                         SingleFlight &flights, Metrics &metrics)
+    : options_(std::move(options)), policy_(std::move(initial)), redis_(redis), pg_(pg), flights_(flights),
+      metrics_(metrics) {}
+
+bool is_cached_vcon(std::string_view value, std::string_view uuid) {
+    if (value.size() < 2 || value.front() != '{' || value.back() != '}')
+        return false;
+    char needle[64];
+    const int n =
+        std::snprintf(needle, sizeof needle, "\"uuid\":\"%.*s\"", static_cast<int>(uuid.size()), uuid.data());
+    if (n <= 0 || static_cast<std::size_t>(n) >= sizeof needle)
+        return false;
+    return ::memmem(value.data(), value.size(), needle, static_cast<std::size_t>(n)) != nullptr;
+}
 
 // Coroutine style note: g++ 12 mis-destroys objects of nested scopes that end in co_return after a
 // co_await (double free). The coroutines here keep their objects at function scope and return once.
 asio::awaitable<VconResult> CachedStore::get(std::string uuid) {
-    const std::string key = redis::doc_key(options_.key_prefix, uuid);
+    const CachePolicy policy = policy_; // a copy: the policy may change while this request waits
+    const std::string key = redis::doc_key(policy.key_prefix, uuid);
     const redis::Command cmd{std::string_view("GET"), std::string_view(key)};
+    const bool use_cache = policy.state != CachePolicy::State::Unmaintained;
+    const bool may_fill = policy.state == CachePolicy::State::Maintained;
     redis::Reply r;
-    if (redis_.up()) r = co_await redis_.exec(cmd);
+    if (use_cache && redis_.up())
+        r = co_await redis_.exec(cmd);
     VconResult result;
-    if (r && r->type == REDIS_REPLY_STRING) {
+    Miss how = Miss::Bypass;
+    bool hit = false;
+    if (!use_cache) {
+        metrics_.cache(CacheEvent::Unmaintained);
+    } else if (r && r->type == REDIS_REPLY_STRING && is_cached_vcon({r->str, r->len}, uuid)) {
+        hit = true;
+    } else if (r && r->type == REDIS_REPLY_STRING) {
+        metrics_.cache(CacheEvent::Foreign);
+        if (!foreign_logged.exchange(true))
+            log::warn("redis: " + key + " holds a " + std::to_string(r->len) +
+                      "-byte string that is not the vCon's JSON (another writer?); served from PostgreSQL "
+                      "as a miss and replaced by the fill. Further ones are only counted in "
+                      "vcon_cache_total{result=\"foreign\"}");
+        how = may_fill ? Miss::Fill : Miss::NoFill;
+    } else if (r && redis::is_error(*r) && redis::text(*r).starts_with("WRONGTYPE")) {
+        metrics_.cache(CacheEvent::WrongType);
+        if (!wrong_type_logged.exchange(true))
+            log::warn("redis: " + key +
+                      " is not a string (WRONGTYPE); served from PostgreSQL and left alone. "
+                      "Further ones are only counted in vcon_cache_total{result=\"wrong_type\"}");
+        how = Miss::NoFill;
+    } else if (r && redis::is_nil(*r)) {
+        metrics_.cache(CacheEvent::Miss);
+        how = may_fill ? Miss::Fill : Miss::NoFill;
+    } else {
+        metrics_.cache(CacheEvent::Bypass);
+    }
+    if (hit) {
         metrics_.cache(CacheEvent::Hit);
         result.status = VconResult::Status::Found;
         result.cache = CacheStatus::Hit;
         result.json.assign(r->str, r->len);
     } else {
-        const bool bypass = !(r && r->type == REDIS_REPLY_NIL);
-        metrics_.cache(bypass ? CacheEvent::Bypass : CacheEvent::Miss);
-        SingleFlight::Work work = [this, uuid, bypass]() { return load(uuid, bypass); };
+        r.reset(); // a foreign value may be large: not kept while PostgreSQL is read
+        SingleFlight::Work work = [this, uuid, how]() { return load(uuid, how); };
         result = co_await flights_.run(uuid, std::move(work));
     }
     co_return result;
 }
 
-asio::awaitable<VconResult> CachedStore::load(std::string uuid, bool bypass) {
-    const std::string key = redis::doc_key(options_.key_prefix, uuid);
-    const std::string lease = redis::lease_key(options_.key_prefix, uuid);
+asio::awaitable<VconResult> CachedStore::load(std::string uuid, Miss how) {
+    const std::string key = redis::doc_key(policy_.key_prefix, uuid);
+    const std::string lease = redis::lease_key(policy_.key_prefix, uuid);
     const std::string token = lease_token();
     const std::string px = std::to_string(options_.lease.count());
     const redis::Command set_lease{std::string_view("SET"), std::string_view(lease), std::string_view(token),
-                                   std::string_view("NX"), std::string_view("PX"), std::string_view(px)};
+                                   std::string_view("NX"),  std::string_view("PX"),  std::string_view(px)};
     const redis::Command get_doc{std::string_view("GET"), std::string_view(key)};
     VconResult result;
     redis::Reply got;
-    if (!bypass) got = co_await redis_.exec(set_lease);
+    if (how == Miss::Fill)
+        got = co_await redis_.exec(set_lease);
     const bool have_lease = got && got->type == REDIS_REPLY_STATUS;
     const bool other_fills = got && redis::is_nil(*got);
     bool done = false;
@@ -87,8 +140,9 @@ asio::awaitable<VconResult> CachedStore::load(std::string uuid, bool bypass) {
         for (int i = 0; i < options_.lease_wait_polls && !done; ++i) {
             co_await sleep_for(options_.lease_wait_step);
             redis::Reply polled = co_await redis_.exec(get_doc);
-            if (!polled) break;
-            if (polled->type == REDIS_REPLY_STRING) {
+            if (!polled)
+                break;
+            if (polled->type == REDIS_REPLY_STRING && is_cached_vcon({polled->str, polled->len}, uuid)) {
                 result.status = VconResult::Status::Found;
                 result.cache = CacheStatus::Miss;
                 result.json.assign(polled->str, polled->len);
@@ -97,14 +151,19 @@ asio::awaitable<VconResult> CachedStore::load(std::string uuid, bool bypass) {
         }
     }
     if (!done) {
-        // No lease (Redis trouble → BYPASS; someone else's lease → MISS without a fill) or our lease.
-        const CacheStatus cache = (have_lease || other_fills) ? CacheStatus::Miss : CacheStatus::Bypass;
+        // No lease (Redis trouble → BYPASS; someone else's lease, or a miss that must not fill →
+        // MISS without a fill) or our lease.
+        const CacheStatus cache = how == Miss::Bypass ? CacheStatus::Bypass : CacheStatus::Miss;
         result = co_await read_database(uuid, cache);
         if (have_lease && result.status == VconResult::Status::Found) {
-            if (options_.test_fill_delay.count() > 0) co_await sleep_for(options_.test_fill_delay);
+            if (options_.test_fill_delay.count() > 0)
+                co_await sleep_for(options_.test_fill_delay);
             co_await fill(uuid, token, result.json);
+        } else if (have_lease) {
+            // Nothing to fill (absent: a negative entry would go stale on insert; or the database
+            // failed): give the lease back so the next request does not wait for it.
+            co_await release(uuid, token);
         }
-        // NotFound/Unavailable: the lease simply expires (a negative entry would go stale on insert).
     }
     co_return result;
 }
@@ -136,8 +195,8 @@ asio::awaitable<VconResult> CachedStore::read_database(const std::string &uuid, 
     co_return out;
 }
 
-asio::awaitable<void> CachedStore::fill(const std::string &uuid, const std::string &token, const std::string &doc) {
-    redis::ScriptCall call = redis::fill_call(options_.key_prefix, uuid, token, doc, options_.expiry_s);
+// EVALSHA, and EVAL when Redis lost the script (restart, SCRIPT FLUSH). An empty Reply: Redis trouble.
+asio::awaitable<redis::Reply> CachedStore::run_script(const redis::ScriptCall &call) {
     std::string numkeys;
     const redis::Command by_sha = redis::script_command(call, true, numkeys);
     redis::Reply r = co_await redis_.exec(by_sha);
@@ -145,11 +204,26 @@ asio::awaitable<void> CachedStore::fill(const std::string &uuid, const std::stri
         const redis::Command by_source = redis::script_command(call, false, numkeys);
         r = co_await redis_.exec(by_source);
     }
-    if (!r || r->type != REDIS_REPLY_INTEGER) {
+    co_return r;
+}
+
+asio::awaitable<void> CachedStore::fill(const std::string &uuid, const std::string &token,
+                                        const std::string &doc) {
+    redis::ScriptCall call = redis::fill_call(policy_.key_prefix, uuid, token, doc, policy_.expiry_s);
+    redis::Reply r = co_await run_script(call);
+    if (!r || r->type != REDIS_REPLY_INTEGER)
         metrics_.backend_error(Backend::Redis);
-        co_return;
-    }
-    metrics_.cache(r->integer == 1 ? CacheEvent::Fill : CacheEvent::FillRefused);
+    else
+        metrics_.cache(r->integer == 1 ? CacheEvent::Fill : CacheEvent::FillRefused);
+}
+
+asio::awaitable<void> CachedStore::release(const std::string &uuid, const std::string &token) {
+    redis::ScriptCall call = redis::release_call(policy_.key_prefix, uuid, token);
+    redis::Reply r = co_await run_script(call);
+    if (!r || r->type != REDIS_REPLY_INTEGER)
+        metrics_.backend_error(Backend::Redis);
+    else if (r->integer == 1)
+        metrics_.cache(CacheEvent::LeaseReleased);
 }
 
 asio::awaitable<PgResult> CachedStore::query(std::string sql, QueryParams params) {

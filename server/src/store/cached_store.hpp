@@ -1,11 +1,20 @@
 // The cache-first VconStore of one io thread: GET <prefix><uuid> from Redis; on a miss take the
 // fill lease (SET <key>:lease <token> NX PX), read PostgreSQL, and fill with the lease-checked
-// `fill` script, so a fill that started before a worker write is refused (DESIGN.md §4 rule 4).
-// Misses for one uuid are coalesced process-wide (SingleFlight). Redis trouble → BYPASS (read
-// PostgreSQL, no fill); PostgreSQL trouble → Unavailable; hits never touch PostgreSQL.
+// `fill` script, so a fill that started before a worker write is refused; a miss that finds
+// nothing or fails gives its lease back at once (`release`). Misses for one uuid are coalesced
+// process-wide (SingleFlight). Redis trouble → BYPASS (read PostgreSQL, no fill); PostgreSQL
+// trouble → Unavailable; hits never touch PostgreSQL.
+//
+// What is served as a hit is checked: a string that is not a JSON object naming this uuid (another
+// writer's value, an empty string) is a miss (counted `foreign`, logged once, overwritten by the
+// fill); a key of another type (WRONGTYPE: a hash, a RedisJSON document) is read from PostgreSQL
+// without a fill (counted `wrong_type`, logged once). The CachePolicy (store/cache_policy.hpp)
+// decides whether Redis is used at all and with which prefix and fill TTL.
 #pragma once
 
 #include "app/metrics.hpp"
+#include "redis/scripts.hpp"
+#include "store/cache_policy.hpp"
 #include "store/pg_pool.hpp"
 #include "store/redis_pipe.hpp"
 #include "store/single_flight.hpp"
@@ -17,17 +26,16 @@
 namespace vconredis::server::store {
 
 struct CacheOptions {
-    std::string key_prefix = "vcon:";
-    int expiry_s = 3600;
     std::chrono::milliseconds lease{2000};
-    std::chrono::milliseconds test_fill_delay{0}; // VCON_TEST_FILL_DELAY_MS
-    int lease_wait_polls = 5;                     // GETs while someone else fills ...
+    std::chrono::milliseconds test_fill_delay{0};  // VCON_TEST_FILL_DELAY_MS
+    int lease_wait_polls = 5;                      // GETs while someone else fills ...
     std::chrono::milliseconds lease_wait_step{10}; // ... this far apart
 };
 
 class CachedStore final : public VconStore {
 public:
-    CachedStore(CacheOptions options, RedisPipe &redis, PgPool &pg, SingleFlight &flights, Metrics &metrics);
+    CachedStore(CacheOptions options, CachePolicy initial, RedisPipe &redis, PgPool &pg,
+                SingleFlight &flights, Metrics &metrics);
 
     boost::asio::awaitable<VconResult> get(std::string uuid) override;
     boost::asio::awaitable<QueryResult> query_json(std::string sql, QueryParams params) override;
@@ -35,19 +43,32 @@ public:
     // query_json with the database's answer kind kept (REST maps Unavailable to 503, errors to 500).
     boost::asio::awaitable<PgResult> query(std::string sql, QueryParams params);
 
+    // Call on this store's io thread (SettingsWatch posts it there).
+    void set_policy(CachePolicy policy) { policy_ = std::move(policy); }
+    const CachePolicy &policy() const { return policy_; }
+
     bool redis_up() const { return redis_.up(); }
     bool postgres_up() const { return pg_.up(); }
 
 private:
-    boost::asio::awaitable<VconResult> load(std::string uuid, bool bypass);
+    enum class Miss { Fill, NoFill, Bypass };
+    boost::asio::awaitable<VconResult> load(std::string uuid, Miss how);
     boost::asio::awaitable<VconResult> read_database(const std::string &uuid, CacheStatus cache);
-    boost::asio::awaitable<void> fill(const std::string &uuid, const std::string &token, const std::string &doc);
+    boost::asio::awaitable<redis::Reply> run_script(const redis::ScriptCall &call);
+    boost::asio::awaitable<void> fill(const std::string &uuid, const std::string &token,
+                                      const std::string &doc);
+    boost::asio::awaitable<void> release(const std::string &uuid, const std::string &token);
 
     CacheOptions options_;
+    CachePolicy policy_;
     RedisPipe &redis_;
     PgPool &pg_;
     SingleFlight &flights_;
     Metrics &metrics_;
 };
+
+// True when a cached value is what the worker or a fill writes for `uuid`: a JSON object text that
+// contains "uuid":"<uuid>". A structural check (no parse), cheap enough for every hit.
+bool is_cached_vcon(std::string_view value, std::string_view uuid);
 
 } // namespace vconredis::server::store

@@ -1,6 +1,7 @@
 #include "store/pg_pool.hpp"
 
 #include "app/log.hpp"
+#include "app/secrets.hpp"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -17,22 +18,28 @@ namespace asio = boost::asio;
 namespace vconredis::server::store {
 
 struct PgPool::Conn {
-    PGconn *pg = nullptr; // owned; closed by reset()/~Conn
+    PGconn *pg = nullptr;                                  // owned; closed by reset()/~Conn
     std::unordered_map<std::string, std::string> prepared; // sql -> statement name
+    unsigned long next_name = 0;                           // names are never reused on a session
     void reset() {
-        if (pg) PQfinish(pg);
+        if (pg)
+            PQfinish(pg);
         pg = nullptr;
         prepared.clear();
+        next_name = 0;
     }
     ~Conn() { reset(); }
 };
 
-void PgPool::ConnDeleter::operator()(Conn *c) const { delete c; }
+void PgPool::ConnDeleter::operator()(Conn *c) const {
+    delete c;
+}
 
 namespace {
 
 std::int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
         .count();
 }
 
@@ -43,74 +50,66 @@ using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
 // SQLSTATEs that mean "the database is not there right now" rather than "this statement is wrong".
 bool unavailable_state(const char *state) {
-    if (!state) return true;
+    if (!state)
+        return true;
     std::string_view s(state);
     return s.starts_with("08") || s.starts_with("53") || s.starts_with("57") || s.starts_with("58") ||
            s == "25006" /* read_only_sql_transaction: a standby that we cannot use */;
 }
 
+// SQLSTATEs after which a prepared statement should be prepared again: its plan or the objects it
+// names changed (feature_not_supported "cached plan must not change result type", undefined
+// function/table/object/schema, invalid statement name).
+bool stale_statement_state(std::string_view s) {
+    return s == "0A000" || s == "42883" || s == "42P01" || s == "42704" || s == "3F000" || s == "26000";
+}
+
 std::string first_line(const char *msg) {
     std::string m = msg ? msg : "";
-    if (auto nl = m.find('\n'); nl != std::string::npos) m.resize(nl);
+    if (auto nl = m.find('\n'); nl != std::string::npos)
+        m.resize(nl);
     return m;
-}
-
-// The password of a URI's userinfo (scheme://user:password@...), to blank it out of libpq messages.
-std::string uri_password(const std::string &url) {
-    auto scheme = url.find("://");
-    if (scheme == std::string::npos) {
-        auto p = url.find("password=");
-        if (p == std::string::npos) return {};
-        auto start = p + 9, end = url.find(' ', start);
-        return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    }
-    auto start = scheme + 3;
-    auto at = url.find('@', start), slash = url.find('/', start);
-    if (at == std::string::npos || (slash != std::string::npos && slash < at)) return {};
-    auto colon = url.find(':', start);
-    if (colon == std::string::npos || colon > at) return {};
-    return url.substr(colon + 1, at - colon - 1);
-}
-
-std::string redact(std::string msg, const std::string &secret) {
-    if (secret.size() < 1) return msg;
-    for (auto p = msg.find(secret); p != std::string::npos; p = msg.find(secret, p + 3))
-        msg.replace(p, secret.size(), "***");
-    return msg;
 }
 
 } // namespace
 
 void PgPool::validate_url(const std::string &url) {
-    if (url.empty()) return;
+    if (url.empty())
+        return;
     char *err = nullptr;
     PQconninfoOption *opts = PQconninfoParse(url.c_str(), &err);
     if (!opts) {
         std::string msg = err ? first_line(err) : "out of memory";
-        if (err) PQfreemem(err);
+        if (err)
+            PQfreemem(err);
         throw std::invalid_argument("DATABASE_URL is not a valid libpq connection string: " +
-                                    redact(msg, uri_password(url)));
+                                    redact_passwords(msg, url));
     }
     PQconninfoFree(opts);
 }
 
 PgPool::PgPool(Options options, Metrics &metrics)
     : options_(std::move(options)), metrics_(metrics), threads_(static_cast<std::size_t>(options_.size)) {
-    for (int i = 0; i < options_.size; ++i) idle_.push_back(ConnPtr(new Conn));
+    for (int i = 0; i < options_.size; ++i)
+        idle_.push_back(ConnPtr(new Conn));
     prober_ = std::jthread([this](std::stop_token st) { probe_loop(st); });
 }
 
-PgPool::~PgPool() { shutdown(); }
+PgPool::~PgPool() {
+    shutdown();
+}
 
 void PgPool::shutdown() {
     {
         std::lock_guard lock(probe_mu_);
-        if (stopped_) return;
+        if (stopped_)
+            return;
         stopped_ = true;
     }
     prober_.request_stop();
     probe_cv_.notify_all();
-    if (prober_.joinable()) prober_.join();
+    if (prober_.joinable())
+        prober_.join();
     threads_.stop();
     threads_.join();
 }
@@ -128,7 +127,8 @@ void PgPool::mark(bool up) {
 
 PgPool::ConnPtr PgPool::acquire() {
     std::lock_guard lock(mu_);
-    if (idle_.empty()) return ConnPtr(new Conn); // not reached: one connection per pool thread
+    if (idle_.empty())
+        return ConnPtr(new Conn); // not reached: one connection per pool thread
     ConnPtr c = std::move(idle_.back());
     idle_.pop_back();
     return c;
@@ -140,7 +140,8 @@ void PgPool::release(ConnPtr conn) {
 }
 
 bool PgPool::ensure_connected(Conn &conn, std::string &error) {
-    if (conn.pg && PQstatus(conn.pg) == CONNECTION_OK) return true;
+    if (conn.pg && PQstatus(conn.pg) == CONNECTION_OK)
+        return true;
     conn.reset();
     if (now_ns() < breaker_until_ns_.load(std::memory_order_relaxed)) {
         error = "database unavailable";
@@ -164,7 +165,7 @@ bool PgPool::ensure_connected(Conn &conn, std::string &error) {
         conn.reset();
         breaker_until_ns_.store(now_ns() + 500'000'000, std::memory_order_relaxed);
         if (!down_logged_.exchange(true))
-            log::warn("postgres: cannot connect: " + redact(why, uri_password(options_.url)));
+            log::warn("postgres: cannot connect: " + redact_passwords(why, options_.url));
         metrics_.backend_error(Backend::Postgres);
         mark(false);
         error = "database unavailable";
@@ -177,13 +178,14 @@ PgResult PgPool::run_on(Conn &conn, const std::string &sql, const QueryParams &p
     conn_broken = false;
     std::vector<const char *> values;
     values.reserve(params.size());
-    for (const auto &p : params) values.push_back(p ? p->c_str() : nullptr);
+    for (const auto &p : params)
+        values.push_back(p ? p->c_str() : nullptr);
     const int n = static_cast<int>(values.size());
 
     ResultPtr r;
     auto it = conn.prepared.find(sql);
     if (it == conn.prepared.end()) {
-        std::string name = "s" + std::to_string(conn.prepared.size());
+        std::string name = "s" + std::to_string(conn.next_name++);
         ResultPtr prep(PQprepare(conn.pg, name.c_str(), sql.c_str(), 0, nullptr));
         if (prep && PQresultStatus(prep.get()) == PGRES_COMMAND_OK)
             it = conn.prepared.emplace(sql, std::move(name)).first;
@@ -195,8 +197,10 @@ PgResult PgPool::run_on(Conn &conn, const std::string &sql, const QueryParams &p
 
     PgResult out;
     if (r && PQresultStatus(r.get()) == PGRES_TUPLES_OK) {
-        if (PQntuples(r.get()) == 0 || PQnfields(r.get()) == 0) out.kind = PgResult::Kind::NoRows;
-        else if (PQgetisnull(r.get(), 0, 0)) out.kind = PgResult::Kind::Null;
+        if (PQntuples(r.get()) == 0 || PQnfields(r.get()) == 0)
+            out.kind = PgResult::Kind::NoRows;
+        else if (PQgetisnull(r.get(), 0, 0))
+            out.kind = PgResult::Kind::Null;
         else {
             out.kind = PgResult::Kind::Row;
             out.value.assign(PQgetvalue(r.get(), 0, 0), static_cast<std::size_t>(PQgetlength(r.get(), 0, 0)));
@@ -207,13 +211,17 @@ PgResult PgPool::run_on(Conn &conn, const std::string &sql, const QueryParams &p
     if (PQstatus(conn.pg) != CONNECTION_OK || unavailable_state(state)) {
         conn_broken = PQstatus(conn.pg) != CONNECTION_OK;
         out.kind = PgResult::Kind::Unavailable;
-        out.error = (state && std::string_view(state) == "57014") ? "database timeout" : "database unavailable";
+        out.error =
+            (state && std::string_view(state) == "57014") ? "database timeout" : "database unavailable";
     } else {
         out.kind = PgResult::Kind::QueryError;
         out.error = first_line(r ? PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY) : "query failed");
-        if (!conn.prepared.empty()) { // a prepared statement may be stale (e.g. the extension was re-created)
-            ResultPtr d(PQexec(conn.pg, "DEALLOCATE ALL"));
-            conn.prepared.clear();
+        out.sqlstate = state ? state : "";
+        // A prepared statement may be stale (e.g. the extension was re-created): forget that one
+        // statement, and only for such errors; bad input (22xxx) must not cost the others.
+        if (it != conn.prepared.end() && stale_statement_state(out.sqlstate)) {
+            ResultPtr d(PQexec(conn.pg, ("DEALLOCATE " + it->second).c_str()));
+            conn.prepared.erase(it);
         }
     }
     return out;
@@ -226,7 +234,7 @@ PgResult PgPool::run(const std::string &sql, const QueryParams &params) {
     for (int attempt = 0; attempt < 2; ++attempt) {
         std::string error;
         if (!ensure_connected(*conn, error)) {
-            out = PgResult{PgResult::Kind::Unavailable, {}, error};
+            out = PgResult{PgResult::Kind::Unavailable, {}, error, {}};
             break;
         }
         bool broken = false;
@@ -235,13 +243,15 @@ PgResult PgPool::run(const std::string &sql, const QueryParams &params) {
             metrics_.backend_error(Backend::Postgres);
             if (broken) {
                 conn->reset();
-                if (attempt == 0) continue; // a stale connection (the server restarted): retry once
+                if (attempt == 0)
+                    continue; // a stale connection (the server restarted): retry once
                 mark(false);
             } else {
                 mark(true); // it answered (statement timeout, too many connections, ...)
             }
         } else {
-            if (out.kind == PgResult::Kind::QueryError) metrics_.backend_error(Backend::Postgres);
+            if (out.kind == PgResult::Kind::QueryError)
+                metrics_.backend_error(Backend::Postgres);
             mark(true);
         }
         break;
@@ -258,7 +268,9 @@ asio::awaitable<PgResult> PgPool::query(std::string sql, QueryParams params) {
                               work = std::move(work)]() mutable {
             PgResult r = run(q, p);
             auto ex = work.get_executor();
-            asio::post(ex, [handler = std::move(handler), r = std::move(r)]() mutable { std::move(handler)(std::move(r)); });
+            asio::post(ex, [handler = std::move(handler), r = std::move(r)]() mutable {
+                std::move(handler)(std::move(r));
+            });
         });
     };
     co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(PgResult)>(

@@ -31,7 +31,8 @@ struct PgResult {
     };
     Kind kind = Kind::Unavailable;
     std::string value;
-    std::string error; // safe for clients: our words or PostgreSQL's primary message, never the URL
+    std::string error;    // safe for clients: our words or PostgreSQL's primary message, never the URL
+    std::string sqlstate; // QueryError: PostgreSQL's SQLSTATE
 };
 
 class PgPool {

@@ -2,6 +2,7 @@
 // Origin and token checks.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -81,6 +82,57 @@ describe('Streamable HTTP wire behaviour', () => {
     const local = await postRaw(ping, { headers: { Origin: `http://localhost:${MCP_URL().port}` } });
     assert.equal(local.status, 200);
     assert.deepEqual((await local.json()).result, {});
+  });
+});
+
+// fetch() may not set Host; node:http can, as a browser does after DNS rebinding.
+function postWithHost(host, body) {
+  const url = MCP_URL();
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({
+      host: '127.0.0.1', port: url.port, path: url.pathname, method: 'POST',
+      headers: { Host: host, 'Content-Type': 'application/json', ...authHeaders() },
+    }, (res) => {
+      let text = '';
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, body: text }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+describe('browser safety', () => {
+  test('DNS rebinding: a foreign Host gets 403, a loopback one is served', async () => {
+    const bad = await postWithHost(`evil.example:${MCP_URL().port}`, ping);
+    assert.equal(bad.status, 403);
+    assert.match(JSON.parse(bad.body).error.message, /^Host not allowed/);
+    const good = await postWithHost(`localhost:${MCP_URL().port}`, ping);
+    assert.equal(good.status, 200);
+    assert.deepEqual(JSON.parse(good.body).result, {});
+  });
+
+  test('CORS preflight: answered for a local origin, refused for a foreign one', async () => {
+    const origin = 'http://localhost:6274'; // MCP Inspector's direct mode
+    const pre = await fetch(MCP_URL(), {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type, mcp-protocol-version' },
+    });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get('access-control-allow-origin'), origin);
+    assert.match(pre.headers.get('access-control-allow-methods'), /POST/);
+    assert.match(pre.headers.get('access-control-allow-headers'), /mcp-protocol-version/);
+    const res = await postRaw(ping, { headers: { Origin: origin } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('access-control-allow-origin'), origin);
+    await res.body?.cancel();
+    const foreign = await fetch(MCP_URL(), {
+      method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' },
+    });
+    assert.equal(foreign.status, 403);
+    assert.equal(foreign.headers.get('access-control-allow-origin'), null);
+    await foreign.body?.cancel();
   });
 });
 

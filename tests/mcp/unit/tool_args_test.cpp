@@ -17,8 +17,44 @@ TEST(ToolArgs, StringsRequiredAndTyped) {
     EXPECT_THROW(args.string("e", true), ToolError);
 }
 
+// Strings become query parameters: bounded, no NUL (libpq would cut them), valid UTF-8.
+TEST(ToolArgs, StringsAreBoundedQueryText) {
+    json a = {{"long", std::string(1025, 'q')},
+              {"max", std::string(1024, 'q')},
+              {"nul", std::string("a\0b", 3)},
+              {"latin1", "caf\xe9"},
+              {"ok", "caf\xc3\xa9"}};
+    ToolArgs args(a);
+    EXPECT_EQ(args.string("max")->size(), 1024u);
+    try {
+        args.string("long");
+        ADD_FAILURE() << "a 1025-byte string was accepted";
+    } catch (const ToolError &e) {
+        EXPECT_STREQ(e.what(), "long is 1025 bytes long (at most 1024)");
+    }
+    EXPECT_THROW(args.string("nul"), ToolError);
+    EXPECT_THROW(args.string("latin1"), ToolError);
+    EXPECT_EQ(args.string("ok"), "caf\xc3\xa9");
+    EXPECT_EQ(args.string("long", false, 2000)->size(), 1025u);
+}
+
+TEST(ToolArgs, ObjectsAreBounded) {
+    json big = json::object();
+    for (int i = 0; i < 400; ++i)
+        big["key" + std::to_string(i)] = "value";
+    json a = {{"small", {{"k", "v"}}}, {"big", big}};
+    ToolArgs args(a);
+    EXPECT_TRUE(args.object("small").has_value());
+    EXPECT_THROW(args.object("big"), ToolError);
+}
+
 TEST(ToolArgs, IntegersWithinRange) {
-    json a = {{"ok", 5}, {"f", 7.0}, {"frac", 1.5}, {"big", 5000}, {"neg", -1}, {"str", "5"},
+    json a = {{"ok", 5},
+              {"f", 7.0},
+              {"frac", 1.5},
+              {"big", 5000},
+              {"neg", -1},
+              {"str", "5"},
               {"huge", 18446744073709551615ull}};
     ToolArgs args(a);
     EXPECT_EQ(args.integer("ok", 1, 1, 10), 5);
@@ -32,8 +68,9 @@ TEST(ToolArgs, IntegersWithinRange) {
 }
 
 TEST(ToolArgs, Timestamps) {
-    for (const char *ok : {"2025-01-31", "2025-01-31T12:00:00Z", "2025-01-31T12:00Z", "2025-01-31 12:00:00.123+02:00",
-                           "2025-01-31T12:00:00-0500", "2025-01-31T12:00:00+01"}) {
+    for (const char *ok :
+         {"2025-01-31", "2025-01-31T12:00:00Z", "2025-01-31T12:00Z", "2025-01-31 12:00:00.123+02:00",
+          "2025-01-31T12:00:00-0500", "2025-01-31T12:00:00+01"}) {
         json a = {{"d", ok}};
         ToolArgs args(a);
         EXPECT_EQ(args.timestamp("d"), ok) << ok;
