@@ -104,8 +104,12 @@ Backends
                             password given with --database-url is visible to every local user in
                             ps: the server warns (and masks it in its own argv); prefer the
                             environment, this file form, or libpq's PGPASSFILE.
-  --redis-url URL           redis://[user:password@]host:port/db or unix:///path?db=N
-                            (env REDIS_URL; default redis://127.0.0.1:6379/0). Redis down at start is
+  --redis-url URL           redis://[user:password@]host:port/db, unix:///path?db=N, rediss://... (TLS:
+                            chain and host name verified; ?tls_ca_file=, tls_cert_file=, tls_key_file=,
+                            tls_server_name=, tls_verify=no for tests only), or
+                            redis+sentinel://[user:password@]h1:p1,h2:p2/<master>[/db] (rediss+sentinel://
+                            for TLS; ?sentinel_user=, sentinel_password=); README "Redis URLs, TLS and
+                            failover" (env REDIS_URL; default redis://127.0.0.1:6379/0). Redis down at start is
                             not fatal: reads bypass the cache (X-Cache: BYPASS) and the server
                             reconnects in the background with backoff.
   --redis-url-file FILE     read the Redis URL from the first line of FILE (env REDIS_URL_FILE);
