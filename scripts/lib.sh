@@ -13,7 +13,7 @@ DEBIAN_PACKAGES=(
     python3 python3-psycopg2 python3-redis python3-pytest
     nodejs npm
 )
-TEST_PACKAGES=(clang-14 libclang-rt-14-dev wrk)
+TEST_PACKAGES=(clang-14 clang-format-14 libclang-rt-14-dev wrk)
 
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -32,6 +32,7 @@ suite() {
 }
 
 suite "style (include layers)" bash "$ROOT/tests/style/layers.sh"
+suite "style (clang-format)" bash "$ROOT/tests/style/format.sh"
 suite "unit tests (GoogleTest, ASan/UBSan)" \
     ctest --test-dir "$ROOT/build-asan" --output-on-failure -j "$JOBS"
 suite "pg_regress" /usr/bin/python3 "$ROOT/tests/harness/regress.py"

@@ -21,12 +21,15 @@ const std::regex kTag("^[a-z]+:[a-z0-9-]+$");
 // (Not std::regex: libstdc++'s recursive matcher overflows the stack on megabyte strings.)
 bool is_base64url(const std::string &s) {
     for (char c : s)
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_'))
             return false;
     return s.size() % 4 != 1;
 }
 
-bool is_index(const json &v, std::size_t n) { return v.is_number_unsigned() && v.get<std::size_t>() < n; }
+bool is_index(const json &v, std::size_t n) {
+    return v.is_number_unsigned() && v.get<std::size_t>() < n;
+}
 
 // Checks everything the generator promises; returns "" or the first problem.
 std::string check_shape(const json &d) {
@@ -85,8 +88,8 @@ std::string check_shape(const json &d) {
                 if (!std::regex_match(g.value("content_hash", ""), kHash))
                     return "content_hash";
             } else {
-                if (g.value("encoding", "") != "base64url" ||
-                    !is_base64url(g["body"].get<std::string>()) || g["body"].get<std::string>().size() < 60)
+                if (g.value("encoding", "") != "base64url" || !is_base64url(g["body"].get<std::string>()) ||
+                    g["body"].get<std::string>().size() < 60)
                     return "inline recording";
             }
         } else {
@@ -138,7 +141,8 @@ std::string check_shape(const json &d) {
         return "attachments";
     const auto &t = att[0];
     if (t.value("purpose", "") != "tags" || t.value("encoding", "") != "json" || !t.at("body").is_array() ||
-        !is_index(t.at("party"), np) || !is_index(t.at("dialog"), nd) || !std::regex_match(t.value("start", ""), kDate))
+        !is_index(t.at("party"), np) || !is_index(t.at("dialog"), nd) ||
+        !std::regex_match(t.value("start", ""), kDate))
         return "tags attachment";
     bool customer = false;
     for (const auto &tag : t["body"]) {
@@ -207,7 +211,8 @@ TEST(Generator, ShapesAreValid) {
         for (std::uint64_t i = 0; i < (c == SizeClass::Mixed ? 120u : 250u); ++i) {
             const auto text = generate_text(i, o);
             const auto d = json::parse(text);
-            ASSERT_EQ(check_shape(d), "") << size_class_name(c) << " index " << i << ": " << text.substr(0, 400);
+            ASSERT_EQ(check_shape(d), "")
+                << size_class_name(c) << " index " << i << ": " << text.substr(0, 400);
         }
     }
     const auto o = opts_for(SizeClass::Large, 11);
@@ -219,7 +224,8 @@ TEST(Generator, SizeClassesHaveTheirRanges) {
     struct Case {
         SizeClass c;
         std::size_t lo, hi;
-    } cases[] = {{SizeClass::Small, 800, 3750}, {SizeClass::Medium, 3000, 20000}, {SizeClass::Large, 75000, 500000}};
+    } cases[] = {
+        {SizeClass::Small, 800, 3750}, {SizeClass::Medium, 3000, 20000}, {SizeClass::Large, 75000, 500000}};
     for (const auto &k : cases) {
         const auto o = opts_for(k.c, 5);
         for (std::uint64_t i = 0; i < (k.c == SizeClass::Large ? 4u : 200u); ++i) {
@@ -246,7 +252,8 @@ TEST_P(SizeTarget, WithinTwentyFivePercent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Generator, SizeTarget,
-                         ::testing::Values(1024, 1500, 2048, 2600, 4096, 8192, 16384, 65536, 262144, 1048576));
+                         ::testing::Values(1024, 1500, 2048, 2600, 4096, 8192, 16384, 65536, 262144,
+                                           1048576));
 
 TEST(Generator, SqlLiteralDoublesQuotes) {
     std::string out;
@@ -267,7 +274,9 @@ TEST(Generator, CopyFieldEscapes) {
 }
 
 TEST(Generator, Base64urlVectors) {
-    auto enc = [](std::string_view s) { return base64url(reinterpret_cast<const std::uint8_t *>(s.data()), s.size()); };
+    auto enc = [](std::string_view s) {
+        return base64url(reinterpret_cast<const std::uint8_t *>(s.data()), s.size());
+    };
     EXPECT_EQ(enc(""), "");
     EXPECT_EQ(enc("f"), "Zg");
     EXPECT_EQ(enc("fo"), "Zm8");

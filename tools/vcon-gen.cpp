@@ -64,8 +64,8 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
         std::string_view value;
-        const bool takes_value =
-            a == "--count" || a == "--seed" || a == "--start" || a == "--size" || a == "--bytes" || a == "--format";
+        const bool takes_value = a == "--count" || a == "--seed" || a == "--start" || a == "--size" ||
+                                 a == "--bytes" || a == "--format";
         if (a == "-h" || a == "--help") {
             std::fputs(kUsage, stdout);
             return 0;

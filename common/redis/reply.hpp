@@ -18,8 +18,12 @@ struct ReplyDeleter {
 };
 using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
-inline bool is_error(const redisReply &r) noexcept { return r.type == REDIS_REPLY_ERROR; }
-inline bool is_nil(const redisReply &r) noexcept { return r.type == REDIS_REPLY_NIL; }
+inline bool is_error(const redisReply &r) noexcept {
+    return r.type == REDIS_REPLY_ERROR;
+}
+inline bool is_nil(const redisReply &r) noexcept {
+    return r.type == REDIS_REPLY_NIL;
+}
 
 // The bytes of a STRING, STATUS or ERROR reply; empty for other types.
 inline std::string_view text(const redisReply &r) noexcept {
@@ -41,8 +45,8 @@ inline bool is_transient_error(const redisReply &r) noexcept {
     if (!is_error(r))
         return false;
     std::string_view t = text(r);
-    for (std::string_view code : {"OOM", "LOADING", "BUSY", "READONLY", "MASTERDOWN", "NOREPLICAS", "TRYAGAIN",
-                                  "CLUSTERDOWN", "MOVED", "ASK", "NOSCRIPT"})
+    for (std::string_view code : {"OOM", "LOADING", "BUSY", "READONLY", "MASTERDOWN", "NOREPLICAS",
+                                  "TRYAGAIN", "CLUSTERDOWN", "MOVED", "ASK", "NOSCRIPT"})
         if (t.starts_with(code) && (t.size() == code.size() || t[code.size()] == ' '))
             return true;
     return false;

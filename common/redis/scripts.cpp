@@ -68,7 +68,9 @@ end
 return 0
 )lua";
 
-std::uint32_t rol(std::uint32_t v, int n) { return (v << n) | (v >> (32 - n)); }
+std::uint32_t rol(std::uint32_t v, int n) {
+    return (v << n) | (v >> (32 - n));
+}
 
 Script make_script(std::string_view name, std::string_view source) {
     return Script{name, source, detail::sha1_hex(source)};
@@ -92,7 +94,8 @@ std::string detail::sha1_hex(std::string_view data) {
         std::array<std::uint32_t, 80> w{};
         for (int i = 0; i < 16; ++i) {
             const auto *b = reinterpret_cast<const unsigned char *>(msg.data() + off + 4 * i);
-            w[i] = (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
+            w[i] =
+                (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
         }
         for (int i = 16; i < 80; ++i)
             w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
@@ -255,8 +258,8 @@ void load_scripts(Connection &conn) {
     for (const Script *s : {&apply_script(), &fill_script(), &release_script()}) {
         Reply r = conn.command({"SCRIPT", "LOAD", s->source});
         if (is_error(*r) || text(*r) != s->sha1)
-            throw Error(Error::Kind::reply, "redis: SCRIPT LOAD " + std::string(s->name) +
-                                                " answered " + describe(*r) + ", expected " + s->sha1);
+            throw Error(Error::Kind::reply, "redis: SCRIPT LOAD " + std::string(s->name) + " answered " +
+                                                describe(*r) + ", expected " + s->sha1);
     }
 }
 

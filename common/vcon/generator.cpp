@@ -71,13 +71,14 @@ struct Person {
 };
 
 constexpr std::array<std::string_view, 32> kFirst = {
-    "Emma",   "Liam",   "Olivia", "Noah",    "Ava",    "Mateo", "Sophia", "Lucas", "Mia",   "Ethan", "Amelia",
-    "James",  "Harper", "Daniel", "Chloé",   "Elijah", "Aria",  "José",   "Zoë",   "Priya", "Wei",   "Fatima",
-    "Łukasz", "Søren",  "Aiko",   "Kwame",   "Ingrid", "Rahul", "Nadia",  "Omar",  "Grace", "Hiro"};
+    "Emma",   "Liam",   "Olivia", "Noah",  "Ava",    "Mateo", "Sophia", "Lucas", "Mia",   "Ethan", "Amelia",
+    "James",  "Harper", "Daniel", "Chloé", "Elijah", "Aria",  "José",   "Zoë",   "Priya", "Wei",   "Fatima",
+    "Łukasz", "Søren",  "Aiko",   "Kwame", "Ingrid", "Rahul", "Nadia",  "Omar",  "Grace", "Hiro"};
 constexpr std::array<std::string_view, 28> kLast = {
-    "Smith",  "Johnson", "Williams", "Garcia",   "Miller",   "Davis", "Rodriguez", "Martinez", "Hernández", "Lopez",
-    "Nguyen", "Kim",     "Patel",    "Müller",   "O'Brien",  "Rossi", "Kowalski",  "Okafor",   "Tanaka",    "Silva",
-    "Cohen",  "Larsen",  "Dubois",   "Andersen", "Fischer",  "Chen",  "Singh",     "Moreau"};
+    "Smith",    "Johnson",   "Williams", "Garcia",  "Miller", "Davis", "Rodriguez",
+    "Martinez", "Hernández", "Lopez",    "Nguyen",  "Kim",    "Patel", "Müller",
+    "O'Brien",  "Rossi",     "Kowalski", "Okafor",  "Tanaka", "Silva", "Cohen",
+    "Larsen",   "Dubois",    "Andersen", "Fischer", "Chen",   "Singh", "Moreau"};
 
 struct Company {
     std::string_view slug, name, domain;
@@ -103,38 +104,45 @@ constexpr std::array<Company, 4> kVendors = {{
     {"tailspin", "Tailspin Logistics", "tailspin.example"},
 }};
 constexpr std::array<std::string_view, 6> kDepts = {"Customer Care", "Billing", "Technical Support",
-                                                     "Retention",     "Sales",   "Fraud Prevention"};
-constexpr std::array<std::string_view, 10> kProducts = {
-    "Fiber 500 plan",   "mesh router",     "business phone line", "premium support contract", "cloud backup add-on",
-    "unlimited mobile", "smart thermostat", "payroll module",      "solar panel lease",        "freight tracking portal"};
+                                                    "Retention",     "Sales",   "Fraud Prevention"};
+constexpr std::array<std::string_view, 10> kProducts = {"Fiber 500 plan",      "mesh router",
+                                                        "business phone line", "premium support contract",
+                                                        "cloud backup add-on", "unlimited mobile",
+                                                        "smart thermostat",    "payroll module",
+                                                        "solar panel lease",   "freight tracking portal"};
 constexpr std::array<std::string_view, 4> kPriorities = {"low", "normal", "high", "urgent"};
 constexpr std::array<std::string_view, 5> kRegions = {"us-east", "us-west", "emea", "apac", "latam"};
 constexpr std::array<std::string_view, 4> kSentiments = {"negative", "mixed", "neutral", "positive"};
 
 struct Topic {
     std::string_view slug;
-    std::array<std::string_view, 2> subjects;      // "{p}" = product
-    std::array<std::string_view, 4> customer;      // customer lines
-    std::array<std::string_view, 3> agent;         // agent lines
-    std::string_view summary;                      // what happened, after "about "
-    std::string_view resolution;                   // what the agent did
+    std::array<std::string_view, 2> subjects; // "{p}" = product
+    std::array<std::string_view, 4> customer; // customer lines
+    std::array<std::string_view, 3> agent;    // agent lines
+    std::string_view summary;                 // what happened, after "about "
+    std::string_view resolution;              // what the agent did
 };
 
 constexpr std::array<Topic, 12> kTopics = {{
     {"billing",
      {"Duplicate charge on the {p} invoice", "Billing dispute about the {p}"},
-     {"I was charged twice for the {p} this month.", "The invoice number ends in {n} and the amount looks wrong.",
-      "Can you refund the duplicate payment to my card?", "Why did my monthly bill go up without any notice?"},
-     {"I can see the duplicate charge on your account.", "I have issued a refund of {m} dollars to the card on file.",
+     {"I was charged twice for the {p} this month.",
+      "The invoice number ends in {n} and the amount looks wrong.",
+      "Can you refund the duplicate payment to my card?",
+      "Why did my monthly bill go up without any notice?"},
+     {"I can see the duplicate charge on your account.",
+      "I have issued a refund of {m} dollars to the card on file.",
       "The refund should appear within three to five business days."},
      "a duplicate charge on the {p} invoice",
      "confirmed the billing error and issued a refund"},
     {"outage",
      {"Service outage affecting the {p}", "Intermittent connection drops on the {p}"},
      {"The {p} has been down since this morning.", "The connection keeps dropping every few minutes.",
-      "We have a whole office that cannot work right now.", "The status light on the router is blinking red."},
+      "We have a whole office that cannot work right now.",
+      "The status light on the router is blinking red."},
      {"There is a known outage in your area and technicians are on site.",
-      "I am running a line test from our side now.", "I have opened ticket {n} and escalated it to the network team."},
+      "I am running a line test from our side now.",
+      "I have opened ticket {n} and escalated it to the network team."},
      "a service outage affecting the {p}",
      "ran a line test, linked the case to the regional outage and escalated it"},
     {"access",
@@ -142,14 +150,16 @@ constexpr std::array<Topic, 12> kTopics = {{
      {"I am locked out of my account after too many attempts.", "The password reset email never arrives.",
       "I changed my phone number so the verification code goes to the old one.",
       "I need access restored before the payroll run tomorrow."},
-     {"For security I need to verify your identity first.", "I have unlocked the account and sent a new reset link.",
+     {"For security I need to verify your identity first.",
+      "I have unlocked the account and sent a new reset link.",
       "Please update the phone number under security settings once you are in."},
      "being locked out of the {p} portal",
      "verified the caller, unlocked the account and sent a new reset link"},
     {"cancellation",
      {"Request to cancel the {p}", "Cancellation and retention offer for the {p}"},
-     {"I would like to cancel the {p} at the end of this month.", "A competitor offered us a much better price.",
-      "We are not using half of the features we pay for.", "What is the early termination fee?"},
+     {"I would like to cancel the {p} at the end of this month.",
+      "A competitor offered us a much better price.", "We are not using half of the features we pay for.",
+      "What is the early termination fee?"},
      {"I am sorry to hear that; may I ask why you want to cancel?",
       "I can offer a twenty percent discount for the next twelve months.",
       "The early termination fee would be waived if you stay until the renewal date."},
@@ -157,8 +167,10 @@ constexpr std::array<Topic, 12> kTopics = {{
      "presented a retention discount and documented the decision"},
     {"shipping",
      {"Delayed delivery of the {p}", "Shipment {n} is missing"},
-     {"The tracking page has not changed for six days.", "The package was marked delivered but nothing arrived.",
-      "We need the {p} installed before the new office opens.", "Can you send a replacement by express shipping?"},
+     {"The tracking page has not changed for six days.",
+      "The package was marked delivered but nothing arrived.",
+      "We need the {p} installed before the new office opens.",
+      "Can you send a replacement by express shipping?"},
      {"I see the shipment is held at the regional depot.", "I have requested a trace with the carrier.",
       "A replacement will ship today with overnight delivery at no charge."},
      "a delayed delivery of the {p}",
@@ -167,7 +179,8 @@ constexpr std::array<Topic, 12> kTopics = {{
      {"Installation appointment for the {p}", "Help setting up the {p}"},
      {"The technician did not show up for the appointment.", "I cannot pair the {p} with the mobile app.",
       "Which firmware version should the device be running?", "The setup wizard stops at step three."},
-     {"Let us try a factory reset and pair it again.", "I have rescheduled the technician for Thursday morning.",
+     {"Let us try a factory reset and pair it again.",
+      "I have rescheduled the technician for Thursday morning.",
       "The latest firmware is version {n}; it installs automatically overnight."},
      "setting up the {p}",
      "walked the customer through the setup and rescheduled the technician"},
@@ -176,7 +189,8 @@ constexpr std::array<Topic, 12> kTopics = {{
      {"We are hiring and need twenty more seats.", "What would the upgrade to the next tier cost?",
       "Does the higher plan include priority support?", "Can the upgrade start on the first of next month?"},
      {"The next tier costs {m} dollars per month and includes priority support.",
-      "I can prorate the upgrade from today.", "I will email the quote and the order form right after this call."},
+      "I can prorate the upgrade from today.",
+      "I will email the quote and the order form right after this call."},
      "upgrading the {p}",
      "prepared a prorated upgrade quote and emailed the order form"},
     {"complaint",
@@ -185,14 +199,16 @@ constexpr std::array<Topic, 12> kTopics = {{
       "Nobody called me back although it was promised twice.", "I want to speak to a supervisor.",
       "We are losing customers because of this."},
      {"I understand your frustration and I apologise for the missed call backs.",
-      "I am transferring you to my supervisor now.", "A senior engineer will own this case until it is resolved."},
+      "I am transferring you to my supervisor now.",
+      "A senior engineer will own this case until it is resolved."},
      "repeated failures of the {p}",
      "apologised, escalated to a supervisor and assigned a senior engineer"},
     {"fraud",
      {"Suspicious transactions on the {p} account", "Fraud alert follow-up"},
      {"I received an alert about a payment I did not make.", "There are three transfers I do not recognise.",
       "Should I cancel my card right away?", "Someone changed the mailing address on my account."},
-     {"I have frozen the card and the disputed transfers.", "A new card will arrive within five business days.",
+     {"I have frozen the card and the disputed transfers.",
+      "A new card will arrive within five business days.",
       "Please review the last thirty days of activity and report anything unfamiliar."},
      "suspicious transactions on the {p} account",
      "froze the card, disputed the transfers and ordered a replacement card"},
@@ -234,14 +250,19 @@ constexpr std::array<std::string_view, 8> kAgentGeneric = {
     "I have added a note to your case so the next agent sees the full history.",
     "Is there anything else I can help you with today?",
     "Thank you for contacting {v}, have a great day."};
-constexpr std::array<std::string_view, 8> kCustomerGeneric = {
-    "Hi, thanks for picking up.", "Sure, it is {e}.", "Yes, that is correct.", "Okay, I will wait.",
-    "Could you repeat the case number please?", "That sounds reasonable.", "No, that is everything, thank you.",
-    "I appreciate the help."};
+constexpr std::array<std::string_view, 8> kCustomerGeneric = {"Hi, thanks for picking up.",
+                                                              "Sure, it is {e}.",
+                                                              "Yes, that is correct.",
+                                                              "Okay, I will wait.",
+                                                              "Could you repeat the case number please?",
+                                                              "That sounds reasonable.",
+                                                              "No, that is everything, thank you.",
+                                                              "I appreciate the help."};
 
-constexpr std::array<std::string_view, 6> kAsrVendors = {"deepgram", "openai", "assemblyai", "google", "aws", "azure"};
-constexpr std::array<std::string_view, 6> kAsrProducts = {"nova-2", "whisper-1", "best", "chirp", "transcribe",
-                                                          "speech-to-text"};
+constexpr std::array<std::string_view, 6> kAsrVendors = {"deepgram", "openai", "assemblyai",
+                                                         "google",   "aws",    "azure"};
+constexpr std::array<std::string_view, 6> kAsrProducts = {"nova-2", "whisper-1",  "best",
+                                                          "chirp",  "transcribe", "speech-to-text"};
 constexpr std::array<std::string_view, 3> kLlmVendors = {"openai", "anthropic", "mistral"};
 constexpr std::array<std::string_view, 3> kLlmProducts = {"gpt-4o-mini", "claude-3-5-haiku", "mistral-small"};
 
@@ -275,10 +296,10 @@ std::string format_date(std::int64_t unix_ms, int offset_minutes) {
     civil_from_days(days, y, mo, d);
     const int off = offset_minutes < 0 ? -offset_minutes : offset_minutes;
     char buf[48];
-    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03d%c%02d:%02d", static_cast<long long>(y), mo,
-                  d, static_cast<int>(rem / 3600000), static_cast<int>(rem / 60000 % 60),
-                  static_cast<int>(rem / 1000 % 60), static_cast<int>(rem % 1000), offset_minutes < 0 ? '-' : '+',
-                  off / 60, off % 60);
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03d%c%02d:%02d",
+                  static_cast<long long>(y), mo, d, static_cast<int>(rem / 3600000),
+                  static_cast<int>(rem / 60000 % 60), static_cast<int>(rem / 1000 % 60),
+                  static_cast<int>(rem % 1000), offset_minutes < 0 ? '-' : '+', off / 60, off % 60);
     return buf;
 }
 
@@ -292,7 +313,9 @@ std::int64_t created_ms(std::uint64_t seed, std::uint64_t index) {
            static_cast<std::int64_t>(mix(seed, index, kTime) % kSpacingMs);
 }
 
-int zone_minutes(std::uint64_t seed, std::uint64_t index) { return kOffsets[mix(seed, index, kZone) % kOffsets.size()]; }
+int zone_minutes(std::uint64_t seed, std::uint64_t index) {
+    return kOffsets[mix(seed, index, kZone) % kOffsets.size()];
+}
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -328,13 +351,26 @@ std::string fill(std::string_view tpl, const Slots &s, Rng &rng) {
     for (std::size_t i = 0; i < tpl.size(); ++i) {
         if (tpl[i] == '{' && i + 2 < tpl.size() && tpl[i + 2] == '}') {
             switch (tpl[i + 1]) {
-            case 'p': out.append(s.product); break;
-            case 'v': out.append(s.vendor); break;
-            case 'a': out.append(s.agent); break;
-            case 'e': out.append(s.email); break;
-            case 'n': out.append(std::to_string(rng.between(1000, 99999))); break;
-            case 'm': out.append(std::to_string(rng.between(12, 480))); break;
-            default: out.append(tpl.substr(i, 3));
+            case 'p':
+                out.append(s.product);
+                break;
+            case 'v':
+                out.append(s.vendor);
+                break;
+            case 'a':
+                out.append(s.agent);
+                break;
+            case 'e':
+                out.append(s.email);
+                break;
+            case 'n':
+                out.append(std::to_string(rng.between(1000, 99999)));
+                break;
+            case 'm':
+                out.append(std::to_string(rng.between(12, 480)));
+                break;
+            default:
+                out.append(tpl.substr(i, 3));
             }
             i += 2;
         } else {
@@ -364,7 +400,9 @@ std::string tel(Rng &rng) {
 }
 
 // Size of one more element in a JSON array (its text plus a comma).
-std::size_t element_cost(const Document &v) { return v.dump().size() + 1; }
+std::size_t element_cost(const Document &v) {
+    return v.dump().size() + 1;
+}
 
 std::size_t string_cost(std::string_view s) {
     std::size_t n = 0;
@@ -421,8 +459,12 @@ std::vector<std::uint8_t> random_bytes(std::size_t n, Rng &rng) {
     return b;
 }
 
-double cents(std::int64_t hundredths) { return static_cast<double>(hundredths) / 100.0; }
-double tenths(std::int64_t t) { return static_cast<double>(t) / 10.0; }
+double cents(std::int64_t hundredths) {
+    return static_cast<double>(hundredths) / 100.0;
+}
+double tenths(std::int64_t t) {
+    return static_cast<double>(t) / 10.0;
+}
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -492,7 +534,8 @@ void Builder::choose_context() {
 }
 
 Slots Builder::slots(const PartyInfo &agent) const {
-    return Slots{product_, vendor_->name, agent.name, parties_.empty() ? std::string_view{} : parties_[0].email};
+    return Slots{product_, vendor_->name, agent.name,
+                 parties_.empty() ? std::string_view{} : parties_[0].email};
 }
 
 void Builder::add_parties(int n) {
@@ -596,8 +639,10 @@ void Builder::add_dialogs(int n, int recording_percent, bool want_inline) {
             d["parties"] = std::move(ps);
             d["mediatype"] = "text/plain";
             d["encoding"] = "none";
-            std::string body = parties_[1].name + ": " + fill(rng_.pick(kAgentGeneric), slots(parties_[1]), rng_);
-            body += "\n" + parties_[0].name + ": " + fill(rng_.pick(topic_->customer), slots(parties_[1]), rng_);
+            std::string body =
+                parties_[1].name + ": " + fill(rng_.pick(kAgentGeneric), slots(parties_[1]), rng_);
+            body +=
+                "\n" + parties_[0].name + ": " + fill(rng_.pick(topic_->customer), slots(parties_[1]), rng_);
             d["body"] = std::move(body);
             text_dialogs_.push_back(static_cast<std::size_t>(i));
             text_turns_.push_back(2);
@@ -648,7 +693,8 @@ void Builder::add_analyses(bool sentiment) {
         a["product"] = kAsrProducts[v];
         a["encoding"] = "json";
         a["body"] = Document::array();
-        transcripts_.push_back(TranscriptInfo{arr.size(), i, static_cast<std::int64_t>(rng_.between(0, 20)), 0});
+        transcripts_.push_back(
+            TranscriptInfo{arr.size(), i, static_cast<std::int64_t>(rng_.between(0, 20)), 0});
         arr.push_back(std::move(a));
     }
     Document all = Document::array();
@@ -664,8 +710,8 @@ void Builder::add_analyses(bool sentiment) {
         a["product"] = kLlmProducts[l];
         a["encoding"] = "none";
         std::string s = parties_[0].name + " from " + std::string(customer_->name) + " contacted " +
-                        std::string(vendor_->name) + " about " + fill(topic_->summary, slots(parties_[1]), rng_) +
-                        ".";
+                        std::string(vendor_->name) + " about " +
+                        fill(topic_->summary, slots(parties_[1]), rng_) + ".";
         if (!compact_)
             s += " " + parties_[1].name + " " + std::string(topic_->resolution) + ".";
         a["body"] = std::move(s);
@@ -681,8 +727,10 @@ void Builder::add_analyses(bool sentiment) {
         a["encoding"] = "json";
         const auto overall = rng_.between(-90, 90);
         Document body = Document::object();
-        body["overall"] = overall < -40 ? kSentiments[0] : overall < -10 ? kSentiments[1] : overall < 25 ? kSentiments[2]
-                                                                                                      : kSentiments[3];
+        body["overall"] = overall < -40   ? kSentiments[0]
+                          : overall < -10 ? kSentiments[1]
+                          : overall < 25  ? kSentiments[2]
+                                          : kSentiments[3];
         body["score"] = cents(overall);
         Document by = Document::array();
         for (std::size_t p = 0; p < std::min<std::size_t>(parties_.size(), 2); ++p) {
@@ -855,10 +903,14 @@ std::optional<SizeClass> parse_size_class(std::string_view name) {
 
 std::string_view size_class_name(SizeClass c) {
     switch (c) {
-    case SizeClass::Small: return "small";
-    case SizeClass::Medium: return "medium";
-    case SizeClass::Large: return "large";
-    case SizeClass::Mixed: return "mixed";
+    case SizeClass::Small:
+        return "small";
+    case SizeClass::Medium:
+        return "medium";
+    case SizeClass::Large:
+        return "large";
+    case SizeClass::Mixed:
+        return "mixed";
     }
     return "medium";
 }
@@ -884,10 +936,13 @@ std::size_t target_size(std::uint64_t index, const GeneratorOptions &opts) {
         c = r < 75 ? SizeClass::Small : r < 97 ? SizeClass::Medium : SizeClass::Large;
     }
     switch (c) {
-    case SizeClass::Small: return static_cast<std::size_t>(rng.between(1000, 3000));
-    case SizeClass::Large: return static_cast<std::size_t>(rng.between(100000, 400000));
+    case SizeClass::Small:
+        return static_cast<std::size_t>(rng.between(1000, 3000));
+    case SizeClass::Large:
+        return static_cast<std::size_t>(rng.between(100000, 400000));
     case SizeClass::Medium:
-    case SizeClass::Mixed: break;
+    case SizeClass::Mixed:
+        break;
     }
     return static_cast<std::size_t>(rng.between(4000, 16000));
 }
@@ -913,17 +968,32 @@ void append_sql_literal(std::string_view text, std::string &out) {
 void append_copy_field(std::string_view text, std::string &out) {
     for (char c : text) {
         switch (c) {
-        case '\\': out.append("\\\\"); break;
-        case '\t': out.append("\\t"); break;
-        case '\n': out.append("\\n"); break;
-        case '\r': out.append("\\r"); break;
-        case '\b': out.append("\\b"); break;
-        case '\f': out.append("\\f"); break;
-        case '\v': out.append("\\v"); break;
+        case '\\':
+            out.append("\\\\");
+            break;
+        case '\t':
+            out.append("\\t");
+            break;
+        case '\n':
+            out.append("\\n");
+            break;
+        case '\r':
+            out.append("\\r");
+            break;
+        case '\b':
+            out.append("\\b");
+            break;
+        case '\f':
+            out.append("\\f");
+            break;
+        case '\v':
+            out.append("\\v");
+            break;
         default:
             if (static_cast<unsigned char>(c) < 0x20) {
                 char buf[8];
-                std::snprintf(buf, sizeof buf, "\\%03o", static_cast<unsigned>(static_cast<unsigned char>(c)));
+                std::snprintf(buf, sizeof buf, "\\%03o",
+                              static_cast<unsigned>(static_cast<unsigned char>(c)));
                 out.append(buf);
             } else {
                 out.push_back(c);
@@ -938,7 +1008,8 @@ std::string base64url(const std::uint8_t *data, std::size_t len) {
     out.reserve((len * 4 + 2) / 3);
     std::size_t i = 0;
     for (; i + 3 <= len; i += 3) {
-        const std::uint32_t v = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
+        const std::uint32_t v =
+            (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
         out.push_back(alphabet[(v >> 18) & 63]);
         out.push_back(alphabet[(v >> 12) & 63]);
         out.push_back(alphabet[(v >> 6) & 63]);

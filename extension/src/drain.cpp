@@ -89,7 +89,8 @@ void RemoveKeys(redis::Connection &conn, const Settings &settings, const std::ve
     std::vector<redis::ScriptCall> calls;
     calls.reserve(uuids.size());
     for (const std::string &uuid : uuids)
-        calls.push_back(redis::apply_call(settings.prefix, uuid, redis::ApplyAction::del, {}, settings.ttl, {}, {}));
+        calls.push_back(
+            redis::apply_call(settings.prefix, uuid, redis::ApplyAction::del, {}, settings.ttl, {}, {}));
     for (const redis::Reply &reply : redis::run_scripts(conn, calls))
         (void)Accepted(reply);
 }
@@ -186,7 +187,8 @@ BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context) {
     TimestampTz oldest = DT_NOEND;
     for (;;) {
         OutboxRow *rows = nullptr;
-        int count = PgGuard([&]() noexcept { return FetchChunk(kChunkRows, kChunkDocBytes, chunk_context, &rows); });
+        int count =
+            PgGuard([&]() noexcept { return FetchChunk(kChunkRows, kChunkDocBytes, chunk_context, &rows); });
         if (count == 0)
             break;
         std::vector<bool> failed(count);
@@ -202,9 +204,9 @@ BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context) {
         ConfirmReplicated(link.Conn());
     TimestampTz committed = CommitTimeOfOldestWake();
     if (!rows_done.empty() || !dead.empty())
-        result.lag_ms =
-            static_cast<double>(GetCurrentTimestamp() - (committed != 0 ? std::max(committed, oldest) : oldest)) /
-            1000.0;
+        result.lag_ms = static_cast<double>(GetCurrentTimestamp() -
+                                            (committed != 0 ? std::max(committed, oldest) : oldest)) /
+                        1000.0;
 
     std::vector<DeadRow> dead_rows;
     dead_rows.reserve(dead.size());

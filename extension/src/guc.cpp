@@ -113,15 +113,16 @@ void DefineGucs() {
     // Keeping the password in a file (read by the worker at every connect) avoids that.
     DefineCustomStringVariable("vcon_redis.redis_password_file",
                                "File holding the Redis password (first line), used when redis_url has none.",
-                               "Relative paths are relative to the data directory.", &guc::redis_password_file,
-                               "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr, nullptr, nullptr);
+                               "Relative paths are relative to the data directory.",
+                               &guc::redis_password_file, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr,
+                               nullptr, nullptr);
 
     DefineCustomIntVariable("vcon_redis.ttl", "Expiry of cached vCons in Redis (0 = no expiry).", nullptr,
                             &guc::ttl, 3600, 0, INT_MAX, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
 
     DefineCustomStringVariable("vcon_redis.key_prefix", "Prefix of the Redis keys of cached vCons.", nullptr,
-                               &guc::key_prefix, "vcon:", PGC_SIGHUP, 0, vcon_redis_check_key_prefix,
-                               nullptr, nullptr);
+                               &guc::key_prefix, "vcon:", PGC_SIGHUP, 0, vcon_redis_check_key_prefix, nullptr,
+                               nullptr);
 
     DefineCustomEnumVariable("vcon_redis.cache_mode",
                              "write_through: SET on every change; invalidate: DEL on update; off: "
@@ -137,10 +138,11 @@ void DefineGucs() {
 
     // Read by the capture triggers (sql/50_capture.sql), which refuse a list it does not allow:
     // users choose ingress_lists, the superuser chooses which Redis keys they may name.
-    DefineCustomStringVariable("vcon_redis.allowed_lists",
-                               "Comma-separated patterns of the Redis lists ingress_lists may name (* matches "
-                               "any characters); empty allows any list.",
-                               nullptr, &guc::allowed_lists, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable(
+        "vcon_redis.allowed_lists",
+        "Comma-separated patterns of the Redis lists ingress_lists may name (* matches "
+        "any characters); empty allows any list.",
+        nullptr, &guc::allowed_lists, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
 
     DefineCustomEnumVariable("vcon_redis.validation",
                              "tolerant: a MUST of the vCon draft broken without loss is a warning; "
@@ -154,30 +156,27 @@ void DefineGucs() {
     if (process_shared_preload_libraries_in_progress) {
         DefineCustomStringVariable("vcon_redis.database", "Database whose outbox the worker drains.", nullptr,
                                    &guc::database, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
-        DefineCustomStringVariable("vcon_redis.worker_role",
-                                   "Role the worker connects as (empty: the bootstrap superuser).",
-                                   "A LOGIN role with BYPASSRLS, SELECT on the vCon tables, SELECT and DELETE on "
-                                   "vcon_redis.outbox, INSERT and UPDATE on vcon_redis.dead_letters.",
-                                   &guc::worker_role, "", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+        DefineCustomStringVariable(
+            "vcon_redis.worker_role", "Role the worker connects as (empty: the bootstrap superuser).",
+            "A LOGIN role with BYPASSRLS, SELECT on the vCon tables, SELECT and DELETE on "
+            "vcon_redis.outbox, INSERT and UPDATE on vcon_redis.dead_letters.",
+            &guc::worker_role, "", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
     }
 
-    DefineCustomIntVariable("vcon_redis.batch_size", "Outbox events applied per worker transaction.",
-                            nullptr, &guc::batch_size, 500, 1, 100000, PGC_SIGHUP, 0, nullptr, nullptr,
-                            nullptr);
+    DefineCustomIntVariable("vcon_redis.batch_size", "Outbox events applied per worker transaction.", nullptr,
+                            &guc::batch_size, 500, 1, 100000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 
-    DefineCustomIntVariable("vcon_redis.poll_interval",
-                            "How often the worker checks the outbox without a wake-up.", nullptr,
-                            &guc::poll_interval_ms, 1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr,
-                            nullptr, nullptr);
+    DefineCustomIntVariable(
+        "vcon_redis.poll_interval", "How often the worker checks the outbox without a wake-up.", nullptr,
+        &guc::poll_interval_ms, 1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
 
     DefineCustomIntVariable("vcon_redis.connect_timeout", "Timeout of connecting to Redis (incl. AUTH).",
                             nullptr, &guc::connect_timeout_ms, 2000, 1, 600 * 1000, PGC_SIGHUP, GUC_UNIT_MS,
                             nullptr, nullptr, nullptr);
 
-    DefineCustomIntVariable("vcon_redis.command_timeout",
-                            "A Redis pipeline fails when no byte moves for this long.", nullptr,
-                            &guc::command_timeout_ms, 5000, 1, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS,
-                            nullptr, nullptr, nullptr);
+    DefineCustomIntVariable(
+        "vcon_redis.command_timeout", "A Redis pipeline fails when no byte moves for this long.", nullptr,
+        &guc::command_timeout_ms, 5000, 1, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
 
     // --- Redis TLS, Sentinel and WAIT. Files are read at every connect (relative paths are
     // relative to the data directory); a TLS setting given here overrides the URL's tls_* parameter.
@@ -188,22 +187,23 @@ void DefineGucs() {
     DefineCustomStringVariable("vcon_redis.tls_cert_file", "Client certificate for mutual TLS with Redis.",
                                "Needs vcon_redis.tls_key_file.", &guc::tls_cert_file, "", PGC_SIGHUP,
                                GUC_SUPERUSER_ONLY, nullptr, nullptr, nullptr);
-    DefineCustomStringVariable("vcon_redis.tls_key_file",
-                               "Private key of vcon_redis.tls_cert_file (PEM, unencrypted).", nullptr,
-                               &guc::tls_key_file, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr, nullptr, nullptr);
+    DefineCustomStringVariable(
+        "vcon_redis.tls_key_file", "Private key of vcon_redis.tls_cert_file (PEM, unencrypted).", nullptr,
+        &guc::tls_key_file, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr, nullptr, nullptr);
     DefineCustomBoolVariable("vcon_redis.tls_verify",
                              "Verify the Redis server's certificate chain and host name (off: testing only).",
-                             nullptr, &guc::tls_verify, true, PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr, nullptr,
-                             nullptr);
-    DefineCustomStringVariable("vcon_redis.sentinel_password_file",
-                               "File holding the Sentinel password (first line), used when redis_url has none.",
-                               "For redis+sentinel:// URLs. Relative paths are relative to the data directory.",
-                               &guc::sentinel_password_file, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr,
-                               nullptr, nullptr);
+                             nullptr, &guc::tls_verify, true, PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr,
+                             nullptr, nullptr);
+    DefineCustomStringVariable(
+        "vcon_redis.sentinel_password_file",
+        "File holding the Sentinel password (first line), used when redis_url has none.",
+        "For redis+sentinel:// URLs. Relative paths are relative to the data directory.",
+        &guc::sentinel_password_file, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("vcon_redis.wait_replicas",
                             "Replicas that must acknowledge a batch's writes (Redis WAIT) before its outbox "
                             "rows are deleted (0 = do not wait).",
-                            nullptr, &guc::wait_replicas, 0, 0, 100, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+                            nullptr, &guc::wait_replicas, 0, 0, 100, PGC_SIGHUP, 0, nullptr, nullptr,
+                            nullptr);
     DefineCustomIntVariable("vcon_redis.wait_timeout",
                             "How long a batch waits for vcon_redis.wait_replicas; fewer acknowledgements "
                             "fail the batch, which is retried.",

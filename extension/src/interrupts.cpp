@@ -53,9 +53,15 @@ struct ConnectionSettings {
 
     static ConnectionSettings Current() {
         auto str = [](const char *v) { return std::string(v != nullptr ? v : ""); };
-        return {str(guc::redis_url),   str(guc::redis_password_file), guc::connect_timeout_ms,
-                guc::command_timeout_ms, str(guc::tls_ca_file),       str(guc::tls_cert_file),
-                str(guc::tls_key_file),  guc::tls_verify,             str(guc::sentinel_password_file)};
+        return {str(guc::redis_url),
+                str(guc::redis_password_file),
+                guc::connect_timeout_ms,
+                guc::command_timeout_ms,
+                str(guc::tls_ca_file),
+                str(guc::tls_cert_file),
+                str(guc::tls_key_file),
+                guc::tls_verify,
+                str(guc::sentinel_password_file)};
     }
     bool operator==(const ConnectionSettings &) const = default;
 };
@@ -68,7 +74,9 @@ void InstallSignalHandlers() noexcept {
     pqsignal(SIGUSR1, procsignal_sigusr1_handler);
 }
 
-bool StopRequested() noexcept { return got_sigterm != 0; }
+bool StopRequested() noexcept {
+    return got_sigterm != 0;
+}
 
 bool HandleInterrupts() {
     if (got_sigterm)

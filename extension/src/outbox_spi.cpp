@@ -83,7 +83,8 @@ Datum Column(HeapTuple tuple, TupleDesc desc, int column, bool *isnull) {
 
 void CopyRow(HeapTuple tuple, TupleDesc desc, OutboxRow *row) {
     bool isnull = false;
-    ItemPointerCopy(reinterpret_cast<ItemPointer>(DatumGetPointer(Column(tuple, desc, kCtid, &isnull))), &row->ctid);
+    ItemPointerCopy(reinterpret_cast<ItemPointer>(DatumGetPointer(Column(tuple, desc, kCtid, &isnull))),
+                    &row->ctid);
     row->id = DatumGetInt64(Column(tuple, desc, kId, &isnull));
     row->vcon_uuid = TextDatumGetCString(Column(tuple, desc, kUuid, &isnull));
     row->created = DatumGetBool(Column(tuple, desc, kCreated, &isnull));
@@ -181,7 +182,8 @@ Datum TidArray(const ItemPointerData *first, int count, std::size_t stride) {
     Datum *elems = static_cast<Datum *>(palloc(sizeof(Datum) * (count > 0 ? count : 1)));
     for (int i = 0; i < count; i++)
         elems[i] = PointerGetDatum(reinterpret_cast<const char *>(first) + i * stride);
-    return PointerGetDatum(construct_array(elems, count, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT));
+    return PointerGetDatum(
+        construct_array(elems, count, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT));
 }
 
 } // namespace
@@ -199,8 +201,8 @@ void FinishBatch(const ItemPointerData *ctids, int count, const DeadRow *dead, i
         Datum values[1] = {TidArray(ctids, count, sizeof(ItemPointerData))};
         const Oid argtypes[1] = {TIDARRAYOID};
         int ret = SPI_execute_plan(
-            KeptPlan(&delete_plan, "DELETE FROM vcon_redis.outbox WHERE ctid = ANY ($1)", 1, argtypes), values,
-            nullptr, false, 0);
+            KeptPlan(&delete_plan, "DELETE FROM vcon_redis.outbox WHERE ctid = ANY ($1)", 1, argtypes),
+            values, nullptr, false, 0);
         if (ret != SPI_OK_DELETE)
             elog(ERROR, "deleting applied outbox rows failed: %s", SPI_result_code_string(ret));
     }
@@ -208,11 +210,12 @@ void FinishBatch(const ItemPointerData *ctids, int count, const DeadRow *dead, i
         Datum *errors = static_cast<Datum *>(palloc(sizeof(Datum) * dead_count));
         for (int i = 0; i < dead_count; i++)
             errors[i] = CStringGetTextDatum(dead[i].error);
-        Datum values[2] = {TidArray(&dead[0].ctid, dead_count, sizeof(DeadRow)),
-                           PointerGetDatum(construct_array(errors, dead_count, TEXTOID, -1, false, TYPALIGN_INT))};
+        Datum values[2] = {
+            TidArray(&dead[0].ctid, dead_count, sizeof(DeadRow)),
+            PointerGetDatum(construct_array(errors, dead_count, TEXTOID, -1, false, TYPALIGN_INT))};
         const Oid argtypes[2] = {TIDARRAYOID, TEXTARRAYOID};
-        int ret = SPI_execute_plan(KeptPlan(&dead_letter_plan, kDeadLetterQuery, 2, argtypes), values, nullptr,
-                                   false, 0);
+        int ret = SPI_execute_plan(KeptPlan(&dead_letter_plan, kDeadLetterQuery, 2, argtypes), values,
+                                   nullptr, false, 0);
         if (ret != SPI_OK_INSERT)
             elog(ERROR, "moving dead outbox rows failed: %s", SPI_result_code_string(ret));
     }

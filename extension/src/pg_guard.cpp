@@ -27,9 +27,7 @@ void CopyCurrentMessage(CaughtError *err, MemoryContext caller_context) noexcept
         FreeErrorData(edata);
     }
     PG_CATCH();
-    {
-        MemoryContextSwitchTo(caller_context);
-    }
+    { MemoryContextSwitchTo(caller_context); }
     PG_END_TRY();
 }
 
@@ -39,9 +37,7 @@ void RunGuarded(void (*fn)(void *), void *arg, CaughtError *err) noexcept {
     MemoryContext caller_context = CurrentMemoryContext;
     err->failed = false;
     PG_TRY();
-    {
-        fn(arg);
-    }
+    { fn(arg); }
     PG_CATCH();
     {
         // An ERROR leaves us in ErrorContext; CopyErrorData must not allocate there.

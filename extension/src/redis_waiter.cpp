@@ -26,9 +26,8 @@ bool WaitForSocket(int fd, bool want_write, vconredis::redis::Clock::time_point 
         long timeout_ms = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
         int events = WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH |
                      (want_write ? WL_SOCKET_WRITEABLE : WL_SOCKET_READABLE);
-        int rc = PgGuard([&]() noexcept {
-            return WaitLatchOrSocket(MyLatch, events, fd, timeout_ms, PG_WAIT_EXTENSION);
-        });
+        int rc = PgGuard(
+            [&]() noexcept { return WaitLatchOrSocket(MyLatch, events, fd, timeout_ms, PG_WAIT_EXTENSION); });
         if (rc & WL_LATCH_SET) {
             ResetLatch(MyLatch);
             // A commit's wake-up also lands here; WorkerShared::should_wake keeps it for the loop.
@@ -42,6 +41,8 @@ bool WaitForSocket(int fd, bool want_write, vconredis::redis::Clock::time_point 
 
 } // namespace
 
-vconredis::redis::Waiter LatchWaiter() { return WaitForSocket; }
+vconredis::redis::Waiter LatchWaiter() {
+    return WaitForSocket;
+}
 
 } // namespace vcon_redis

@@ -21,7 +21,9 @@ WorkerShared *shared = nullptr;
 shmem_request_hook_type prev_shmem_request_hook = nullptr;
 shmem_startup_hook_type prev_shmem_startup_hook = nullptr;
 
-Size SharedSize() { return MAXALIGN(sizeof(WorkerShared)); }
+Size SharedSize() {
+    return MAXALIGN(sizeof(WorkerShared));
+}
 
 extern "C" void vcon_redis_shmem_request(void) {
     if (prev_shmem_request_hook != nullptr)
@@ -79,7 +81,9 @@ const char *StateName(WorkerState state) noexcept {
     return "unknown";
 }
 
-WorkerShared *Shared() noexcept { return shared; }
+WorkerShared *Shared() noexcept {
+    return shared;
+}
 
 void InstallShmemHooks() noexcept {
     prev_shmem_request_hook = shmem_request_hook;

@@ -49,7 +49,7 @@ struct WorkerShared {
     char last_error[kErrorTextMax];
     TimestampTz last_error_at; // 0 = never
     TimestampTz last_success_at;
-    double last_lag_ms; // < 0 = no batch yet
+    double last_lag_ms;          // < 0 = no batch yet
     char redis_url[kUrlTextMax]; // redacted URL the worker uses
 };
 

@@ -42,8 +42,8 @@ Datum vcon_redis_worker_state(PG_FUNCTION_ARGS) {
     if (get_call_result_type(fcinfo, nullptr, &tupdesc) != TYPEFUNC_COMPOSITE)
         ereport(ERROR, (errmsg("vcon_redis._worker_state must return a composite type")));
     if (tupdesc->natts != kColumns)
-        ereport(ERROR, (errmsg("vcon_redis._worker_state: expected %d columns, the declaration has %d", kColumns,
-                               tupdesc->natts)));
+        ereport(ERROR, (errmsg("vcon_redis._worker_state: expected %d columns, the declaration has %d",
+                               kColumns, tupdesc->natts)));
     tupdesc = BlessTupleDesc(tupdesc);
 
     Datum values[kColumns];
@@ -88,7 +88,8 @@ Datum vcon_redis_worker_state(PG_FUNCTION_ARGS) {
             values[kWorkerPid] = Int32GetDatum(pid);
             nulls[kWorkerPid] = false;
         }
-        values[kEventsApplied] = Int64GetDatum(static_cast<int64>(pg_atomic_read_u64(&shared->events_applied)));
+        values[kEventsApplied] =
+            Int64GetDatum(static_cast<int64>(pg_atomic_read_u64(&shared->events_applied)));
         values[kPushes] = Int64GetDatum(static_cast<int64>(pg_atomic_read_u64(&shared->pushes)));
         values[kBatches] = Int64GetDatum(static_cast<int64>(pg_atomic_read_u64(&shared->batches)));
         values[kReconnects] = Int64GetDatum(static_cast<int64>(pg_atomic_read_u64(&shared->reconnects)));

@@ -31,7 +31,8 @@ void WakeWorker() noexcept {
         return;
     uint64 no_commit = 0;
     // GetCurrentTimestamp is gettimeofday: it cannot fail
-    pg_atomic_compare_exchange_u64(&shared->first_commit_at, &no_commit, static_cast<uint64>(GetCurrentTimestamp()));
+    pg_atomic_compare_exchange_u64(&shared->first_commit_at, &no_commit,
+                                   static_cast<uint64>(GetCurrentTimestamp()));
     uint32 expected = 0;
     // Only the backend that flips 0 -> 1 rings the bell: one SetLatch per burst of commits.
     if (!pg_atomic_compare_exchange_u32(&shared->should_wake, &expected, 1))
@@ -66,11 +67,14 @@ extern "C" void vcon_redis_xact_callback(XactEvent event, void *arg) {
 
 } // namespace
 
-void RegisterWakeCallback() noexcept { RegisterXactCallback(vcon_redis_xact_callback, nullptr); }
+void RegisterWakeCallback() noexcept {
+    RegisterXactCallback(vcon_redis_xact_callback, nullptr);
+}
 
 TimestampTz CommitTimeOfOldestWake() noexcept {
     WorkerShared *shared = Shared();
-    return shared == nullptr ? 0 : static_cast<TimestampTz>(pg_atomic_exchange_u64(&shared->first_commit_at, 0));
+    return shared == nullptr ? 0
+                             : static_cast<TimestampTz>(pg_atomic_exchange_u64(&shared->first_commit_at, 0));
 }
 
 } // namespace vcon_redis

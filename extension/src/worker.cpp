@@ -49,10 +49,12 @@ class Worker {
 public:
     Worker()
         : loop_context_(PgGuard([]() noexcept {
-              return AllocSetContextCreate(TopMemoryContext, "vcon_redis worker loop", ALLOCSET_DEFAULT_SIZES);
+              return AllocSetContextCreate(TopMemoryContext, "vcon_redis worker loop",
+                                           ALLOCSET_DEFAULT_SIZES);
           })),
           chunk_context_(PgGuard([]() noexcept {
-              return AllocSetContextCreate(TopMemoryContext, "vcon_redis batch chunk", ALLOCSET_DEFAULT_SIZES);
+              return AllocSetContextCreate(TopMemoryContext, "vcon_redis batch chunk",
+                                           ALLOCSET_DEFAULT_SIZES);
           })) {}
     Worker(const Worker &) = delete;
     Worker &operator=(const Worker &) = delete;
@@ -71,7 +73,7 @@ private:
     MemoryContext loop_context_;
     MemoryContext chunk_context_;
     RedisLink link_;
-    bool pending_ = true;   // drain without waiting (start, after a full batch, after a failure)
+    bool pending_ = true;    // drain without waiting (start, after a full batch, after a failure)
     bool installed_ = false; // the last batch found the extension
     bool ever_connected_ = false;
     int backoff_ms_ = 0;
@@ -153,9 +155,12 @@ void Worker::RunOneBatch() {
     if (result.dead > 0) {
         char dead_message[kMessageMax];
         snprintf(dead_message, sizeof dead_message,
-                 "%d event(s) failed for good and were moved to vcon_redis.dead_letters (their cache keys removed)",
+                 "%d event(s) failed for good and were moved to vcon_redis.dead_letters (their cache keys "
+                 "removed)",
                  result.dead);
-        PgGuard([&dead_message]() noexcept { ereport(WARNING, (errmsg("vcon_redis worker: %s", dead_message))); });
+        PgGuard([&dead_message]() noexcept {
+            ereport(WARNING, (errmsg("vcon_redis worker: %s", dead_message)));
+        });
     }
     if (result.events > 0) {
         pg_atomic_fetch_add_u64(&shared->events_applied, result.events);
@@ -221,7 +226,8 @@ void Worker::BackOff() {
         if (left_ms <= 0)
             return;
         int rc = PgGuard([left_ms]() noexcept {
-            return WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, left_ms, PG_WAIT_EXTENSION);
+            return WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, left_ms,
+                             PG_WAIT_EXTENSION);
         });
         if (rc & WL_LATCH_SET) {
             PgGuard([]() noexcept { ResetLatch(MyLatch); });
@@ -315,7 +321,8 @@ void vcon_redis_worker_main(Datum main_arg) {
 
     // A role that cannot log in, or does not exist yet, is a FATAL here: the postmaster starts the
     // worker again after bgw_restart_time, so creating the role later is enough.
-    const char *role = guc::worker_role != nullptr && guc::worker_role[0] != '\0' ? guc::worker_role : nullptr;
+    const char *role =
+        guc::worker_role != nullptr && guc::worker_role[0] != '\0' ? guc::worker_role : nullptr;
     BackgroundWorkerInitializeConnection(guc::database, role, 0);
     pgstat_report_appname("vcon_redis worker");
     // Our transactions only delete applied outbox rows: if a crash loses such a commit, the rows

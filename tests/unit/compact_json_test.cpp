@@ -63,7 +63,8 @@ TEST(CompactJson, EmptyAndScalars) {
 }
 
 TEST(CompactJson, Utf8PassesThrough) {
-    EXPECT_EQ(compact_json("{\"name\": \"Jos\xC3\xA9 \xF0\x9F\x98\x80\"}"), "{\"name\":\"Jos\xC3\xA9 \xF0\x9F\x98\x80\"}");
+    EXPECT_EQ(compact_json("{\"name\": \"Jos\xC3\xA9 \xF0\x9F\x98\x80\"}"),
+              "{\"name\":\"Jos\xC3\xA9 \xF0\x9F\x98\x80\"}");
 }
 
 TEST(CompactJson, MalformedInputDoesNotCrash) {

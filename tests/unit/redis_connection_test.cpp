@@ -33,7 +33,9 @@ template <class F> Error expect_error(F &&fn) {
     return Error(Error::Kind::reply, "none");
 }
 
-std::string str(const Reply &r) { return std::string(text(*r)); }
+std::string str(const Reply &r) {
+    return std::string(text(*r));
+}
 
 // One server for the tests that do not stop or pause it.
 class RedisConnection : public ::testing::Test {
@@ -139,7 +141,8 @@ TEST_F(RedisConnection, OneMegabyteValue) {
 
 TEST_F(RedisConnection, ErrorRepliesAreValuesNotExceptions) {
     Connection c = connect_to(server->tcp_url());
-    auto r = c.pipeline({{"NOSUCHCOMMAND"}, {"SET", "a", "1"}, {"INCR", "nonnum-after-set"}, {"LPUSH", "a", "x"}});
+    auto r =
+        c.pipeline({{"NOSUCHCOMMAND"}, {"SET", "a", "1"}, {"INCR", "nonnum-after-set"}, {"LPUSH", "a", "x"}});
     EXPECT_TRUE(is_error(*r[0]));
     EXPECT_EQ(str(r[1]), "OK");
     EXPECT_EQ(r[2]->integer, 1);
@@ -202,19 +205,20 @@ TEST(RedisAuth, PasswordAclUserAndWrongPassword) {
     RedisServer srv({.password = pw, .extra_args = {}});
     Connection admin = connect_to(srv.tcp_url());
     EXPECT_EQ(str(admin.command({"PING"})), "PONG");
-    EXPECT_EQ(str(admin.command({"ACL", "SETUSER", "alice", "on", ">AlicePw-Secret", "~*", "&*", "+@all"})), "OK");
+    EXPECT_EQ(str(admin.command({"ACL", "SETUSER", "alice", "on", ">AlicePw-Secret", "~*", "&*", "+@all"})),
+              "OK");
 
-    Connection alice = connect_to("redis://alice:AlicePw-Secret@127.0.0.1:" + std::to_string(srv.port()) + "/2");
+    Connection alice =
+        connect_to("redis://alice:AlicePw-Secret@127.0.0.1:" + std::to_string(srv.port()) + "/2");
     EXPECT_EQ(str(alice.command({"ACL", "WHOAMI"})), "alice");
     Connection alice_unix = connect_to("unix://" + srv.unix_path() + "?user=alice&password=AlicePw-Secret");
     EXPECT_EQ(str(alice_unix.command({"ACL", "WHOAMI"})), "alice");
 
     std::size_t fds = open_fd_count();
     const std::string wrong = "Wrong-Secret-42";
-    for (const std::string &url :
-         {"redis://:" + wrong + "@127.0.0.1:" + std::to_string(srv.port()),
-          "redis://alice:" + wrong + "@127.0.0.1:" + std::to_string(srv.port()),
-          "unix://" + srv.unix_path() + "?password=" + wrong}) {
+    for (const std::string &url : {"redis://:" + wrong + "@127.0.0.1:" + std::to_string(srv.port()),
+                                   "redis://alice:" + wrong + "@127.0.0.1:" + std::to_string(srv.port()),
+                                   "unix://" + srv.unix_path() + "?password=" + wrong}) {
         Connection c(Url::parse(url), {});
         Error e = expect_error([&] { c.connect(); });
         EXPECT_EQ(e.kind(), Error::Kind::auth) << e.what();

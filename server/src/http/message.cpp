@@ -18,11 +18,21 @@ std::string json_quote(std::string_view s) {
     out.push_back('"');
     for (unsigned char c : s) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
             if (c < 0x20) {
                 out += "\\u00";
@@ -39,7 +49,8 @@ std::string json_quote(std::string_view s) {
 
 Response json_error(unsigned status, std::string_view code, std::string_view message) {
     std::string body = "{\"success\":false,\"error\":" + json_quote(code);
-    if (!message.empty()) body += ",\"message\":" + json_quote(message);
+    if (!message.empty())
+        body += ",\"message\":" + json_quote(message);
     body += "}";
     return json_response(status, std::move(body));
 }

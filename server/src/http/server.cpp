@@ -33,7 +33,8 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 bool is_parse_error(const boost::system::error_code &ec) {
     return ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
            ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message &&
-           ec != bhttp::error::need_more && ec != bhttp::error::header_limit && ec != bhttp::error::body_limit;
+           ec != bhttp::error::need_more && ec != bhttp::error::header_limit &&
+           ec != bhttp::error::body_limit;
 }
 
 // Decrements the open-connection count when a session ends, however it ends.
@@ -80,7 +81,8 @@ asio::awaitable<void> session(tcp::socket socket, WorkerSlot w, Limits limits, M
         if (buffer.size() == 0) {
             stream.expires_after(limits.idle_timeout);
             std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
-            if (ec) break; // closed, idle timeout, shutdown
+            if (ec)
+                break; // closed, idle timeout, shutdown
             buffer.commit(n);
         }
         entry.set(SessionRegistry::State::Reading);
@@ -94,8 +96,9 @@ asio::awaitable<void> session(tcp::socket socket, WorkerSlot w, Limits limits, M
         if (ec == bhttp::error::header_limit) {
             final_response = json_error(431, "header_too_large", "request header too large");
         } else if (ec == bhttp::error::body_limit) { // Content-Length above the limit
-            final_response = json_error(413, "payload_too_large",
-                                        "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
+            final_response =
+                json_error(413, "payload_too_large",
+                           "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
         } else if (is_parse_error(ec)) {
             final_response = json_error(400, "bad_request", "malformed HTTP request");
         } else if (ec) {
@@ -109,20 +112,23 @@ asio::awaitable<void> session(tcp::socket socket, WorkerSlot w, Limits limits, M
                 if (beast::iequals(parser->get()[bhttp::field::expect], "100-continue")) {
                     bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
                     std::tie(ec, n) = co_await bhttp::async_write(stream, cont, use_tuple);
-                    if (ec) break;
+                    if (ec)
+                        break;
                 }
                 std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, *parser, use_tuple);
             }
             if (ec == bhttp::error::body_limit)
-                final_response = json_error(413, "payload_too_large",
-                                            "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
+                final_response =
+                    json_error(413, "payload_too_large",
+                               "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
             else if (is_parse_error(ec))
                 final_response = json_error(400, "bad_request", "malformed HTTP request body");
             else if (ec)
                 break;
         }
         if (final_response) {
-            metrics.request(Route::Other, final_response->result_int(), std::chrono::steady_clock::now() - started);
+            metrics.request(Route::Other, final_response->result_int(),
+                            std::chrono::steady_clock::now() - started);
             break;
         }
 
@@ -144,7 +150,8 @@ asio::awaitable<void> session(tcp::socket socket, WorkerSlot w, Limits limits, M
         res.prepare_payload();
         stream.expires_after(limits.request_timeout);
         std::tie(ec, n) = co_await bhttp::async_write(stream, res, use_tuple);
-        if (ec) break;
+        if (ec)
+            break;
     }
 
     if (final_response) {
@@ -153,7 +160,8 @@ asio::awaitable<void> session(tcp::socket socket, WorkerSlot w, Limits limits, M
         final_response->prepare_payload();
         stream.expires_after(std::chrono::seconds(5));
         std::tie(ec, n) = co_await bhttp::async_write(stream, *final_response, use_tuple);
-        if (!ec) co_await lingering_close(stream);
+        if (!ec)
+            co_await lingering_close(stream);
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream.socket().close(ec);
@@ -167,20 +175,26 @@ Server::Server(std::vector<WorkerSlot> workers, Limits limits, Metrics &metrics)
 void Server::listen(const std::string &host, unsigned short port) {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(host, ec);
-    if (ec) throw std::runtime_error("--listen: '" + host + "' is not an IP address");
+    if (ec)
+        throw std::runtime_error("--listen: '" + host + "' is not an IP address");
     tcp::endpoint ep(address, port);
     acceptor_.emplace(workers_.front().ioc);
     std::string where = host + ":" + std::to_string(port);
     acceptor_->open(ep.protocol(), ec);
-    if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_->bind(ep, ec);
-    if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) throw std::runtime_error("cannot listen on " + where + ": " + ec.message());
+    if (!ec)
+        acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec)
+        acceptor_->bind(ep, ec);
+    if (!ec)
+        acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+        throw std::runtime_error("cannot listen on " + where + ": " + ec.message());
 }
 
 void Server::start() {
     asio::co_spawn(workers_.front().ioc, accept_loop(), [](std::exception_ptr e) {
-        if (!e) return;
+        if (!e)
+            return;
         try {
             std::rethrow_exception(e);
         } catch (const std::exception &x) {
@@ -192,9 +206,11 @@ void Server::start() {
 void Server::stop() {
     asio::post(workers_.front().ioc, [this] {
         boost::system::error_code ec;
-        if (acceptor_) acceptor_->close(ec);
+        if (acceptor_)
+            acceptor_->close(ec);
     });
-    for (auto &w : workers_) asio::post(w.ioc, [&sessions = w.sessions] { sessions.stop(); });
+    for (auto &w : workers_)
+        asio::post(w.ioc, [&sessions = w.sessions] { sessions.stop(); });
 }
 
 asio::awaitable<void> Server::accept_loop() {
@@ -206,7 +222,8 @@ asio::awaitable<void> Server::accept_loop() {
         WorkerSlot &w = workers_[next++ % workers_.size()];
         socket.emplace(w.ioc);
         std::tie(ec) = co_await acceptor_->async_accept(*socket, use_tuple);
-        if (ec == asio::error::operation_aborted || !acceptor_->is_open()) break;
+        if (ec == asio::error::operation_aborted || !acceptor_->is_open())
+            break;
         if (ec) {
             log::warn("accept failed: " + ec.message());
             // Out of descriptors: back off instead of spinning on the ready listen socket.
@@ -218,7 +235,8 @@ asio::awaitable<void> Server::accept_loop() {
             connections_->fetch_add(1, std::memory_order_relaxed);
             asio::co_spawn(w.ioc, session(std::move(*socket), w, limits_, metrics_, connections_),
                            [](std::exception_ptr e) {
-                               if (!e) return;
+                               if (!e)
+                                   return;
                                try {
                                    std::rethrow_exception(e);
                                } catch (const std::exception &x) {

@@ -15,7 +15,8 @@ public:
 
     class Entry {
     public:
-        Entry(SessionRegistry &r, boost::beast::tcp_stream &s) : reg_(r), it_(r.items_.insert(r.items_.end(), {&s, State::Idle})) {}
+        Entry(SessionRegistry &r, boost::beast::tcp_stream &s)
+            : reg_(r), it_(r.items_.insert(r.items_.end(), {&s, State::Idle})) {}
         ~Entry() { reg_.items_.erase(it_); }
         Entry(const Entry &) = delete;
         Entry &operator=(const Entry &) = delete;
@@ -32,7 +33,8 @@ public:
     void stop() {
         stopping_ = true;
         for (auto &[stream, state] : items_)
-            if (state != State::Busy) stream->cancel();
+            if (state != State::Busy)
+                stream->cancel();
     }
 
 private:

@@ -18,7 +18,9 @@ std::string_view negotiate_protocol_version(std::string_view requested) {
     return is_supported_protocol_version(requested) ? requested : latest_protocol_version;
 }
 
-std::string_view server_version() { return VCON_REDIS_VERSION; }
+std::string_view server_version() {
+    return VCON_REDIS_VERSION;
+}
 
 nlohmann::json initialize_result(std::string_view protocol_version) {
     return {

@@ -4,7 +4,8 @@
 
 namespace vconredis::server::mcp {
 
-boost::asio::awaitable<nlohmann::json> sql_rows(VconStore &store, const std::string &call, QueryParams params) {
+boost::asio::awaitable<nlohmann::json> sql_rows(VconStore &store, const std::string &call,
+                                                QueryParams params) {
     // ROWS FROM … WITH ORDINALITY keeps the function's ranking order through jsonb_agg; the
     // ordinality column is dropped again from each row.
     const std::string sql = "SELECT coalesce(jsonb_agg(to_jsonb(t) - 'ordinality' ORDER BY t.ordinality), "
@@ -12,7 +13,8 @@ boost::asio::awaitable<nlohmann::json> sql_rows(VconStore &store, const std::str
                             call + ") WITH ORDINALITY AS t";
     QueryResult r = co_await store.query_json(sql, std::move(params));
     if (!r.ok)
-        throw ToolError("database query failed: " + (r.error.empty() ? std::string("database unavailable") : r.error));
+        throw ToolError("database query failed: " +
+                        (r.error.empty() ? std::string("database unavailable") : r.error));
     auto rows = nlohmann::json::parse(r.json, nullptr, false);
     if (rows.is_discarded() || !rows.is_array())
         throw ToolError("database returned an unexpected result");

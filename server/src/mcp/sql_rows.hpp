@@ -14,6 +14,7 @@ namespace vconredis::server::mcp {
 // `call` is the function call with casts, e.g. "vcon_redis.search_by_tags($1::jsonb, $2::int)"; it
 // is spliced into a fixed wrapper, never built from user input (values travel as parameters).
 // Throws ToolError when the database cannot answer.
-boost::asio::awaitable<nlohmann::json> sql_rows(VconStore &store, const std::string &call, QueryParams params);
+boost::asio::awaitable<nlohmann::json> sql_rows(VconStore &store, const std::string &call,
+                                                QueryParams params);
 
 } // namespace vconredis::server::mcp

@@ -9,8 +9,8 @@ namespace {
 using nlohmann::json;
 
 boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
-    QueryParams params{args.string("subject"),     args.string("party_name"),  args.string("party_email"),
-                       args.string("party_tel"),   args.timestamp("start_date"), args.timestamp("end_date")};
+    QueryParams params{args.string("subject"),   args.string("party_name"),    args.string("party_email"),
+                       args.string("party_tel"), args.timestamp("start_date"), args.timestamp("end_date")};
     const auto limit = args.integer("limit", 10, 1, 1000);
     const auto offset = args.integer("offset", 0, 0, 1'000'000'000);
     args.reject_unknown();
@@ -41,7 +41,9 @@ boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
     co_return out;
 }
 
-json string_property(const char *description) { return {{"type", "string"}, {"description", description}}; }
+json string_property(const char *description) {
+    return {{"type", "string"}, {"description", description}};
+}
 
 } // namespace
 
@@ -56,10 +58,15 @@ Tool search_vcons_tool() {
           {"start_date", string_property("Created at or after this ISO 8601 date/date-time")},
           {"end_date", string_property("Created at or before this ISO 8601 date/date-time")},
           {"limit",
-           {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 10},
+           {{"type", "integer"},
+            {"minimum", 1},
+            {"maximum", 1000},
+            {"default", 10},
             {"description", "Maximum number of results"}}},
           {"offset",
-           {{"type", "integer"}, {"minimum", 0}, {"default", 0},
+           {{"type", "integer"},
+            {"minimum", 0},
+            {"default", 0},
             {"description", "Number of results to skip (paging)"}}}}},
         {"additionalProperties", false},
     };

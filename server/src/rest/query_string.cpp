@@ -4,9 +4,12 @@ namespace vconredis::server::rest {
 namespace {
 
 int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 
@@ -17,8 +20,7 @@ std::string decode(std::string_view s) {
         char c = s[i];
         if (c == '+') {
             out.push_back(' ');
-        } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-                   hex_value(s[i + 2]) >= 0) {
+        } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
             out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
             i += 2;
         } else {
@@ -40,20 +42,23 @@ QueryString::QueryString(std::string_view query) {
             std::string value = eq == std::string_view::npos ? std::string() : decode(pair.substr(eq + 1));
             values_.try_emplace(std::move(name), std::move(value));
         }
-        if (amp == std::string_view::npos) break;
+        if (amp == std::string_view::npos)
+            break;
         query.remove_prefix(amp + 1);
     }
 }
 
 std::optional<std::string> QueryString::get(std::string_view name) const {
     auto it = values_.find(name);
-    if (it == values_.end()) return std::nullopt;
+    if (it == values_.end())
+        return std::nullopt;
     return it->second;
 }
 
 std::pair<std::string_view, std::string_view> split_target(std::string_view target) {
     auto q = target.find('?');
-    if (q == std::string_view::npos) return {target, {}};
+    if (q == std::string_view::npos)
+        return {target, {}};
     return {target.substr(0, q), target.substr(q + 1)};
 }
 

@@ -26,7 +26,9 @@ RedisPipe::~RedisPipe() {
     }
 }
 
-void RedisPipe::start() { begin_connect(); }
+void RedisPipe::start() {
+    begin_connect();
+}
 
 // Forgets the socket without closing it twice: the stream descriptor releases the fd, which the
 // Connection owns and closes.
@@ -45,7 +47,8 @@ void RedisPipe::drop_connection() {
 }
 
 void RedisPipe::shutdown() {
-    if (stopped_) return;
+    if (stopped_)
+        return;
     stopped_ = true;
     retry_.cancel();
     watchdog_.cancel();
@@ -59,35 +62,41 @@ void RedisPipe::shutdown() {
 
 asio::awaitable<redis::Reply> RedisPipe::exec(const redis::Command &cmd) {
     redis::Reply reply;
-    if (conn_ && !stopped_) reply = co_await asio::async_initiate<decltype(asio::use_awaitable), void(redis::Reply)>(
-        [this, &cmd](auto handler) {
-            if (!conn_) {
-                asio::post(ioc_, [h = std::move(handler)]() mutable { std::move(h)(redis::Reply{}); });
-                return;
-            }
-            conn_->append(cmd); // only encodes into the output buffer; cannot fail on an open connection
-            pending_.push_back(Pending{std::chrono::steady_clock::now() + options_.command_timeout, std::move(handler)});
-            schedule_flush();
-            arm_watchdog();
-        },
-        asio::use_awaitable);
+    if (conn_ && !stopped_)
+        reply = co_await asio::async_initiate<decltype(asio::use_awaitable), void(redis::Reply)>(
+            [this, &cmd](auto handler) {
+                if (!conn_) {
+                    asio::post(ioc_, [h = std::move(handler)]() mutable { std::move(h)(redis::Reply{}); });
+                    return;
+                }
+                conn_->append(cmd); // only encodes into the output buffer; cannot fail on an open connection
+                pending_.push_back(
+                    Pending{std::chrono::steady_clock::now() + options_.command_timeout, std::move(handler)});
+                schedule_flush();
+                arm_watchdog();
+            },
+            asio::use_awaitable);
     co_return reply;
 }
 
 void RedisPipe::schedule_flush() {
-    if (flush_posted_ || writing_) return;
+    if (flush_posted_ || writing_)
+        return;
     flush_posted_ = true;
     asio::post(ioc_, [this, gen = generation_] {
-        if (gen != generation_) return;
+        if (gen != generation_)
+            return;
         flush_posted_ = false;
         do_flush();
     });
 }
 
 void RedisPipe::do_flush() {
-    if (!conn_ || writing_) return;
+    if (!conn_ || writing_)
+        return;
     try {
-        if (conn_->flush()) return;
+        if (conn_->flush())
+            return;
     } catch (const redis::Error &e) {
         teardown(e.what());
         return;
@@ -95,7 +104,8 @@ void RedisPipe::do_flush() {
     writing_ = true;
     sd_->async_wait(asio::posix::stream_descriptor::wait_write,
                     [this, gen = generation_](boost::system::error_code ec) {
-                        if (gen != generation_) return;
+                        if (gen != generation_)
+                            return;
                         writing_ = false;
                         if (ec) {
                             teardown("redis: waiting to write failed");
@@ -106,14 +116,16 @@ void RedisPipe::do_flush() {
 }
 
 void RedisPipe::wait_readable() {
-    sd_->async_wait(asio::posix::stream_descriptor::wait_read, [this, gen = generation_](boost::system::error_code ec) {
-        if (gen != generation_) return;
-        if (ec) {
-            teardown("redis: waiting to read failed");
-            return;
-        }
-        on_readable();
-    });
+    sd_->async_wait(asio::posix::stream_descriptor::wait_read,
+                    [this, gen = generation_](boost::system::error_code ec) {
+                        if (gen != generation_)
+                            return;
+                        if (ec) {
+                            teardown("redis: waiting to read failed");
+                            return;
+                        }
+                        on_readable();
+                    });
 }
 
 void RedisPipe::complete_front(redis::Reply reply) {
@@ -129,15 +141,18 @@ void RedisPipe::on_readable() {
             bool got = conn_->read();
             for (;;) {
                 redis::Reply r = conn_->next_reply();
-                if (!r) break;
+                if (!r)
+                    break;
                 if (pending_.empty()) {
                     teardown("redis: reply without a command");
                     return;
                 }
                 complete_front(std::move(r));
-                if (gen != generation_ || !conn_) return; // torn down by a resumed coroutine
+                if (gen != generation_ || !conn_)
+                    return; // torn down by a resumed coroutine
             }
-            if (!got) break;
+            if (!got)
+                break;
         }
     } catch (const redis::Error &e) {
         teardown(e.what());
@@ -147,12 +162,14 @@ void RedisPipe::on_readable() {
 }
 
 void RedisPipe::arm_watchdog() {
-    if (watchdog_armed_ || pending_.empty() || stopped_) return;
+    if (watchdog_armed_ || pending_.empty() || stopped_)
+        return;
     watchdog_armed_ = true;
     watchdog_.expires_at(pending_.front().deadline);
     watchdog_.async_wait([this](boost::system::error_code ec) {
         watchdog_armed_ = false;
-        if (stopped_) return;
+        if (stopped_)
+            return;
         if (ec) {
             arm_watchdog();
             return;
@@ -162,9 +179,11 @@ void RedisPipe::arm_watchdog() {
 }
 
 void RedisPipe::on_watchdog() {
-    if (pending_.empty()) return;
+    if (pending_.empty())
+        return;
     if (std::chrono::steady_clock::now() >= pending_.front().deadline) {
-        teardown(("redis: no reply within " + std::to_string(options_.command_timeout.count()) + " ms").c_str());
+        teardown(
+            ("redis: no reply within " + std::to_string(options_.command_timeout.count()) + " ms").c_str());
         return;
     }
     arm_watchdog();
@@ -182,22 +201,26 @@ void RedisPipe::teardown(const char *why) {
     metrics_.backend_error(Backend::Redis);
     log::warn(std::string(why) + "; serving BYPASS and reconnecting");
     failure_logged_ = true;
-    if (!stopped_) connect_later(std::chrono::milliseconds(50));
+    if (!stopped_)
+        connect_later(std::chrono::milliseconds(50));
 }
 
 void RedisPipe::connect_later(std::chrono::milliseconds delay) {
-    if (stopped_ || connecting_) return;
+    if (stopped_ || connecting_)
+        return;
     connecting_ = true;
     retry_.expires_after(delay);
     retry_.async_wait([this](boost::system::error_code ec) {
         connecting_ = false;
-        if (ec || stopped_) return;
+        if (ec || stopped_)
+            return;
         begin_connect();
     });
 }
 
 void RedisPipe::begin_connect() {
-    if (stopped_ || connecting_ || conn_) return;
+    if (stopped_ || connecting_ || conn_)
+        return;
     connecting_ = true;
     std::weak_ptr<int> alive = alive_;
     redis::Connection::Options copts;
@@ -209,12 +232,14 @@ void RedisPipe::begin_connect() {
             c.connect();
             redis::load_scripts(c); // EVALSHA then rarely needs its NOSCRIPT fallback
             asio::post(ex, [this, alive, c = std::move(c)]() mutable {
-                if (alive.expired()) return;
+                if (alive.expired())
+                    return;
                 on_connected(std::move(c));
             });
         } catch (const std::exception &e) {
             asio::post(ex, [this, alive, msg = std::string(e.what())] {
-                if (alive.expired()) return;
+                if (alive.expired())
+                    return;
                 on_connect_failed(msg);
             });
         }

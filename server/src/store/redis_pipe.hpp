@@ -36,7 +36,8 @@ public:
     };
 
     // `connector` runs the blocking connect (+ AUTH, SELECT, SCRIPT LOAD) off the io thread.
-    RedisPipe(boost::asio::io_context &ioc, Options options, boost::asio::thread_pool &connector, Metrics &metrics);
+    RedisPipe(boost::asio::io_context &ioc, Options options, boost::asio::thread_pool &connector,
+              Metrics &metrics);
     ~RedisPipe();
     RedisPipe(const RedisPipe &) = delete;
     RedisPipe &operator=(const RedisPipe &) = delete;

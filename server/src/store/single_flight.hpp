@@ -64,17 +64,19 @@ private:
     // captured a shared_ptr by copy): capture only trivially destructible things here.
     boost::asio::awaitable<VconResult> join(Flight &flight_ref) {
         Flight *flight = &flight_ref;
-        VconResult result = co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(VconResult)>(
-            [this, flight](auto handler) {
-                auto ex = boost::asio::get_associated_executor(handler);
-                std::lock_guard lock(mu_);
-                if (flight->landed) { // landed between our lookup and this initiation
-                    boost::asio::post(ex, [h = std::move(handler), r = flight->result]() mutable { std::move(h)(r); });
-                    return;
-                }
-                flight->waiters.push_back(Waiter{ex, std::move(handler)});
-            },
-            boost::asio::use_awaitable);
+        VconResult result =
+            co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(VconResult)>(
+                [this, flight](auto handler) {
+                    auto ex = boost::asio::get_associated_executor(handler);
+                    std::lock_guard lock(mu_);
+                    if (flight->landed) { // landed between our lookup and this initiation
+                        boost::asio::post(
+                            ex, [h = std::move(handler), r = flight->result]() mutable { std::move(h)(r); });
+                        return;
+                    }
+                    flight->waiters.push_back(Waiter{ex, std::move(handler)});
+                },
+                boost::asio::use_awaitable);
         co_return result;
     }
 
@@ -108,7 +110,8 @@ private:
             waiters = std::move(flight->waiters);
             flight->waiters.clear();
             auto it = flights_.find(key);
-            if (it != flights_.end() && it->second == flight) flights_.erase(it);
+            if (it != flights_.end() && it->second == flight)
+                flights_.erase(it);
         }
         for (auto &w : waiters)
             boost::asio::post(w.ex, [h = std::move(w.handler), r]() mutable { std::move(h)(r); });

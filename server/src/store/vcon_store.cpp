@@ -4,9 +4,12 @@ namespace vconredis::server {
 
 const char *to_string(CacheStatus s) {
     switch (s) {
-    case CacheStatus::Hit: return "HIT";
-    case CacheStatus::Miss: return "MISS";
-    case CacheStatus::Bypass: return "BYPASS";
+    case CacheStatus::Hit:
+        return "HIT";
+    case CacheStatus::Miss:
+        return "MISS";
+    case CacheStatus::Bypass:
+        return "BYPASS";
     }
     return "BYPASS";
 }

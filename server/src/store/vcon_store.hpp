@@ -17,15 +17,15 @@ const char *to_string(CacheStatus); // "HIT", "MISS", "BYPASS"
 struct VconResult {
     enum class Status { Found, NotFound, Unavailable };
     Status status = Status::NotFound;
-    std::string json;   // compact JSON text of vcon_redis.vcon_json(uuid), exactly as cached
+    std::string json; // compact JSON text of vcon_redis.vcon_json(uuid), exactly as cached
     CacheStatus cache = CacheStatus::Bypass;
-    std::string error;  // for Unavailable: a message safe to show a client (no secrets)
+    std::string error; // for Unavailable: a message safe to show a client (no secrets)
 };
 
 struct QueryResult {
     bool ok = false;
-    std::string json;   // the single jsonb value the query returned, as compact text ("null" if SQL NULL)
-    std::string error;  // when !ok: a message safe to show a client
+    std::string json;  // the single jsonb value the query returned, as compact text ("null" if SQL NULL)
+    std::string error; // when !ok: a message safe to show a client
 };
 
 // Parameters are passed as text (NULL = std::nullopt) and cast in SQL ($1::uuid, $2::int, ...).

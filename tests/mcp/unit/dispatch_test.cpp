@@ -29,7 +29,9 @@ json tool(const std::string &name, json arguments) {
     return request("tools/call", {{"name", name}, {"arguments", std::move(arguments)}});
 }
 
-int code(const json &reply) { return reply.at("error").at("code").get<int>(); }
+int code(const json &reply) {
+    return reply.at("error").at("code").get<int>();
+}
 
 std::string error_text(const json &reply) {
     EXPECT_EQ(reply.at("result").value("isError", false), true) << reply.dump();
@@ -38,7 +40,8 @@ std::string error_text(const json &reply) {
 
 TEST(Dispatch, InitializeNegotiatesVersion) {
     for (const char *v : {"2025-11-25", "2025-06-18", "2025-03-26"}) {
-        auto r = request("initialize", {{"protocolVersion", v}, {"capabilities", json::object()},
+        auto r = request("initialize", {{"protocolVersion", v},
+                                        {"capabilities", json::object()},
                                         {"clientInfo", {{"name", "t"}, {"version", "1"}}}});
         EXPECT_EQ(r["result"]["protocolVersion"], v);
     }
@@ -57,7 +60,9 @@ TEST(Dispatch, InitializeNegotiatesVersion) {
 TEST(Dispatch, PingAndNotifications) {
     EXPECT_EQ(request("ping")["result"], json::object());
     EXPECT_TRUE(call({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}).is_null());
-    EXPECT_TRUE(call({{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"requestId", 1}}}}).is_null());
+    EXPECT_TRUE(
+        call({{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"requestId", 1}}}})
+            .is_null());
 }
 
 TEST(Dispatch, UnknownMethodAnsweredEvenBeforeInitialize) {
@@ -77,7 +82,8 @@ TEST(Dispatch, ToolsListHasFourReadOnlyTools) {
         EXPECT_EQ(t["annotations"]["readOnlyHint"], true);
         EXPECT_EQ(t["annotations"]["openWorldHint"], false);
     }
-    EXPECT_EQ(names, (std::set<std::string>{"get_vcon", "search_vcons", "search_vcons_content", "search_by_tags"}));
+    EXPECT_EQ(names,
+              (std::set<std::string>{"get_vcon", "search_vcons", "search_vcons_content", "search_by_tags"}));
     EXPECT_EQ(code(request("tools/list", {{"cursor", "abc"}})), rpc_error::invalid_params);
 }
 
@@ -100,22 +106,29 @@ TEST(Dispatch, ResourceReadRejectsForeignAndMalformedUris) {
 TEST(Dispatch, UnknownToolIsProtocolError) {
     EXPECT_EQ(code(tool("drop_everything", json::object())), rpc_error::invalid_params);
     EXPECT_EQ(code(request("tools/call", json::object())), rpc_error::invalid_params);
-    EXPECT_EQ(code(request("tools/call", {{"name", "get_vcon"}, {"arguments", 5}})), rpc_error::invalid_params);
+    EXPECT_EQ(code(request("tools/call", {{"name", "get_vcon"}, {"arguments", 5}})),
+              rpc_error::invalid_params);
 }
 
 TEST(Dispatch, ValidationErrorsAreToolExecutionErrors) {
     EXPECT_EQ(error_text(tool("get_vcon", {{"uuid", "x"}})).rfind("uuid must be a UUID", 0), 0u);
     EXPECT_NE(error_text(tool("get_vcon", json::object())).find("uuid is required"), std::string::npos);
-    EXPECT_NE(error_text(tool("get_vcon", {{"uuid", "018f0a4e-0000-4000-8000-000000000001"}, {"response_format", "xml"}}))
+    EXPECT_NE(error_text(tool("get_vcon",
+                              {{"uuid", "018f0a4e-0000-4000-8000-000000000001"}, {"response_format", "xml"}}))
                   .find("response_format"),
               std::string::npos);
     EXPECT_NE(error_text(tool("search_vcons", {{"limit", 1001}})).find("limit"), std::string::npos);
-    EXPECT_NE(error_text(tool("search_vcons", {{"start_date", "last week"}})).find("start_date"), std::string::npos);
-    EXPECT_NE(error_text(tool("search_vcons", {{"tags", {{"a", "b"}}}})).find("unknown argument"), std::string::npos);
-    EXPECT_NE(error_text(tool("search_vcons_content", json::object())).find("query is required"), std::string::npos);
-    EXPECT_NE(error_text(tool("search_vcons_content", {{"query", "x"}, {"limit", 101}})).find("limit"), std::string::npos);
+    EXPECT_NE(error_text(tool("search_vcons", {{"start_date", "last week"}})).find("start_date"),
+              std::string::npos);
+    EXPECT_NE(error_text(tool("search_vcons", {{"tags", {{"a", "b"}}}})).find("unknown argument"),
+              std::string::npos);
+    EXPECT_NE(error_text(tool("search_vcons_content", json::object())).find("query is required"),
+              std::string::npos);
+    EXPECT_NE(error_text(tool("search_vcons_content", {{"query", "x"}, {"limit", 101}})).find("limit"),
+              std::string::npos);
     EXPECT_NE(error_text(tool("search_by_tags", json::object())).find("tags is required"), std::string::npos);
-    EXPECT_NE(error_text(tool("search_by_tags", {{"tags", json::object()}})).find("at least one"), std::string::npos);
+    EXPECT_NE(error_text(tool("search_by_tags", {{"tags", json::object()}})).find("at least one"),
+              std::string::npos);
     EXPECT_NE(error_text(tool("search_by_tags", {{"tags", {{"a", 1}}}})).find("strings"), std::string::npos);
 }
 

@@ -56,8 +56,9 @@ TEST(HttpEndpoint, UnsupportedProtocolVersionHeaderGets400) {
     EXPECT_EQ(json::parse(r.body)["error"]["code"], -32600);
     EXPECT_EQ(post(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})", "bogus").status, 400);
     // initialize carries its version in the body; the header is not consulted there.
-    auto init = post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18"}})",
-                     "2026-07-28");
+    auto init =
+        post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18"}})",
+             "2026-07-28");
     EXPECT_EQ(init.status, 200);
     for (const char *v : {"2025-11-25", "2025-06-18", "2025-03-26"})
         EXPECT_EQ(post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", v).status, 200) << v;

@@ -14,7 +14,9 @@ const json doc = json::parse(R"({
   "analysis":[{"type":"summary","body":"short"},{"type":"transcript","body":"long"}],
   "attachments":[{"purpose":"tags","body":"[]"}]})");
 
-TEST(VconViews, FullIsTheDocument) { EXPECT_EQ(vcon_view(doc, "full"), doc); }
+TEST(VconViews, FullIsTheDocument) {
+    EXPECT_EQ(vcon_view(doc, "full"), doc);
+}
 
 TEST(VconViews, MetadataKeepsPresentTopLevelMembersOnly) {
     json v = vcon_view(doc, "metadata");
