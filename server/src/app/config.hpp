@@ -1,5 +1,6 @@
 // vcon-cache-server configuration: command-line flags over environment variables over defaults
-// (docs/design.md, "Names that are contracts"). parse_config() never logs a secret; its errors say which setting is wrong.
+// (docs/design.md, "Names that are contracts"). parse_config() never logs a secret; its errors say which
+// setting is wrong.
 #pragma once
 
 #include <cstddef>
