@@ -74,10 +74,6 @@ void InstallSignalHandlers() noexcept {
     pqsignal(SIGUSR1, procsignal_sigusr1_handler);
 }
 
-bool StopRequested() noexcept {
-    return got_sigterm != 0;
-}
-
 bool HandleInterrupts() {
     if (got_sigterm)
         throw WorkerStopping();

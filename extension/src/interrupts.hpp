@@ -22,8 +22,6 @@ public:
 // Installs SIGTERM / SIGHUP / SIGUSR1 handlers; call before BackgroundWorkerUnblockSignals.
 void InstallSignalHandlers() noexcept;
 
-bool StopRequested() noexcept;
-
 // Call after every wake-up of the latch (it must already be reset): services PostgreSQL
 // interrupts (procsignal barriers, e.g. DROP DATABASE waits for them), reloads the configuration
 // on SIGHUP, and throws WorkerStopping on SIGTERM. Returns true when a reload changed the Redis

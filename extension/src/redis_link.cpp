@@ -71,8 +71,7 @@ void RedisLink::Connect() {
             vconredis::redis::Error::Kind::tls,
             "redis: TLS needs both vcon_redis.tls_cert_file and vcon_redis.tls_key_file "
             "(or neither)");
-    redacted_url_ = url.redacted();
-    PublishUrl(redacted_url_.c_str());
+    PublishUrl(url.redacted().c_str());
 
     vconredis::redis::Connection::Options options;
     options.connect_timeout = std::chrono::milliseconds(guc::connect_timeout_ms);

@@ -21,13 +21,10 @@ public:
     void Connect();
     void Close() noexcept;
     vconredis::redis::Connection &Conn();
-    // Redacted URL of the last Connect() attempt, for messages.
-    const std::string &RedactedUrl() const noexcept { return redacted_url_; }
 
 private:
     std::unique_ptr<vconredis::redis::Connection> conn_;
     bool fd_reserved_ = false;
-    std::string redacted_url_;
 };
 
 } // namespace vcon_redis

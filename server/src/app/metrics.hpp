@@ -52,7 +52,6 @@ public:
         backend_errors_[static_cast<std::size_t>(b)].fetch_add(1, std::memory_order_relaxed);
     }
 
-    std::uint64_t cache_count(CacheEvent e) const { return cache_[static_cast<std::size_t>(e)].load(); }
 
     std::string render(const GaugeSnapshot &g) const;
 
