@@ -52,7 +52,6 @@ public:
         backend_errors_[static_cast<std::size_t>(b)].fetch_add(1, std::memory_order_relaxed);
     }
 
-
     std::string render(const GaugeSnapshot &g) const;
 
 private:
