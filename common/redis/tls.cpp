@@ -200,18 +200,7 @@ std::size_t TlsStream::read(char *buf, std::size_t len) {
     ERR_clear_error();
     errno = 0;
     int rc = SSL_read(ssl_.get(), buf, static_cast<int>(std::min<std::size_t>(len, INT_MAX)));
-    read_wants_write_ = false;
-    if (rc > 0) {
-        want_ = Want::none;
-        return static_cast<std::size_t>(rc);
-    }
-    int err = SSL_get_error(ssl_.get(), rc);
-    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-        want_ = err == SSL_ERROR_WANT_READ ? Want::read : Want::write;
-        read_wants_write_ = want_ == Want::write;
-        return 0;
-    }
-    fail(rc, "read from");
+    return settle(rc, &read_wants_write_, Want::write, "read from");
 }
 
 std::size_t TlsStream::write(const char *buf, std::size_t len) {
@@ -221,7 +210,11 @@ std::size_t TlsStream::write(const char *buf, std::size_t len) {
     errno = 0;
     // Bounded so that a retry after WANT_WRITE offers the same length again (partial writes on).
     int rc = SSL_write(ssl_.get(), buf, static_cast<int>(std::min<std::size_t>(len, 1u << 20)));
-    write_wants_read_ = false;
+    return settle(rc, &write_wants_read_, Want::read, "write to");
+}
+
+std::size_t TlsStream::settle(int rc, bool *crossed, Want crossing, const char *during) {
+    *crossed = false;
     if (rc > 0) {
         want_ = Want::none;
         return static_cast<std::size_t>(rc);
@@ -229,10 +222,10 @@ std::size_t TlsStream::write(const char *buf, std::size_t len) {
     int err = SSL_get_error(ssl_.get(), rc);
     if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
         want_ = err == SSL_ERROR_WANT_READ ? Want::read : Want::write;
-        write_wants_read_ = want_ == Want::read;
+        *crossed = want_ == crossing;
         return 0;
     }
-    fail(rc, "write to");
+    fail(rc, during);
 }
 
 } // namespace vconredis::redis

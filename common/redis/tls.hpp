@@ -47,6 +47,9 @@ public:
 
 private:
     [[noreturn]] void fail(int rc, const char *during);
+    // The outcome of an SSL_read/SSL_write that returned rc: bytes moved, or 0 with want_ set (and
+    // *crossed set when the operation needs the other direction); any other error throws.
+    std::size_t settle(int rc, bool *crossed, Want crossing, const char *during);
 
     struct CtxDeleter {
         void operator()(SSL_CTX *c) const noexcept;
