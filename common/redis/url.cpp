@@ -1,5 +1,7 @@
 #include "redis/url.hpp"
 
+#include "text/percent.hpp"
+
 #include <sys/un.h>
 
 #include <charconv>
@@ -29,16 +31,6 @@ std::size_t password_colon(std::string_view userinfo) {
     return userinfo.find(':');
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 // `what` names the component; the text itself is never quoted (it may be a password).
 std::string percent_decode(std::string_view s, const char *what) {
     std::string out;
@@ -48,11 +40,10 @@ std::string percent_decode(std::string_view s, const char *what) {
             out.push_back(s[i]);
             continue;
         }
-        int hi = i + 2 < s.size() ? hex_value(s[i + 1]) : -1;
-        int lo = i + 2 < s.size() ? hex_value(s[i + 2]) : -1;
-        if (hi < 0 || lo < 0)
+        int byte = text::percent_escape_byte(s, i);
+        if (byte < 0)
             fail(std::string("bad percent-encoding in the ") + what);
-        out.push_back(static_cast<char>(hi * 16 + lo));
+        out.push_back(static_cast<char>(byte));
         i += 2;
     }
     return out;

@@ -1,17 +1,9 @@
 #include "rest/query_string.hpp"
 
+#include "text/percent.hpp"
+
 namespace vconredis::server::rest {
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 std::string decode(std::string_view s) {
     std::string out;
@@ -20,8 +12,8 @@ std::string decode(std::string_view s) {
         char c = s[i];
         if (c == '+') {
             out.push_back(' ');
-        } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+        } else if (int byte = text::percent_escape_byte(s, i); byte >= 0) {
+            out.push_back(static_cast<char>(byte));
             i += 2;
         } else {
             out.push_back(c);
