@@ -111,29 +111,29 @@ CREATE OR REPLACE FUNCTION vcon_redis._tag_array(body text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT vcon_redis._tag_array_text(body, false) $$;
 
--- {"k":"v",…} → sorted ARRAY['k:v',…], with the argument checks of search_by_tags.
-CREATE OR REPLACE FUNCTION vcon_redis._tag_filter(tags jsonb) RETURNS text[]
+-- {"k":"v",…} → sorted ARRAY['k:v',…]; errors name the calling function `fn`.
+CREATE OR REPLACE FUNCTION vcon_redis._tag_filter(tags jsonb, fn text) RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
 DECLARE
     e record;
 BEGIN
     IF tags IS NULL OR jsonb_typeof(tags) <> 'object' THEN
-        RAISE EXCEPTION 'search_by_tags: tags must be a JSON object of "key": "value" pairs, got %',
-            coalesce(jsonb_typeof(tags), 'NULL')
+        RAISE EXCEPTION '%: tags must be a JSON object of "key": "value" pairs, got %',
+            fn, coalesce(jsonb_typeof(tags), 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF tags = '{}'::jsonb THEN
-        RAISE EXCEPTION 'search_by_tags: tags must contain at least one "key": "value" pair'
+        RAISE EXCEPTION '%: tags must contain at least one "key": "value" pair', fn
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     FOR e IN SELECT key, value FROM jsonb_each(tags) ORDER BY key LOOP
         IF jsonb_typeof(e.value) <> 'string' THEN
-            RAISE EXCEPTION 'search_by_tags: the value of tag "%" must be a string, got %', e.key, jsonb_typeof(e.value)
+            RAISE EXCEPTION '%: the value of tag "%" must be a string, got %', fn, e.key, jsonb_typeof(e.value)
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
         IF e.key = '' OR strpos(e.key, ':') > 0 THEN
-            RAISE EXCEPTION 'search_by_tags: tag key "%" must be non-empty and must not contain '':''', e.key
+            RAISE EXCEPTION '%: tag key "%" must be non-empty and must not contain '':''', fn, e.key
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
     END LOOP;
@@ -156,6 +156,8 @@ AS $$ SELECT '%' || replace(replace(replace(s, '\', '\\'), '%', '\%'), '_', '\_'
 --                side is ignored ('a@x' finds 'mailto:a@x' and 'mailto:a@x' finds 'a@x')
 --   party_tel    substring of a party's tel
 --   start_date, end_date   vcons.created_at >= start_date, <= end_date
+--   tags         {"key":"value",…}: the vCon's tags contain every pair (as search_by_tags);
+--                '{}' filters nothing, as in vcon-mcp
 -- The party filters given must hold for one and the same party (as in vcon-mcp), any party.
 -- Ordered by created_at DESC, uuid; lim capped at 1000; total_count = number of all matches
 -- (the same value on every row; no row, hence no count, when off is past the end).
@@ -169,7 +171,8 @@ CREATE OR REPLACE FUNCTION vcon_redis.search_vcons(
     start_date timestamptz DEFAULT NULL,
     end_date timestamptz DEFAULT NULL,
     lim integer DEFAULT 10,
-    off integer DEFAULT 0)
+    off integer DEFAULT 0,
+    tags jsonb DEFAULT NULL)
 RETURNS TABLE (uuid uuid, subject text, created_at timestamptz, parties_count integer,
                dialog_count integer, analysis_count integer, attachments_count integer,
                total_count bigint)
@@ -212,6 +215,9 @@ BEGIN
     IF party_tel IS NOT NULL THEN
         where_p := where_p || 'p.tel ILIKE $4'::text;
     END IF;
+    IF tags IS NOT NULL AND tags <> '{}' THEN
+        where_v := where_v || 'v.uuid = ANY ($9)'::text;
+    END IF;
     IF cardinality(where_p) > 0 THEN
         where_v := where_v || ('EXISTS (SELECT 1 FROM parties p WHERE p.vcon_id = v.uuid AND '
                                || array_to_string(where_p, ' AND ') || ')')::text;
@@ -235,7 +241,8 @@ BEGIN
     RETURN QUERY EXECUTE q
         USING vcon_redis._like_substring(subject_filter), vcon_redis._like_substring(party_name),
               vcon_redis._like_substring(email), vcon_redis._like_substring(party_tel),
-              start_date, end_date, lim, off;
+              start_date, end_date, lim, off,
+              CASE WHEN tags <> '{}' THEN vcon_redis._tag_matches(vcon_redis._tag_filter(tags, 'search_vcons')) END;
 END
 $fn$;
 
@@ -252,12 +259,15 @@ $fn$;
 -- ts_rank_cd(weights, …, 32) (0..1) with vcon-mcp's weights: subject 1.0, analysis and party 0.4,
 -- dialog 0.2; ties by vcon_id, content_type, content_index. snippet = ts_headline(MaxFragments=3,
 -- MaxWords=25, MinWords=5, fragments joined by ' ... ', matches in <b></b>), at most 500 chars.
--- start_date/end_date filter on the vCon's created_at. lim defaults to 50, capped at 100.
+-- start_date/end_date filter on the vCon's created_at; tags as in search_vcons. lim defaults to
+-- 50, capped at 100. search_vcons_content_count counts the distinct vCons with a hit (vcon-mcp's
+-- include_count), without a limit.
 CREATE OR REPLACE FUNCTION vcon_redis.search_vcons_content(
     query text,
     start_date timestamptz DEFAULT NULL,
     end_date timestamptz DEFAULT NULL,
-    lim integer DEFAULT 50)
+    lim integer DEFAULT 50,
+    tags jsonb DEFAULT NULL)
 RETURNS TABLE (vcon_id uuid, content_type text, content_index integer, relevance_score real,
                snippet text)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -265,77 +275,127 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET client_min_messages = warning
 AS $fn$
 DECLARE
-    tsq tsquery;
-    vdate text := '';
-    cdate text := '';
-    cjoin text := '';
-    q text;
+    tsq tsquery := vcon_redis._content_query(query, 'search_vcons_content');
 BEGIN
-    IF query IS NULL OR btrim(query) = '' THEN
-        RAISE EXCEPTION 'search_vcons_content: query must be a non-empty search string'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
     lim := coalesce(lim, 50);
     IF lim < 1 THEN
         RAISE EXCEPTION 'search_vcons_content: lim must be at least 1, got %', lim
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     lim := least(lim, 100);
-
-    tsq := websearch_to_tsquery('english', query);
     IF numnode(tsq) = 0 THEN
         RETURN;     -- only stop words or punctuation: nothing can match
     END IF;
 
-    IF start_date IS NOT NULL THEN
-        vdate := vdate || ' AND v.created_at >= $2';
+    RETURN QUERY EXECUTE
+        'WITH hit AS (' || vcon_redis._content_hits_sql(start_date IS NOT NULL, end_date IS NOT NULL,
+                                                        tags IS NOT NULL AND tags <> '{}') || '
+         ), top AS (
+             SELECT * FROM hit
+             ORDER BY score DESC, vcon_id, content_type, content_index NULLS FIRST
+             LIMIT $4
+         )
+         SELECT top.vcon_id, top.content_type, top.content_index, top.score,
+                left(ts_headline(''english'', top.txt, $1,
+                     ''MaxFragments=3, MaxWords=25, MinWords=5, FragmentDelimiter=" ... "''), 500)
+         FROM top
+         ORDER BY top.score DESC, top.vcon_id, top.content_type, top.content_index NULLS FIRST'
+        USING tsq, start_date, end_date, lim,
+              CASE WHEN tags <> '{}' THEN vcon_redis._tag_matches(vcon_redis._tag_filter(tags, 'search_vcons_content')) END;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION vcon_redis.search_vcons_content_count(
+    query text,
+    start_date timestamptz DEFAULT NULL,
+    end_date timestamptz DEFAULT NULL,
+    tags jsonb DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET client_min_messages = warning
+AS $fn$
+DECLARE
+    tsq tsquery := vcon_redis._content_query(query, 'search_vcons_content_count');
+    n bigint;
+BEGIN
+    IF numnode(tsq) = 0 THEN
+        RETURN 0;
     END IF;
-    IF end_date IS NOT NULL THEN
-        vdate := vdate || ' AND v.created_at <= $3';
+    EXECUTE 'SELECT count(DISTINCT hit.vcon_id) FROM ('
+            || vcon_redis._content_hits_sql(start_date IS NOT NULL, end_date IS NOT NULL,
+                                            tags IS NOT NULL AND tags <> '{}') || ') hit'
+        INTO n
+        USING tsq, start_date, end_date, NULL::integer,
+              CASE WHEN tags <> '{}' THEN vcon_redis._tag_matches(vcon_redis._tag_filter(tags, 'search_vcons_content_count')) END;
+    RETURN n;
+END
+$fn$;
+
+-- The query of the content searches: websearch_to_tsquery('english', query), refusing an empty one.
+CREATE OR REPLACE FUNCTION vcon_redis._content_query(query text, fn text) RETURNS tsquery
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $fn$
+BEGIN
+    IF query IS NULL OR btrim(query) = '' THEN
+        RAISE EXCEPTION '%: query must be a non-empty search string', fn
+            USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF vdate <> '' THEN
+    RETURN websearch_to_tsquery('english', query);
+END
+$fn$;
+
+-- The SELECT of every field that matches the tsquery $1 (vcon_id, content_type, content_index,
+-- score, txt), filtered by created_at >= $2 / <= $3 and vcon_id = ANY ($5) when asked: the one
+-- definition both content searches run.
+CREATE OR REPLACE FUNCTION vcon_redis._content_hits_sql(by_start boolean, by_end boolean, by_tags boolean)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $fn$
+DECLARE
+    vfilter text := '';     -- on vcons v
+    cfilter text := '';     -- on a child table c
+    cjoin text := '';
+BEGIN
+    IF by_start THEN
+        vfilter := vfilter || ' AND v.created_at >= $2';
+    END IF;
+    IF by_end THEN
+        vfilter := vfilter || ' AND v.created_at <= $3';
+    END IF;
+    IF vfilter <> '' THEN
         cjoin := ' JOIN vcons v ON v.uuid = c.vcon_id';
-        cdate := vdate;
+        cfilter := vfilter;
+    END IF;
+    IF by_tags THEN
+        vfilter := vfilter || ' AND v.uuid = ANY ($5)';
+        cfilter := cfilter || ' AND c.vcon_id = ANY ($5)';
     END IF;
 
-    q := 'WITH hit AS (
-              SELECT v.uuid AS vcon_id, ''subject''::text AS content_type, NULL::integer AS content_index,
-                     ts_rank_cd(''{1,1,1,1}''::real[], to_tsvector(''english'', coalesce(v.subject, '''')), $1, 32) AS score,
-                     v.subject AS txt
-              FROM vcons v
-              WHERE to_tsvector(''english'', coalesce(v.subject, '''')) @@ $1' || vdate || '
-              UNION ALL
-              SELECT c.vcon_id, ''dialog'', c.dialog_index,
-                     ts_rank_cd(''{0.2,0.2,0.2,0.2}''::real[], to_tsvector(''english'', coalesce(c.body, '''')), $1, 32),
-                     c.body
-              FROM dialog c' || cjoin || '
-              WHERE c.type = ''text'' AND (c.encoding IS NULL OR c.encoding = ''none'')
-                AND to_tsvector(''english'', coalesce(c.body, '''')) @@ $1' || cdate || '
-              UNION ALL
-              SELECT c.vcon_id, ''analysis'', c.analysis_index,
-                     ts_rank_cd(''{0.4,0.4,0.4,0.4}''::real[], to_tsvector(''english'', coalesce(c.body, '''')), $1, 32),
-                     c.body
-              FROM analysis c' || cjoin || '
-              WHERE (c.encoding IS NULL OR c.encoding <> ''base64url'')
-                AND to_tsvector(''english'', coalesce(c.body, '''')) @@ $1' || cdate || '
-              UNION ALL
-              SELECT c.vcon_id, ''party'', c.party_index,
-                     ts_rank_cd(''{0.4,0.4,0.4,0.4}''::real[], to_tsvector(''english'', coalesce(c.name, '''')), $1, 32),
-                     c.name
-              FROM parties c' || cjoin || '
-              WHERE to_tsvector(''english'', coalesce(c.name, '''')) @@ $1' || cdate || '
-          ), top AS (
-              SELECT * FROM hit
-              ORDER BY score DESC, vcon_id, content_type, content_index NULLS FIRST
-              LIMIT $4
-          )
-          SELECT top.vcon_id, top.content_type, top.content_index, top.score,
-                 left(ts_headline(''english'', top.txt, $1,
-                      ''MaxFragments=3, MaxWords=25, MinWords=5, FragmentDelimiter=" ... "''), 500)
-          FROM top
-          ORDER BY top.score DESC, top.vcon_id, top.content_type, top.content_index NULLS FIRST';
-
-    RETURN QUERY EXECUTE q USING tsq, start_date, end_date, lim;
+    RETURN 'SELECT v.uuid AS vcon_id, ''subject''::text AS content_type, NULL::integer AS content_index,
+                   ts_rank_cd(''{1,1,1,1}''::real[], to_tsvector(''english'', coalesce(v.subject, '''')), $1, 32) AS score,
+                   v.subject AS txt
+            FROM vcons v
+            WHERE to_tsvector(''english'', coalesce(v.subject, '''')) @@ $1' || vfilter || '
+            UNION ALL
+            SELECT c.vcon_id, ''dialog'', c.dialog_index,
+                   ts_rank_cd(''{0.2,0.2,0.2,0.2}''::real[], to_tsvector(''english'', coalesce(c.body, '''')), $1, 32),
+                   c.body
+            FROM dialog c' || cjoin || '
+            WHERE c.type = ''text'' AND (c.encoding IS NULL OR c.encoding = ''none'')
+              AND to_tsvector(''english'', coalesce(c.body, '''')) @@ $1' || cfilter || '
+            UNION ALL
+            SELECT c.vcon_id, ''analysis'', c.analysis_index,
+                   ts_rank_cd(''{0.4,0.4,0.4,0.4}''::real[], to_tsvector(''english'', coalesce(c.body, '''')), $1, 32),
+                   c.body
+            FROM analysis c' || cjoin || '
+            WHERE (c.encoding IS NULL OR c.encoding <> ''base64url'')
+              AND to_tsvector(''english'', coalesce(c.body, '''')) @@ $1' || cfilter || '
+            UNION ALL
+            SELECT c.vcon_id, ''party'', c.party_index,
+                   ts_rank_cd(''{0.4,0.4,0.4,0.4}''::real[], to_tsvector(''english'', coalesce(c.name, '''')), $1, 32),
+                   c.name
+            FROM parties c' || cjoin || '
+            WHERE to_tsvector(''english'', coalesce(c.name, '''')) @@ $1' || cfilter;
 END
 $fn$;
 
@@ -352,9 +412,7 @@ RETURNS TABLE (vcon_id uuid)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $fn$
 DECLARE
-    want text[] := vcon_redis._tag_filter(tags);
-    hits uuid[];
-    more uuid[];
+    hits uuid[] := vcon_redis._tag_matches(vcon_redis._tag_filter(tags, 'search_by_tags'));
 BEGIN
     lim := coalesce(lim, 50);
     IF lim < 1 THEN
@@ -363,6 +421,23 @@ BEGIN
     END IF;
     lim := least(lim, 100);
 
+    RETURN QUERY EXECUTE
+        'SELECT v.uuid FROM vcons v WHERE v.uuid = ANY ($1)
+         ORDER BY v.created_at DESC, v.uuid
+         LIMIT $2'
+        USING hits, lim;
+END
+$fn$;
+
+-- The vCons whose tags (the union of their tags attachments) contain every pair of `want` (as
+-- _tag_filter returns it), in no particular order: the tag filter of every search function.
+CREATE OR REPLACE FUNCTION vcon_redis._tag_matches(want text[]) RETURNS uuid[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $fn$
+DECLARE
+    hits uuid[];
+    more uuid[];
+BEGIN
     -- All pairs in one tags attachment: the GIN index answers this.
     EXECUTE 'SELECT coalesce(array_agg(DISTINCT a.vcon_id), ''{}'') FROM attachments a
              WHERE (a.purpose = ''tags'' OR a.type = ''tags'')
@@ -385,12 +460,7 @@ BEGIN
             INTO more USING want, hits;
         hits := hits || more;
     END IF;
-
-    RETURN QUERY EXECUTE
-        'SELECT v.uuid FROM vcons v WHERE v.uuid = ANY ($1)
-         ORDER BY v.created_at DESC, v.uuid
-         LIMIT $2'
-        USING hits, lim;
+    RETURN hits;
 END
 $fn$;
 
@@ -403,9 +473,11 @@ CREATE OR REPLACE FUNCTION vcon_redis._search_functions() RETURNS regprocedure[]
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
     SELECT ARRAY[
-        'vcon_redis.search_vcons(text, text, text, text, timestamptz, timestamptz, integer, integer)'::regprocedure,
-        'vcon_redis.search_vcons_content(text, timestamptz, timestamptz, integer)'::regprocedure,
-        'vcon_redis.search_by_tags(jsonb, integer)'::regprocedure]
+        'vcon_redis.search_vcons(text, text, text, text, timestamptz, timestamptz, integer, integer, jsonb)'::regprocedure,
+        'vcon_redis.search_vcons_content(text, timestamptz, timestamptz, integer, jsonb)'::regprocedure,
+        'vcon_redis.search_vcons_content_count(text, timestamptz, timestamptz, jsonb)'::regprocedure,
+        'vcon_redis.search_by_tags(jsonb, integer)'::regprocedure,
+        'vcon_redis._tag_matches(text[])'::regprocedure]
 $$;
 
 -- Creates the indexes the search functions use on the tables in `schema` (idempotent). An index

@@ -1,7 +1,7 @@
-"""ALTER EXTENSION vcon_redis UPDATE from the previous release: data and pending events are kept and
+"""ALTER EXTENSION vcon_redis UPDATE from each earlier release: data and pending events are kept and
 drained afterwards, and the upgraded database has exactly the objects of a fresh install.
 
-The previous release's install script is rebuilt from its commit (sql/*.sql concatenated as its
+Each release's install script is rebuilt from its commit (sql/*.sql concatenated as its
 Makefile.pgxs did) and installed into a private copy of PostgreSQL, so nothing old reaches the
 system's extension directory."""
 
@@ -13,7 +13,9 @@ import pytest
 import harness
 from conftest import compact, small_vcon
 
-PREVIOUS = ("0.1.0", "cc3057b")  # the release and the commit it was built from
+# The releases an installed database may be updated from, and the commits they were built from:
+# 0.1.0 goes through the frozen vcon_redis--0.1.0--0.2.0.sql and then on to this version.
+RELEASES = [("0.1.0", "cc3057b"), ("0.2.0", "c2e76f5")]
 
 
 def _git(*args: str) -> subprocess.CompletedProcess:
@@ -77,8 +79,8 @@ ORDER BY 1
 """
 
 
-def test_update_from_the_previous_release_keeps_data_and_pending_events(tmp_path):
-    version, commit = PREVIOUS
+@pytest.mark.parametrize("version, commit", RELEASES, ids=[v for v, _ in RELEASES])
+def test_update_from_a_release_keeps_data_and_pending_events(tmp_path, version, commit):
     old = _release_script(commit)
     if old is None:
         pytest.skip(f"this checkout has no history of release {version} (commit {commit})")
@@ -90,18 +92,19 @@ def test_update_from_the_previous_release_keeps_data_and_pending_events(tmp_path
         pg.sql(f"CREATE EXTENSION vcon_redis VERSION '{version}'")
         pg.sql("SELECT vcon_redis.attach()")
         uuids = []
+        redis_server.pause()  # the events must still be pending when the update runs
         with pg.connect(autocommit=False) as conn, conn.cursor() as cur:
             for i in range(20):
                 cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_upgrade'")
                 cur.execute("SELECT vcon_redis.save_vcon(%s::jsonb)::text", (json.dumps(small_vcon(i)),))
                 uuids.append(cur.fetchone()[0])
                 conn.commit()
-        # this module's worker cannot drain the old release's SQL: the events wait in its outbox
         assert pg.sql("SELECT count(*) FROM vcon_redis.outbox")[0][0] >= 20
 
         pg.sql("ALTER EXTENSION vcon_redis UPDATE")
         assert pg.sql("SELECT extversion FROM pg_extension WHERE extname = 'vcon_redis'")[0][0] == _version()
         pg.sql("SELECT vcon_redis.attach()")  # the views and triggers that belong to the schema
+        redis_server.resume()
 
         r = redis_server.client()
         harness.wait_for(lambda: r.llen("q_upgrade") == 20, 30, what="events of the old release drained")

@@ -263,6 +263,23 @@ SELECT * FROM vcon_redis.search_by_tags('{"dealer": "7", "Status": "open"}');
 -- lim
 SELECT * FROM vcon_redis.search_by_tags('{"dealer": "7"}', 1);
 SELECT * FROM vcon_redis.search_by_tags('{"dealer": "7"}', 1000);
+-- the tags filter of the other searches (vcon-mcp's `tags`): every pair, '{}' filters nothing
+SELECT uuid, subject FROM vcon_redis.search_vcons(tags => '{"dealer": "7"}');
+SELECT uuid, total_count FROM vcon_redis.search_vcons(tags => '{"dealer": "9", "priority": "high"}');
+SELECT count(*) FROM vcon_redis.search_vcons(tags => '{}');
+SELECT uuid FROM vcon_redis.search_vcons(party_name => 'alice', tags => '{"status": "open"}');
+SELECT vcon_id, content_type, content_index
+FROM vcon_redis.search_vcons_content('invoice OR refund OR router', tags => '{"dealer": "7"}');
+SELECT count(*) FROM vcon_redis.search_vcons_content('invoice OR refund OR router', tags => '{"dealer": "nobody"}');
+-- include_count: the distinct vCons with a hit, whatever the limit
+SELECT vcon_redis.search_vcons_content_count('invoice OR refund OR router') AS vcons,
+       (SELECT count(DISTINCT vcon_id) FROM vcon_redis.search_vcons_content('invoice OR refund OR router', lim => 100)) AS distinct_hits;
+SELECT vcon_redis.search_vcons_content_count('invoice OR refund OR router', tags => '{"dealer": "7"}');
+SELECT vcon_redis.search_vcons_content_count('the and of');
+SELECT vcon_redis.search_vcons_content_count('invoice OR refund', start_date => '2026-01-02T00:00:00Z');
+SELECT vcon_redis.search_vcons_content_count('');
+SELECT uuid FROM vcon_redis.search_vcons(tags => '["dealer:7"]');
+SELECT count(*) FROM vcon_redis.search_vcons_content('invoice', tags => '{"dealer": 7}');
 -- a string body holding the array text (vcon-mcp's JSON.stringify), and lim capped at 100
 BEGIN;
 SELECT vcon_redis.save_vcon($${

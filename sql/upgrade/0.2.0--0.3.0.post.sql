@@ -1,0 +1,1 @@
+-- Upgrade 0.2.0 → 0.3.0, part 3 of 3: after the code of 0.3.0 is in place.
