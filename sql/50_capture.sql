@@ -84,31 +84,17 @@ BEGIN
 END
 $$;
 
--- Child tables keyed by vcon_id (parties, dialog, analysis, attachments, groups).
+-- Child tables keyed by vcon_id (parties, dialog, analysis, attachments, groups): in C
+-- (extension/src/capture.cpp), because save_vcon fires it for every table it writes. It records
+-- each vCon once per transaction and runs its one statement, a qualified INSERT planned with
+-- search_path pinned, as the owner (SECURITY DEFINER without a SET clause, which would cost a GUC
+-- switch per call).
 CREATE OR REPLACE FUNCTION vcon_redis._capture_child() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO vcon_redis.outbox (vcon_uuid)
-        SELECT DISTINCT vcon_id FROM new_rows
-        ON CONFLICT (xid, vcon_uuid) DO NOTHING;
-    ELSIF TG_OP = 'UPDATE' THEN
-        INSERT INTO vcon_redis.outbox (vcon_uuid)
-        SELECT vcon_id FROM new_rows UNION SELECT vcon_id FROM old_rows
-        ON CONFLICT (xid, vcon_uuid) DO NOTHING;
-    ELSE
-        INSERT INTO vcon_redis.outbox (vcon_uuid)
-        SELECT DISTINCT vcon_id FROM old_rows
-        ON CONFLICT (xid, vcon_uuid) DO NOTHING;
-    END IF;
-    PERFORM vcon_redis._wake();
-    RETURN NULL;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'vcon_redis_capture_child'
+    LANGUAGE C SECURITY DEFINER;
 
--- The statement listing the vCons of the party_history rows that `rows_sql` selects, in schema s.
+-- The statement listing the vCons of the party_history rows that `rows_sql` selects, in schema s
+-- (for TRUNCATE; capture.cpp does the same for the row triggers).
 -- vcon-mcp's party_history has only dialog_id; ours also has vcon_id, which other writers may
 -- leave NULL. has_vcon_id says which. A row whose dialog is gone (being deleted in the same
 -- statement) names no vCon: the dialog's own trigger has recorded it.
@@ -121,23 +107,11 @@ AS $$
                   CASE WHEN has_vcon_id THEN 'coalesce(h.vcon_id, d.vcon_id)' ELSE 'd.vcon_id' END, rows_sql, s)
 $$;
 
--- party_history. TG_ARGV[0]: 'vcon_id' when the table has that column, else 'dialog_id'.
+-- party_history, in C as well: vcon_id names the vCon when the table has it and it is set, else
+-- the row's dialog does (vcon-mcp's table has only dialog_id).
 CREATE OR REPLACE FUNCTION vcon_redis._capture_history() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    cols constant text := CASE WHEN TG_ARGV[0] = 'vcon_id' THEN 'vcon_id, dialog_id' ELSE 'dialog_id' END;
-BEGIN
-    EXECUTE format('INSERT INTO vcon_redis.outbox (vcon_uuid) %s ON CONFLICT (xid, vcon_uuid) DO NOTHING',
-                   vcon_redis._history_vcons_sql(TG_TABLE_SCHEMA, TG_ARGV[0] = 'vcon_id', CASE TG_OP
-                       WHEN 'INSERT' THEN format('SELECT %s FROM new_rows', cols)
-                       WHEN 'DELETE' THEN format('SELECT %s FROM old_rows', cols)
-                       ELSE format('SELECT %1$s FROM new_rows UNION ALL SELECT %1$s FROM old_rows', cols) END));
-    PERFORM vcon_redis._wake();
-    RETURN NULL;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'vcon_redis_capture_history'
+    LANGUAGE C SECURITY DEFINER;
 
 -- TRUNCATE fires no row triggers and has no transition table: before the table is emptied,
 -- record every vCon it holds rows for. TG_ARGV[0] is the table's key column (as _captured_tables).
@@ -204,7 +178,7 @@ DECLARE
 BEGIN
     PERFORM vcon_redis._remove_capture(s);
     FOR t IN SELECT * FROM vcon_redis._captured_tables(s) LOOP
-        fn := CASE WHEN t.table_name = 'party_history' THEN format('vcon_redis._capture_history(%L)', t.key_column)
+        fn := CASE WHEN t.table_name = 'party_history' THEN 'vcon_redis._capture_history()'
                    WHEN t.key_column = 'uuid' THEN 'vcon_redis._capture_vcons()'
                    ELSE 'vcon_redis._capture_child()' END;
         EXECUTE format('CREATE TRIGGER vcon_redis_capture_ins AFTER INSERT ON %I.%I

@@ -9,6 +9,7 @@ extern "C" {
 #include "miscadmin.h"
 }
 
+#include "capture.hpp"
 #include "guc.hpp"
 #include "log_redact.hpp"
 #include "pg_guard.hpp"
@@ -30,6 +31,7 @@ void _PG_init(void) {
     vcon_redis::InstallLogRedaction();
     vcon_redis::DefineGucs();
     vcon_redis::RegisterWakeCallback();
+    vcon_redis::RegisterCaptureCallback();
     if (process_shared_preload_libraries_in_progress) {
         vcon_redis::InstallShmemHooks();
         vcon_redis::RegisterWorker();

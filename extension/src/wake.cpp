@@ -67,6 +67,10 @@ extern "C" void vcon_redis_xact_callback(XactEvent event, void *arg) {
 
 } // namespace
 
+void WakeAtCommit() noexcept {
+    wake_at_commit = true;
+}
+
 void RegisterWakeCallback() noexcept {
     RegisterXactCallback(vcon_redis_xact_callback, nullptr);
 }
@@ -85,7 +89,7 @@ PG_FUNCTION_INFO_V1(vcon_redis_wake);
 
 // vcon_redis._wake(): cheap, cannot fail, does nothing visible until commit.
 Datum vcon_redis_wake(PG_FUNCTION_ARGS) {
-    vcon_redis::wake_at_commit = true;
+    vcon_redis::WakeAtCommit();
     PG_RETURN_VOID();
 }
 }

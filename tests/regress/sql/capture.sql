@@ -75,6 +75,59 @@ SELECT * FROM outbox();
 SELECT backlog FROM vcon_redis.status();
 DELETE FROM vcon_redis.outbox;
 
+-- The child tables' trigger records a vCon once per transaction; a rolled-back savepoint takes
+-- its outbox row, and the next statement records the vCon again (once).
+INSERT INTO vcons (id, uuid) VALUES ('00000000-0000-8000-8000-000000000009', '00000000-0000-8000-8000-000000000009'),
+                                    ('00000000-0000-8000-8000-00000000000a', '00000000-0000-8000-8000-00000000000a');
+DELETE FROM vcon_redis.outbox;
+BEGIN;
+SAVEPOINT a;
+INSERT INTO parties (vcon_id, party_index, name) VALUES ('00000000-0000-8000-8000-000000000009', 0, 'Di');
+ROLLBACK TO SAVEPOINT a;
+SELECT count(*) AS after_rollback_to_a FROM vcon_redis.outbox WHERE xid = pg_current_xact_id();
+INSERT INTO parties (vcon_id, party_index, name) VALUES ('00000000-0000-8000-8000-000000000009', 1, 'Ed');
+INSERT INTO dialog (vcon_id, dialog_index, type) VALUES ('00000000-0000-8000-8000-000000000009', 0, 'text');
+SAVEPOINT b;
+INSERT INTO parties (vcon_id, party_index, name) VALUES ('00000000-0000-8000-8000-00000000000a', 0, 'Fa');
+ROLLBACK TO SAVEPOINT b;
+UPDATE parties SET name = 'Eddie' WHERE vcon_id = '00000000-0000-8000-8000-000000000009';
+SAVEPOINT c;
+INSERT INTO parties (vcon_id, party_index, name) VALUES ('00000000-0000-8000-8000-00000000000a', 1, 'Gus');
+RELEASE SAVEPOINT c;
+DELETE FROM parties WHERE vcon_id = '00000000-0000-8000-8000-00000000000a';
+COMMIT;
+SELECT * FROM outbox();
+DELETE FROM vcon_redis.outbox;
+-- party_history rows name their vCon by vcon_id, or (other writers, vcon-mcp) only by dialog_id.
+INSERT INTO dialog (id, vcon_id, dialog_index, type)
+VALUES ('00000000-0000-4000-8000-0000000000d1', '00000000-0000-8000-8000-00000000000a', 0, 'text');
+DELETE FROM vcon_redis.outbox;
+INSERT INTO party_history (vcon_id, dialog_id, history_index, party_index, event, time)
+VALUES (NULL, '00000000-0000-4000-8000-0000000000d1', 0, 0, 'join', now()),
+       (NULL, '00000000-0000-4000-8000-0000000000d1', 1, 0, 'drop', now());
+INSERT INTO party_history (vcon_id, dialog_id, history_index, party_index, event, time)
+SELECT '00000000-0000-8000-8000-000000000009', id, 0, 0, 'join', now() FROM dialog
+WHERE vcon_id = '00000000-0000-8000-8000-000000000009';
+SELECT * FROM outbox();
+DELETE FROM vcon_redis.outbox;
+UPDATE party_history SET event = 'hold' WHERE vcon_id IS NULL;
+DELETE FROM party_history WHERE vcon_id IS NOT NULL;
+INSERT INTO party_history (vcon_id, dialog_id, history_index, party_index, event, time)
+SELECT NULL, id, 0, 0, 'join', now() FROM dialog WHERE false;   -- no row: no event
+SELECT * FROM outbox();
+DELETE FROM vcon_redis.outbox;
+-- It is a statement trigger only, and the table must have a uuid vcon_id.
+CREATE TABLE not_a_child (id int);
+CREATE TRIGGER t AFTER INSERT ON not_a_child REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION vcon_redis._capture_child();
+INSERT INTO not_a_child VALUES (1);
+DROP TABLE not_a_child;
+CREATE TABLE row_level (vcon_id uuid);
+CREATE TRIGGER t AFTER INSERT ON row_level FOR EACH ROW EXECUTE FUNCTION vcon_redis._capture_child();
+INSERT INTO row_level VALUES (NULL);
+DROP TABLE row_level;
+SELECT vcon_redis._capture_child();
+
 -- detach removes the triggers only.
 SELECT vcon_redis.detach();
 INSERT INTO vcons (id, uuid) VALUES ('00000000-0000-8000-8000-000000000008', '00000000-0000-8000-8000-000000000008');

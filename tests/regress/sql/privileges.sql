@@ -117,9 +117,10 @@ FROM pg_proc p
 WHERE p.pronamespace = 'vcon_redis'::regnamespace
   AND (p.prosecdef OR NOT has_function_privilege('regress_vr_app', p.oid, 'EXECUTE'))
 ORDER BY p.oid::regprocedure::text;
--- Every SECURITY DEFINER function pins search_path, pg_catalog first and pg_temp last.
-SELECT p.oid::regprocedure AS unpinned
-FROM pg_proc p
+-- Every SECURITY DEFINER function pins search_path, pg_catalog first and pg_temp last; the only
+-- exceptions are in C and pin it themselves for the one statement they plan (capture.cpp).
+SELECT p.oid::regprocedure AS unpinned, l.lanname AS language
+FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
 WHERE p.pronamespace = 'vcon_redis'::regnamespace AND p.prosecdef
   AND NOT EXISTS (SELECT FROM unnest(p.proconfig) c
                   WHERE c LIKE 'search_path=pg_catalog,%' AND c LIKE '%pg_temp');
