@@ -1,10 +1,11 @@
 -- Capture triggers: every INSERT, UPDATE, DELETE and TRUNCATE on a vCon table, from any client and
 -- any role, becomes an outbox row in the same transaction.
 --
--- Statement-level triggers with transition tables: one INSERT … SELECT per statement however many
--- rows it touched, so bulk loads stay cheap. vcons INSERTs mark the event `created` and capture the
--- ingress lists in force (`SET LOCAL vcon_redis.ingress_lists` routes one transaction). Every
--- trigger calls _wake(), which only sets a backend-local flag; the worker is woken at commit.
+-- Statement-level triggers with transition tables: one trigger call per statement however many
+-- rows it touched, so bulk loads stay cheap, and one outbox row per vCon per transaction. vcons
+-- INSERTs mark the event `created` and capture the ingress lists in force (`SET LOCAL
+-- vcon_redis.ingress_lists` routes one transaction). Every trigger asks for the worker to be woken
+-- at commit (a backend-local flag; _wake() from SQL).
 --
 -- Privileges: the writer needs no privilege on the outbox. The trigger functions are SECURITY
 -- DEFINER (they run as the extension's owner, the only role that may write the outbox), with
@@ -52,43 +53,20 @@ BEGIN
 END
 $$;
 
--- The vcons table. Each branch is planned only when it runs, so the DELETE branch never refers
--- to a transition table that a DELETE trigger does not have. A creation merged into an event that
--- was not one gets a fresh event_id (its push guard must be its own).
-CREATE OR REPLACE FUNCTION vcon_redis._capture_vcons() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    lists text[];
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        lists := vcon_redis._ingress_lists();  -- once per statement, not per row
-        INSERT INTO vcon_redis.outbox AS o (vcon_uuid, created, lists)
-        SELECT n.uuid, true, lists FROM new_rows n
-        ON CONFLICT (xid, vcon_uuid) DO UPDATE
-            SET created = true, lists = coalesce(excluded.lists, o.lists),
-                event_id = CASE WHEN o.created THEN o.event_id ELSE excluded.event_id END;
-    ELSIF TG_OP = 'UPDATE' THEN
-        -- old_rows too: an UPDATE that changes a uuid removes the old document
-        INSERT INTO vcon_redis.outbox (vcon_uuid)
-        SELECT uuid FROM new_rows UNION SELECT uuid FROM old_rows
-        ON CONFLICT (xid, vcon_uuid) DO NOTHING;
-    ELSE
-        INSERT INTO vcon_redis.outbox (vcon_uuid)
-        SELECT uuid FROM old_rows
-        ON CONFLICT (xid, vcon_uuid) DO NOTHING;
-    END IF;
-    PERFORM vcon_redis._wake();
-    RETURN NULL;
-END
-$$;
+-- The row-writing triggers are C (extension/src/capture.cpp), because they run after every
+-- statement on the vCon tables, rows or not: save_vcon alone fires six. Each records a vCon once
+-- per transaction, and runs its statements (a qualified INSERT, the ingress-list check, the
+-- dialog lookup of party_history) planned with search_path pinned, as the owner: SECURITY DEFINER
+-- without a SET clause, which would cost a GUC switch per call.
 
--- Child tables keyed by vcon_id (parties, dialog, analysis, attachments, groups): in C
--- (extension/src/capture.cpp), because save_vcon fires it for every table it writes. It records
--- each vCon once per transaction and runs its one statement, a qualified INSERT planned with
--- search_path pinned, as the owner (SECURITY DEFINER without a SET clause, which would cost a GUC
--- switch per call).
+-- vcons: an INSERT is a creation, routed to _ingress_lists() (checked once per statement); a
+-- creation merged into an event that was not one gets a fresh event_id (its push guard must be
+-- its own). An UPDATE that changes a uuid records the old one too: its document must go.
+CREATE OR REPLACE FUNCTION vcon_redis._capture_vcons() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'vcon_redis_capture_vcons'
+    LANGUAGE C SECURITY DEFINER;
+
+-- Child tables keyed by vcon_id (parties, dialog, analysis, attachments, groups).
 CREATE OR REPLACE FUNCTION vcon_redis._capture_child() RETURNS trigger
     AS 'MODULE_PATHNAME', 'vcon_redis_capture_child'
     LANGUAGE C SECURITY DEFINER;
@@ -107,8 +85,8 @@ AS $$
                   CASE WHEN has_vcon_id THEN 'coalesce(h.vcon_id, d.vcon_id)' ELSE 'd.vcon_id' END, rows_sql, s)
 $$;
 
--- party_history, in C as well: vcon_id names the vCon when the table has it and it is set, else
--- the row's dialog does (vcon-mcp's table has only dialog_id).
+-- party_history: vcon_id names the vCon when the table has it and it is set, else the row's dialog
+-- does (vcon-mcp's table has only dialog_id).
 CREATE OR REPLACE FUNCTION vcon_redis._capture_history() RETURNS trigger
     AS 'MODULE_PATHNAME', 'vcon_redis_capture_history'
     LANGUAGE C SECURITY DEFINER;

@@ -1,19 +1,21 @@
-// vcon_redis._capture_child() and _capture_history(): the capture triggers of the child tables
-// (parties, dialog, analysis, attachments, groups; party_history), in C because they run after
-// every statement that writes them, rows or not.
+// The capture triggers, in C: vcon_redis._capture_vcons(), _capture_child() and _capture_history()
+// (sql/50_capture.sql), fired after every statement on the vCon tables, rows or not: save_vcon
+// alone fires six.
 //
-// The SQL version cost one PL/pgSQL call, one search_path switch and one INSERT … ON CONFLICT
-// into the outbox per statement: five of them for every save_vcon, all but the first finding the
-// event already there. This one reads the statement's transition tables, remembers which vCons
-// this transaction has already recorded, and inserts an outbox row only for a vCon it has not:
-// once per vCon per transaction. The set lives in TopTransactionContext and is forgotten when a
-// subtransaction aborts (its outbox rows are gone with it; the next statement records again, and
-// ON CONFLICT keeps a row that survived from being doubled).
+// The PL/pgSQL versions cost a function call, a search_path switch and an INSERT … ON CONFLICT into
+// the outbox per statement, all but the first finding the event already there. These read the
+// statement's transition tables, remember which vCons this transaction has already recorded, and
+// insert an outbox row only for a vCon they have not: once per vCon per transaction. A creation
+// (an INSERT into vcons) always upserts, to mark the event `created` with the ingress lists in
+// force. The set lives in TopTransactionContext and is forgotten when a subtransaction aborts (its
+// outbox rows are gone with it; the next statement records again, and ON CONFLICT keeps a row that
+// survived from being doubled).
 //
-// The function is SECURITY DEFINER (sql/50_capture.sql) without a SET clause, which would cost a
-// GUC save and restore on every call; the one statement it runs is planned with search_path pinned
-// to pg_catalog, pg_temp, and names nothing a search_path could redirect (a qualified table, no
-// operators or functions: the column defaults are bound by OID).
+// The functions are SECURITY DEFINER without a SET clause, which would cost a GUC save and restore
+// on every call; the statements they run are planned with search_path pinned to pg_catalog,
+// pg_temp: the outbox inserts (which name nothing a search_path could redirect: a qualified table,
+// no operators or functions, the column defaults bound by OID), the ingress-list check, and, for
+// party_history rows that name only their dialog (vcon-mcp's), the lookup of their vCons.
 //
 // Nothing here is a C++ object: every call may ereport, and a longjmp skips only plain frames.
 extern "C" {
@@ -50,8 +52,18 @@ namespace {
 
 constexpr const char *kInsertEvent =
     "INSERT INTO vcon_redis.outbox (vcon_uuid) VALUES ($1) ON CONFLICT (xid, vcon_uuid) DO NOTHING";
+// A creation merged into an event that was not one gets a fresh event_id: its push guard must be
+// its own.
+constexpr const char *kUpsertCreation =
+    "INSERT INTO vcon_redis.outbox AS o (vcon_uuid, created, lists) VALUES ($1, true, $2) "
+    "ON CONFLICT (xid, vcon_uuid) DO UPDATE SET created = true, lists = coalesce(excluded.lists, o.lists), "
+    "event_id = CASE WHEN o.created THEN o.event_id ELSE excluded.event_id END";
+constexpr const char *kIngressLists = "SELECT vcon_redis._ingress_lists()";
 
-SPIPlanPtr insert_event = nullptr; // prepared once per backend (SPI_keepplan)
+// Prepared once per backend (SPI_keepplan).
+SPIPlanPtr insert_event = nullptr;
+SPIPlanPtr upsert_creation = nullptr;
+SPIPlanPtr ingress_lists = nullptr;
 
 // The vCons this transaction has recorded, valid while recorded_lxid is the current transaction.
 HTAB *recorded = nullptr;
@@ -74,22 +86,40 @@ extern "C" void vcon_redis_subxact_callback(SubXactEvent event, SubTransactionId
         recorded = nullptr; // (its memory goes with the transaction)
 }
 
-SPIPlanPtr InsertEventPlan() {
-    if (insert_event == nullptr) {
-        int nest = NewGUCNestLevel();
-        (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-                                GUC_ACTION_SAVE, true, 0, false);
-        Oid argtypes[1] = {UUIDOID};
-        SPIPlanPtr plan = SPI_prepare(kInsertEvent, 1, argtypes);
+// Runs f() with search_path = pg_catalog, pg_temp (restored on return; on an ERROR, by the abort).
+template <typename F> auto WithPinnedSearchPath(F f) {
+    int nest = NewGUCNestLevel();
+    (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+                            true, 0, false);
+    auto result = f();
+    AtEOXact_GUC(true, nest);
+    return result;
+}
+
+SPIPlanPtr Plan(SPIPlanPtr *cache, const char *sql, int nargs, Oid *argtypes) {
+    if (*cache == nullptr) {
+        SPIPlanPtr plan = WithPinnedSearchPath([&] { return SPI_prepare(sql, nargs, argtypes); });
         if (plan == nullptr)
-            elog(ERROR, "vcon_redis: cannot prepare the outbox insert: %s",
-                 SPI_result_code_string(SPI_result));
-        AtEOXact_GUC(true, nest);
+            elog(ERROR, "vcon_redis: cannot prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
         if (SPI_keepplan(plan) != 0)
-            elog(ERROR, "vcon_redis: cannot keep the outbox insert plan");
-        insert_event = plan;
+            elog(ERROR, "vcon_redis: cannot keep the plan of \"%s\"", sql);
+        *cache = plan;
     }
-    return insert_event;
+    return *cache;
+}
+
+void Connect(bool *connected) {
+    if (*connected)
+        return;
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "vcon_redis: SPI_connect failed");
+    *connected = true;
+}
+
+void Execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected) {
+    int rc = SPI_execute_plan(plan, values, nulls, false, 0);
+    if (rc != expected)
+        elog(ERROR, "vcon_redis: a capture statement failed: %s", SPI_result_code_string(rc));
 }
 
 // Inserts the event of `uuid` unless this transaction has recorded it already.
@@ -98,15 +128,41 @@ void Record(Datum uuid, bool *connected) {
     (void)hash_search(RecordedSet(), DatumGetPointer(uuid), HASH_FIND, &found);
     if (found)
         return;
-    if (!*connected) {
-        if (SPI_connect() != SPI_OK_CONNECT)
-            elog(ERROR, "vcon_redis: SPI_connect failed");
-        *connected = true;
-    }
+    Connect(connected);
+    Oid argtypes[1] = {UUIDOID};
     Datum values[1] = {uuid};
-    int rc = SPI_execute_plan(InsertEventPlan(), values, nullptr, false, 0);
-    if (rc != SPI_OK_INSERT)
-        elog(ERROR, "vcon_redis: the outbox insert failed: %s", SPI_result_code_string(rc));
+    Execute(Plan(&insert_event, kInsertEvent, 1, argtypes), values, nullptr, SPI_OK_INSERT);
+    (void)hash_search(RecordedSet(), DatumGetPointer(uuid), HASH_ENTER, &found);
+}
+
+// The ingress lists of a creation (vcon_redis._ingress_lists(), which refuses a list that is not
+// allowed); without a list configured, NULL without asking.
+struct Lists {
+    Datum value;
+    bool isnull;
+};
+
+Lists IngressLists(bool *connected) {
+    const char *setting = GetConfigOption("vcon_redis.ingress_lists", true, false);
+    if (setting == nullptr || strspn(setting, " \t,") == strlen(setting))
+        return {Datum(0), true};
+    Connect(connected);
+    Execute(Plan(&ingress_lists, kIngressLists, 0, nullptr), nullptr, nullptr, SPI_OK_SELECT);
+    Lists lists;
+    Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &lists.isnull);
+    lists.value = lists.isnull ? Datum(0) : SPI_datumTransfer(value, false, -1);
+    return lists;
+}
+
+// Records the creation of `uuid`: always, since an event recorded earlier in the transaction (a
+// delete, a child row) must become a creation.
+void RecordCreation(Datum uuid, Lists lists, bool *connected) {
+    Connect(connected);
+    Oid argtypes[2] = {UUIDOID, TEXTARRAYOID};
+    Datum values[2] = {uuid, lists.value};
+    const char nulls[2] = {' ', lists.isnull ? 'n' : ' '};
+    Execute(Plan(&upsert_creation, kUpsertCreation, 2, argtypes), values, nulls, SPI_OK_INSERT);
+    bool found;
     (void)hash_search(RecordedSet(), DatumGetPointer(uuid), HASH_ENTER, &found);
 }
 
@@ -117,9 +173,10 @@ struct KeyColumns {
     AttrNumber dialog_id;
 };
 
-// Records the vCon of every row of `rows` (a transition table of `rel`) that names it; collects
-// the dialog ids of the rows that name only their dialog into *dialogs.
-void RecordRows(Relation rel, Tuplestorestate *rows, KeyColumns keys, bool *connected,
+// Records the vCon of every row of `rows` (a transition table of `rel`) that names it, as a
+// creation with `creation`'s lists when that is given; collects the dialog ids of the rows that
+// name only their dialog into *dialogs.
+void RecordRows(Relation rel, Tuplestorestate *rows, KeyColumns keys, const Lists *creation, bool *connected,
                 ArrayBuildState **dialogs) {
     if (rows == nullptr)
         return;
@@ -132,7 +189,9 @@ void RecordRows(Relation rel, Tuplestorestate *rows, KeyColumns keys, bool *conn
     while (tuplestore_gettupleslot(rows, true, false, slot)) {
         bool isnull = true;
         Datum key = keys.vcon_id != 0 ? slot_getattr(slot, keys.vcon_id, &isnull) : Datum(0);
-        if (!isnull) {
+        if (!isnull && creation != nullptr) {
+            RecordCreation(key, *creation, connected);
+        } else if (!isnull) {
             Record(key, connected);
         } else if (keys.dialog_id != 0) {
             key = slot_getattr(slot, keys.dialog_id, &isnull);
@@ -151,22 +210,15 @@ void RecordRows(Relation rel, Tuplestorestate *rows, KeyColumns keys, bool *conn
 void RecordDialogs(Relation rel, ArrayBuildState *dialogs, bool *connected) {
     if (dialogs == nullptr)
         return;
-    if (!*connected) {
-        if (SPI_connect() != SPI_OK_CONNECT)
-            elog(ERROR, "vcon_redis: SPI_connect failed");
-        *connected = true;
-    }
+    Connect(connected);
     Datum ids = makeArrayResult(dialogs, CurrentMemoryContext);
     Oid argtypes[1] = {get_array_type(dialogs->element_type)};
     Datum values[1] = {ids};
     const char *query =
         psprintf("SELECT DISTINCT d.vcon_id FROM %s.dialog d WHERE d.id = ANY ($1) AND d.vcon_id IS NOT NULL",
                  quote_identifier(get_namespace_name(RelationGetNamespace(rel))));
-    int nest = NewGUCNestLevel();
-    (void)set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-                            true, 0, false);
-    int rc = SPI_execute_with_args(query, 1, argtypes, values, nullptr, true, 0);
-    AtEOXact_GUC(true, nest);
+    int rc = WithPinnedSearchPath(
+        [&] { return SPI_execute_with_args(query, 1, argtypes, values, nullptr, true, 0); });
     if (rc != SPI_OK_SELECT)
         elog(ERROR, "vcon_redis: cannot find the vCons of party_history rows: %s",
              SPI_result_code_string(rc));
@@ -175,8 +227,8 @@ void RecordDialogs(Relation rel, ArrayBuildState *dialogs, bool *connected) {
     auto *found = static_cast<Datum *>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
     for (uint64 i = 0; i < n; i++) {
         bool isnull;
-        found[i] =
-            datumCopy(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull), false, 16);
+        found[i] = datumCopy(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull), false,
+                             sizeof(pg_uuid_t));
     }
     for (uint64 i = 0; i < n; i++)
         Record(found[i], connected);
@@ -205,11 +257,15 @@ AttrNumber UuidColumn(Relation rel, const char *name, bool required) {
     return 0;
 }
 
-Datum Capture(TriggerData *trigdata, KeyColumns keys) {
+Datum Capture(TriggerData *trigdata, KeyColumns keys, bool creations) {
     bool connected = false;
     ArrayBuildState *dialogs = nullptr;
-    RecordRows(trigdata->tg_relation, trigdata->tg_newtable, keys, &connected, &dialogs);
-    RecordRows(trigdata->tg_relation, trigdata->tg_oldtable, keys, &connected, &dialogs);
+    Lists lists{Datum(0), true};
+    if (creations && TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+        lists = IngressLists(&connected); // once per statement, not per row
+    const Lists *creation = creations && TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ? &lists : nullptr;
+    RecordRows(trigdata->tg_relation, trigdata->tg_newtable, keys, creation, &connected, &dialogs);
+    RecordRows(trigdata->tg_relation, trigdata->tg_oldtable, keys, nullptr, &connected, &dialogs);
     RecordDialogs(trigdata->tg_relation, dialogs, &connected);
     if (connected)
         SPI_finish();
@@ -227,20 +283,32 @@ void RegisterCaptureCallback() noexcept {
 
 extern "C" {
 
+PG_FUNCTION_INFO_V1(vcon_redis_capture_vcons);
 PG_FUNCTION_INFO_V1(vcon_redis_capture_child);
 PG_FUNCTION_INFO_V1(vcon_redis_capture_history);
+
+// vcons: uuid names the vCon; an INSERT is a creation. (An UPDATE that changes a uuid records the
+// old one too: its document must go.)
+Datum vcon_redis_capture_vcons(PG_FUNCTION_ARGS) {
+    TriggerData *trigdata = vcon_redis::CheckTrigger(fcinfo, "_capture_vcons");
+    return vcon_redis::Capture(trigdata, {vcon_redis::UuidColumn(trigdata->tg_relation, "uuid", true), 0},
+                               true);
+}
 
 // parties, dialog, analysis, attachments, groups: vcon_id names the vCon.
 Datum vcon_redis_capture_child(PG_FUNCTION_ARGS) {
     TriggerData *trigdata = vcon_redis::CheckTrigger(fcinfo, "_capture_child");
-    return vcon_redis::Capture(trigdata, {vcon_redis::UuidColumn(trigdata->tg_relation, "vcon_id", true), 0});
+    return vcon_redis::Capture(trigdata, {vcon_redis::UuidColumn(trigdata->tg_relation, "vcon_id", true), 0},
+                               false);
 }
 
 // party_history: vcon_id when the table has it (ours; other writers may leave it NULL), else
 // through dialog_id (vcon-mcp's table has only that).
 Datum vcon_redis_capture_history(PG_FUNCTION_ARGS) {
     TriggerData *trigdata = vcon_redis::CheckTrigger(fcinfo, "_capture_history");
-    return vcon_redis::Capture(trigdata, {vcon_redis::UuidColumn(trigdata->tg_relation, "vcon_id", false),
-                                          vcon_redis::UuidColumn(trigdata->tg_relation, "dialog_id", true)});
+    return vcon_redis::Capture(trigdata,
+                               {vcon_redis::UuidColumn(trigdata->tg_relation, "vcon_id", false),
+                                vcon_redis::UuidColumn(trigdata->tg_relation, "dialog_id", true)},
+                               false);
 }
 }
