@@ -35,7 +35,7 @@ END
 $$;
 
 -- The instant of a date that passed _date_problem; a value without offset is taken as UTC.
-CREATE OR REPLACE FUNCTION vcon_redis._ts(s text) RETURNS timestamptz
+CREATE OR REPLACE FUNCTION vcon_redis._to_timestamptz(s text) RETURNS timestamptz
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN s ~ '([Zz]|[+-][0-9]{2}:[0-9]{2})$' THEN upper(s)::timestamptz
                 ELSE upper(s)::timestamp AT TIME ZONE 'UTC' END

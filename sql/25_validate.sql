@@ -33,7 +33,7 @@ $$;
 -- Small checks returning a message or NULL
 -- ---------------------------------------------------------------------------------------------
 
-CREATE OR REPLACE FUNCTION vcon_redis._got(v jsonb) RETURNS text
+CREATE OR REPLACE FUNCTION vcon_redis._shown_value(v jsonb) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN jsonb_typeof(v) IN ('number', 'boolean', 'null') THEN v::text
                 WHEN jsonb_typeof(v) = 'string' AND length(v #>> '{}') <= 40 THEN v::text
@@ -45,7 +45,7 @@ CREATE OR REPLACE FUNCTION vcon_redis._index_problem(v jsonb, n int, what text) 
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN jsonb_typeof(v) IS DISTINCT FROM 'number' OR v::text !~ '^[0-9]{1,15}$'
-            THEN format('must be a %s index, a non-negative integer (got %s)', what, vcon_redis._got(v))
+            THEN format('must be a %s index, a non-negative integer (got %s)', what, vcon_redis._shown_value(v))
         WHEN v::text::bigint >= n
             THEN format('%s index %s out of range (%s %s)', what, v::text, n,
                         CASE WHEN n = 1 THEN what WHEN what = 'party' THEN 'parties' ELSE what || 's' END)
@@ -69,7 +69,7 @@ CREATE OR REPLACE FUNCTION vcon_redis._hash_problem(h jsonb, path text) RETURNS 
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN jsonb_typeof(h) <> 'string'
-            THEN ('error', path, format('must be a string or an array of strings (got %s)', vcon_redis._got(h)))::vcon_redis.problem
+            THEN ('error', path, format('must be a string or an array of strings (got %s)', vcon_redis._shown_value(h)))::vcon_redis.problem
         WHEN h #>> '{}' !~ '^[a-z0-9]+-[A-Za-z0-9_-]+$'
             THEN ('must', path, format('not a content hash token <alg>-<base64url digest>: %s', vcon_redis._quote(h #>> '{}')))::vcon_redis.problem
         WHEN h #>> '{}' ~ '^sha512-' AND length(h #>> '{}') <> 93
@@ -91,7 +91,7 @@ CREATE OR REPLACE FUNCTION vcon_redis._url_problem(v jsonb, path text) RETURNS v
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN jsonb_typeof(v) <> 'string'
-            THEN ('error', path, format('must be a string (got %s)', vcon_redis._got(v)))::vcon_redis.problem
+            THEN ('error', path, format('must be a string (got %s)', vcon_redis._shown_value(v)))::vcon_redis.problem
         WHEN v #>> '{}' !~ '^[A-Za-z][A-Za-z0-9+.-]*:'
             THEN ('error', path, format('not a URL (no scheme, as in https://…): %s', vcon_redis._quote(v #>> '{}')))::vcon_redis.problem
         WHEN v #>> '{}' ~ '[[:space:][:cntrl:]"<>\\^`{|}]'
@@ -109,7 +109,7 @@ RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_remove(ARRAY[
         CASE WHEN o ? 'encoding' AND jsonb_typeof(o -> 'encoding') <> 'string'
-                 THEN ('error', p || '.encoding', format('must be a string (got %s)', vcon_redis._got(o -> 'encoding')))::vcon_redis.problem
+                 THEN ('error', p || '.encoding', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'encoding')))::vcon_redis.problem
              WHEN o ->> 'encoding' NOT IN ('base64url', 'json', 'none')
                  THEN ('error', p || '.encoding', format('unknown encoding %s (must be base64url, json or none)', o -> 'encoding'))::vcon_redis.problem
         END,
@@ -138,15 +138,15 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         || ARRAY[
         CASE WHEN o ? 'mediatype' THEN
                  CASE WHEN jsonb_typeof(o -> 'mediatype') <> 'string'
-                          THEN ('error', p || '.mediatype', format('must be a string (got %s)', vcon_redis._got(o -> 'mediatype')))::vcon_redis.problem
+                          THEN ('error', p || '.mediatype', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'mediatype')))::vcon_redis.problem
                       WHEN o ->> 'mediatype' !~ '^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+\s*(;.*)?$'
-                          THEN ('must', p || '.mediatype', format('not a media type type/subtype: %s', vcon_redis._got(o -> 'mediatype')))::vcon_redis.problem
+                          THEN ('must', p || '.mediatype', format('not a media type type/subtype: %s', vcon_redis._shown_value(o -> 'mediatype')))::vcon_redis.problem
                  END
              WHEN o ? 'body' AND o -> 'body' <> '""'
                  THEN ('must', p || '.mediatype', 'missing for inline content')::vcon_redis.problem
         END,
         CASE WHEN o ? 'filename' AND jsonb_typeof(o -> 'filename') <> 'string'
-                 THEN ('error', p || '.filename', format('must be a string (got %s)', vcon_redis._got(o -> 'filename')))::vcon_redis.problem
+                 THEN ('error', p || '.filename', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'filename')))::vcon_redis.problem
         END,
         CASE WHEN kind IN ('recording', 'text') AND NOT o ? 'body' AND NOT o ? 'url' AND NOT redacted
                  THEN ('warning', p, format('%s dialog without body or url', kind))::vcon_redis.problem
@@ -164,7 +164,7 @@ DECLARE
 BEGIN
     FOREACH k IN ARRAY keys LOOP
         IF jsonb_typeof(o -> k) <> 'string' THEN
-            r := r || ('error', p || '.' || k, format('must be a string (got %s)', vcon_redis._got(o -> k)))::vcon_redis.problem;
+            r := r || ('error', p || '.' || k, format('must be a string (got %s)', vcon_redis._shown_value(o -> k)))::vcon_redis.problem;
         END IF;
     END LOOP;
     RETURN r;
@@ -172,7 +172,7 @@ END
 $$;
 
 -- The problem of a date member that failed the fast check of _date_member.
-CREATE OR REPLACE FUNCTION vcon_redis._date_slow(s text, path text)
+CREATE OR REPLACE FUNCTION vcon_redis._date_format_problems(s text, path text)
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
@@ -197,10 +197,10 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         WHEN NOT o ? k THEN
             CASE WHEN missing IS NOT NULL THEN ARRAY[(missing_level, p || k, missing)::vcon_redis.problem] END
         WHEN jsonb_typeof(o -> k) <> 'string' THEN
-            ARRAY[('error', p || k, format('must be an RFC 3339 date-time string (got %s)', vcon_redis._got(o -> k)))::vcon_redis.problem]
+            ARRAY[('error', p || k, format('must be an RFC 3339 date-time string (got %s)', vcon_redis._shown_value(o -> k)))::vcon_redis.problem]
         WHEN o ->> k ~ '^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-](0[0-9]|1[0-5]):[0-5][0-9])$'
             THEN NULL
-        ELSE vcon_redis._date_slow(o ->> k, p || k)
+        ELSE vcon_redis._date_format_problems(o ->> k, p || k)
     END
 $$;
 
@@ -237,7 +237,7 @@ END
 $$;
 
 -- The string value of a member, NULL when absent or not a string.
-CREATE OR REPLACE FUNCTION vcon_redis._str(v jsonb) RETURNS text
+CREATE OR REPLACE FUNCTION vcon_redis._string_value(v jsonb) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN jsonb_typeof(v) = 'string' THEN v #>> '{}' END
 $$;
@@ -336,13 +336,13 @@ BEGIN
     -- party_history (§4.3.13.1)
     IF o ? 'party_history' THEN
         IF jsonb_typeof(o -> 'party_history') <> 'array' THEN
-            r := r || ('error', p || '.party_history', format('must be an array (got %s)', vcon_redis._got(o -> 'party_history')))::vcon_redis.problem;
+            r := r || ('error', p || '.party_history', format('must be an array (got %s)', vcon_redis._shown_value(o -> 'party_history')))::vcon_redis.problem;
         ELSE
             i := 0;
             FOR h IN SELECT x FROM jsonb_array_elements(o -> 'party_history') x LOOP
                 k := format('%s.party_history[%s]', p, i);
                 IF jsonb_typeof(h) <> 'object' THEN
-                    r := r || ('error', k, format('must be an object (got %s)', vcon_redis._got(h)))::vcon_redis.problem;
+                    r := r || ('error', k, format('must be an object (got %s)', vcon_redis._shown_value(h)))::vcon_redis.problem;
                 ELSE
                     IF NOT h ? 'party' THEN
                         r := r || ('error', k || '.party', 'missing (required)')::vcon_redis.problem;
@@ -359,7 +359,7 @@ BEGIN
                         r := r || ('error', k || '.event', 'missing (required)')::vcon_redis.problem;
                     ELSIF ev IS NULL OR ev NOT IN ('join', 'drop', 'hold', 'unhold', 'mute', 'unmute',
                                                    'keydown', 'keyup', 'dtmfdown', 'dtmfup') THEN
-                        r := r || ('error', k || '.event', format('unknown event %s (must be join, drop, hold, unhold, mute, unmute, keydown or keyup)', vcon_redis._got(h -> 'event')))::vcon_redis.problem;
+                        r := r || ('error', k || '.event', format('unknown event %s (must be join, drop, hold, unhold, mute, unmute, keydown or keyup)', vcon_redis._shown_value(h -> 'event')))::vcon_redis.problem;
                     ELSIF ev IN ('dtmfdown', 'dtmfup') THEN
                         r := r || ('warning', k || '.event', format('legacy event %s (core-01); keydown/keyup with button since core-02', ev))::vcon_redis.problem;
                     ELSIF ev IN ('keydown', 'keyup') AND NOT h ? 'button' THEN
@@ -384,17 +384,17 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         ARRAY[
             CASE WHEN NOT o ? 'type' THEN ('error', p || '.type', 'missing (required)')::vcon_redis.problem
                  WHEN jsonb_typeof(o -> 'type') <> 'string'
-                     THEN ('error', p || '.type', format('must be a string (got %s)', vcon_redis._got(o -> 'type')))::vcon_redis.problem
+                     THEN ('error', p || '.type', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'type')))::vcon_redis.problem
                  WHEN o ->> 'type' NOT IN ('recording', 'text', 'transfer', 'incomplete', 'recording-set')
                      THEN ('must', p || '.type', format('%s is not a dialog type of the draft (recording, text, transfer, incomplete, recording-set)', o -> 'type'))::vcon_redis.problem
             END]
         || vcon_redis._date_member(o, p || '.', 'start',
-               CASE WHEN vcon_redis._str(o -> 'type') IN ('recording', 'text', 'incomplete', 'recording-set')
+               CASE WHEN vcon_redis._string_value(o -> 'type') IN ('recording', 'text', 'incomplete', 'recording-set')
                     THEN 'missing (recommended)' END, 'warning')
         || ARRAY[
             CASE WHEN NOT o ? 'duration' THEN NULL
                  WHEN jsonb_typeof(o -> 'duration') <> 'number'
-                     THEN ('error', p || '.duration', format('must be a number of seconds (got %s)', vcon_redis._got(o -> 'duration')))::vcon_redis.problem
+                     THEN ('error', p || '.duration', format('must be a number of seconds (got %s)', vcon_redis._shown_value(o -> 'duration')))::vcon_redis.problem
                  WHEN (o ->> 'duration')::numeric < 0
                      THEN ('error', p || '.duration', format('must not be negative (got %s)', o -> 'duration'))::vcon_redis.problem
                  WHEN (o ->> 'duration')::numeric >= 1e15
@@ -408,7 +408,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                      AND NOT jsonb_path_exists(o -> 'parties', '$[*] ? (@ >= $n)', jsonb_build_object('n', np))
                     THEN NULL
                 WHEN o ? 'parties' THEN vcon_redis._dialog_parties_problems(o -> 'parties', p, np)
-                WHEN vcon_redis._str(o -> 'type') IN ('recording', 'text', 'recording-set')
+                WHEN vcon_redis._string_value(o -> 'type') IN ('recording', 'text', 'recording-set')
                     THEN ARRAY[('warning', p || '.parties', 'missing (recommended)')::vcon_redis.problem]
            END
         || CASE WHEN o ?| ARRAY['originator', 'transferee', 'transferor', 'transfer_target', 'original',
@@ -424,29 +424,29 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
            END
         || CASE WHEN NOT o ? 'recordings' THEN NULL
                 WHEN jsonb_typeof(o -> 'recordings') <> 'array'
-                    THEN ARRAY[('error', p || '.recordings', format('must be an array of dialog indices (got %s)', vcon_redis._got(o -> 'recordings')))::vcon_redis.problem]
+                    THEN ARRAY[('error', p || '.recordings', format('must be an array of dialog indices (got %s)', vcon_redis._shown_value(o -> 'recordings')))::vcon_redis.problem]
                 ELSE vcon_redis._indices_problems(o, p, 'recordings', nd, 'dialog', true)
            END
         || CASE WHEN o ?| ARRAY['disposition', 'application', 'message_id']
                 THEN vcon_redis._string_problems(o, p, ARRAY['disposition', 'application', 'message_id']) END
-        || vcon_redis._content_problems(o, p, vcon_redis._str(o -> 'type'), redacted)
+        || vcon_redis._content_problems(o, p, vcon_redis._string_value(o -> 'type'), redacted)
         -- per-type rules (-04 §4.3.1.6), only for the draft's types
         || ARRAY[
-            CASE WHEN vcon_redis._str(o -> 'type') = 'incomplete' THEN
+            CASE WHEN vcon_redis._string_value(o -> 'type') = 'incomplete' THEN
                      CASE WHEN NOT o ? 'disposition'
                               THEN ('must', p || '.disposition', 'missing (required for an incomplete dialog)')::vcon_redis.problem
                           WHEN o ->> 'disposition' NOT IN ('no-answer', 'congestion', 'failed', 'busy', 'hung-up', 'voicemail-no-message')
-                              THEN ('must', p || '.disposition', format('unknown disposition %s (must be no-answer, congestion, failed, busy, hung-up or voicemail-no-message)', vcon_redis._got(o -> 'disposition')))::vcon_redis.problem
+                              THEN ('must', p || '.disposition', format('unknown disposition %s (must be no-answer, congestion, failed, busy, hung-up or voicemail-no-message)', vcon_redis._shown_value(o -> 'disposition')))::vcon_redis.problem
                      END
-                 WHEN o ? 'disposition' AND vcon_redis._str(o -> 'type') IN ('recording', 'text', 'transfer', 'recording-set')
+                 WHEN o ? 'disposition' AND vcon_redis._string_value(o -> 'type') IN ('recording', 'text', 'transfer', 'recording-set')
                      THEN ('warning', p || '.disposition', format('should only be used on an incomplete dialog (type %s)', o ->> 'type'))::vcon_redis.problem
             END,
-            CASE WHEN vcon_redis._str(o -> 'type') = 'recording-set' AND NOT o ? 'recordings'
+            CASE WHEN vcon_redis._string_value(o -> 'type') = 'recording-set' AND NOT o ? 'recordings'
                      THEN ('must', p || '.recordings', 'missing (required for a recording-set dialog)')::vcon_redis.problem
             END]
-        || CASE WHEN o ?| vcon_redis._forbidden(vcon_redis._str(o -> 'type'))
+        || CASE WHEN o ?| vcon_redis._forbidden(vcon_redis._string_value(o -> 'type'))
                 THEN vcon_redis._forbidden_problems(o, p, o ->> 'type') END
-        || CASE WHEN vcon_redis._str(o -> 'type') = 'transfer' THEN ARRAY[
+        || CASE WHEN vcon_redis._string_value(o -> 'type') = 'transfer' THEN ARRAY[
                CASE WHEN NOT o ? 'transferee' THEN ('warning', p || '.transferee', 'missing (recommended for a transfer dialog)')::vcon_redis.problem END,
                CASE WHEN NOT o ? 'transferor' THEN ('warning', p || '.transferor', 'missing (recommended for a transfer dialog)')::vcon_redis.problem END,
                CASE WHEN NOT o ? 'original' THEN ('warning', p || '.original', 'missing (recommended for a transfer dialog)')::vcon_redis.problem END,
@@ -462,33 +462,33 @@ RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_remove(ARRAY[
             CASE WHEN jsonb_typeof(o -> 'tel') <> 'string'
-                     THEN ('error', p || '.tel', format('must be a string (got %s)', vcon_redis._got(o -> 'tel')))::vcon_redis.problem END,
+                     THEN ('error', p || '.tel', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'tel')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'sip') <> 'string'
-                     THEN ('error', p || '.sip', format('must be a string (got %s)', vcon_redis._got(o -> 'sip')))::vcon_redis.problem END,
+                     THEN ('error', p || '.sip', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'sip')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'stir') <> 'string'
-                     THEN ('error', p || '.stir', format('must be a string (got %s)', vcon_redis._got(o -> 'stir')))::vcon_redis.problem END,
+                     THEN ('error', p || '.stir', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'stir')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'mailto') <> 'string'
-                     THEN ('error', p || '.mailto', format('must be a string (got %s)', vcon_redis._got(o -> 'mailto')))::vcon_redis.problem END,
+                     THEN ('error', p || '.mailto', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'mailto')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'name') <> 'string'
-                     THEN ('error', p || '.name', format('must be a string (got %s)', vcon_redis._got(o -> 'name')))::vcon_redis.problem END,
+                     THEN ('error', p || '.name', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'name')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'did') <> 'string'
-                     THEN ('error', p || '.did', format('must be a string (got %s)', vcon_redis._got(o -> 'did')))::vcon_redis.problem END,
+                     THEN ('error', p || '.did', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'did')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'validation') <> 'string'
-                     THEN ('error', p || '.validation', format('must be a string (got %s)', vcon_redis._got(o -> 'validation')))::vcon_redis.problem END,
+                     THEN ('error', p || '.validation', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'validation')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'gmlpos') <> 'string'
-                     THEN ('error', p || '.gmlpos', format('must be a string (got %s)', vcon_redis._got(o -> 'gmlpos')))::vcon_redis.problem END,
+                     THEN ('error', p || '.gmlpos', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'gmlpos')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'uuid') <> 'string'
-                     THEN ('error', p || '.uuid', format('must be a string (got %s)', vcon_redis._got(o -> 'uuid')))::vcon_redis.problem END,
+                     THEN ('error', p || '.uuid', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'uuid')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'timezone') <> 'string'
-                     THEN ('error', p || '.timezone', format('must be a string (got %s)', vcon_redis._got(o -> 'timezone')))::vcon_redis.problem END,
+                     THEN ('error', p || '.timezone', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'timezone')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'type') <> 'string'
-                     THEN ('error', p || '.type', format('must be a string (got %s)', vcon_redis._got(o -> 'type')))::vcon_redis.problem END,
+                     THEN ('error', p || '.type', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'type')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'org') <> 'string'
-                     THEN ('error', p || '.org', format('must be a string (got %s)', vcon_redis._got(o -> 'org')))::vcon_redis.problem END,
+                     THEN ('error', p || '.org', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'org')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'dept') <> 'string'
-                     THEN ('error', p || '.dept', format('must be a string (got %s)', vcon_redis._got(o -> 'dept')))::vcon_redis.problem END,
+                     THEN ('error', p || '.dept', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'dept')))::vcon_redis.problem END,
             CASE WHEN o ? 'civicaddress' AND jsonb_typeof(o -> 'civicaddress') <> 'object'
-                     THEN ('error', p || '.civicaddress', format('must be an object (got %s)', vcon_redis._got(o -> 'civicaddress')))::vcon_redis.problem END,
+                     THEN ('error', p || '.civicaddress', format('must be an object (got %s)', vcon_redis._shown_value(o -> 'civicaddress')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'did') = 'string' AND o ->> 'did' !~ '^did:[a-z0-9]+:'
                      THEN ('must', p || '.did', 'not a DID URI (did:<method>:…)')::vcon_redis.problem END,
             CASE WHEN o ? 'name' AND NOT o ? 'validation'
@@ -507,13 +507,13 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
             CASE WHEN NOT o ? 'type' THEN ('error', p || '.type', 'missing (required)')::vcon_redis.problem END,
             CASE WHEN NOT o ? 'vendor' THEN ('must', p || '.vendor', 'missing (required by the draft)')::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'type') <> 'string'
-                     THEN ('error', p || '.type', format('must be a string (got %s)', vcon_redis._got(o -> 'type')))::vcon_redis.problem END,
+                     THEN ('error', p || '.type', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'type')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'vendor') <> 'string'
-                     THEN ('error', p || '.vendor', format('must be a string (got %s)', vcon_redis._got(o -> 'vendor')))::vcon_redis.problem END,
+                     THEN ('error', p || '.vendor', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'vendor')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'product') <> 'string'
-                     THEN ('error', p || '.product', format('must be a string (got %s)', vcon_redis._got(o -> 'product')))::vcon_redis.problem END,
+                     THEN ('error', p || '.product', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'product')))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'schema') <> 'string'
-                     THEN ('error', p || '.schema', format('must be a string (got %s)', vcon_redis._got(o -> 'schema')))::vcon_redis.problem END]
+                     THEN ('error', p || '.schema', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'schema')))::vcon_redis.problem END]
         || CASE WHEN o ? 'dialog' THEN vcon_redis._indices_problems(o, p, 'dialog', nd, 'dialog', true) END
         || CASE WHEN o ? 'attachment' THEN vcon_redis._indices_problems(o, p, 'attachment', na, 'attachment', true) END
         || vcon_redis._content_problems(o, p, 'analysis', redacted)
@@ -529,7 +529,7 @@ RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_remove(ARRAY[
             CASE WHEN jsonb_typeof(o -> 'purpose') <> 'string'
-                     THEN ('error', p || '.purpose', format('must be a string (got %s)', vcon_redis._got(o -> 'purpose')))::vcon_redis.problem END]
+                     THEN ('error', p || '.purpose', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'purpose')))::vcon_redis.problem END]
         || vcon_redis._date_member(o, p || '.', 'start', 'missing (required by the draft)', 'must')
         || CASE WHEN o ? 'party' THEN vcon_redis._indices_problems(o, p, 'party', np, 'party', false)
                 ELSE ARRAY[('must', p || '.party', 'missing (required by the draft)')::vcon_redis.problem] END
@@ -569,11 +569,11 @@ BEGIN
     IF NOT n ? 'uuid' THEN
         r := r || ('error', 'uuid', 'missing (required)')::vcon_redis.problem;
     ELSIF jsonb_typeof(n -> 'uuid') <> 'string' THEN
-        r := r || ('error', 'uuid', format('must be a string (got %s)', vcon_redis._got(n -> 'uuid')))::vcon_redis.problem;
+        r := r || ('error', 'uuid', format('must be a string (got %s)', vcon_redis._shown_value(n -> 'uuid')))::vcon_redis.problem;
     ELSE
         u := n ->> 'uuid';
         IF u !~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN
-            r := r || ('error', 'uuid', format('not a UUID (8-4-4-4-12 hex digits): %s', vcon_redis._got(n -> 'uuid')))::vcon_redis.problem;
+            r := r || ('error', 'uuid', format('not a UUID (8-4-4-4-12 hex digits): %s', vcon_redis._shown_value(n -> 'uuid')))::vcon_redis.problem;
         ELSE
             IF u <> lower(u) THEN
                 r := r || ('warning', 'uuid', 'upper-case hex digits; stored and returned in lower case')::vcon_redis.problem;
@@ -589,7 +589,7 @@ BEGIN
 
     IF raw ? 'vcon' THEN
         IF jsonb_typeof(raw -> 'vcon') <> 'string' THEN
-            r := r || ('error', 'vcon', format('must be a string (got %s)', vcon_redis._got(raw -> 'vcon')))::vcon_redis.problem;
+            r := r || ('error', 'vcon', format('must be a string (got %s)', vcon_redis._shown_value(raw -> 'vcon')))::vcon_redis.problem;
         ELSIF raw ->> 'vcon' = '' THEN
             r := r || ('must', 'vcon', 'empty version string (omit the deprecated vcon member or use "0.4.0")')::vcon_redis.problem;
         ELSIF raw ->> 'vcon' <> '0.4.0' THEN
@@ -597,13 +597,13 @@ BEGIN
         END IF;
     END IF;
     IF n ? 'subject' AND jsonb_typeof(n -> 'subject') <> 'string' THEN
-        r := r || ('error', 'subject', format('must be a string (got %s)', vcon_redis._got(n -> 'subject')))::vcon_redis.problem;
+        r := r || ('error', 'subject', format('must be a string (got %s)', vcon_redis._shown_value(n -> 'subject')))::vcon_redis.problem;
     END IF;
 
     -- arrays: null is an error here (a null parties is not "no parties" to a consumer indexing it)
     FOREACH k IN ARRAY ARRAY['parties', 'dialog', 'analysis', 'attachments', 'extensions', 'critical', 'must_support'] LOOP
         IF raw ? k AND jsonb_typeof(raw -> k) <> 'array' THEN
-            r := r || ('error', k, format('must be an array (got %s)', vcon_redis._got(raw -> k)))::vcon_redis.problem;
+            r := r || ('error', k, format('must be an array (got %s)', vcon_redis._shown_value(raw -> k)))::vcon_redis.problem;
         END IF;
     END LOOP;
     FOREACH k IN ARRAY ARRAY['extensions', 'critical'] LOOP
@@ -611,7 +611,7 @@ BEGIN
             i := 0;
             FOR o IN SELECT x FROM jsonb_array_elements(n -> k) x LOOP
                 IF jsonb_typeof(o) <> 'string' THEN
-                    r := r || ('error', format('%s[%s]', k, i), format('must be a string (got %s)', vcon_redis._got(o)))::vcon_redis.problem;
+                    r := r || ('error', format('%s[%s]', k, i), format('must be a string (got %s)', vcon_redis._shown_value(o)))::vcon_redis.problem;
                 ELSIF k = 'critical' AND NOT coalesce(n -> 'extensions' @> jsonb_build_array(o), false) THEN
                     r := r || ('warning', format('%s[%s]', k, i), format('%s is not listed in extensions', o))::vcon_redis.problem;
                 END IF;
@@ -628,7 +628,7 @@ BEGIN
         o := n -> k;
         CONTINUE WHEN o IS NULL;
         IF jsonb_typeof(o) <> 'object' THEN
-            r := r || ('error', k, format('must be an object (got %s)', vcon_redis._got(o)))::vcon_redis.problem;
+            r := r || ('error', k, format('must be an object (got %s)', vcon_redis._shown_value(o)))::vcon_redis.problem;
             CONTINUE;
         END IF;
         r := r || vcon_redis._string_problems(o, k, ARRAY['uuid', 'type']);
@@ -666,7 +666,7 @@ BEGIN
             p := format('%s[%s]', k, i);
             i := i + 1;
             IF jsonb_typeof(o) <> 'object' THEN
-                r := r || ('error', p, format('must be an object (got %s)', vcon_redis._got(o)))::vcon_redis.problem;
+                r := r || ('error', p, format('must be an object (got %s)', vcon_redis._shown_value(o)))::vcon_redis.problem;
                 CONTINUE;
             END IF;
             r := r || CASE k

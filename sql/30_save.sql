@@ -32,7 +32,7 @@ $$;
 -- shape must be kept in `extra`. `scalar_is_default`: the column is emitted as a scalar when it has
 -- one element (analysis dialog, transfer indices), so a one-element *array* is what needs keeping;
 -- otherwise (dialog parties) a scalar or a nested/null-holding array needs keeping.
-CREATE OR REPLACE FUNCTION vcon_redis._shape_extra(e jsonb, k text, scalar_is_default boolean) RETURNS jsonb
+CREATE OR REPLACE FUNCTION vcon_redis._array_shape_to_keep(e jsonb, k text, scalar_is_default boolean) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN NOT e ? k THEN '{}'
@@ -77,8 +77,8 @@ BEGIN
     END IF;
 
     u := (n ->> 'uuid')::uuid;
-    created := vcon_redis._ts(n ->> 'created_at');
-    updated := vcon_redis._ts(n ->> 'updated_at');
+    created := vcon_redis._to_timestamptz(n ->> 'created_at');
+    updated := vcon_redis._to_timestamptz(n ->> 'updated_at');
     IF n ? 'extensions' THEN
         exts := ARRAY(SELECT jsonb_array_elements_text(n -> 'extensions'));
     END IF;
@@ -167,7 +167,7 @@ BEGIN
                CASE WHEN jsonb_typeof(e -> 'content_hash') = 'string' THEN e ->> 'content_hash' END,
                (e - ARRAY['type', 'dialog', 'mediatype', 'filename', 'vendor', 'product', 'schema',
                           'body', 'encoding', 'url', 'content_hash'])
-               || vcon_redis._shape_extra(e, 'dialog', true)
+               || vcon_redis._array_shape_to_keep(e, 'dialog', true)
                || CASE WHEN e ->> 'vendor' = '' THEN '{"vendor": ""}' ELSE '{}' END::jsonb
                || CASE WHEN jsonb_typeof(e -> 'content_hash') = 'array'
                        THEN jsonb_build_object('content_hash', e -> 'content_hash') ELSE '{}' END
@@ -179,7 +179,7 @@ BEGIN
                                  mimetype, filename, body, body_json, encoding, url, content_hash,
                                  extra)
         SELECT u, x.i - 1, coalesce(e ->> 'type', e ->> 'purpose'), e ->> 'purpose',
-               vcon_redis._ts(e ->> 'start'), (e ->> 'party')::integer, (e ->> 'dialog')::integer,
+               vcon_redis._to_timestamptz(e ->> 'start'), (e ->> 'party')::integer, (e ->> 'dialog')::integer,
                e ->> 'mediatype', e ->> 'filename',
                CASE WHEN jsonb_typeof(e -> 'body') = 'string' THEN e ->> 'body' ELSE (e -> 'body')::text END,
                CASE WHEN e ? 'body' THEN jsonb_typeof(e -> 'body') <> 'string' END,
@@ -195,7 +195,7 @@ BEGIN
             duration, parties, originator, mediatype, filename, body, body_json, encoding,
             url, content_hash, disposition, session_id, application, message_id, transferee,
             transferor, transfer_target, original, consultation, target_dialog, extra)
-        SELECT u, (x.i - 1)::integer, e ->> 'type', vcon_redis._ts(e ->> 'start'),
+        SELECT u, (x.i - 1)::integer, e ->> 'type', vcon_redis._to_timestamptz(e ->> 'start'),
                (e ->> 'duration')::real, (e ->> 'duration')::numeric,
                -- flat for vcon-mcp: nested channels and null placeholders are kept in extra
                CASE WHEN NOT e ? 'parties' THEN NULL
@@ -218,11 +218,11 @@ BEGIN
                           'body', 'encoding', 'url', 'content_hash', 'disposition', 'session_id',
                           'application', 'message_id', 'transferee', 'transferor', 'transfer_target',
                           'original', 'consultation', 'target_dialog', 'party_history'])
-               || vcon_redis._shape_extra(e, 'parties', false)
-               || vcon_redis._shape_extra(e, 'transfer_target', true)
-               || vcon_redis._shape_extra(e, 'original', true)
-               || vcon_redis._shape_extra(e, 'consultation', true)
-               || vcon_redis._shape_extra(e, 'target_dialog', true)
+               || vcon_redis._array_shape_to_keep(e, 'parties', false)
+               || vcon_redis._array_shape_to_keep(e, 'transfer_target', true)
+               || vcon_redis._array_shape_to_keep(e, 'original', true)
+               || vcon_redis._array_shape_to_keep(e, 'consultation', true)
+               || vcon_redis._array_shape_to_keep(e, 'target_dialog', true)
                || CASE WHEN jsonb_typeof(e -> 'transferee') = 'array'
                        THEN jsonb_build_object('transferee', e -> 'transferee') ELSE '{}' END
                || CASE WHEN jsonb_typeof(e -> 'transferor') = 'array'
@@ -233,7 +233,7 @@ BEGIN
         RETURNING t.id, t.dialog_index
     )
     INSERT INTO vcon_redis.party_history (vcon_id, dialog_id, history_index, party_index, time, event, extra)
-    SELECT u, d.id, h.j - 1, (h.e ->> 'party')::integer, vcon_redis._ts(h.e ->> 'time'),
+    SELECT u, d.id, h.j - 1, (h.e ->> 'party')::integer, vcon_redis._to_timestamptz(h.e ->> 'time'),
            h.e ->> 'event', h.e - ARRAY['party', 'time', 'event']
     FROM d
     CROSS JOIN LATERAL jsonb_array_elements(n -> 'dialog' -> d.dialog_index -> 'party_history')

@@ -10,3 +10,10 @@ BEGIN
     END IF;
 END
 $$;
+
+-- Helpers renamed to say what they are (nothing refers to the old names any more).
+DROP FUNCTION vcon_redis._got(jsonb);                       -- _shown_value
+DROP FUNCTION vcon_redis._str(jsonb);                       -- _string_value
+DROP FUNCTION vcon_redis._ts(text);                         -- _to_timestamptz
+DROP FUNCTION vcon_redis._date_slow(text, text);            -- _date_format_problems
+DROP FUNCTION vcon_redis._shape_extra(jsonb, text, boolean); -- _array_shape_to_keep

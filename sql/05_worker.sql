@@ -1,7 +1,10 @@
--- Functions implemented in C++ by vcon_redis.so (extension/src/).
+-- The worker as SQL sees it: functions implemented in C++ by vcon_redis.so (extension/src/wake.cpp,
+-- status.cpp). (The capture triggers, also C, are declared with the rest of the capture in
+-- 50_capture.sql.)
 
--- Called by the capture triggers once per statement: marks this transaction so that its commit
--- wakes the worker. Cheap and cannot fail; outside a preloaded library it does nothing.
+-- Marks this transaction so that its commit wakes the worker: for the SQL that writes the outbox
+-- itself (the TRUNCATE trigger, resync, retry_dead_letters). Cheap and cannot fail; outside a
+-- preloaded library it does nothing.
 -- PARALLEL RESTRICTED: the flag must be set in the leader, whose commit is the one that counts.
 CREATE OR REPLACE FUNCTION vcon_redis._wake() RETURNS void
     AS 'MODULE_PATHNAME', 'vcon_redis_wake'
