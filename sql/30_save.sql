@@ -45,6 +45,25 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     END::jsonb
 $$;
 
+-- The `body` of an element as its column stores it: a string as itself, any other JSON value as
+-- its text (body_json says which, NULL when there is no body).
+CREATE OR REPLACE FUNCTION vcon_redis._body_column(e jsonb) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN jsonb_typeof(e -> 'body') = 'string' THEN e ->> 'body' ELSE (e -> 'body')::text END
+$$;
+
+CREATE OR REPLACE FUNCTION vcon_redis._body_json_column(e jsonb) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN e ? 'body' THEN jsonb_typeof(e -> 'body') <> 'string' END
+$$;
+
+-- {k: e[k]} when member k of e is an array (a shape its scalar column cannot hold: kept in
+-- extra), else {}.
+CREATE OR REPLACE FUNCTION vcon_redis._array_member(e jsonb, k text) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN jsonb_typeof(e -> k) = 'array' THEN jsonb_build_object(k, e -> k) ELSE '{}' END
+$$;
+
 CREATE OR REPLACE FUNCTION vcon_redis.save_vcon(doc jsonb)
 RETURNS uuid
 LANGUAGE plpgsql AS $fn$
@@ -161,16 +180,15 @@ BEGIN
                -- vendor is NOT NULL in vcon-mcp's schema: an absent vendor is stored as '', an
                -- explicit "" also in extra (which vcon_json lets win over the column)
                e ->> 'filename', coalesce(e ->> 'vendor', ''), e ->> 'product', e ->> 'schema',
-               CASE WHEN jsonb_typeof(e -> 'body') = 'string' THEN e ->> 'body' ELSE (e -> 'body')::text END,
-               CASE WHEN e ? 'body' THEN jsonb_typeof(e -> 'body') <> 'string' END,
+               vcon_redis._body_column(e),
+               vcon_redis._body_json_column(e),
                e ->> 'encoding', e ->> 'url',
-               CASE WHEN jsonb_typeof(e -> 'content_hash') = 'string' THEN e ->> 'content_hash' END,
+               vcon_redis._string_value(e -> 'content_hash'),
                (e - ARRAY['type', 'dialog', 'mediatype', 'filename', 'vendor', 'product', 'schema',
                           'body', 'encoding', 'url', 'content_hash'])
                || vcon_redis._array_shape_to_keep(e, 'dialog', true)
                || CASE WHEN e ->> 'vendor' = '' THEN '{"vendor": ""}' ELSE '{}' END::jsonb
-               || CASE WHEN jsonb_typeof(e -> 'content_hash') = 'array'
-                       THEN jsonb_build_object('content_hash', e -> 'content_hash') ELSE '{}' END
+               || vcon_redis._array_member(e, 'content_hash')
         FROM jsonb_array_elements(n -> 'analysis') WITH ORDINALITY AS x(e, i)
     ), f AS (
         -- `type` mirrors `purpose` so vcon-mcp's tag features (type = 'tags') see our tags; a
@@ -181,14 +199,13 @@ BEGIN
         SELECT u, x.i - 1, coalesce(e ->> 'type', e ->> 'purpose'), e ->> 'purpose',
                vcon_redis._to_timestamptz(e ->> 'start'), (e ->> 'party')::integer, (e ->> 'dialog')::integer,
                e ->> 'mediatype', e ->> 'filename',
-               CASE WHEN jsonb_typeof(e -> 'body') = 'string' THEN e ->> 'body' ELSE (e -> 'body')::text END,
-               CASE WHEN e ? 'body' THEN jsonb_typeof(e -> 'body') <> 'string' END,
+               vcon_redis._body_column(e),
+               vcon_redis._body_json_column(e),
                e ->> 'encoding', e ->> 'url',
-               CASE WHEN jsonb_typeof(e -> 'content_hash') = 'string' THEN e ->> 'content_hash' END,
+               vcon_redis._string_value(e -> 'content_hash'),
                (e - ARRAY['purpose', 'start', 'party', 'dialog', 'mediatype', 'filename', 'body',
                           'encoding', 'url', 'content_hash'])
-               || CASE WHEN jsonb_typeof(e -> 'content_hash') = 'array'
-                       THEN jsonb_build_object('content_hash', e -> 'content_hash') ELSE '{}' END
+               || vcon_redis._array_member(e, 'content_hash')
         FROM jsonb_array_elements(n -> 'attachments') WITH ORDINALITY AS x(e, i)
     ), d AS (
         INSERT INTO vcon_redis.dialog AS t (vcon_id, dialog_index, type, start_time, duration_seconds,
@@ -205,10 +222,10 @@ BEGIN
                     ELSE ARRAY(SELECT (v #>> '{}')::integer
                                FROM jsonb_path_query(e -> 'parties', 'lax $[*][*] ? (@ != null)') v) END,
                (e ->> 'originator')::integer, e ->> 'mediatype', e ->> 'filename',
-               CASE WHEN jsonb_typeof(e -> 'body') = 'string' THEN e ->> 'body' ELSE (e -> 'body')::text END,
-               CASE WHEN e ? 'body' THEN jsonb_typeof(e -> 'body') <> 'string' END,
+               vcon_redis._body_column(e),
+               vcon_redis._body_json_column(e),
                e ->> 'encoding', e ->> 'url',
-               CASE WHEN jsonb_typeof(e -> 'content_hash') = 'string' THEN e ->> 'content_hash' END,
+               vcon_redis._string_value(e -> 'content_hash'),
                e ->> 'disposition', e -> 'session_id', e ->> 'application', e ->> 'message_id',
                CASE WHEN jsonb_typeof(e -> 'transferee') = 'number' THEN (e ->> 'transferee')::integer END,
                CASE WHEN jsonb_typeof(e -> 'transferor') = 'number' THEN (e ->> 'transferor')::integer END,
@@ -223,12 +240,9 @@ BEGIN
                || vcon_redis._array_shape_to_keep(e, 'original', true)
                || vcon_redis._array_shape_to_keep(e, 'consultation', true)
                || vcon_redis._array_shape_to_keep(e, 'target_dialog', true)
-               || CASE WHEN jsonb_typeof(e -> 'transferee') = 'array'
-                       THEN jsonb_build_object('transferee', e -> 'transferee') ELSE '{}' END
-               || CASE WHEN jsonb_typeof(e -> 'transferor') = 'array'
-                       THEN jsonb_build_object('transferor', e -> 'transferor') ELSE '{}' END
-               || CASE WHEN jsonb_typeof(e -> 'content_hash') = 'array'
-                       THEN jsonb_build_object('content_hash', e -> 'content_hash') ELSE '{}' END
+               || vcon_redis._array_member(e, 'transferee')
+               || vcon_redis._array_member(e, 'transferor')
+               || vcon_redis._array_member(e, 'content_hash')
         FROM jsonb_array_elements(n -> 'dialog') WITH ORDINALITY AS x(e, i)
         RETURNING t.id, t.dialog_index
     )

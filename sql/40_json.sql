@@ -32,8 +32,8 @@
 --     so a malformed body still fails as body::jsonb did; the final parse normalises it;
 --   * members are listed in jsonb's key order (shorter first, then bytewise), so the final parse's
 --     key sort finds them already sorted;
---   * no per-row SQL function call is left except _obj_text, which the planner inlines, and
---     _parsed_body, reached only for other clients' analysis/attachment bodies that start like JSON.
+--   * no per-row SQL function call is left: _obj_text and the helpers below are inlined, and
+--     _parsed_body is reached only for other clients' analysis/attachment bodies that start like JSON.
 
 -- '{' || members || ',' || <members of extra> || '}', as text: exactly the JSON text of
 -- `(members as an object) || extra` for extra NULL or an object, and for a non-object extra (never
@@ -64,6 +64,44 @@ EXCEPTION WHEN data_exception OR program_limit_exceeded THEN
 END
 $$;
 
+-- The helpers below are SQL functions of one expression, which the planner inlines into
+-- vcon_json_many's query (tests/regress/sql/fidelity.sql checks it with EXPLAIN VERBOSE): one
+-- definition each, no per-row call.
+
+-- A timestamp as a JSON string, RFC 3339 in UTC with the fraction trimmed of trailing zeros:
+-- "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"; NULL for NULL.
+CREATE OR REPLACE FUNCTION vcon_redis._rfc3339_json(ts timestamptz) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT '"' || rtrim(rtrim(to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '0'), '.') || 'Z"'
+$$;
+
+-- An int[]/text[] column that a document holds as a scalar when it has one element: NULL (member
+-- omitted) when empty, the element when one, the array otherwise.
+CREATE OR REPLACE FUNCTION vcon_redis._scalar_or_array_json(a anyarray) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE cardinality(a) WHEN 0 THEN NULL WHEN 1 THEN to_json(a[1])::text ELSE to_json(a)::text END
+$$;
+
+-- The member "key": v of a jsonb column, omitted (NULL) when v is NULL, null, {} or [].
+CREATE OR REPLACE FUNCTION vcon_redis._jsonb_member(key text, v jsonb) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN v NOT IN ('null', '{}', '[]') THEN '"' || key || '":' || v::text END
+$$;
+
+-- A body as JSON text: a JSON body (body_json) as its own text, checked to be one JSON value by
+-- ::json (a malformed one fails as body::jsonb did; the final parse normalises it); otherwise the
+-- JSON string, except, with `foreign_json`, another client's text body with encoding none or none
+-- given that starts like JSON, read as vcon-mcp reads it (_parsed_body).
+CREATE OR REPLACE FUNCTION vcon_redis._body_json(body text, body_json boolean, encoding text, foreign_json boolean)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN body_json THEN body::json::text
+                WHEN foreign_json AND body_json IS NULL AND (encoding IS NULL OR encoding = 'none')
+                     AND body ~ '^[[:space:]]*([[{"0-9-]|true|false|null)'
+                THEN vcon_redis._parsed_body(body)
+                ELSE to_json(body)::text END
+$$;
+
 CREATE OR REPLACE FUNCTION vcon_redis.vcon_json_many(uuids uuid[])
 RETURNS TABLE (uuid uuid, doc jsonb)
 -- VOLATILE, not STABLE: a STABLE function reads with its caller's snapshot, so
@@ -89,13 +127,11 @@ BEGIN
                        '"tel":' || to_json(t.tel)::text,
                        '"name":' || to_json(t.name)::text, '"stir":' || to_json(t.stir)::text,
                        '"uuid":' || to_json(t.uuid)::text,
-                       CASE WHEN t.jcard NOT IN ('null', '{}', '[]')
-                            THEN CASE WHEN t.extra IS NULL THEN '"jcard":' ELSE '"jCard":' END || t.jcard::text END,
+                       vcon_redis._jsonb_member(CASE WHEN t.extra IS NULL THEN 'jcard' ELSE 'jCard' END, t.jcard),
                        '"gmlpos":' || to_json(t.gmlpos)::text, '"mailto":' || to_json(t.mailto)::text,
                        '"timezone":' || to_json(t.timezone)::text,
                        '"validation":' || to_json(t.validation)::text,
-                       CASE WHEN t.civicaddress NOT IN ('null', '{}', '[]')
-                            THEN '"civicaddress":' || t.civicaddress::text END),
+                       vcon_redis._jsonb_member('civicaddress', t.civicaddress)),
                      t.extra),
                    ',' ORDER BY t.party_index) || ']' AS j
         FROM parties t
@@ -105,7 +141,7 @@ BEGIN
         SELECT t.dialog_id, '[' || string_agg(
                    vcon_redis._obj_text(concat_ws(',',
                        '"dtmf":' || to_json(t.dtmf)::text,
-                       '"time":"' || rtrim(rtrim(to_char(t.time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '0'), '.') || 'Z"',
+                       '"time":' || vcon_redis._rfc3339_json(t.time),
                        '"event":' || to_json(t.event)::text,
                        '"party":' || t.party_index::text),
                      t.extra),
@@ -117,9 +153,9 @@ BEGIN
         SELECT t.vcon_id, '[' || string_agg(
                    vcon_redis._obj_text(concat_ws(',',
                        '"url":' || to_json(t.url)::text,
-                       '"body":' || CASE WHEN t.body_json THEN t.body::json::text ELSE to_json(t.body)::text END,
+                       '"body":' || vcon_redis._body_json(t.body, t.body_json, t.encoding, false),
                        '"type":' || to_json(t.type)::text,
-                       '"start":"' || rtrim(rtrim(to_char(t.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '0'), '.') || 'Z"',
+                       '"start":' || vcon_redis._rfc3339_json(t.start_time),
                        -- exact value unless another client changed duration_seconds since; a REAL
                        -- as its shortest exact text (float4out), as vcon-mcp reads it, never ::numeric
                        -- (6 significant digits: 1234.567 would become 1234.57)
@@ -128,22 +164,22 @@ BEGIN
                                              THEN to_json(t.duration) ELSE to_json(t.duration_seconds) END::text,
                        '"encoding":' || to_json(t.encoding)::text,
                        '"filename":' || to_json(t.filename)::text,
-                       '"original":' || CASE cardinality(t.original) WHEN 0 THEN NULL WHEN 1 THEN to_json(t.original[1])::text ELSE to_json(t.original)::text END,
+                       '"original":' || vcon_redis._scalar_or_array_json(t.original),
                        CASE WHEN cardinality(t.parties) > 0 THEN '"parties":' || to_json(t.parties)::text END,
                        '"mediatype":' || to_json(t.mediatype)::text,
                        '"message_id":' || to_json(t.message_id)::text,
                        '"originator":' || t.originator::text,
                        CASE WHEN t.session_id IS NOT NULL
-                            THEN CASE WHEN t.session_id NOT IN ('null', '{}', '[]') THEN '"session_id":' || t.session_id::text END
+                            THEN vcon_redis._jsonb_member('session_id', t.session_id)
                             ELSE '"session_id":' || to_json(nullif(t.session_id_legacy, ''))::text END,
                        '"transferee":' || t.transferee::text, '"transferor":' || t.transferor::text,
                        '"application":' || to_json(t.application)::text,
                        '"disposition":' || to_json(t.disposition)::text,
-                       '"consultation":' || CASE cardinality(t.consultation) WHEN 0 THEN NULL WHEN 1 THEN to_json(t.consultation[1])::text ELSE to_json(t.consultation)::text END,
+                       '"consultation":' || vcon_redis._scalar_or_array_json(t.consultation),
                        '"content_hash":' || to_json(t.content_hash)::text,
                        '"party_history":' || h.j,
-                       '"target_dialog":' || CASE cardinality(t.target_dialog) WHEN 0 THEN NULL WHEN 1 THEN to_json(t.target_dialog[1])::text ELSE to_json(t.target_dialog)::text END,
-                       '"transfer_target":' || CASE cardinality(t.transfer_target) WHEN 0 THEN NULL WHEN 1 THEN to_json(t.transfer_target[1])::text ELSE to_json(t.transfer_target)::text END),
+                       '"target_dialog":' || vcon_redis._scalar_or_array_json(t.target_dialog),
+                       '"transfer_target":' || vcon_redis._scalar_or_array_json(t.transfer_target)),
                      t.extra),
                    ',' ORDER BY t.dialog_index) || ']' AS j
         FROM dialog t
@@ -154,13 +190,9 @@ BEGIN
         SELECT t.vcon_id, '[' || string_agg(
                    vcon_redis._obj_text(concat_ws(',',
                        '"url":' || to_json(t.url)::text,
-                       '"body":' || CASE WHEN t.body_json THEN t.body::json::text
-                                         WHEN t.body_json IS NULL AND (t.encoding IS NULL OR t.encoding = 'none')
-                                              AND t.body ~ '^[[:space:]]*([[{"0-9-]|true|false|null)'
-                                         THEN vcon_redis._parsed_body(t.body)
-                                         ELSE to_json(t.body)::text END,
+                       '"body":' || vcon_redis._body_json(t.body, t.body_json, t.encoding, true),
                        '"type":' || to_json(t.type)::text,
-                       '"dialog":' || CASE cardinality(t.dialog_indices) WHEN 0 THEN NULL WHEN 1 THEN to_json(t.dialog_indices[1])::text ELSE to_json(t.dialog_indices)::text END,
+                       '"dialog":' || vcon_redis._scalar_or_array_json(t.dialog_indices),
                        '"schema":' || to_json(t.schema)::text,
                        -- save_vcon stores an absent vendor as '' (vcon-mcp's column is NOT NULL)
                        '"vendor":' || to_json(CASE WHEN t.extra IS NULL THEN t.vendor ELSE nullif(t.vendor, '') END)::text,
@@ -178,16 +210,12 @@ BEGIN
         SELECT t.vcon_id, '[' || string_agg(
                    vcon_redis._obj_text(concat_ws(',',
                        '"url":' || to_json(t.url)::text,
-                       '"body":' || CASE WHEN t.body_json THEN t.body::json::text
-                                         WHEN t.body_json IS NULL AND (t.encoding IS NULL OR t.encoding = 'none')
-                                              AND t.body ~ '^[[:space:]]*([[{"0-9-]|true|false|null)'
-                                         THEN vcon_redis._parsed_body(t.body)
-                                         ELSE to_json(t.body)::text END,
+                       '"body":' || vcon_redis._body_json(t.body, t.body_json, t.encoding, true),
                        -- our rows mirror purpose into type (a document's own type is in extra);
                        -- other clients' type is what they look up ("tags", "strolid_dealer")
                        '"type":' || to_json(CASE WHEN t.extra IS NULL THEN t.type END)::text,
                        '"party":' || t.party::text,
-                       '"start":"' || rtrim(rtrim(to_char(t.start_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '0'), '.') || 'Z"',
+                       '"start":' || vcon_redis._rfc3339_json(t.start_time),
                        '"dialog":' || t.dialog::text,
                        '"purpose":' || to_json(CASE WHEN t.extra IS NULL THEN coalesce(t.purpose, t.type)
                                                     ELSE t.purpose END)::text,
@@ -205,11 +233,11 @@ BEGIN
            vcon_redis._obj_text(concat_ws(',',
                '"uuid":"' || v.uuid::text || '"',
                '"vcon":' || to_json(CASE WHEN v.extra IS NULL THEN v.vcon_version END)::text,
-               CASE WHEN v.group_data NOT IN ('null', '{}', '[]') THEN '"group":' || v.group_data::text END,
+               vcon_redis._jsonb_member('group', v.group_data),
                '"dialog":' || d.j,
                CASE WHEN v.extra IS NULL AND v.amended IN ('{}', 'null')
-                    THEN CASE WHEN v.appended NOT IN ('null', '{}', '[]') THEN '"amended":' || v.appended::text END
-                    ELSE CASE WHEN v.amended NOT IN ('null', '{}', '[]') THEN '"amended":' || v.amended::text END
+                    THEN vcon_redis._jsonb_member('amended', v.appended)
+                    ELSE vcon_redis._jsonb_member('amended', v.amended)
                END,
                '"parties":' || p.j,
                '"subject":' || to_json(v.subject)::text,
@@ -217,10 +245,10 @@ BEGIN
                '"critical":' || CASE WHEN cardinality(v.critical) > 0 THEN to_json(v.critical)::text
                                      WHEN v.extra IS NULL AND cardinality(v.must_support) > 0
                                      THEN to_json(v.must_support)::text END,
-               CASE WHEN v.redacted NOT IN ('null', '{}', '[]') THEN '"redacted":' || v.redacted::text END,
-               '"created_at":"' || rtrim(rtrim(to_char(v.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '0'), '.') || 'Z"',
+               vcon_redis._jsonb_member('redacted', v.redacted),
+               '"created_at":' || vcon_redis._rfc3339_json(v.created_at),
                CASE WHEN cardinality(v.extensions) > 0 THEN '"extensions":' || to_json(v.extensions)::text END,
-               '"updated_at":"' || rtrim(rtrim(to_char(CASE WHEN v.extra IS NULL THEN v.updated_at ELSE v.doc_updated_at END AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '0'), '.') || 'Z"',
+               '"updated_at":' || vcon_redis._rfc3339_json(CASE WHEN v.extra IS NULL THEN v.updated_at ELSE v.doc_updated_at END),
                '"attachments":' || f.j),
              v.extra)::jsonb
     FROM vcons v
