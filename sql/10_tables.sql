@@ -1,10 +1,11 @@
 -- The vCon tables: vcon-mcp's layout, plus the few columns that make the stored document faithful.
 --
 -- _create_tables(schema) creates vcons, parties, dialog, analysis, attachments, party_history and
--- groups with vcon-mcp's column names, types and constraints (reference §1.1) when they are missing.
--- On a database that already holds vcon-mcp's tables it moves no data: it only adds nullable columns
--- (ADD COLUMN IF NOT EXISTS, catalog-only) and the lookup indexes the data functions need, and it
--- relaxes none of vcon-mcp's constraints.
+-- groups with vcon-mcp's column names, types and constraints (its supabase/migrations, net state)
+-- when they are missing (_create_missing_tables). On a database that already holds vcon-mcp's
+-- tables it moves no data: it only adds nullable columns (_add_missing_columns, catalog-only) and
+-- the lookup indexes the data functions need (_create_lookup_indexes), installs the triggers below
+-- (_install_others_update_triggers), and relaxes none of vcon-mcp's constraints.
 --
 -- Our columns (vcon-mcp ignores them):
 --   <every table>.extra jsonb   document members kept verbatim: unknown/extension members and members
@@ -42,14 +43,22 @@
 CREATE OR REPLACE FUNCTION vcon_redis._create_tables(schema name)
 RETURNS void
 LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM vcon_redis._create_missing_tables(schema);
+    PERFORM vcon_redis._add_missing_columns(schema);
+    PERFORM vcon_redis._create_lookup_indexes(schema);
+    PERFORM vcon_redis._install_others_update_triggers(schema);
+END
+$fn$;
+
+-- vcon-mcp's tables, each created only when missing.
+CREATE OR REPLACE FUNCTION vcon_redis._create_missing_tables(schema name)
+RETURNS void
+LANGUAGE plpgsql AS $fn$
 DECLARE
     s constant text := quote_ident(schema);
     enc_check constant text :=
         'CHECK (encoding IS NULL OR encoding IN (''base64url'', ''json'', ''none''))';
-    t text;
-    c record;
-    ix record;
-    g record;
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = schema) THEN
         EXECUTE format('CREATE SCHEMA %s', s);
@@ -215,7 +224,16 @@ BEGIN
             UNIQUE (vcon_id, group_index)
         )$t$, s, enc_check);
     END IF;
+END
+$fn$;
 
+CREATE OR REPLACE FUNCTION vcon_redis._add_missing_columns(schema name)
+RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    s constant text := quote_ident(schema);
+    c record;
+BEGIN
     -- Every column the data functions read or write, so an older vcon-mcp schema (before its
     -- 20251120150000 migration, say) works too. Nullable, no volatile default: catalog-only.
     FOR c IN SELECT * FROM (VALUES
@@ -246,7 +264,16 @@ BEGIN
                                 AND a.attname = c.col AND NOT a.attisdropped);
         EXECUTE format('ALTER TABLE %s.%I ADD COLUMN %I %s', s, c.tbl, c.col, c.typ);
     END LOOP;
+END
+$fn$;
 
+CREATE OR REPLACE FUNCTION vcon_redis._create_lookup_indexes(schema name)
+RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    s constant text := quote_ident(schema);
+    ix record;
+BEGIN
     -- Lookup indexes of the write and read paths: by vcon_id on every child (the UNIQUE
     -- (vcon_id, *_index) constraints already serve), party_history by vcon_id and dialog_id.
     -- Skipped when any index of the table already starts with that column, whatever its name.
@@ -262,7 +289,16 @@ BEGIN
         EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s.%I (%I)',
                        ix.tbl || '_' || ix.col || '_idx', s, ix.tbl, ix.col);
     END LOOP;
+END
+$fn$;
 
+CREATE OR REPLACE FUNCTION vcon_redis._install_others_update_triggers(schema name)
+RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    s constant text := quote_ident(schema);
+    g record;
+BEGIN
     -- Another client's UPDATE of a row save_vcon wrote (file header). Child tables: the columns the
     -- document reads, our own and the *_index ones excepted. Created only where missing, like the
     -- columns and indexes, so attaching again needs no DDL privilege.

@@ -1,4 +1,4 @@
--- vcon-mcp's vCon tables (vcon-dev/vcon-mcp supabase/migrations, net state; reference §1.1) in
+-- vcon-mcp's vCon tables (vcon-dev/vcon-mcp supabase/migrations, net state) in
 -- schema mcp, for the attach test. Its triggers (tenant cascade, tsvector maintenance, embedding
 -- queue, deprecated-field sync), RLS and search functions are left out; the tsvector columns are
 -- kept as plain columns. Not part of the extension.
