@@ -544,16 +544,7 @@ CREATE OR REPLACE FUNCTION vcon_redis._problems(raw jsonb, n jsonb)
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
-    r vcon_redis.problem[] := '{}';
-    k text;
-    o jsonb;
-    p text;
-    i int;
-    np int;
-    nd int;
-    na int;
-    redacted boolean;
-    u text;
+    r vcon_redis.problem[];
     level text;
 BEGIN
     IF jsonb_typeof(raw) IS DISTINCT FROM 'object' THEN
@@ -565,28 +556,56 @@ BEGIN
         RETURN ARRAY[('error', '$', 'encrypted vCon (JWE): not supported; store the unsigned vCon')::vcon_redis.problem];
     END IF;
 
-    -- uuid
-    IF NOT n ? 'uuid' THEN
-        r := r || ('error', 'uuid', 'missing (required)')::vcon_redis.problem;
-    ELSIF jsonb_typeof(n -> 'uuid') <> 'string' THEN
-        r := r || ('error', 'uuid', format('must be a string (got %s)', vcon_redis._shown_value(n -> 'uuid')))::vcon_redis.problem;
-    ELSE
-        u := n ->> 'uuid';
-        IF u !~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN
-            r := r || ('error', 'uuid', format('not a UUID (8-4-4-4-12 hex digits): %s', vcon_redis._shown_value(n -> 'uuid')))::vcon_redis.problem;
-        ELSE
-            IF u <> lower(u) THEN
-                r := r || ('warning', 'uuid', 'upper-case hex digits; stored and returned in lower case')::vcon_redis.problem;
-            END IF;
-            IF substr(u, 15, 1) <> '8' THEN
-                r := r || ('warning', 'uuid', format('UUID version %s; the draft recommends version 8', substr(u, 15, 1)))::vcon_redis.problem;
-            END IF;
-        END IF;
+    r := vcon_redis._uuid_problems(n)
+         || vcon_redis._date_member(n, '', 'created_at', 'missing (required by the draft); save_vcon stores the time of the first save', 'must')
+         || vcon_redis._date_member(n, '', 'updated_at', NULL, NULL)
+         || vcon_redis._top_member_problems(raw, n)
+         || vcon_redis._redaction_problems(n)
+         || vcon_redis._element_problems(n);
+
+    -- A MUST broken without loss: an error under vcon_redis.validation = strict, else a warning.
+    IF EXISTS (SELECT FROM unnest(r) x WHERE x.severity = 'must') THEN
+        level := CASE WHEN vcon_redis._strict() THEN 'error' ELSE 'warning' END;
+        r := ARRAY(SELECT (CASE WHEN x.severity = 'must' THEN level ELSE x.severity END, x.path, x.message)::vcon_redis.problem
+                   FROM unnest(r) WITH ORDINALITY AS x(severity, path, message, i)
+                   ORDER BY x.i);
     END IF;
+    RETURN r;
+END
+$$;
 
-    r := r || vcon_redis._date_member(n, '', 'created_at', 'missing (required by the draft); save_vcon stores the time of the first save', 'must')
-           || vcon_redis._date_member(n, '', 'updated_at', NULL, NULL);
+CREATE OR REPLACE FUNCTION vcon_redis._uuid_problems(n jsonb)
+RETURNS vcon_redis.problem[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    u text := n ->> 'uuid';
+BEGIN
+    IF NOT n ? 'uuid' THEN
+        RETURN ARRAY[('error', 'uuid', 'missing (required)')::vcon_redis.problem];
+    ELSIF jsonb_typeof(n -> 'uuid') <> 'string' THEN
+        RETURN ARRAY[('error', 'uuid', format('must be a string (got %s)', vcon_redis._shown_value(n -> 'uuid')))::vcon_redis.problem];
+    ELSIF u !~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN
+        RETURN ARRAY[('error', 'uuid', format('not a UUID (8-4-4-4-12 hex digits): %s', vcon_redis._shown_value(n -> 'uuid')))::vcon_redis.problem];
+    END IF;
+    RETURN array_remove(ARRAY[
+        CASE WHEN u <> lower(u)
+             THEN ('warning', 'uuid', 'upper-case hex digits; stored and returned in lower case')::vcon_redis.problem END,
+        CASE WHEN substr(u, 15, 1) <> '8'
+             THEN ('warning', 'uuid', format('UUID version %s; the draft recommends version 8', substr(u, 15, 1)))::vcon_redis.problem END],
+        NULL);
+END
+$$;
 
+-- vcon, subject, the array members, and the strings of extensions and critical.
+CREATE OR REPLACE FUNCTION vcon_redis._top_member_problems(raw jsonb, n jsonb)
+RETURNS vcon_redis.problem[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    r vcon_redis.problem[] := '{}';
+    k text;
+    o jsonb;
+    i int;
+BEGIN
     IF raw ? 'vcon' THEN
         IF jsonb_typeof(raw -> 'vcon') <> 'string' THEN
             r := r || ('error', 'vcon', format('must be a string (got %s)', vcon_redis._shown_value(raw -> 'vcon')))::vcon_redis.problem;
@@ -619,8 +638,19 @@ BEGIN
             END LOOP;
         END IF;
     END LOOP;
+    RETURN r;
+END
+$$;
 
-    -- redacted / amended (§4.1.8, §4.1.9)
+-- redacted and amended (draft §4.1.8, §4.1.9).
+CREATE OR REPLACE FUNCTION vcon_redis._redaction_problems(n jsonb)
+RETURNS vcon_redis.problem[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    r vcon_redis.problem[] := '{}';
+    k text;
+    o jsonb;
+BEGIN
     IF n ? 'redacted' AND n ? 'amended' THEN
         r := r || ('must', 'amended', 'redacted and amended are mutually exclusive')::vcon_redis.problem;
     END IF;
@@ -650,11 +680,25 @@ BEGIN
             r := r || ('must', k || '.content_hash', 'missing (the draft requires content_hash with url)')::vcon_redis.problem;
         END IF;
     END LOOP;
-    redacted := n ? 'redacted';
+    RETURN r;
+END
+$$;
 
-    np := CASE WHEN jsonb_typeof(n -> 'parties') = 'array' THEN jsonb_array_length(n -> 'parties') ELSE 0 END;
-    nd := CASE WHEN jsonb_typeof(n -> 'dialog') = 'array' THEN jsonb_array_length(n -> 'dialog') ELSE 0 END;
-    na := CASE WHEN jsonb_typeof(n -> 'attachments') = 'array' THEN jsonb_array_length(n -> 'attachments') ELSE 0 END;
+-- parties, dialog, analysis and attachments, element by element.
+CREATE OR REPLACE FUNCTION vcon_redis._element_problems(n jsonb)
+RETURNS vcon_redis.problem[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    r vcon_redis.problem[] := '{}';
+    k text;
+    o jsonb;
+    p text;
+    i int;
+    np constant int := CASE WHEN jsonb_typeof(n -> 'parties') = 'array' THEN jsonb_array_length(n -> 'parties') ELSE 0 END;
+    nd constant int := CASE WHEN jsonb_typeof(n -> 'dialog') = 'array' THEN jsonb_array_length(n -> 'dialog') ELSE 0 END;
+    na constant int := CASE WHEN jsonb_typeof(n -> 'attachments') = 'array' THEN jsonb_array_length(n -> 'attachments') ELSE 0 END;
+    redacted constant boolean := n ? 'redacted';
+BEGIN
     IF np + nd + na = 0 AND jsonb_typeof(n -> 'analysis') IS DISTINCT FROM 'array' THEN
         r := r || ('warning', '$', 'none of parties, dialog, analysis, attachments')::vcon_redis.problem;
     END IF;
@@ -677,14 +721,6 @@ BEGIN
             END;
         END LOOP;
     END LOOP;
-
-    -- A MUST broken without loss: an error under vcon_redis.validation = strict, else a warning.
-    IF EXISTS (SELECT FROM unnest(r) x WHERE x.severity = 'must') THEN
-        level := CASE WHEN vcon_redis._strict() THEN 'error' ELSE 'warning' END;
-        r := ARRAY(SELECT (CASE WHEN x.severity = 'must' THEN level ELSE x.severity END, x.path, x.message)::vcon_redis.problem
-                   FROM unnest(r) WITH ORDINALITY AS x(severity, path, message, i)
-                   ORDER BY x.i);
-    END IF;
     RETURN r;
 END
 $$;
