@@ -113,9 +113,12 @@ RETURNS TABLE (uuid uuid, doc jsonb)
 -- enable_seqscan = off: that one plan lives as long as the worker's session; made while the tables
 -- were small or not yet analysed it would scan whole tables for every batch as they grow. Every
 -- lookup here is by vcon_id/uuid, which is always indexed.
+-- work_mem = 64MB: RETURN QUERY collects the documents in a tuplestore, which spilled to disk for a
+-- worker batch (sql/45_drain.sql).
 LANGUAGE plpgsql VOLATILE
 SET plan_cache_mode = force_generic_plan
 SET enable_seqscan = off
+SET work_mem = '64MB'
 AS $fn$
 #variable_conflict use_column
 BEGIN
