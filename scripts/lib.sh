@@ -35,10 +35,14 @@ install_packages() {
     fi
 }
 
+# build_release [TARGET…]: the optimised build (all of it, or only the CMake targets named) and
+# the extension, installed.
 build_release() {
-    step "building C++ (CMake, $ROOT/build)"
+    step "building C++ (CMake, $ROOT/build${1:+: $*})"
     cmake -S "$ROOT" -B "$ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-    cmake --build "$ROOT/build" -j "$JOBS"
+    local targets=()
+    for t in "$@"; do targets+=(--target "$t"); done
+    cmake --build "$ROOT/build" -j "$JOBS" "${targets[@]}"
     step "building and installing the extension (Makefile.pgxs)"
     make -C "$ROOT" -f Makefile.pgxs -j "$JOBS" >/dev/null
     $SUDO make -C "$ROOT" -f Makefile.pgxs install >/dev/null
