@@ -10,9 +10,11 @@
 -- gets a plan for its own filters, and their expressions are spelled exactly like the index
 -- expressions below so the planner can use them:
 --
---   full text   to_tsvector('english', coalesce(<col>, ''))          GIN, on vcons.subject,
---               parties.name, dialog.body (text dialogs, encoding none/NULL), analysis.body
---               (encoding not base64url)
+--   full text   to_tsvector('english', coalesce(<col>, ''))          GIN, on vcons.subject and
+--               parties.name
+--               to_tsvector('english', vcon_redis._search_text(body)) GIN, on dialog.body (text
+--               dialogs, encoding none/NULL) and analysis.body (encoding not base64url): the
+--               string values of a JSON body, any other body as it is
 --   substring   <col> ILIKE '%…%'                                     GIN gin_trgm_ops when pg_trgm
 --               is installed in the database (vcon-mcp has these already), else btree lower(<col>)
 --   tags        vcon_redis._tag_array(body) @> ARRAY['k:v', …]        GIN, partial on tags attachments
@@ -147,6 +149,52 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT '%' || replace(replace(replace(s, '\', '\\'), '%', '\%'), '_', '\_') || '%' $$;
 
 -- ---------------------------------------------------------------------------------------------
+-- The searchable text of a body
+-- ---------------------------------------------------------------------------------------------
+
+-- What content search indexes, ranks and highlights in a dialog or analysis body: for a body that
+-- is the JSON text of an object or array (a transcript's segments, a summary object, a sentiment
+-- record — whatever the writer's shape, nested or not, `encoding` json or none: vcon-mcp and the
+-- conserver store JSON bodies as text), its string values — not its keys, numbers, booleans or
+-- syntax — one per line, in document order (object members in jsonb's key order); a body that is
+-- one JSON string holding such JSON (double-encoded) is decoded once first. Any other body (plain
+-- text, not-quite-JSON) is returned as it is. Never raises: it is an index expression.
+-- The EXCEPTION block (a subtransaction) is why it is PARALLEL RESTRICTED: parallel workers may
+-- not start subtransactions, so the planner keeps its calls in the leader.
+CREATE OR REPLACE FUNCTION vcon_redis._search_text(body text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL RESTRICTED
+AS $fn$
+DECLARE
+    doc jsonb;
+BEGIN
+    IF body !~ '^[ \t\n\r]*[[{"]' THEN
+        RETURN body;                -- the cheap test that keeps plain text cheap
+    END IF;
+    doc := vcon_redis._json_or_null(body);
+    IF jsonb_typeof(doc) = 'string' AND doc #>> '{}' ~ '^[ \t\n\r]*[[{]' THEN
+        doc := vcon_redis._json_or_null(doc #>> '{}');      -- double-encoded: decoded once
+    END IF;
+    IF doc IS NULL OR jsonb_typeof(doc) NOT IN ('object', 'array') THEN
+        RETURN body;                -- not JSON, or a scalar (a quoted plain text): as it is
+    END IF;
+    RETURN coalesce((SELECT string_agg(v #>> '{}', E'\n')
+                     FROM jsonb_path_query(doc, 'strict $.** ? (@.type() == "string")') AS v
+                     WHERE v <> '""'), '');
+END
+$fn$;
+
+-- text::jsonb, or NULL when the text is not JSON (the decoded form of a double-encoded body).
+CREATE OR REPLACE FUNCTION vcon_redis._json_or_null(body text) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL RESTRICTED
+AS $fn$
+BEGIN
+    RETURN body::jsonb;
+EXCEPTION WHEN data_exception OR program_limit_exceeded OR statement_too_complex THEN
+    RETURN NULL;
+END
+$fn$;
+
+-- ---------------------------------------------------------------------------------------------
 -- search_vcons: metadata search with filters and pagination (MCP tool search_vcons)
 -- ---------------------------------------------------------------------------------------------
 -- Every filter is optional (NULL = not filtered):
@@ -252,7 +300,8 @@ $fn$;
 -- websearch_to_tsquery('english', query) against
 --   'subject'   vcons.subject                                    content_index NULL
 --   'dialog'    dialog.body of text dialogs, encoding none/NULL  content_index = dialog_index
---   'analysis'  analysis.body (JSON bodies searched as text; base64url bodies skipped)
+--               (dialog and analysis bodies through _search_text: of a JSON body, its string values)
+--   'analysis'  analysis.body (base64url bodies skipped)
 --                                                                content_index = analysis_index
 --   'party'     parties.name                                     content_index = party_index
 -- One row per matching field (a vCon can appear more than once). relevance_score =
@@ -261,7 +310,8 @@ $fn$;
 -- MaxWords=25, MinWords=5, fragments joined by ' ... ', matches in <b></b>), at most 500 chars.
 -- start_date/end_date filter on the vCon's created_at; tags as in search_vcons. lim defaults to
 -- 50, capped at 100. search_vcons_content_count counts the distinct vCons with a hit (vcon-mcp's
--- include_count), without a limit.
+-- include_count), without a limit. Both are PARALLEL RESTRICTED: they call _search_text, whose
+-- EXCEPTION block parallel workers may not run.
 CREATE OR REPLACE FUNCTION vcon_redis.search_vcons_content(
     query text,
     start_date timestamptz DEFAULT NULL,
@@ -270,7 +320,7 @@ CREATE OR REPLACE FUNCTION vcon_redis.search_vcons_content(
     tags jsonb DEFAULT NULL)
 RETURNS TABLE (vcon_id uuid, content_type text, content_index integer, relevance_score real,
                snippet text)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 -- websearch_to_tsquery NOTICEs on stop-word-only queries; the server has no use for them.
 SET client_min_messages = warning
 AS $fn$
@@ -296,7 +346,9 @@ BEGIN
              LIMIT $4
          )
          SELECT top.vcon_id, top.content_type, top.content_index, top.score,
-                left(ts_headline(''english'', top.txt, $1,
+                left(ts_headline(''english'',
+                                 CASE WHEN top.content_type IN (''dialog'', ''analysis'')
+                                      THEN vcon_redis._search_text(top.txt) ELSE top.txt END, $1,
                      ''MaxFragments=3, MaxWords=25, MinWords=5, FragmentDelimiter=" ... "''), 500)
          FROM top
          ORDER BY top.score DESC, top.vcon_id, top.content_type, top.content_index NULLS FIRST'
@@ -311,7 +363,7 @@ CREATE OR REPLACE FUNCTION vcon_redis.search_vcons_content_count(
     end_date timestamptz DEFAULT NULL,
     tags jsonb DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET client_min_messages = warning
 AS $fn$
 DECLARE
@@ -345,7 +397,8 @@ END
 $fn$;
 
 -- The SELECT of every field that matches the tsquery $1 (vcon_id, content_type, content_index,
--- score, txt), filtered by created_at >= $2 / <= $3 and vcon_id = ANY ($5) when asked: the one
+-- score, txt: the column as stored; its _search_text is only worth computing for the rows shown),
+-- filtered by created_at >= $2 / <= $3 and vcon_id = ANY ($5) when asked: the one
 -- definition both content searches run.
 CREATE OR REPLACE FUNCTION vcon_redis._content_hits_sql(by_start boolean, by_end boolean, by_tags boolean)
 RETURNS text
@@ -378,18 +431,18 @@ BEGIN
             WHERE to_tsvector(''english'', coalesce(v.subject, '''')) @@ $1' || vfilter || '
             UNION ALL
             SELECT c.vcon_id, ''dialog'', c.dialog_index,
-                   ts_rank_cd(''{0.2,0.2,0.2,0.2}''::real[], to_tsvector(''english'', coalesce(c.body, '''')), $1, 32),
+                   ts_rank_cd(''{0.2,0.2,0.2,0.2}''::real[], to_tsvector(''english'', vcon_redis._search_text(c.body)), $1, 32),
                    c.body
             FROM dialog c' || cjoin || '
             WHERE c.type = ''text'' AND (c.encoding IS NULL OR c.encoding = ''none'')
-              AND to_tsvector(''english'', coalesce(c.body, '''')) @@ $1' || cfilter || '
+              AND to_tsvector(''english'', vcon_redis._search_text(c.body)) @@ $1' || cfilter || '
             UNION ALL
             SELECT c.vcon_id, ''analysis'', c.analysis_index,
-                   ts_rank_cd(''{0.4,0.4,0.4,0.4}''::real[], to_tsvector(''english'', coalesce(c.body, '''')), $1, 32),
+                   ts_rank_cd(''{0.4,0.4,0.4,0.4}''::real[], to_tsvector(''english'', vcon_redis._search_text(c.body)), $1, 32),
                    c.body
             FROM analysis c' || cjoin || '
             WHERE (c.encoding IS NULL OR c.encoding <> ''base64url'')
-              AND to_tsvector(''english'', coalesce(c.body, '''')) @@ $1' || cfilter || '
+              AND to_tsvector(''english'', vcon_redis._search_text(c.body)) @@ $1' || cfilter || '
             UNION ALL
             SELECT c.vcon_id, ''party'', c.party_index,
                    ts_rank_cd(''{0.4,0.4,0.4,0.4}''::real[], to_tsvector(''english'', coalesce(c.name, '''')), $1, 32),
@@ -503,6 +556,24 @@ BEGIN
     WHERE e.extname = 'pg_trgm'
     LIMIT 1;
 
+    -- Our indexes of earlier versions that no search uses any more (0.2.0 indexed the raw text of
+    -- dialog and analysis bodies, JSON syntax included): dropped when name AND definition are ours.
+    FOR ix IN
+        SELECT i.indexname AS name FROM pg_indexes i
+        JOIN (VALUES
+            ('dialog', 'dialog_body_fts_idx',
+             'USING gin (to_tsvector(''english''::regconfig, COALESCE(body, ''''::text)))'
+             || ' WHERE ((type = ''text''::text) AND ((encoding IS NULL) OR (encoding = ''none''::text)))'),
+            ('analysis', 'analysis_body_fts_idx',
+             'USING gin (to_tsvector(''english''::regconfig, COALESCE(body, ''''::text)))'
+             || ' WHERE ((encoding IS NULL) OR (encoding <> ''base64url''::text))')
+        ) AS r(tbl, name, def) ON r.tbl = i.tablename AND r.name = i.indexname
+                              AND r.def = substr(i.indexdef, strpos(i.indexdef, ' USING ') + 1)
+        WHERE i.schemaname = schema
+    LOOP
+        EXECUTE format('DROP INDEX %I.%I', schema, ix.name);
+    END LOOP;
+
     FOR ix IN
         SELECT * FROM (VALUES
             ('vcons', 'vcons_subject_fts_idx',
@@ -510,11 +581,11 @@ BEGIN
             ('vcons', 'vcons_created_at_idx', 'USING btree (created_at)', NULL),
             ('parties', 'parties_name_fts_idx',
              'USING gin (to_tsvector(''english''::regconfig, COALESCE(name, ''''::text)))', NULL),
-            ('dialog', 'dialog_body_fts_idx',
-             'USING gin (to_tsvector(''english''::regconfig, COALESCE(body, ''''::text)))',
+            ('dialog', 'dialog_text_fts_idx',
+             'USING gin (to_tsvector(''english''::regconfig, vcon_redis._search_text(body)))',
              '((type = ''text''::text) AND ((encoding IS NULL) OR (encoding = ''none''::text)))'),
-            ('analysis', 'analysis_body_fts_idx',
-             'USING gin (to_tsvector(''english''::regconfig, COALESCE(body, ''''::text)))',
+            ('analysis', 'analysis_text_fts_idx',
+             'USING gin (to_tsvector(''english''::regconfig, vcon_redis._search_text(body)))',
              '((encoding IS NULL) OR (encoding <> ''base64url''::text))'),
             ('attachments', 'attachments_tags_idx',
              'USING gin (vcon_redis._tag_array(body))', tags_pred),
