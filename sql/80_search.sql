@@ -20,7 +20,12 @@
 --   tags        vcon_redis._tag_array(body) @> ARRAY['k:v', …]        GIN, partial on tags attachments
 --
 -- vcon-mcp keeps trigger-maintained tsvector columns instead; ours are expression indexes, so an
--- install needs no triggers and no extra columns.
+-- install needs no triggers and no extra columns (the price: ranking recomputes the tsvector of
+-- every field that matches, see search_vcons_content).
+--
+-- The search functions run with jit = off: their statements are index lookups that finish in
+-- milliseconds, but a correlated sub-plan over a large table can still be estimated above
+-- jit_above_cost, and compiling it then costs ~100 ms.
 
 -- ---------------------------------------------------------------------------------------------
 -- Tags
@@ -68,8 +73,14 @@ CREATE OR REPLACE FUNCTION vcon_redis._tag_array_text(body text, nested boolean)
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
 DECLARE
-    shape text := vcon_redis._json_shape(body);
+    shape text;
 BEGIN
+    -- The shape nearly every tags body has, an array of strings without escapes, is recognised by
+    -- one simple pattern; _json_shape's full grammar (~10x slower) is for the rest.
+    IF body ~ '^[ \t\n\r]*\[[ \t\n\r]*(?:"[^"\\\x01-\x1f]*"[ \t\n\r]*(?:,[ \t\n\r]*"[^"\\\x01-\x1f]*"[ \t\n\r]*)*)?\][ \t\n\r]*$' THEN
+        RETURN vcon_redis._tag_array(body::jsonb);
+    END IF;
+    shape := vcon_redis._json_shape(body);
     IF shape IS NULL THEN
         RETURN NULL;                -- not JSON (or not a flat one): no tags, never an error
     ELSIF shape = 'string' THEN
@@ -225,12 +236,17 @@ RETURNS TABLE (uuid uuid, subject text, created_at timestamptz, parties_count in
                dialog_count integer, analysis_count integer, attachments_count integer,
                total_count bigint)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET jit = off
 AS $fn$
 DECLARE
     where_v text[] := ARRAY[]::text[];
     where_p text[] := ARRAY[]::text[];
     email text;
-    q text;
+    want text[];
+    spread uuid[];
+    filter text;
+    page uuid[];
+    total bigint;
 BEGIN
     lim := coalesce(lim, 10);
     off := coalesce(off, 0);
@@ -264,33 +280,50 @@ BEGIN
         where_p := where_p || 'p.tel ILIKE $4'::text;
     END IF;
     IF tags IS NOT NULL AND tags <> '{}' THEN
-        where_v := where_v || 'v.uuid = ANY ($9)'::text;
+        want := vcon_redis._tag_filter(tags, 'search_vcons');
+        spread := vcon_redis._tag_spread_matches(want);
+        where_v := where_v || vcon_redis._tag_condition_sql('$7', '$8', cardinality(spread) > 0);
     END IF;
     IF cardinality(where_p) > 0 THEN
         where_v := where_v || ('EXISTS (SELECT 1 FROM parties p WHERE p.vcon_id = v.uuid AND '
                                || array_to_string(where_p, ' AND ') || ')')::text;
     END IF;
+    filter := CASE WHEN cardinality(where_v) > 0 THEN ' WHERE ' || array_to_string(where_v, ' AND ') ELSE '' END;
 
-    q := 'WITH page AS (
-              SELECT v.uuid, v.subject, v.created_at, count(*) OVER () AS total_count
-              FROM vcons v'
-         || CASE WHEN cardinality(where_v) > 0 THEN ' WHERE ' || array_to_string(where_v, ' AND ') ELSE '' END
-         || ' ORDER BY v.created_at DESC, v.uuid
-              LIMIT $7 OFFSET $8)
-          SELECT page.uuid, page.subject, page.created_at,
-                 (SELECT count(*) FROM parties c WHERE c.vcon_id = page.uuid)::integer,
-                 (SELECT count(*) FROM dialog c WHERE c.vcon_id = page.uuid)::integer,
-                 (SELECT count(*) FROM analysis c WHERE c.vcon_id = page.uuid)::integer,
-                 (SELECT count(*) FROM attachments c WHERE c.vcon_id = page.uuid)::integer,
-                 page.total_count
-          FROM page
-          ORDER BY page.created_at DESC, page.uuid';
-
-    RETURN QUERY EXECUTE q
+    -- The page first: with a LIMIT the planner may walk vcons_created_at_idx and stop early, which
+    -- a count over all matches in the same statement (count(*) OVER ()) would forbid. A page
+    -- shorter than lim is the last one, so its rows give the total; only a full page needs the
+    -- count, a statement of its own that reads the cheapest index. (A STABLE function's
+    -- statements share one snapshot: page and count agree.)
+    EXECUTE 'SELECT coalesce(array_agg(v.uuid ORDER BY v.created_at DESC, v.uuid), ''{}'')
+             FROM (SELECT v.uuid, v.created_at FROM vcons v' || filter || '
+                   ORDER BY v.created_at DESC, v.uuid LIMIT $9 OFFSET $10) v'
+        INTO page
         USING vcon_redis._like_substring(subject_filter), vcon_redis._like_substring(party_name),
               vcon_redis._like_substring(email), vcon_redis._like_substring(party_tel),
-              start_date, end_date, lim, off,
-              CASE WHEN tags <> '{}' THEN vcon_redis._tag_matches(vcon_redis._tag_filter(tags, 'search_vcons')) END;
+              start_date, end_date, want, spread, lim, off;
+    IF cardinality(page) = 0 THEN
+        RETURN;                     -- no match, or off past the end: no row (hence no count)
+    ELSIF cardinality(page) < lim THEN
+        total := off + cardinality(page);
+    ELSE
+        EXECUTE 'SELECT count(*) FROM vcons v' || filter
+            INTO total
+            USING vcon_redis._like_substring(subject_filter), vcon_redis._like_substring(party_name),
+                  vcon_redis._like_substring(email), vcon_redis._like_substring(party_tel),
+                  start_date, end_date, want, spread;
+    END IF;
+
+    RETURN QUERY
+        SELECT v.uuid, v.subject, v.created_at,
+               (SELECT count(*) FROM parties c WHERE c.vcon_id = v.uuid)::integer,
+               (SELECT count(*) FROM dialog c WHERE c.vcon_id = v.uuid)::integer,
+               (SELECT count(*) FROM analysis c WHERE c.vcon_id = v.uuid)::integer,
+               (SELECT count(*) FROM attachments c WHERE c.vcon_id = v.uuid)::integer,
+               total
+        FROM unnest(page) WITH ORDINALITY AS u(id, n)
+        JOIN vcons v ON v.uuid = u.id
+        ORDER BY u.n;
 END
 $fn$;
 
@@ -321,6 +354,7 @@ CREATE OR REPLACE FUNCTION vcon_redis.search_vcons_content(
 RETURNS TABLE (vcon_id uuid, content_type text, content_index integer, relevance_score real,
                snippet text)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET jit = off
 -- websearch_to_tsquery NOTICEs on stop-word-only queries; the server has no use for them.
 SET client_min_messages = warning
 AS $fn$
@@ -364,6 +398,7 @@ CREATE OR REPLACE FUNCTION vcon_redis.search_vcons_content_count(
     tags jsonb DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET jit = off
 SET client_min_messages = warning
 AS $fn$
 DECLARE
@@ -463,9 +498,11 @@ $fn$;
 CREATE OR REPLACE FUNCTION vcon_redis.search_by_tags(tags jsonb, lim integer DEFAULT 50)
 RETURNS TABLE (vcon_id uuid)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET jit = off
 AS $fn$
 DECLARE
-    hits uuid[] := vcon_redis._tag_matches(vcon_redis._tag_filter(tags, 'search_by_tags'));
+    want text[] := vcon_redis._tag_filter(tags, 'search_by_tags');
+    spread uuid[] := vcon_redis._tag_spread_matches(want);
 BEGIN
     lim := coalesce(lim, 50);
     IF lim < 1 THEN
@@ -475,45 +512,70 @@ BEGIN
     lim := least(lim, 100);
 
     RETURN QUERY EXECUTE
-        'SELECT v.uuid FROM vcons v WHERE v.uuid = ANY ($1)
+        'SELECT v.uuid FROM vcons v
+         WHERE ' || vcon_redis._tag_condition_sql('$1', '$2', cardinality(spread) > 0) || '
          ORDER BY v.created_at DESC, v.uuid
-         LIMIT $2'
-        USING hits, lim;
+         LIMIT $3'
+        USING want, spread, lim;
+END
+$fn$;
+
+-- The condition "vCon v has every pair of the text[] parameter `want`" of the searches' SQL, where
+-- `spread` names the uuid[] parameter holding _tag_spread_matches(want) (only read when
+-- with_spread). One attachment holding every pair is a semi-join with the GIN index
+-- attachments_tags_idx, which the planner runs either way round: from the index (few matches) or
+-- walking vcons newest first and probing each vCon's tags (many matches, a small LIMIT).
+CREATE OR REPLACE FUNCTION vcon_redis._tag_condition_sql(want text, spread text, with_spread boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT '(v.uuid IN (SELECT a.vcon_id FROM attachments a
+                        WHERE (a.purpose = ''tags'' OR a.type = ''tags'')
+                          AND vcon_redis._tag_array(a.body) @> ' || want || ')'
+           || CASE WHEN with_spread THEN ' OR v.uuid = ANY (' || spread || ')' ELSE '' END || ')'
+$$;
+
+-- The vCons whose tags contain every pair of `want` only as the union of several tags attachments
+-- (no single one holds them all): rare, the conserver and vcon-mcp both keep one tags attachment.
+-- Empty for a single pair. Costs one index-only scan of the partial index
+-- attachments_tags_vcon_idx, plus the tags of the vCons with more than one tags attachment.
+CREATE OR REPLACE FUNCTION vcon_redis._tag_spread_matches(want text[]) RETURNS uuid[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET jit = off
+AS $fn$
+DECLARE
+    more uuid[];
+BEGIN
+    IF cardinality(want) < 2 THEN
+        RETURN '{}';
+    END IF;
+    EXECUTE 'SELECT coalesce(array_agg(s.vcon_id), ''{}'')
+             FROM (SELECT a.vcon_id FROM attachments a
+                   WHERE (a.purpose = ''tags'' OR a.type = ''tags'')
+                   GROUP BY a.vcon_id HAVING count(*) > 1) s
+             WHERE $1 <@ ARRAY(SELECT unnest(vcon_redis._tag_array(a.body))
+                               FROM attachments a
+                               WHERE a.vcon_id = s.vcon_id
+                                 AND (a.purpose = ''tags'' OR a.type = ''tags''))'
+        INTO more USING want;
+    RETURN more;
 END
 $fn$;
 
 -- The vCons whose tags (the union of their tags attachments) contain every pair of `want` (as
--- _tag_filter returns it), in no particular order: the tag filter of every search function.
+-- _tag_filter returns it), in no particular order: the tag filter of the content searches.
 CREATE OR REPLACE FUNCTION vcon_redis._tag_matches(want text[]) RETURNS uuid[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET jit = off
 AS $fn$
 DECLARE
     hits uuid[];
-    more uuid[];
 BEGIN
-    -- All pairs in one tags attachment: the GIN index answers this.
     EXECUTE 'SELECT coalesce(array_agg(DISTINCT a.vcon_id), ''{}'') FROM attachments a
              WHERE (a.purpose = ''tags'' OR a.type = ''tags'')
                AND vcon_redis._tag_array(a.body) @> $1'
         INTO hits USING want;
-
-    -- Pairs spread over several tags attachments of one vCon (rare: the conserver and vcon-mcp
-    -- both keep one). Only possible with two or more pairs; costs one index-only scan of the
-    -- partial index attachments_tags_vcon_idx.
-    IF cardinality(want) > 1 THEN
-        EXECUTE 'SELECT coalesce(array_agg(s.vcon_id), ''{}'')
-                 FROM (SELECT a.vcon_id FROM attachments a
-                       WHERE (a.purpose = ''tags'' OR a.type = ''tags'')
-                       GROUP BY a.vcon_id HAVING count(*) > 1) s
-                 WHERE s.vcon_id <> ALL ($2)
-                   AND $1 <@ ARRAY(SELECT unnest(vcon_redis._tag_array(a.body))
-                                   FROM attachments a
-                                   WHERE a.vcon_id = s.vcon_id
-                                     AND (a.purpose = ''tags'' OR a.type = ''tags''))'
-            INTO more USING want, hits;
-        hits := hits || more;
-    END IF;
-    RETURN hits;
+    RETURN hits || vcon_redis._tag_spread_matches(want);
 END
 $fn$;
 
@@ -530,7 +592,8 @@ AS $$
         'vcon_redis.search_vcons_content(text, timestamptz, timestamptz, integer, jsonb)'::regprocedure,
         'vcon_redis.search_vcons_content_count(text, timestamptz, timestamptz, jsonb)'::regprocedure,
         'vcon_redis.search_by_tags(jsonb, integer)'::regprocedure,
-        'vcon_redis._tag_matches(text[])'::regprocedure]
+        'vcon_redis._tag_matches(text[])'::regprocedure,
+        'vcon_redis._tag_spread_matches(text[])'::regprocedure]
 $$;
 
 -- Creates the indexes the search functions use on the tables in `schema` (idempotent). An index
