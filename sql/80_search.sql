@@ -373,7 +373,7 @@ BEGIN
 
     RETURN QUERY EXECUTE
         'WITH hit AS (' || vcon_redis._content_hits_sql(start_date IS NOT NULL, end_date IS NOT NULL,
-                                                        tags IS NOT NULL AND tags <> '{}') || '
+                                                        tags IS NOT NULL AND tags <> '{}', true) || '
          ), top AS (
              SELECT * FROM hit
              ORDER BY score DESC, vcon_id, content_type, content_index NULLS FIRST
@@ -410,7 +410,7 @@ BEGIN
     END IF;
     EXECUTE 'SELECT count(DISTINCT hit.vcon_id) FROM ('
             || vcon_redis._content_hits_sql(start_date IS NOT NULL, end_date IS NOT NULL,
-                                            tags IS NOT NULL AND tags <> '{}') || ') hit'
+                                            tags IS NOT NULL AND tags <> '{}', false) || ') hit'
         INTO n
         USING tsq, start_date, end_date, NULL::integer,
               CASE WHEN tags <> '{}' THEN vcon_redis._tag_matches(vcon_redis._tag_filter(tags, 'search_vcons_content_count')) END;
@@ -432,10 +432,12 @@ END
 $fn$;
 
 -- The SELECT of every field that matches the tsquery $1 (vcon_id, content_type, content_index,
--- score, txt: the column as stored; its _search_text is only worth computing for the rows shown),
+-- score (0 unless ranked), txt: the column as stored; its _search_text is only worth computing
+-- for the rows shown),
 -- filtered by created_at >= $2 / <= $3 and vcon_id = ANY ($5) when asked: the one
 -- definition both content searches run.
-CREATE OR REPLACE FUNCTION vcon_redis._content_hits_sql(by_start boolean, by_end boolean, by_tags boolean)
+CREATE OR REPLACE FUNCTION vcon_redis._content_hits_sql(by_start boolean, by_end boolean, by_tags boolean,
+                                                          ranked boolean)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $fn$
@@ -443,6 +445,9 @@ DECLARE
     vfilter text := '';     -- on vcons v
     cfilter text := '';     -- on a child table c
     cjoin text := '';
+    -- ts_rank_cd of one field: the costly part of a content search (the tsvector of every matching
+    -- field is computed again); a count does without it.
+    rank text := CASE WHEN ranked THEN 'ts_rank_cd(''%s''::real[], %s, $1, 32)' ELSE '0::real' END;
 BEGIN
     IF by_start THEN
         vfilter := vfilter || ' AND v.created_at >= $2';
@@ -460,27 +465,27 @@ BEGIN
     END IF;
 
     RETURN 'SELECT v.uuid AS vcon_id, ''subject''::text AS content_type, NULL::integer AS content_index,
-                   ts_rank_cd(''{1,1,1,1}''::real[], to_tsvector(''english'', coalesce(v.subject, '''')), $1, 32) AS score,
+                   ' || format(rank, '{1,1,1,1}', 'to_tsvector(''english'', coalesce(v.subject, ''''))') || ' AS score,
                    v.subject AS txt
             FROM vcons v
             WHERE to_tsvector(''english'', coalesce(v.subject, '''')) @@ $1' || vfilter || '
             UNION ALL
             SELECT c.vcon_id, ''dialog'', c.dialog_index,
-                   ts_rank_cd(''{0.2,0.2,0.2,0.2}''::real[], to_tsvector(''english'', vcon_redis._search_text(c.body)), $1, 32),
+                   ' || format(rank, '{0.2,0.2,0.2,0.2}', 'to_tsvector(''english'', vcon_redis._search_text(c.body))') || ',
                    c.body
             FROM dialog c' || cjoin || '
             WHERE c.type = ''text'' AND (c.encoding IS NULL OR c.encoding = ''none'')
               AND to_tsvector(''english'', vcon_redis._search_text(c.body)) @@ $1' || cfilter || '
             UNION ALL
             SELECT c.vcon_id, ''analysis'', c.analysis_index,
-                   ts_rank_cd(''{0.4,0.4,0.4,0.4}''::real[], to_tsvector(''english'', vcon_redis._search_text(c.body)), $1, 32),
+                   ' || format(rank, '{0.4,0.4,0.4,0.4}', 'to_tsvector(''english'', vcon_redis._search_text(c.body))') || ',
                    c.body
             FROM analysis c' || cjoin || '
             WHERE (c.encoding IS NULL OR c.encoding <> ''base64url'')
               AND to_tsvector(''english'', vcon_redis._search_text(c.body)) @@ $1' || cfilter || '
             UNION ALL
             SELECT c.vcon_id, ''party'', c.party_index,
-                   ts_rank_cd(''{0.4,0.4,0.4,0.4}''::real[], to_tsvector(''english'', coalesce(c.name, '''')), $1, 32),
+                   ' || format(rank, '{0.4,0.4,0.4,0.4}', 'to_tsvector(''english'', coalesce(c.name, ''''))') || ',
                    c.name
             FROM parties c' || cjoin || '
             WHERE to_tsvector(''english'', coalesce(c.name, '''')) @@ $1' || cfilter;
