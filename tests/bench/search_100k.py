@@ -276,7 +276,11 @@ def measure(st, rep, args, mode: str, params: dict[str, list], ref: dict[str, fl
         rest_ms, mcp_ms, sql_ms, matches = [], [], [], []
         plans_ok, bad_plans = 0, []
         notes = []
+        started = time.monotonic()
         for i in range(args.warmup + args.samples):
+            if i >= args.warmup + 10 and time.monotonic() - started > args.budget:
+                notes.append(f"sampling stopped after {args.budget:g} s ({i - args.warmup} samples)")
+                break
             prm = plist[i % len(plist)]
             path = rest_path(kind, prm)
             if path is None and "tags" in prm and not kind.startswith("search_by_tags") and rest_tags is not False:
@@ -314,7 +318,10 @@ def measure(st, rep, args, mode: str, params: dict[str, list], ref: dict[str, fl
                         raise RuntimeError(f"{kind}: MCP {name} {arguments}: {json.dumps(result)[:300]}")
                 elif i >= args.warmup:
                     mcp_ms.append(dt)
+        started = time.monotonic()
         for i in range(args.explain):
+            if i >= 10 and time.monotonic() - started > args.budget / 2:
+                break
             prm = plist[i % len(plist)]
             sql, sql_params = sql_call(kind, prm)
             top, rows = ex.timed(sql, sql_params)
@@ -381,6 +388,8 @@ def main():
     ap.add_argument("--samples", type=int, default=200, help="timed requests per kind and API (default 200)")
     ap.add_argument("--warmup", type=int, default=20, help="untimed requests first (default 20)")
     ap.add_argument("--explain", type=int, default=50, help="auto_explain runs per kind (default 50)")
+    ap.add_argument("--budget", type=float, default=40.0,
+                    help="stop sampling a kind after this many seconds, at 10 samples or more (default 40)")
     ap.add_argument("--terms", type=int, default=100, help="distinct search terms per kind (default 100)")
     ap.add_argument("--modes", default="plain,trgm", help="plain (no pg_trgm), trgm, or both (default)")
     ap.add_argument("--only", help="comma-separated substrings of the kinds to run")
