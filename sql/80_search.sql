@@ -10,15 +10,22 @@
 -- gets a plan for its own filters, and their expressions are spelled exactly like the index
 -- expressions below so the planner can use them:
 --
---   full text   to_tsvector('english', coalesce(<col>, ''))          GIN, on vcons.subject,
---               parties.name, dialog.body (text dialogs, encoding none/NULL), analysis.body
---               (encoding not base64url)
+--   full text   to_tsvector('english', coalesce(<col>, ''))          GIN, on vcons.subject and
+--               parties.name
+--               to_tsvector('english', vcon_redis._search_text(body)) GIN, on dialog.body (text
+--               dialogs, encoding none/NULL) and analysis.body (encoding not base64url): the
+--               string values of a JSON body, any other body as it is
 --   substring   <col> ILIKE '%…%'                                     GIN gin_trgm_ops when pg_trgm
 --               is installed in the database (vcon-mcp has these already), else btree lower(<col>)
 --   tags        vcon_redis._tag_array(body) @> ARRAY['k:v', …]        GIN, partial on tags attachments
 --
 -- vcon-mcp keeps trigger-maintained tsvector columns instead; ours are expression indexes, so an
--- install needs no triggers and no extra columns.
+-- install needs no triggers and no extra columns (the price: ranking recomputes the tsvector of
+-- every field that matches, see search_vcons_content).
+--
+-- The search functions run with jit = off: their statements are index lookups that finish in
+-- milliseconds, but a correlated sub-plan over a large table can still be estimated above
+-- jit_above_cost, and compiling it then costs ~100 ms.
 
 -- ---------------------------------------------------------------------------------------------
 -- Tags
@@ -66,8 +73,14 @@ CREATE OR REPLACE FUNCTION vcon_redis._tag_array_text(body text, nested boolean)
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
 DECLARE
-    shape text := vcon_redis._json_shape(body);
+    shape text;
 BEGIN
+    -- The shape nearly every tags body has, an array of strings without escapes, is recognised by
+    -- one simple pattern; _json_shape's full grammar (~10x slower) is for the rest.
+    IF body ~ '^[ \t\n\r]*\[[ \t\n\r]*(?:"[^"\\\x01-\x1f]*"[ \t\n\r]*(?:,[ \t\n\r]*"[^"\\\x01-\x1f]*"[ \t\n\r]*)*)?\][ \t\n\r]*$' THEN
+        RETURN vcon_redis._tag_array(body::jsonb);
+    END IF;
+    shape := vcon_redis._json_shape(body);
     IF shape IS NULL THEN
         RETURN NULL;                -- not JSON (or not a flat one): no tags, never an error
     ELSIF shape = 'string' THEN
@@ -147,6 +160,52 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT '%' || replace(replace(replace(s, '\', '\\'), '%', '\%'), '_', '\_') || '%' $$;
 
 -- ---------------------------------------------------------------------------------------------
+-- The searchable text of a body
+-- ---------------------------------------------------------------------------------------------
+
+-- What content search indexes, ranks and highlights in a dialog or analysis body: for a body that
+-- is the JSON text of an object or array (a transcript's segments, a summary object, a sentiment
+-- record — whatever the writer's shape, nested or not, `encoding` json or none: vcon-mcp and the
+-- conserver store JSON bodies as text), its string values — not its keys, numbers, booleans or
+-- syntax — one per line, in document order (object members in jsonb's key order); a body that is
+-- one JSON string holding such JSON (double-encoded) is decoded once first. Any other body (plain
+-- text, not-quite-JSON) is returned as it is. Never raises: it is an index expression.
+-- The EXCEPTION block (a subtransaction) is why it is PARALLEL RESTRICTED: parallel workers may
+-- not start subtransactions, so the planner keeps its calls in the leader.
+CREATE OR REPLACE FUNCTION vcon_redis._search_text(body text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL RESTRICTED
+AS $fn$
+DECLARE
+    doc jsonb;
+BEGIN
+    IF body !~ '^[ \t\n\r]*[[{"]' THEN
+        RETURN body;                -- the cheap test that keeps plain text cheap
+    END IF;
+    doc := vcon_redis._json_or_null(body);
+    IF jsonb_typeof(doc) = 'string' AND doc #>> '{}' ~ '^[ \t\n\r]*[[{]' THEN
+        doc := vcon_redis._json_or_null(doc #>> '{}');      -- double-encoded: decoded once
+    END IF;
+    IF doc IS NULL OR jsonb_typeof(doc) NOT IN ('object', 'array') THEN
+        RETURN body;                -- not JSON, or a scalar (a quoted plain text): as it is
+    END IF;
+    RETURN coalesce((SELECT string_agg(v #>> '{}', E'\n')
+                     FROM jsonb_path_query(doc, 'strict $.** ? (@.type() == "string")') AS v
+                     WHERE v <> '""'), '');
+END
+$fn$;
+
+-- text::jsonb, or NULL when the text is not JSON (the decoded form of a double-encoded body).
+CREATE OR REPLACE FUNCTION vcon_redis._json_or_null(body text) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL RESTRICTED
+AS $fn$
+BEGIN
+    RETURN body::jsonb;
+EXCEPTION WHEN data_exception OR program_limit_exceeded OR statement_too_complex THEN
+    RETURN NULL;
+END
+$fn$;
+
+-- ---------------------------------------------------------------------------------------------
 -- search_vcons: metadata search with filters and pagination (MCP tool search_vcons)
 -- ---------------------------------------------------------------------------------------------
 -- Every filter is optional (NULL = not filtered):
@@ -177,12 +236,17 @@ RETURNS TABLE (uuid uuid, subject text, created_at timestamptz, parties_count in
                dialog_count integer, analysis_count integer, attachments_count integer,
                total_count bigint)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET jit = off
 AS $fn$
 DECLARE
     where_v text[] := ARRAY[]::text[];
     where_p text[] := ARRAY[]::text[];
     email text;
-    q text;
+    want text[];
+    spread uuid[];
+    filter text;
+    page uuid[];
+    total bigint;
 BEGIN
     lim := coalesce(lim, 10);
     off := coalesce(off, 0);
@@ -216,33 +280,50 @@ BEGIN
         where_p := where_p || 'p.tel ILIKE $4'::text;
     END IF;
     IF tags IS NOT NULL AND tags <> '{}' THEN
-        where_v := where_v || 'v.uuid = ANY ($9)'::text;
+        want := vcon_redis._tag_filter(tags, 'search_vcons');
+        spread := vcon_redis._tag_spread_matches(want);
+        where_v := where_v || vcon_redis._tag_condition_sql('$7', '$8', cardinality(spread) > 0);
     END IF;
     IF cardinality(where_p) > 0 THEN
         where_v := where_v || ('EXISTS (SELECT 1 FROM parties p WHERE p.vcon_id = v.uuid AND '
                                || array_to_string(where_p, ' AND ') || ')')::text;
     END IF;
+    filter := CASE WHEN cardinality(where_v) > 0 THEN ' WHERE ' || array_to_string(where_v, ' AND ') ELSE '' END;
 
-    q := 'WITH page AS (
-              SELECT v.uuid, v.subject, v.created_at, count(*) OVER () AS total_count
-              FROM vcons v'
-         || CASE WHEN cardinality(where_v) > 0 THEN ' WHERE ' || array_to_string(where_v, ' AND ') ELSE '' END
-         || ' ORDER BY v.created_at DESC, v.uuid
-              LIMIT $7 OFFSET $8)
-          SELECT page.uuid, page.subject, page.created_at,
-                 (SELECT count(*) FROM parties c WHERE c.vcon_id = page.uuid)::integer,
-                 (SELECT count(*) FROM dialog c WHERE c.vcon_id = page.uuid)::integer,
-                 (SELECT count(*) FROM analysis c WHERE c.vcon_id = page.uuid)::integer,
-                 (SELECT count(*) FROM attachments c WHERE c.vcon_id = page.uuid)::integer,
-                 page.total_count
-          FROM page
-          ORDER BY page.created_at DESC, page.uuid';
-
-    RETURN QUERY EXECUTE q
+    -- The page first: with a LIMIT the planner may walk vcons_created_at_idx and stop early, which
+    -- a count over all matches in the same statement (count(*) OVER ()) would forbid. A page
+    -- shorter than lim is the last one, so its rows give the total; only a full page needs the
+    -- count, a statement of its own that reads the cheapest index. (A STABLE function's
+    -- statements share one snapshot: page and count agree.)
+    EXECUTE 'SELECT coalesce(array_agg(v.uuid ORDER BY v.created_at DESC, v.uuid), ''{}'')
+             FROM (SELECT v.uuid, v.created_at FROM vcons v' || filter || '
+                   ORDER BY v.created_at DESC, v.uuid LIMIT $9 OFFSET $10) v'
+        INTO page
         USING vcon_redis._like_substring(subject_filter), vcon_redis._like_substring(party_name),
               vcon_redis._like_substring(email), vcon_redis._like_substring(party_tel),
-              start_date, end_date, lim, off,
-              CASE WHEN tags <> '{}' THEN vcon_redis._tag_matches(vcon_redis._tag_filter(tags, 'search_vcons')) END;
+              start_date, end_date, want, spread, lim, off;
+    IF cardinality(page) = 0 THEN
+        RETURN;                     -- no match, or off past the end: no row (hence no count)
+    ELSIF cardinality(page) < lim THEN
+        total := off + cardinality(page);
+    ELSE
+        EXECUTE 'SELECT count(*) FROM vcons v' || filter
+            INTO total
+            USING vcon_redis._like_substring(subject_filter), vcon_redis._like_substring(party_name),
+                  vcon_redis._like_substring(email), vcon_redis._like_substring(party_tel),
+                  start_date, end_date, want, spread;
+    END IF;
+
+    RETURN QUERY
+        SELECT v.uuid, v.subject, v.created_at,
+               (SELECT count(*) FROM parties c WHERE c.vcon_id = v.uuid)::integer,
+               (SELECT count(*) FROM dialog c WHERE c.vcon_id = v.uuid)::integer,
+               (SELECT count(*) FROM analysis c WHERE c.vcon_id = v.uuid)::integer,
+               (SELECT count(*) FROM attachments c WHERE c.vcon_id = v.uuid)::integer,
+               total
+        FROM unnest(page) WITH ORDINALITY AS u(id, n)
+        JOIN vcons v ON v.uuid = u.id
+        ORDER BY u.n;
 END
 $fn$;
 
@@ -252,7 +333,8 @@ $fn$;
 -- websearch_to_tsquery('english', query) against
 --   'subject'   vcons.subject                                    content_index NULL
 --   'dialog'    dialog.body of text dialogs, encoding none/NULL  content_index = dialog_index
---   'analysis'  analysis.body (JSON bodies searched as text; base64url bodies skipped)
+--               (dialog and analysis bodies through _search_text: of a JSON body, its string values)
+--   'analysis'  analysis.body (base64url bodies skipped)
 --                                                                content_index = analysis_index
 --   'party'     parties.name                                     content_index = party_index
 -- One row per matching field (a vCon can appear more than once). relevance_score =
@@ -261,7 +343,8 @@ $fn$;
 -- MaxWords=25, MinWords=5, fragments joined by ' ... ', matches in <b></b>), at most 500 chars.
 -- start_date/end_date filter on the vCon's created_at; tags as in search_vcons. lim defaults to
 -- 50, capped at 100. search_vcons_content_count counts the distinct vCons with a hit (vcon-mcp's
--- include_count), without a limit.
+-- include_count), without a limit. Both are PARALLEL RESTRICTED: they call _search_text, whose
+-- EXCEPTION block parallel workers may not run.
 CREATE OR REPLACE FUNCTION vcon_redis.search_vcons_content(
     query text,
     start_date timestamptz DEFAULT NULL,
@@ -270,7 +353,8 @@ CREATE OR REPLACE FUNCTION vcon_redis.search_vcons_content(
     tags jsonb DEFAULT NULL)
 RETURNS TABLE (vcon_id uuid, content_type text, content_index integer, relevance_score real,
                snippet text)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET jit = off
 -- websearch_to_tsquery NOTICEs on stop-word-only queries; the server has no use for them.
 SET client_min_messages = warning
 AS $fn$
@@ -289,14 +373,16 @@ BEGIN
 
     RETURN QUERY EXECUTE
         'WITH hit AS (' || vcon_redis._content_hits_sql(start_date IS NOT NULL, end_date IS NOT NULL,
-                                                        tags IS NOT NULL AND tags <> '{}') || '
+                                                        tags IS NOT NULL AND tags <> '{}', true) || '
          ), top AS (
              SELECT * FROM hit
              ORDER BY score DESC, vcon_id, content_type, content_index NULLS FIRST
              LIMIT $4
          )
          SELECT top.vcon_id, top.content_type, top.content_index, top.score,
-                left(ts_headline(''english'', top.txt, $1,
+                left(ts_headline(''english'',
+                                 CASE WHEN top.content_type IN (''dialog'', ''analysis'')
+                                      THEN vcon_redis._search_text(top.txt) ELSE top.txt END, $1,
                      ''MaxFragments=3, MaxWords=25, MinWords=5, FragmentDelimiter=" ... "''), 500)
          FROM top
          ORDER BY top.score DESC, top.vcon_id, top.content_type, top.content_index NULLS FIRST'
@@ -311,7 +397,8 @@ CREATE OR REPLACE FUNCTION vcon_redis.search_vcons_content_count(
     end_date timestamptz DEFAULT NULL,
     tags jsonb DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET jit = off
 SET client_min_messages = warning
 AS $fn$
 DECLARE
@@ -323,7 +410,7 @@ BEGIN
     END IF;
     EXECUTE 'SELECT count(DISTINCT hit.vcon_id) FROM ('
             || vcon_redis._content_hits_sql(start_date IS NOT NULL, end_date IS NOT NULL,
-                                            tags IS NOT NULL AND tags <> '{}') || ') hit'
+                                            tags IS NOT NULL AND tags <> '{}', false) || ') hit'
         INTO n
         USING tsq, start_date, end_date, NULL::integer,
               CASE WHEN tags <> '{}' THEN vcon_redis._tag_matches(vcon_redis._tag_filter(tags, 'search_vcons_content_count')) END;
@@ -345,9 +432,12 @@ END
 $fn$;
 
 -- The SELECT of every field that matches the tsquery $1 (vcon_id, content_type, content_index,
--- score, txt), filtered by created_at >= $2 / <= $3 and vcon_id = ANY ($5) when asked: the one
+-- score (0 unless ranked), txt: the column as stored; its _search_text is only worth computing
+-- for the rows shown),
+-- filtered by created_at >= $2 / <= $3 and vcon_id = ANY ($5) when asked: the one
 -- definition both content searches run.
-CREATE OR REPLACE FUNCTION vcon_redis._content_hits_sql(by_start boolean, by_end boolean, by_tags boolean)
+CREATE OR REPLACE FUNCTION vcon_redis._content_hits_sql(by_start boolean, by_end boolean, by_tags boolean,
+                                                          ranked boolean)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $fn$
@@ -355,6 +445,9 @@ DECLARE
     vfilter text := '';     -- on vcons v
     cfilter text := '';     -- on a child table c
     cjoin text := '';
+    -- ts_rank_cd of one field: the costly part of a content search (the tsvector of every matching
+    -- field is computed again); a count does without it.
+    rank text := CASE WHEN ranked THEN 'ts_rank_cd(''%s''::real[], %s, $1, 32)' ELSE '0::real' END;
 BEGIN
     IF by_start THEN
         vfilter := vfilter || ' AND v.created_at >= $2';
@@ -372,27 +465,27 @@ BEGIN
     END IF;
 
     RETURN 'SELECT v.uuid AS vcon_id, ''subject''::text AS content_type, NULL::integer AS content_index,
-                   ts_rank_cd(''{1,1,1,1}''::real[], to_tsvector(''english'', coalesce(v.subject, '''')), $1, 32) AS score,
+                   ' || format(rank, '{1,1,1,1}', 'to_tsvector(''english'', coalesce(v.subject, ''''))') || ' AS score,
                    v.subject AS txt
             FROM vcons v
             WHERE to_tsvector(''english'', coalesce(v.subject, '''')) @@ $1' || vfilter || '
             UNION ALL
             SELECT c.vcon_id, ''dialog'', c.dialog_index,
-                   ts_rank_cd(''{0.2,0.2,0.2,0.2}''::real[], to_tsvector(''english'', coalesce(c.body, '''')), $1, 32),
+                   ' || format(rank, '{0.2,0.2,0.2,0.2}', 'to_tsvector(''english'', vcon_redis._search_text(c.body))') || ',
                    c.body
             FROM dialog c' || cjoin || '
             WHERE c.type = ''text'' AND (c.encoding IS NULL OR c.encoding = ''none'')
-              AND to_tsvector(''english'', coalesce(c.body, '''')) @@ $1' || cfilter || '
+              AND to_tsvector(''english'', vcon_redis._search_text(c.body)) @@ $1' || cfilter || '
             UNION ALL
             SELECT c.vcon_id, ''analysis'', c.analysis_index,
-                   ts_rank_cd(''{0.4,0.4,0.4,0.4}''::real[], to_tsvector(''english'', coalesce(c.body, '''')), $1, 32),
+                   ' || format(rank, '{0.4,0.4,0.4,0.4}', 'to_tsvector(''english'', vcon_redis._search_text(c.body))') || ',
                    c.body
             FROM analysis c' || cjoin || '
             WHERE (c.encoding IS NULL OR c.encoding <> ''base64url'')
-              AND to_tsvector(''english'', coalesce(c.body, '''')) @@ $1' || cfilter || '
+              AND to_tsvector(''english'', vcon_redis._search_text(c.body)) @@ $1' || cfilter || '
             UNION ALL
             SELECT c.vcon_id, ''party'', c.party_index,
-                   ts_rank_cd(''{0.4,0.4,0.4,0.4}''::real[], to_tsvector(''english'', coalesce(c.name, '''')), $1, 32),
+                   ' || format(rank, '{0.4,0.4,0.4,0.4}', 'to_tsvector(''english'', coalesce(c.name, ''''))') || ',
                    c.name
             FROM parties c' || cjoin || '
             WHERE to_tsvector(''english'', coalesce(c.name, '''')) @@ $1' || cfilter;
@@ -410,9 +503,11 @@ $fn$;
 CREATE OR REPLACE FUNCTION vcon_redis.search_by_tags(tags jsonb, lim integer DEFAULT 50)
 RETURNS TABLE (vcon_id uuid)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET jit = off
 AS $fn$
 DECLARE
-    hits uuid[] := vcon_redis._tag_matches(vcon_redis._tag_filter(tags, 'search_by_tags'));
+    want text[] := vcon_redis._tag_filter(tags, 'search_by_tags');
+    spread uuid[] := vcon_redis._tag_spread_matches(want);
 BEGIN
     lim := coalesce(lim, 50);
     IF lim < 1 THEN
@@ -422,45 +517,70 @@ BEGIN
     lim := least(lim, 100);
 
     RETURN QUERY EXECUTE
-        'SELECT v.uuid FROM vcons v WHERE v.uuid = ANY ($1)
+        'SELECT v.uuid FROM vcons v
+         WHERE ' || vcon_redis._tag_condition_sql('$1', '$2', cardinality(spread) > 0) || '
          ORDER BY v.created_at DESC, v.uuid
-         LIMIT $2'
-        USING hits, lim;
+         LIMIT $3'
+        USING want, spread, lim;
+END
+$fn$;
+
+-- The condition "vCon v has every pair of the text[] parameter `want`" of the searches' SQL, where
+-- `spread` names the uuid[] parameter holding _tag_spread_matches(want) (only read when
+-- with_spread). One attachment holding every pair is a semi-join with the GIN index
+-- attachments_tags_idx, which the planner runs either way round: from the index (few matches) or
+-- walking vcons newest first and probing each vCon's tags (many matches, a small LIMIT).
+CREATE OR REPLACE FUNCTION vcon_redis._tag_condition_sql(want text, spread text, with_spread boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT '(v.uuid IN (SELECT a.vcon_id FROM attachments a
+                        WHERE (a.purpose = ''tags'' OR a.type = ''tags'')
+                          AND vcon_redis._tag_array(a.body) @> ' || want || ')'
+           || CASE WHEN with_spread THEN ' OR v.uuid = ANY (' || spread || ')' ELSE '' END || ')'
+$$;
+
+-- The vCons whose tags contain every pair of `want` only as the union of several tags attachments
+-- (no single one holds them all): rare, the conserver and vcon-mcp both keep one tags attachment.
+-- Empty for a single pair. Costs one index-only scan of the partial index
+-- attachments_tags_vcon_idx, plus the tags of the vCons with more than one tags attachment.
+CREATE OR REPLACE FUNCTION vcon_redis._tag_spread_matches(want text[]) RETURNS uuid[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET jit = off
+AS $fn$
+DECLARE
+    more uuid[];
+BEGIN
+    IF cardinality(want) < 2 THEN
+        RETURN '{}';
+    END IF;
+    EXECUTE 'SELECT coalesce(array_agg(s.vcon_id), ''{}'')
+             FROM (SELECT a.vcon_id FROM attachments a
+                   WHERE (a.purpose = ''tags'' OR a.type = ''tags'')
+                   GROUP BY a.vcon_id HAVING count(*) > 1) s
+             WHERE $1 <@ ARRAY(SELECT unnest(vcon_redis._tag_array(a.body))
+                               FROM attachments a
+                               WHERE a.vcon_id = s.vcon_id
+                                 AND (a.purpose = ''tags'' OR a.type = ''tags''))'
+        INTO more USING want;
+    RETURN more;
 END
 $fn$;
 
 -- The vCons whose tags (the union of their tags attachments) contain every pair of `want` (as
--- _tag_filter returns it), in no particular order: the tag filter of every search function.
+-- _tag_filter returns it), in no particular order: the tag filter of the content searches.
 CREATE OR REPLACE FUNCTION vcon_redis._tag_matches(want text[]) RETURNS uuid[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET jit = off
 AS $fn$
 DECLARE
     hits uuid[];
-    more uuid[];
 BEGIN
-    -- All pairs in one tags attachment: the GIN index answers this.
     EXECUTE 'SELECT coalesce(array_agg(DISTINCT a.vcon_id), ''{}'') FROM attachments a
              WHERE (a.purpose = ''tags'' OR a.type = ''tags'')
                AND vcon_redis._tag_array(a.body) @> $1'
         INTO hits USING want;
-
-    -- Pairs spread over several tags attachments of one vCon (rare: the conserver and vcon-mcp
-    -- both keep one). Only possible with two or more pairs; costs one index-only scan of the
-    -- partial index attachments_tags_vcon_idx.
-    IF cardinality(want) > 1 THEN
-        EXECUTE 'SELECT coalesce(array_agg(s.vcon_id), ''{}'')
-                 FROM (SELECT a.vcon_id FROM attachments a
-                       WHERE (a.purpose = ''tags'' OR a.type = ''tags'')
-                       GROUP BY a.vcon_id HAVING count(*) > 1) s
-                 WHERE s.vcon_id <> ALL ($2)
-                   AND $1 <@ ARRAY(SELECT unnest(vcon_redis._tag_array(a.body))
-                                   FROM attachments a
-                                   WHERE a.vcon_id = s.vcon_id
-                                     AND (a.purpose = ''tags'' OR a.type = ''tags''))'
-            INTO more USING want, hits;
-        hits := hits || more;
-    END IF;
-    RETURN hits;
+    RETURN hits || vcon_redis._tag_spread_matches(want);
 END
 $fn$;
 
@@ -477,7 +597,8 @@ AS $$
         'vcon_redis.search_vcons_content(text, timestamptz, timestamptz, integer, jsonb)'::regprocedure,
         'vcon_redis.search_vcons_content_count(text, timestamptz, timestamptz, jsonb)'::regprocedure,
         'vcon_redis.search_by_tags(jsonb, integer)'::regprocedure,
-        'vcon_redis._tag_matches(text[])'::regprocedure]
+        'vcon_redis._tag_matches(text[])'::regprocedure,
+        'vcon_redis._tag_spread_matches(text[])'::regprocedure]
 $$;
 
 -- Creates the indexes the search functions use on the tables in `schema` (idempotent). An index
@@ -503,6 +624,24 @@ BEGIN
     WHERE e.extname = 'pg_trgm'
     LIMIT 1;
 
+    -- Our indexes of earlier versions that no search uses any more (0.2.0 indexed the raw text of
+    -- dialog and analysis bodies, JSON syntax included): dropped when name AND definition are ours.
+    FOR ix IN
+        SELECT i.indexname AS name FROM pg_indexes i
+        JOIN (VALUES
+            ('dialog', 'dialog_body_fts_idx',
+             'USING gin (to_tsvector(''english''::regconfig, COALESCE(body, ''''::text)))'
+             || ' WHERE ((type = ''text''::text) AND ((encoding IS NULL) OR (encoding = ''none''::text)))'),
+            ('analysis', 'analysis_body_fts_idx',
+             'USING gin (to_tsvector(''english''::regconfig, COALESCE(body, ''''::text)))'
+             || ' WHERE ((encoding IS NULL) OR (encoding <> ''base64url''::text))')
+        ) AS r(tbl, name, def) ON r.tbl = i.tablename AND r.name = i.indexname
+                              AND r.def = substr(i.indexdef, strpos(i.indexdef, ' USING ') + 1)
+        WHERE i.schemaname = schema
+    LOOP
+        EXECUTE format('DROP INDEX %I.%I', schema, ix.name);
+    END LOOP;
+
     FOR ix IN
         SELECT * FROM (VALUES
             ('vcons', 'vcons_subject_fts_idx',
@@ -510,11 +649,11 @@ BEGIN
             ('vcons', 'vcons_created_at_idx', 'USING btree (created_at)', NULL),
             ('parties', 'parties_name_fts_idx',
              'USING gin (to_tsvector(''english''::regconfig, COALESCE(name, ''''::text)))', NULL),
-            ('dialog', 'dialog_body_fts_idx',
-             'USING gin (to_tsvector(''english''::regconfig, COALESCE(body, ''''::text)))',
+            ('dialog', 'dialog_text_fts_idx',
+             'USING gin (to_tsvector(''english''::regconfig, vcon_redis._search_text(body)))',
              '((type = ''text''::text) AND ((encoding IS NULL) OR (encoding = ''none''::text)))'),
-            ('analysis', 'analysis_body_fts_idx',
-             'USING gin (to_tsvector(''english''::regconfig, COALESCE(body, ''''::text)))',
+            ('analysis', 'analysis_text_fts_idx',
+             'USING gin (to_tsvector(''english''::regconfig, vcon_redis._search_text(body)))',
              '((encoding IS NULL) OR (encoding <> ''base64url''::text))'),
             ('attachments', 'attachments_tags_idx',
              'USING gin (vcon_redis._tag_array(body))', tags_pred),

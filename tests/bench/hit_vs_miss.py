@@ -6,7 +6,7 @@ Target (docs/design.md ("Performance targets")): a hit is at least 5× faster th
 A throw-away stack gets --count generated vCons (--size class, default medium) through save_vcon;
 the worker writes them to Redis; the release server (build/server/vcon-cache-server, VCON_SERVER_BIN
 overrides) starts with --threads 2 and every uuid is read once. Then --samples pairs of sequential
-requests over ONE keep-alive HTTP connection (a raw-socket client, see RawClient), hit and miss interleaved (the
+requests over ONE keep-alive HTTP connection (a raw-socket client, see readlib.RawClient), hit and miss interleaved (the
 order inside a pair alternates) so both share the machine's noise:
   hit:  GET /api/v1/vcons/<u>  of a warm key (X-Cache: HIT checked)
   miss: DEL vcon:<v> through a separate Redis connection (not timed), then GET /api/v1/vcons/<v>
@@ -23,7 +23,6 @@ ratio). The server's own view (/metrics cache counters) is checked against the c
 """
 
 import argparse
-import socket
 import statistics
 import sys
 import time
@@ -31,40 +30,6 @@ import time
 import benchlib
 import readlib
 
-
-
-class RawClient:
-    """HTTP/1.1 GETs over one keep-alive socket with as little client work as possible: the request
-    bytes are built once, the response is read by Content-Length. http.client costs ~0.15 ms per
-    request here, most of a cache hit's time, which would hide the server's own hit/miss ratio."""
-
-    def __init__(self, port: int):
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
-
-    def get(self, path: str) -> tuple[int, str | None, bytes]:
-        self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-        while b"\r\n\r\n" not in self.buf:
-            self._recv()
-        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split()[1])
-        headers = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
-        length = int(headers.get("content-length", "0"))
-        while len(self.buf) < length:
-            self._recv()
-        body, self.buf = self.buf[:length], self.buf[length:]
-        return status, headers.get("x-cache"), body
-
-    def _recv(self):
-        chunk = self.sock.recv(1 << 20)
-        if not chunk:
-            raise RuntimeError("server closed the connection")
-        self.buf += chunk
-
-    def close(self):
-        self.sock.close()
 
 def main():
     ap = benchlib.common_args(argparse.ArgumentParser(description=__doc__,
@@ -113,7 +78,7 @@ def main():
         before = st.cache_counts()
         clock = time.perf_counter_ns
 
-        raw = RawClient(st.server_port)
+        raw = readlib.RawClient(st.server_port)
 
         def timed(uuid):
             t0 = clock()

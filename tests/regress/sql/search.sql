@@ -20,7 +20,7 @@ SELECT tablename, indexname, substr(indexdef, strpos(indexdef, ' USING ') + 1) A
 FROM pg_indexes
 WHERE schemaname = 'public'
   AND indexname IN ('vcons_subject_fts_idx', 'vcons_created_at_idx', 'parties_name_fts_idx',
-                    'dialog_body_fts_idx', 'analysis_body_fts_idx', 'attachments_tags_idx',
+                    'dialog_text_fts_idx', 'analysis_text_fts_idx', 'attachments_tags_idx',
                     'attachments_tags_vcon_idx', 'parties_name_lower_idx',
                     'parties_mailto_lower_idx', 'parties_tel_idx')
 ORDER BY 1, 2;
@@ -193,7 +193,7 @@ SELECT * FROM vcon_redis.search_vcons(off => -1);
 -- ---------------------------------------------------------------------------------------------
 -- search_vcons_content
 -- ---------------------------------------------------------------------------------------------
--- subject, text dialog and analysis (JSON body searched as text); not the base64url dialog of v2
+-- subject, text dialog and analysis (the string values of a JSON body); not the base64url dialog of v2
 SELECT vcon_id, content_type, content_index, round(relevance_score::numeric, 4) AS score, snippet
 FROM vcon_redis.search_vcons_content('invoice');
 -- ranking: the subject outranks the same word in a dialog
@@ -235,6 +235,57 @@ VALUES ('01928e10-0000-8000-8000-000000000006', 0, 'text',
 SELECT content_type, length(snippet) <= 500 AS short_enough,
        array_length(string_to_array(snippet, ' ... '), 1) AS fragments, snippet
 FROM vcon_redis.search_vcons_content('giraffe');
+ROLLBACK;
+-- JSON bodies: content search indexes and highlights their string values, not keys or syntax.
+-- The shapes: the generator's transcript (array of segments), the conserver's (an object with
+-- nested segments), a summary object written by plain SQL as vcon-mcp does (JSON text, encoding
+-- none), a double-encoded body, and plain text that only looks like JSON at its first character.
+SELECT b AS body, vcon_redis._search_text(b) AS search_text
+FROM (VALUES ('[{"speaker": 1, "text": "Hello \"there\" \u00e9", "start": 1.6}, {"speaker": 0, "text": "Bye"}]'),
+             ('{"transcript": "one", "segments": [{"id": 0, "text": "two", "words": [{"w": "two"}]}], "n": 1.5}'),
+             ('"[\"double\", \"encoded\"]"'),
+             ('"just quoted"'),
+             ('[inaudible] hello [laughs]'),
+             ('{"unterminated": "x'),
+             ('{"nul": "\u0000"}'),
+             ('{"keys": {"only": 1, "and": [true, null, 2]}}'),
+             ('{}'),
+             ('plain text'),
+             ('')) AS t(b)
+ORDER BY 1;
+BEGIN;
+SELECT vcon_redis.save_vcon($${
+  "vcon": "0.4.0", "uuid": "01928e10-0000-8000-8000-000000000008",
+  "created_at": "2026-01-08T10:00:00Z", "subject": "Parcel",
+  "parties": [{"name": "Hana Gold"}, {"name": "Agent Ivo"}],
+  "dialog": [{"type": "recording", "start": "2026-01-08T10:00:00Z", "parties": [0, 1],
+              "url": "https://example.com/r.wav", "mediatype": "audio/x-wav"}],
+  "analysis": [
+    {"type": "transcript", "dialog": 0, "vendor": "example", "encoding": "json",
+     "body": [{"speaker": 1, "text": "Your delivery is booked for Monday morning.", "start": 1.5},
+              {"speaker": 0, "text": "Monday is no good, I am away until Thursday.", "start": 4.0},
+              {"speaker": 1, "text": "Then I will move the delivery to Thursday afternoon.", "start": 9.2}]},
+    {"type": "transcript", "dialog": 0, "vendor": "conserver", "encoding": "json",
+     "body": {"transcript": "Parcel tracking question.", "confidence": 0.93,
+              "segments": [{"id": 0, "speaker": "Agent", "text": "The courier confirmed the delivery slot.",
+                            "words": [{"word": "courier", "start": 0.4}]}]}}]
+}$$::jsonb);
+INSERT INTO analysis (vcon_id, analysis_index, type, vendor, body, encoding)
+VALUES ('01928e10-0000-8000-8000-000000000008', 2, 'summary', 'vcon-mcp',
+        '{"summary": "Delivery moved to Thursday", "delivery_window": 3, "speaker": "delivery"}', 'none'),
+       ('01928e10-0000-8000-8000-000000000008', 3, 'summary', 'double',
+        '"{\"summary\": \"Second delivery attempt\"}"', 'json'),
+       ('01928e10-0000-8000-8000-000000000008', 4, 'notes', 'human', '[draft] delivery {maybe}', 'none');
+SELECT vcon_id, content_type, content_index, round(relevance_score::numeric, 4) AS score, snippet,
+       snippet ~ '["{}\\]|speaker|start' AS has_json_syntax
+FROM vcon_redis.search_vcons_content('delivery')
+WHERE vcon_id = '01928e10-0000-8000-8000-000000000008';
+-- keys and numbers are not text: a key name or a number finds nothing in these bodies
+SELECT count(*) AS key_hits FROM vcon_redis.search_vcons_content('speaker OR segments OR confidence OR words');
+SELECT count(*) AS number_hits FROM vcon_redis.search_vcons_content('0.93');
+-- phrases across one value, not across syntax
+SELECT content_index, snippet FROM vcon_redis.search_vcons_content('"courier confirmed"');
+SELECT vcon_redis.search_vcons_content_count('thursday') AS vcons_with_thursday;
 ROLLBACK;
 -- errors
 SELECT * FROM vcon_redis.search_vcons_content('');
@@ -336,16 +387,20 @@ SELECT v.uuid FROM vcons v WHERE to_tsvector('english', coalesce(v.subject, ''))
 EXPLAIN (COSTS OFF)
 SELECT c.vcon_id FROM dialog c
 WHERE c.type = 'text' AND (c.encoding IS NULL OR c.encoding = 'none')
-  AND to_tsvector('english', coalesce(c.body, '')) @@ websearch_to_tsquery('english', 'invoice');
+  AND to_tsvector('english', vcon_redis._search_text(c.body)) @@ websearch_to_tsquery('english', 'invoice');
 EXPLAIN (COSTS OFF)
 SELECT c.vcon_id FROM analysis c
 WHERE (c.encoding IS NULL OR c.encoding <> 'base64url')
-  AND to_tsvector('english', coalesce(c.body, '')) @@ websearch_to_tsquery('english', 'invoice');
+  AND to_tsvector('english', vcon_redis._search_text(c.body)) @@ websearch_to_tsquery('english', 'invoice');
 EXPLAIN (COSTS OFF)
 SELECT c.vcon_id FROM parties c WHERE to_tsvector('english', coalesce(c.name, '')) @@ websearch_to_tsquery('english', 'alice');
 RESET enable_seqscan;
 
--- the search functions are STABLE and PARALLEL SAFE
+-- the search functions are STABLE; PARALLEL SAFE but for the content searches, PARALLEL RESTRICTED
+-- because vcon_redis._search_text (JSON bodies) starts a subtransaction, which workers may not
+SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel
+FROM pg_proc p WHERE p.oid IN ('vcon_redis._search_text(text)'::regprocedure, 'vcon_redis._json_or_null(text)'::regprocedure)
+ORDER BY 1;
 SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel
 FROM pg_proc p WHERE p.oid = ANY (vcon_redis._search_functions()) ORDER BY 1;
 
