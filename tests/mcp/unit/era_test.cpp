@@ -127,7 +127,9 @@ TEST(StandardHeaders, OwsAndBase64Sentinel) {
     EXPECT_EQ(decode_header_value("plain"), "plain");
     EXPECT_EQ(decode_header_value("=?base64?SGVsbG8sIOS4lueVjA==?="), "Hello, \xe4\xb8\x96\xe7\x95\x8c");
     EXPECT_EQ(decode_header_value("=?base64?IHBhZGRlZCA=?="), " padded ");
-    EXPECT_EQ(decode_header_value("=?base64?" "?="), ""); // empty value
+    EXPECT_EQ(decode_header_value("=?base64?"
+                                  "?="),
+              "");                                                          // empty value
     EXPECT_FALSE(decode_header_value("=?base64?SGVsbG8?="));                // no padding
     EXPECT_FALSE(decode_header_value("=?base64?SGVs!!!bG8=?="));            // not the alphabet
     EXPECT_FALSE(decode_header_value("=?base64?SGVsbG9=?="));               // bits after the last byte
