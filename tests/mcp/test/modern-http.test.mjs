@@ -28,6 +28,12 @@ async function modern(method, params = {}, { headers = {}, meta = META, url } = 
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }
 
+// What a legacy initialize declares.
+async function legacyCapabilities() {
+  const res = await postRaw({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+  return (await res.json()).result.capabilities;
+}
+
 function assertRefused(r, status, code) {
   assert.equal(r.status, status, JSON.stringify(r.body));
   assert.equal(r.body.error.code, code, JSON.stringify(r.body));
@@ -41,7 +47,8 @@ describe('2026-07-28 results', () => {
     const d = r.body.result;
     assert.equal(d.resultType, 'complete');
     assert.deepEqual(d.supportedVersions, [MODERN, '2025-11-25', '2025-06-18', '2025-03-26']);
-    assert.deepEqual(d.capabilities, { tools: { listChanged: false }, resources: {} });
+    assert.deepEqual(d.capabilities, await legacyCapabilities(), 'the same capabilities in both eras');
+    assert.deepEqual(d.capabilities.tools, { listChanged: false });
     assert.equal(d._meta['io.modelcontextprotocol/serverInfo'].name, 'vcon-cache-server');
     assert.equal(d.ttlMs, 3600000);
     assert.equal(d.cacheScope, 'public');
