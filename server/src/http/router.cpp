@@ -130,16 +130,19 @@ Response Router::preflight(const Request &req, std::string_view methods) const {
                 !asked.empty() && plain
                     ? std::string(asked)
                     : std::string("Authorization, Content-Type, Accept, MCP-Protocol-Version, "
-                                  "Mcp-Session-Id, Last-Event-ID"));
+                                  "Mcp-Method, Mcp-Name, Mcp-Session-Id, Last-Event-ID"));
         res.set(bhttp::field::access_control_max_age, "600");
     }
     return res;
 }
 
 boost::asio::awaitable<Response> Router::mcp(Request &req) {
-    mcp::RequestInfo info;
-    if (auto it = req.find("MCP-Protocol-Version"); it != req.end())
-        info.protocol_version_header = std::string(it->value());
+    auto header = [&req](std::string_view name) -> std::optional<std::string> {
+        auto it = req.find(name);
+        return it == req.end() ? std::nullopt : std::optional<std::string>(it->value());
+    };
+    mcp::RequestInfo info{header("MCP-Protocol-Version"), header("Mcp-Method"), header("Mcp-Name"),
+                          auth_.enabled()};
     mcp::HttpReply reply =
         co_await mcp::handle_http(std::move(req.body()), std::move(info), store_, mcp_limits_);
     Response res{static_cast<bhttp::status>(reply.status), 11};

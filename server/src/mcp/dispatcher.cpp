@@ -1,9 +1,13 @@
 #include "mcp/dispatcher.hpp"
 
+#include "mcp/modern_result.hpp"
 #include "mcp/protocol.hpp"
 #include "mcp/resources.hpp"
 
 namespace vconredis::server::mcp {
+
+// Coroutines here follow the g++ 12 rule of docs/internals.md: objects are named before a
+// co_await, and each coroutine returns once, at function scope.
 
 namespace {
 
@@ -17,108 +21,143 @@ json initialize(const Message &m) {
     auto version = m.params.find("protocolVersion");
     if (version == m.params.end() || !version->is_string())
         return make_error(m.id, rpc_error::invalid_params, "Invalid params: protocolVersion must be a string",
-                          json{{"supported", supported_protocol_versions}});
+                          json{{"supported", legacy_protocol_versions}});
     return make_result(
         m.id, initialize_result(negotiate_protocol_version(version->get_ref<const std::string &>())));
 }
 
 // Every list is a single page; a cursor can only be one we never issued.
-std::optional<json> reject_cursor(const Message &m) {
+json one_page(const Message &m, json result) {
     if (m.params.contains("cursor") && !m.params["cursor"].is_null())
         return invalid_params(m.id, "unknown cursor (results are never paginated)");
-    return std::nullopt;
+    return make_result(m.id, std::move(result));
 }
 
-// Bytes of a result message outside its result: {"id":…,"jsonrpc":"2.0","result":…}.
-std::size_t envelope_size(const json &id) {
-    return to_text(make_result(id, nullptr)).size() - 4;
+// Bytes of a result message outside what the method returns: {"id":…,"jsonrpc":"2.0","result":…}
+// and the modern members added to the result.
+std::size_t envelope_size(const json &id, const json &members) {
+    std::size_t size = to_text(make_result(id, nullptr)).size() - 4;
+    if (members.is_object() && !members.empty())
+        size += to_text(members).size() - 2 + 1; // without its braces, with a comma
+    return size;
 }
 
-boost::asio::awaitable<json> tools_call(Message &m, VconStore &store, const ToolLimits &limits) {
-    auto name = m.params.find("name");
-    if (name == m.params.end() || !name->is_string())
-        co_return invalid_params(m.id, "name must be a string");
-    const Tool *tool = find_tool(name->get_ref<const std::string &>());
-    if (!tool)
-        co_return invalid_params(m.id, "Unknown tool: " + name->get<std::string>());
-    json arguments = json::object();
-    if (auto a = m.params.find("arguments"); a != m.params.end() && !a->is_null()) {
-        if (!a->is_object())
-            co_return invalid_params(m.id, "arguments must be an object");
-        arguments = std::move(*a);
-    }
-    m.params = json(); // the rest of the request is not kept while the tool waits for the store
-    co_return make_result(m.id, co_await call_tool(*tool, arguments, store, limits, envelope_size(m.id)));
-}
-
-boost::asio::awaitable<json> resources_read(Message &m, VconStore &store, const ToolLimits &limits) {
-    auto uri = m.params.find("uri");
-    if (uri == m.params.end() || !uri->is_string())
-        co_return invalid_params(m.id, "uri must be a string");
-    std::string text = uri->get<std::string>();
-    m.params = json();
-    ReadOutcome out = co_await read_resource(text, store, limits, envelope_size(m.id));
-    if (out.error_code != 0)
-        co_return make_error(m.id, out.error_code, std::move(out.error_message), std::move(out.error_data));
-    co_return make_result(m.id, std::move(out.result));
-}
-
-boost::asio::awaitable<json> dispatch(Message &m, VconStore &store, const ToolLimits &limits) {
+// The methods answered without data. What exists depends on the era: `initialize` and `ping` are
+// legacy only, `server/discover` modern only.
+json answer_now(const Message &m, Era era) {
     const std::string &method = m.method;
-    if (method == "initialize")
-        co_return initialize(m);
-    if (method == "ping")
-        co_return make_result(m.id, json::object());
-    if (method == "tools/list") {
-        if (auto e = reject_cursor(m))
-            co_return *e;
-        co_return make_result(m.id, list_tools_result());
+    const bool modern = era == Era::Modern;
+    if (method == "initialize" && !modern)
+        return initialize(m);
+    if (method == "ping" && !modern)
+        return make_result(m.id, json::object());
+    if (method == "server/discover" && modern)
+        return make_result(m.id, discover_result());
+    if (method == "tools/list")
+        return one_page(m, list_tools_result());
+    if (method == "resources/list")
+        return one_page(m, list_resources_result());
+    if (method == "resources/templates/list")
+        return one_page(m, list_resource_templates_result());
+    // Everything else (prompts/*, logging/setLevel, completion/complete, …) is not offered;
+    // answering at once, also before initialize, lets probing clients move on.
+    return make_error(m.id, rpc_error::method_not_found, "Method not found: " + method);
+}
+
+boost::asio::awaitable<json> tools_call(Message &m, VconStore &store, const ToolLimits &limits,
+                                        std::size_t reserved) {
+    json response;
+    const Tool *tool = nullptr;
+    json arguments = json::object();
+    auto name = m.params.find("name");
+    auto given = m.params.find("arguments");
+    const bool has_arguments = given != m.params.end() && !given->is_null();
+    if (name == m.params.end() || !name->is_string())
+        response = invalid_params(m.id, "name must be a string");
+    else if (tool = find_tool(name->get_ref<const std::string &>()); !tool)
+        response = invalid_params(m.id, "Unknown tool: " + name->get<std::string>());
+    else if (has_arguments && !given->is_object())
+        response = invalid_params(m.id, "arguments must be an object");
+    else if (has_arguments)
+        arguments = std::move(*given);
+    if (response.is_null()) {
+        m.params = json(); // the rest of the request is not kept while the tool waits for the store
+        json result = co_await call_tool(*tool, arguments, store, limits, reserved);
+        response = make_result(m.id, std::move(result));
     }
-    if (method == "tools/call")
-        co_return co_await tools_call(m, store, limits);
-    if (method == "resources/list") {
-        if (auto e = reject_cursor(m))
-            co_return *e;
-        co_return make_result(m.id, list_resources_result());
+    co_return response;
+}
+
+boost::asio::awaitable<json> resources_read(Message &m, VconStore &store, const ToolLimits &limits,
+                                            std::size_t reserved, Era era) {
+    json response;
+    auto uri = m.params.find("uri");
+    if (uri == m.params.end() || !uri->is_string()) {
+        response = invalid_params(m.id, "uri must be a string");
+    } else {
+        std::string text = uri->get<std::string>();
+        m.params = json();
+        ReadOutcome out = co_await read_resource(text, store, limits, reserved);
+        int code = out.error_code;
+        if (code == rpc_error::resource_not_found && era == Era::Modern)
+            code = rpc_error::invalid_params; // 2026-07-28 (SEP-2164)
+        response = code != 0 ? make_error(m.id, code, std::move(out.error_message), std::move(out.error_data))
+                             : make_result(m.id, std::move(out.result));
     }
-    if (method == "resources/templates/list") {
-        if (auto e = reject_cursor(m))
-            co_return *e;
-        co_return make_result(m.id, list_resource_templates_result());
-    }
-    if (method == "resources/read")
-        co_return co_await resources_read(m, store, limits);
-    // Everything else (prompts/*, logging/setLevel, completion/complete, server/discover, …) is not
-    // offered; answering at once, also before initialize, lets probing clients move on.
-    co_return make_error(m.id, rpc_error::method_not_found, "Method not found: " + method);
+    co_return response;
+}
+
+boost::asio::awaitable<json> dispatch(Message &m, VconStore &store, const ToolLimits &limits,
+                                      DispatchContext context) {
+    const bool modern = context.era == Era::Modern;
+    const json members = modern ? modern_result_members(m.method, context.token_required) : json();
+    const std::size_t reserved = envelope_size(m.id, members);
+    json response;
+    if (m.method == "tools/call")
+        response = co_await tools_call(m, store, limits, reserved);
+    else if (m.method == "resources/read")
+        response = co_await resources_read(m, store, limits, reserved, context.era);
+    else
+        response = answer_now(m, context.era);
+    if (modern && response.contains("result") && response["result"].is_object())
+        add_modern_members(response["result"], members);
+    co_return response;
 }
 
 } // namespace
 
-boost::asio::awaitable<json> dispatch_request(Message request, VconStore &store, const ToolLimits &limits) {
-    std::string what = "unexpected failure";
+boost::asio::awaitable<json> dispatch_request(Message request, VconStore &store, const ToolLimits &limits,
+                                              DispatchContext context) {
+    json response;
+    std::string failure = "unexpected failure";
     try {
-        co_return co_await dispatch(request, store, limits);
+        response = co_await dispatch(request, store, limits, context);
     } catch (const std::exception &e) {
-        what = e.what(); // co_await is not allowed in a handler: answer after it
+        failure = e.what(); // co_await is not allowed in a handler: answer after it
+    } catch (...) {
     }
-    co_return make_error(request.id, rpc_error::internal_error, "Internal error: " + what);
+    if (response.is_null())
+        response = make_error(request.id, rpc_error::internal_error, "Internal error: " + failure);
+    co_return response;
 }
 
 boost::asio::awaitable<std::optional<json>> handle_message(std::string text, VconStore &store,
                                                            const ToolLimits &limits) {
+    std::optional<json> reply;
     Message m = parse_message(text);
     std::string().swap(text);
-    switch (m.kind) {
-    case Message::Kind::Invalid:
-        co_return std::move(m.error);
-    case Message::Kind::Notification:
-    case Message::Kind::Response:
-        co_return std::nullopt;
-    case Message::Kind::Request:
-        break;
+    if (m.kind == Message::Kind::Invalid) {
+        reply = std::move(m.error);
+    } else if (m.kind == Message::Kind::Request) { // notifications and client responses: no answer
+        EraDecision era = decide_era(m, std::nullopt);
+        if (era.refusal) {
+            reply = std::move(*era.refusal);
+        } else {
+            json response = co_await dispatch_request(std::move(m), store, limits, DispatchContext{era.era});
+            reply = std::move(response);
+        }
     }
-    co_return co_await dispatch_request(std::move(m), store, limits);
+    co_return reply;
 }
 
 std::string response_text(const json &response, const ToolLimits &limits) {

@@ -16,6 +16,9 @@ inline constexpr int method_not_found = -32601;
 inline constexpr int invalid_params = -32602;
 inline constexpr int internal_error = -32603;
 inline constexpr int resource_not_found = -32002; // MCP legacy revisions (2025-11-25 and earlier)
+// MCP 2026-07-28 (modern era); a modern resource-not-found is invalid_params.
+inline constexpr int header_mismatch = -32020;
+inline constexpr int unsupported_protocol_version = -32022;
 } // namespace rpc_error
 
 struct Message {

@@ -1,6 +1,7 @@
 #include "mcp/protocol.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 // The build may inject the project version; the fallback keeps stand-alone builds (fuzzer) working.
 #ifndef VCON_REDIS_VERSION
@@ -9,34 +10,78 @@
 
 namespace vconredis::server::mcp {
 
-bool is_supported_protocol_version(std::string_view version) {
-    return std::find(supported_protocol_versions.begin(), supported_protocol_versions.end(), version) !=
-           supported_protocol_versions.end();
+namespace {
+
+template <std::size_t N> bool listed(const std::array<std::string_view, N> &versions, std::string_view v) {
+    return std::find(versions.begin(), versions.end(), v) != versions.end();
+}
+
+// YYYY-MM-DD: revision identifiers are dates, which compare as strings.
+bool is_revision_date(std::string_view v) {
+    if (v.size() != 10 || v[4] != '-' || v[7] != '-')
+        return false;
+    for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+        if (!std::isdigit(static_cast<unsigned char>(v[i])))
+            return false;
+    return true;
+}
+
+} // namespace
+
+bool is_legacy_protocol_version(std::string_view version) {
+    return listed(legacy_protocol_versions, version);
+}
+
+bool is_modern_protocol_version(std::string_view version) {
+    return listed(modern_protocol_versions, version);
+}
+
+bool names_modern_era(std::string_view version) {
+    return is_revision_date(version) && version >= modern_protocol_versions.back();
+}
+
+nlohmann::json supported_versions() {
+    auto list = nlohmann::json::array();
+    for (auto v : modern_protocol_versions)
+        list.push_back(v);
+    for (auto v : legacy_protocol_versions)
+        list.push_back(v);
+    return list;
 }
 
 std::string_view negotiate_protocol_version(std::string_view requested) {
-    return is_supported_protocol_version(requested) ? requested : latest_protocol_version;
+    return is_legacy_protocol_version(requested) ? requested : latest_legacy_protocol_version;
 }
 
 std::string_view server_version() {
     return VCON_REDIS_VERSION;
 }
 
+nlohmann::json server_info() {
+    return {{"name", server_name}, {"title", "vCon cache server"}, {"version", server_version()}};
+}
+
+nlohmann::json server_capabilities() {
+    // Declare only what is implemented: no list changes, no subscriptions, so no notifications are
+    // ever sent.
+    return {{"tools", {{"listChanged", false}}}, {"resources", nlohmann::json::object()}};
+}
+
+std::string_view server_instructions() {
+    return "Read-only access to vCons (IETF virtual conversations) stored in PostgreSQL and cached in "
+           "Redis. Use search_vcons (metadata filters: subject, party, dates), search_vcons_content "
+           "(full-text search over subjects, parties, dialog and analysis) or search_by_tags to find "
+           "vCons, then get_vcon (response_format full, summary or metadata) or the resource "
+           "vcon://v1/vcons/{uuid} to read one. Page with limit/offset; large results are refused, so "
+           "narrow the search rather than raising limit.";
+}
+
 nlohmann::json initialize_result(std::string_view protocol_version) {
     return {
         {"protocolVersion", protocol_version},
-        // Declare only what is implemented: tools and resources, both static (no list changes, no
-        // subscriptions), so no notifications are ever sent.
-        {"capabilities", {{"tools", {{"listChanged", false}}}, {"resources", nlohmann::json::object()}}},
-        {"serverInfo",
-         {{"name", server_name}, {"title", "vCon cache server"}, {"version", server_version()}}},
-        {"instructions",
-         "Read-only access to vCons (IETF virtual conversations) stored in PostgreSQL and cached in "
-         "Redis. Use search_vcons (metadata filters: subject, party, dates), search_vcons_content "
-         "(full-text search over subjects, parties, dialog and analysis) or search_by_tags to find "
-         "vCons, then get_vcon (response_format full, summary or metadata) or the resource "
-         "vcon://v1/vcons/{uuid} to read one. Page with limit/offset; large results are refused, so "
-         "narrow the search rather than raising limit."},
+        {"capabilities", server_capabilities()},
+        {"serverInfo", server_info()},
+        {"instructions", server_instructions()},
     };
 }
 

@@ -62,7 +62,7 @@ describe('Streamable HTTP wire behaviour', () => {
   });
 
   test('unsupported MCP-Protocol-Version header: 400', async () => {
-    for (const v of ['2026-07-28', '1.0.0']) {
+    for (const v of ['1.0.0', 'bogus']) { // 2026-07-28 without its _meta: modern-http.test.mjs
       const res = await postRaw(ping, { headers: { 'MCP-Protocol-Version': v } });
       assert.equal(res.status, 400, v);
       assert.equal((await res.json()).error.code, -32600);

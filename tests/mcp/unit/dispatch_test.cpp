@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 namespace vconredis::server::mcp {
 namespace {
 
@@ -130,6 +132,67 @@ TEST(Dispatch, ValidationErrorsAreToolExecutionErrors) {
     EXPECT_NE(error_text(tool("search_by_tags", {{"tags", json::object()}})).find("at least one"),
               std::string::npos);
     EXPECT_NE(error_text(tool("search_by_tags", {{"tags", {{"a", 1}}}})).find("strings"), std::string::npos);
+}
+
+// The modern era over a transport without headers (stdio): _meta alone selects it.
+json modern(const std::string &method, json params = json::object()) {
+    params["_meta"] = {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+                       {"io.modelcontextprotocol/clientCapabilities", json::object()},
+                       {"io.modelcontextprotocol/clientInfo", {{"name", "t"}, {"version", "1"}}}};
+    return request(method, std::move(params));
+}
+
+TEST(Dispatch, ModernResultsCarryResultTypeServerInfoAndCacheHints) {
+    struct Expect {
+        const char *method;
+        std::optional<int> ttl;
+        const char *scope;
+    };
+    for (const Expect &e :
+         {Expect{"server/discover", 3600000, "public"}, Expect{"tools/list", 3600000, "public"},
+          Expect{"resources/templates/list", 3600000, "public"}, Expect{"resources/list", 0, "private"}}) {
+        auto result = modern(e.method)["result"];
+        EXPECT_EQ(result["resultType"], "complete") << e.method;
+        EXPECT_EQ(result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"], "vcon-cache-server");
+        EXPECT_EQ(result["ttlMs"], *e.ttl) << e.method;
+        EXPECT_EQ(result["cacheScope"], e.scope) << e.method;
+    }
+    // Not cacheable: no hints, but resultType and serverInfo all the same.
+    auto call = modern("tools/call", {{"name", "get_vcon"}, {"arguments", json::object()}})["result"];
+    EXPECT_EQ(call["resultType"], "complete");
+    EXPECT_EQ(call["isError"], true);
+    EXPECT_FALSE(call.contains("ttlMs"));
+    EXPECT_TRUE(call["_meta"].contains("io.modelcontextprotocol/serverInfo"));
+    // Legacy results stay as they were.
+    EXPECT_FALSE(request("tools/list")["result"].contains("resultType"));
+    EXPECT_FALSE(request("tools/list")["result"].contains("ttlMs"));
+}
+
+TEST(Dispatch, ModernEraHasNoInitializeNorPingButDiscover) {
+    EXPECT_EQ(code(modern("ping")), rpc_error::method_not_found);
+    EXPECT_EQ(code(modern("initialize", {{"protocolVersion", "2025-11-25"}})), rpc_error::method_not_found);
+    auto d = modern("server/discover")["result"];
+    EXPECT_EQ(d["supportedVersions"],
+              json::parse(R"(["2026-07-28","2025-11-25","2025-06-18","2025-03-26"])"));
+    EXPECT_EQ(d["capabilities"],
+              request("initialize", {{"protocolVersion", "2025-11-25"}})["result"]["capabilities"]);
+    EXPECT_TRUE(d["instructions"].is_string());
+}
+
+TEST(Dispatch, ModernResourceNotFoundIsInvalidParams) {
+    auto r = modern("resources/read", {{"uri", "vcon://v1/vcons/nope"}});
+    EXPECT_EQ(code(r), rpc_error::invalid_params);
+    EXPECT_EQ(r["error"]["data"]["uri"], "vcon://v1/vcons/nope");
+}
+
+TEST(Dispatch, ModernEnvelopeErrorsOverStdio) {
+    auto r = request("tools/list", {{"_meta", {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"}}}});
+    EXPECT_EQ(code(r), rpc_error::invalid_params);
+    auto v = request("server/discover", {{"_meta",
+                                          {{"io.modelcontextprotocol/protocolVersion", "2099-01-01"},
+                                           {"io.modelcontextprotocol/clientCapabilities", json::object()}}}});
+    EXPECT_EQ(code(v), rpc_error::unsupported_protocol_version);
+    EXPECT_EQ(v["error"]["data"]["requested"], "2099-01-01");
 }
 
 } // namespace
