@@ -5,7 +5,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 export VCON_SERVER_BIN="${VCON_SERVER_BIN:-$ROOT/build/server/vcon-cache-server}"
-what="${1:-all}"   # all | client | conformance
+what="${1:-all}"   # all | client (SDK tests and the Inspector CLI) | inspector | conformance
 
 (cd "$HERE" && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; })
 
@@ -37,6 +37,9 @@ export MCP_URL="http://localhost:$PORT/mcp" DATABASE_URL REDIS_URL VCON_SAMPLE_U
 rc=0
 if [ "$what" = all ] || [ "$what" = client ]; then
     (cd "$HERE" && node --test --test-concurrency=1 test/) || rc=1
+fi
+if [ "$what" = all ] || [ "$what" = client ] || [ "$what" = inspector ]; then
+    bash "$HERE/inspector.sh" || rc=1
 fi
 if [ "$what" = all ] || [ "$what" = conformance ]; then
     bash "$HERE/conformance.sh" || rc=1
