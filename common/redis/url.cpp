@@ -141,7 +141,7 @@ void parse_query(std::string_view query, Url &u) {
                  (u.kind == Url::Kind::Sentinel ? ", sentinel_user, sentinel_password" : "") + ", tls_*)");
     }
     if (tls_param && !u.tls.enabled)
-        fail("tls_* parameters need a TLS URL (rediss:// or rediss+sentinel://)");
+        fail("tls_* parameters need a TLS URL (rediss://, rediss+sentinel:// or rediss+cluster://)");
 }
 
 // host[:port] or [v6][:port]
@@ -210,6 +210,17 @@ void parse_tcp(std::string_view rest, Url &u) {
             fail("missing master name (redis+sentinel://host:port[,host:port]/master[/db])");
         if (s != std::string_view::npos && s + 1 < path.size())
             u.db = parse_int(path.substr(s + 1), 0, 1 << 20, "db");
+    } else if (u.kind == Url::Kind::Cluster || authority.find(',') != std::string_view::npos) {
+        u.kind = Url::Kind::Cluster;
+        for (;;) {
+            auto comma = authority.find(',');
+            u.seeds.push_back(parse_host_port(authority.substr(0, comma), 6379));
+            if (comma == std::string_view::npos)
+                break;
+            authority = authority.substr(comma + 1);
+        }
+        if (!path.empty())
+            u.db = parse_int(path, 0, 1 << 20, "db");
     } else {
         HostPort hp = parse_host_port(authority, 6379);
         u.host = std::move(hp.host);
@@ -262,13 +273,21 @@ Url Url::parse(std::string_view text) {
         u.kind = Kind::Sentinel;
         u.tls.enabled = scheme == "rediss+sentinel";
         parse_tcp(rest, u);
+    } else if (scheme == "redis+cluster" || scheme == "rediss+cluster") {
+        u.kind = Kind::Cluster;
+        u.tls.enabled = scheme == "rediss+cluster";
+        parse_tcp(rest, u);
     } else if (scheme == "unix") {
         u.kind = Kind::Unix;
         parse_unix(rest, u);
     } else {
         fail("unsupported scheme \"" + printable_scheme(scheme) +
-             "\" (use redis://, rediss://, unix://, redis+sentinel:// or rediss+sentinel://)");
+             "\" (use redis://, rediss://, unix://, redis+sentinel://, rediss+sentinel://, redis+cluster:// "
+             "or "
+             "rediss+cluster://)");
     }
+    if (u.kind == Kind::Cluster && u.db != 0)
+        fail("Redis Cluster has only db 0 (remove the /db or db= of the cluster URL)");
     if (!u.user.empty() && u.password.empty())
         fail("a user needs a password (redis://user:password@host)");
     if (!u.sentinel_user.empty() && u.sentinel_password.empty())
@@ -289,6 +308,12 @@ std::string Url::endpoint() const {
         return path;
     if (kind == Kind::Sentinel)
         return "sentinel master " + master;
+    if (kind == Kind::Cluster) {
+        std::string out = "cluster ";
+        for (std::size_t i = 0; i < seeds.size(); ++i)
+            out += (i ? "," : "") + format_endpoint(seeds[i].host, seeds[i].port);
+        return out;
+    }
     return format_endpoint(host, port);
 }
 
@@ -327,8 +352,9 @@ std::string Url::redacted() const {
             out += "&password=***";
         return out;
     }
-    out = kind == Kind::Sentinel ? (tls.enabled ? "rediss+sentinel://" : "redis+sentinel://")
-                                 : (tls.enabled ? "rediss://" : "redis://");
+    out = kind == Kind::Sentinel  ? (tls.enabled ? "rediss+sentinel://" : "redis+sentinel://")
+          : kind == Kind::Cluster ? (tls.enabled ? "rediss+cluster://" : "redis+cluster://")
+                                  : (tls.enabled ? "rediss://" : "redis://");
     if (!password.empty()) {
         percent_encode_to(user, out);
         out += ":***@";
@@ -338,6 +364,9 @@ std::string Url::redacted() const {
             out += (i ? "," : "") + format_endpoint(sentinels[i].host, sentinels[i].port);
         out += "/";
         percent_encode_to(master, out);
+    } else if (kind == Kind::Cluster) {
+        for (std::size_t i = 0; i < seeds.size(); ++i)
+            out += (i ? "," : "") + format_endpoint(seeds[i].host, seeds[i].port);
     } else {
         out += endpoint();
     }

@@ -8,20 +8,21 @@
 #   --no-build  use the existing build/ and installed extension (default: build and install first,
 #               as scripts/test.sh does, so the figures are of the current sources)
 #   --quick     shorter runs (smoke check of the scripts, figures are noisier)
-#   --only      write_overhead, commit_latency, bulk_100k, read_throughput, hit_vs_miss, redis_tls_wait
+#   --only      write_overhead, commit_latency, bulk_100k, read_throughput, hit_vs_miss, redis_tls_wait,
+#               redis_cluster
 # Each benchmark is also runnable alone: /usr/bin/python3 tests/bench/<name>.py --help
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 
-build=1 strict=0 quick=0 only="write_overhead,commit_latency,bulk_100k,read_throughput,hit_vs_miss,redis_tls_wait"
+build=1 strict=0 quick=0 only="write_overhead,commit_latency,bulk_100k,read_throughput,hit_vs_miss,redis_tls_wait,redis_cluster"
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-build) build=0 ;;
         --strict) strict=1 ;;
         --quick) quick=1 ;;
         --only) only="$2"; shift ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -42,6 +43,7 @@ declare -A quick_args=(
     [read_throughput]="--duration 3 --rounds 1"
     [hit_vs_miss]="--samples 500 --warmup 50"
     [redis_tls_wait]="--count 300 --reads 1000"
+    [redis_cluster]="--count 300 --reads 1000"
 )
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
