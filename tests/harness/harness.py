@@ -508,6 +508,15 @@ class RedisClusterNodes:
     def primaries(self) -> list["RedisServer"]:
         return [n for n in self.nodes if n.client().execute_command("ROLE")[0] == "master"]
 
+    def node_of(self, key: str) -> "RedisServer":
+        """The primary that serves key now (works for TLS clusters too, over unix sockets)."""
+        c = self.nodes[0].client()
+        slot = c.execute_command("CLUSTER", "KEYSLOT", key)
+        for start, end, primary, *_ in c.execute_command("CLUSTER", "SLOTS"):
+            if start <= slot <= end:
+                return next(n for n in self.nodes if n.port == primary[1])
+        raise LookupError(f"no primary serves slot {slot}")
+
     def node_id(self, node: "RedisServer") -> str:
         return node.client().execute_command("CLUSTER", "MYID")
 
