@@ -197,3 +197,25 @@ def test_tls_cluster_smoke(cstack, tmp_path):
         cstack.pg.sql("ALTER SYSTEM RESET vcon_redis.redis_url")
         cstack.pg.reload()
         tls.destroy()
+
+
+def test_server_reconnects_when_its_node_answers_readonly(cstack, tmp_path):
+    """A node demoted to a replica (what a Sentinel failover does to the old primary) answers the
+    server's lease SET with READONLY: the server serves the request from PostgreSQL, drops the
+    connection and reconnects (through the sentinels, for a redis+sentinel:// URL)."""
+    a = harness.RedisServer(tmp_path / "a").start()
+    b = harness.RedisServer(tmp_path / "b").start()
+    try:
+        u = save(cstack.pg, small_vcon(9001))
+        with CacheServer(cstack, tmp_path, redis_url=a.url()) as server:
+            harness.wait_for(lambda: server.get(f"/api/v1/vcons/{u}").cache == "HIT", 20, what="HIT on node a")
+            a.client().execute_command("REPLICAOF", "127.0.0.1", str(b.port))
+            harness.wait_for(lambda: a.client().info("replication")["master_link_status"] == "up", 20,
+                             what="a replicating b")
+            statuses = [server.get(f"/api/v1/vcons/{u}") for _ in range(5)]  # a miss now: a holds b's (no) data
+            harness.wait_for(lambda: "answered READONLY" in server.log(), 10, what="READONLY in the server log")
+            assert all(r.status == 200 for r in statuses), [r.status for r in statuses]
+            assert server.get(f"/api/v1/vcons/{u}").status == 200
+    finally:
+        a.destroy()
+        b.destroy()
