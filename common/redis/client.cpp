@@ -81,10 +81,7 @@ Connection &Client::open(Node &n) {
 
 // Asks the nodes of the current map, then the seeds, until one answers with a map.
 void Client::refresh_map() {
-    std::vector<HostPort> candidates = map_.nodes();
-    for (const HostPort &seed : url_.seeds)
-        if (std::find(candidates.begin(), candidates.end(), seed) == candidates.end())
-            candidates.push_back(seed);
+    std::vector<HostPort> candidates = map_.candidates(url_.seeds);
     std::string last = "no seed node configured";
     Error::Kind last_kind = Error::Kind::connect;
     for (const HostPort &at : candidates) {

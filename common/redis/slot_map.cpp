@@ -69,6 +69,14 @@ std::optional<HostPort> SlotMap::node_for(int slot) const {
     return nodes_[owner_[slot]];
 }
 
+std::vector<HostPort> SlotMap::candidates(const std::vector<HostPort> &seeds) const {
+    std::vector<HostPort> out = nodes_;
+    for (const HostPort &seed : seeds)
+        if (std::find(out.begin(), out.end(), seed) == out.end())
+            out.push_back(seed);
+    return out;
+}
+
 int SlotMap::uncovered() const noexcept {
     if (owner_.empty())
         return slot_count;

@@ -24,6 +24,8 @@ public:
     std::optional<HostPort> node_for(int slot) const;
     // Every primary named, in order of first appearance.
     const std::vector<HostPort> &nodes() const noexcept { return nodes_; }
+    // Where to ask for a fresh map: these primaries, then the seeds not among them.
+    std::vector<HostPort> candidates(const std::vector<HostPort> &seeds) const;
     // Slots with no primary.
     int uncovered() const noexcept;
 

@@ -178,6 +178,18 @@ HostPort parse_host_port(std::string_view authority, int default_port) {
     return hp;
 }
 
+// host[:port][,host[:port]…]
+std::vector<HostPort> parse_host_list(std::string_view authority, int default_port) {
+    std::vector<HostPort> hosts;
+    for (;;) {
+        auto comma = authority.find(',');
+        hosts.push_back(parse_host_port(authority.substr(0, comma), default_port));
+        if (comma == std::string_view::npos)
+            return hosts;
+        authority = authority.substr(comma + 1);
+    }
+}
+
 void parse_tcp(std::string_view rest, Url &u) {
     // rest = [userinfo@]host[:port][/db][?query]; Sentinel: [userinfo@]host[:port][,…]/master[/db][?query]
     std::string_view authority = authority_of(rest);
@@ -196,13 +208,7 @@ void parse_tcp(std::string_view rest, Url &u) {
     }
 
     if (u.kind == Url::Kind::Sentinel) {
-        for (;;) {
-            auto comma = authority.find(',');
-            u.sentinels.push_back(parse_host_port(authority.substr(0, comma), 26379));
-            if (comma == std::string_view::npos)
-                break;
-            authority = authority.substr(comma + 1);
-        }
+        u.sentinels = parse_host_list(authority, 26379);
         // path = master[/db]
         auto s = path.find('/');
         u.master = percent_decode(path.substr(0, s), "master name");
@@ -212,13 +218,7 @@ void parse_tcp(std::string_view rest, Url &u) {
             u.db = parse_int(path.substr(s + 1), 0, 1 << 20, "db");
     } else if (u.kind == Url::Kind::Cluster || authority.find(',') != std::string_view::npos) {
         u.kind = Url::Kind::Cluster;
-        for (;;) {
-            auto comma = authority.find(',');
-            u.seeds.push_back(parse_host_port(authority.substr(0, comma), 6379));
-            if (comma == std::string_view::npos)
-                break;
-            authority = authority.substr(comma + 1);
-        }
+        u.seeds = parse_host_list(authority, 6379);
         if (!path.empty())
             u.db = parse_int(path, 0, 1 << 20, "db");
     } else {
@@ -303,17 +303,20 @@ std::string format_endpoint(const std::string &host, int port) {
     return host + ":" + std::to_string(port);
 }
 
+std::string format_endpoints(const std::vector<HostPort> &hosts) {
+    std::string out;
+    for (std::size_t i = 0; i < hosts.size(); ++i)
+        out += (i ? "," : "") + format_endpoint(hosts[i].host, hosts[i].port);
+    return out;
+}
+
 std::string Url::endpoint() const {
     if (kind == Kind::Unix)
         return path;
     if (kind == Kind::Sentinel)
         return "sentinel master " + master;
-    if (kind == Kind::Cluster) {
-        std::string out = "cluster ";
-        for (std::size_t i = 0; i < seeds.size(); ++i)
-            out += (i ? "," : "") + format_endpoint(seeds[i].host, seeds[i].port);
-        return out;
-    }
+    if (kind == Kind::Cluster)
+        return "cluster " + format_endpoints(seeds);
     return format_endpoint(host, port);
 }
 
@@ -360,13 +363,11 @@ std::string Url::redacted() const {
         out += ":***@";
     }
     if (kind == Kind::Sentinel) {
-        for (std::size_t i = 0; i < sentinels.size(); ++i)
-            out += (i ? "," : "") + format_endpoint(sentinels[i].host, sentinels[i].port);
+        out += format_endpoints(sentinels);
         out += "/";
         percent_encode_to(master, out);
     } else if (kind == Kind::Cluster) {
-        for (std::size_t i = 0; i < seeds.size(); ++i)
-            out += (i ? "," : "") + format_endpoint(seeds[i].host, seeds[i].port);
+        out += format_endpoints(seeds);
     } else {
         out += endpoint();
     }

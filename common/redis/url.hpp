@@ -81,6 +81,8 @@ struct Url {
 
 // host:port, bracketing an IPv6 address.
 std::string format_endpoint(const std::string &host, int port);
+// host:port,host:port,…
+std::string format_endpoints(const std::vector<HostPort> &hosts);
 
 // Masks with "***", in place, every password that a URL of the grammar above can carry, wherever
 // such URLs stand in free text (log lines, statements, error messages), whatever characters the

@@ -83,10 +83,7 @@ void RedisRouter::refresh_map() {
     }
     refreshing_ = true;
     refresh_again_ = false;
-    std::vector<redis::HostPort> candidates = map_.nodes();
-    for (const redis::HostPort &seed : options_.url.seeds)
-        if (std::find(candidates.begin(), candidates.end(), seed) == candidates.end())
-            candidates.push_back(seed);
+    std::vector<redis::HostPort> candidates = map_.candidates(options_.url.seeds);
     redis::Connection::Options copts;
     copts.connect_timeout = options_.connect_timeout;
     copts.command_timeout = std::max(options_.connect_timeout, std::chrono::milliseconds(1000));
