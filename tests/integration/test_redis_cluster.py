@@ -116,6 +116,7 @@ def test_reshard_during_10000_commits_loses_nothing_and_the_server_keeps_serving
             harness.wait_for(lambda: sum(len(x) for x in uuids_of) >= TOTAL // 3, 120, interval=0.2,
                              what="a third of the commits")
             primaries = cluster.primaries()
+            assert writers.is_alive()  # the reshard runs in the middle of the commits
             started = time.monotonic()
             cluster.reshard(3000, primaries[0], primaries[1])
             reshard_s = time.monotonic() - started
