@@ -9,15 +9,17 @@
 namespace vconredis::redis {
 namespace {
 
-// Keep in step with the comment in scripts.hpp. Nothing is pushed before the document is written,
-// so a consumer never pops a uuid before its document is there. Each list has its own guard, SET
+// Keep in step with the comment in scripts.hpp. Nothing is pushed before the document is written
+// (in one call the SET comes first; the worker sends push-only calls after the document's call
+// succeeded), so a consumer never pops a uuid before its document is there. Each list has its own guard, SET
 // before its RPUSH: a replayed event finds the guard and pushes nothing twice. An RPUSH that fails
 // (WRONGTYPE, NOPERM) takes its guard back, so the retry pushes to that list after all, and the
 // error reply keeps Redis's own code first, so the worker can tell permanent errors from transient
 // ones. (Redis refuses a script's first write when it is out of memory, never a later one: an OOM
 // reply means the script changed nothing.)
-constexpr std::string_view apply_source = R"lua(-- vcon_redis apply v2
+constexpr std::string_view apply_source = R"lua(-- vcon_redis apply v3
 local action = ARGV[1]
+local first = 3
 if action == 'set' then
   if tonumber(ARGV[3]) > 0 then
     redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
@@ -27,11 +29,13 @@ if action == 'set' then
   redis.call('DEL', KEYS[2])
 elseif action == 'del' then
   redis.call('DEL', KEYS[1], KEYS[2])
-elseif action ~= 'none' then
+elseif action == 'none' then
+  first = 1
+else
   return redis.error_reply('ERR vcon_redis apply: unknown action')
 end
 local pushed = 0
-for i = 3, #KEYS - 1, 2 do
+for i = first, #KEYS - 1, 2 do
   if redis.call('SET', KEYS[i + 1], '1', 'NX', 'EX', ARGV[5]) then
     local r = redis.pcall('RPUSH', KEYS[i], ARGV[4])
     if type(r) == 'table' and r.err then
@@ -174,8 +178,10 @@ ScriptCall apply_call(std::string_view prefix, std::string_view vcon_uuid, Apply
     ScriptCall c;
     c.script = &apply_script();
     c.keys.reserve(2 + 2 * lists.size());
-    c.keys.push_back(c.own(doc_key(prefix, vcon_uuid)));
-    c.keys.push_back(c.own(lease_key(prefix, vcon_uuid)));
+    if (action != ApplyAction::none) {
+        c.keys.push_back(c.own(doc_key(prefix, vcon_uuid)));
+        c.keys.push_back(c.own(lease_key(prefix, vcon_uuid)));
+    }
     for (std::string_view list : lists) {
         c.keys.push_back(c.own(std::string(list)));
         c.keys.push_back(c.own(push_guard_key(list, event_id)));
@@ -184,6 +190,11 @@ ScriptCall apply_call(std::string_view prefix, std::string_view vcon_uuid, Apply
               c.own(std::to_string(ttl_seconds)), c.own(std::string(vcon_uuid)),
               c.own(std::to_string(push_guard_ttl_seconds))};
     return c;
+}
+
+ScriptCall push_call(std::string_view vcon_uuid, std::string_view event_id, std::string_view list,
+                     long push_guard_ttl_seconds) {
+    return apply_call({}, vcon_uuid, ApplyAction::none, {}, 0, event_id, {list}, push_guard_ttl_seconds);
 }
 
 ScriptCall fill_call(std::string_view prefix, std::string_view vcon_uuid, std::string_view lease_token,
@@ -220,13 +231,19 @@ Command script_command(const ScriptCall &call, bool by_sha, std::string &numkeys
     return cmd;
 }
 
-std::vector<Reply> run_scripts(Connection &conn, const std::vector<ScriptCall> &calls) {
+namespace {
+
+// EVALSHA for every call in one pipeline; from the first NOSCRIPT on, every call again in call
+// order with EVAL (so a call that slipped through, because another client loaded the script
+// meanwhile, is re-applied after its predecessors). Target: a Connection or a Client.
+template <class Target>
+std::vector<Reply> run_scripts_on(Target &target, const std::vector<ScriptCall> &calls) {
     std::vector<std::string> numkeys(calls.size()); // sized once: the commands view into it
     std::vector<Command> cmds;
     cmds.reserve(calls.size());
     for (std::size_t i = 0; i < calls.size(); ++i)
         cmds.push_back(script_command(calls[i], true, numkeys[i]));
-    std::vector<Reply> replies = conn.pipeline(cmds);
+    std::vector<Reply> replies = target.pipeline(cmds);
 
     std::size_t first = 0;
     while (first < replies.size() && !is_noscript(*replies[first]))
@@ -234,16 +251,24 @@ std::vector<Reply> run_scripts(Connection &conn, const std::vector<ScriptCall> &
     if (first == replies.size())
         return replies;
 
-    // Everything from the first NOSCRIPT on runs again in call order, so a call that slipped
-    // through (another client loaded the script meanwhile) is re-applied after its predecessors.
     cmds.clear();
     for (std::size_t i = first; i < calls.size(); ++i)
         cmds.push_back(script_command(calls[i], false, numkeys[i]));
-    std::vector<Reply> again = conn.pipeline(cmds);
+    std::vector<Reply> again = target.pipeline(cmds);
     for (std::size_t i = first; i < calls.size(); ++i)
         if (is_noscript(*replies[i]))
             replies[i] = std::move(again[i - first]);
     return replies;
+}
+
+} // namespace
+
+std::vector<Reply> run_scripts(Connection &conn, const std::vector<ScriptCall> &calls) {
+    return run_scripts_on(conn, calls);
+}
+
+std::vector<Reply> run_scripts(Client &client, const std::vector<ScriptCall> &calls) {
+    return run_scripts_on(client, calls);
 }
 
 Reply run_script(Connection &conn, const ScriptCall &call) {

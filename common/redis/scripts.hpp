@@ -1,11 +1,14 @@
 // The Lua scripts that make each Redis change atomic, and the EVALSHA-with-EVAL-fallback runner.
 //
-// apply (worker; one call per outbox event):
-//   KEYS[1] doc key, KEYS[2] lease key, then per ingress list: KEYS[2i+1] the list, KEYS[2i+2] its
-//   push guard (keys.hpp); ARGV[1] set|del|none, ARGV[2] document (set), ARGV[3] ttl s (0 = none),
-//   ARGV[4] vcon uuid, ARGV[5] push guard ttl s.  SET/DEL the doc, DEL the lease (set/del), then
-//   for each list: guard SET NX EX and only if it was set RPUSH the uuid (a failed RPUSH deletes its
-//   guard again and ends the script with the error). Returns the number of lists pushed.
+// apply (worker):
+//   ARGV[1] set|del|none, ARGV[2] document (set), ARGV[3] ttl s (0 = none), ARGV[4] vcon uuid,
+//   ARGV[5] push guard ttl s. With set/del: KEYS[1] doc key, KEYS[2] lease key, then per ingress
+//   list KEYS[2i+1] the list and KEYS[2i+2] its push guard (keys.hpp); with none, the list pairs
+//   start at KEYS[1]. SET/DEL the doc, DEL the lease (set/del), then for each list: guard SET NX
+//   EX and only if it was set RPUSH the uuid (a failed RPUSH deletes its guard again and ends the
+//   script with the error). Returns the number of lists pushed.
+//   In a cluster every call must touch one slot: the worker runs one call for the document (doc +
+//   lease, no lists) and, once that succeeded, one push_call per list (list + guard, action none).
 // fill (server; lease-checked miss fill):
 //   KEYS[1] doc key, KEYS[2] lease key; ARGV[1] token, ARGV[2] document, ARGV[3] ttl s.
 //   Returns 1 when the lease was still ours (doc SET, lease deleted), else 0.
@@ -13,6 +16,7 @@
 //   KEYS[1] lease key; ARGV[1] token. Deletes the lease only if it is still ours; returns 1, else 0.
 #pragma once
 
+#include "redis/client.hpp"
 #include "redis/connection.hpp"
 
 #include <deque>
@@ -61,6 +65,11 @@ ScriptCall apply_call(std::string_view prefix, std::string_view vcon_uuid, Apply
                       const std::vector<std::string_view> &lists,
                       long push_guard_ttl_seconds = default_push_guard_ttl);
 
+// apply without document action, pushing vcon_uuid to one list under its guard: touches the
+// list's slot only.
+ScriptCall push_call(std::string_view vcon_uuid, std::string_view event_id, std::string_view list,
+                     long push_guard_ttl_seconds = default_push_guard_ttl);
+
 // fill of a cache miss under a lease taken earlier with SET <lease_key> token NX PX ...
 ScriptCall fill_call(std::string_view prefix, std::string_view vcon_uuid, std::string_view lease_token,
                      std::string_view document, long ttl_seconds);
@@ -77,6 +86,8 @@ Command script_command(const ScriptCall &call, bool by_sha, std::string &numkeys
 // of apply/fill is harmless: SET/DEL are idempotent, the guard stops a second push, a used lease
 // refuses). Returns one reply per call; error replies are values. Throws Error like pipeline().
 std::vector<Reply> run_scripts(Connection &conn, const std::vector<ScriptCall> &calls);
+// The same through a Client: in a cluster each call goes to its slot's node (Client::pipeline).
+std::vector<Reply> run_scripts(Client &client, const std::vector<ScriptCall> &calls);
 Reply run_script(Connection &conn, const ScriptCall &call);
 
 // Loads every script of this file (SCRIPT LOAD) and checks Redis agrees on the SHA-1;

@@ -141,7 +141,7 @@ void parse_query(std::string_view query, Url &u) {
                  (u.kind == Url::Kind::Sentinel ? ", sentinel_user, sentinel_password" : "") + ", tls_*)");
     }
     if (tls_param && !u.tls.enabled)
-        fail("tls_* parameters need a TLS URL (rediss:// or rediss+sentinel://)");
+        fail("tls_* parameters need a TLS URL (rediss://, rediss+sentinel:// or rediss+cluster://)");
 }
 
 // host[:port] or [v6][:port]
@@ -178,6 +178,18 @@ HostPort parse_host_port(std::string_view authority, int default_port) {
     return hp;
 }
 
+// host[:port][,host[:port]…]
+std::vector<HostPort> parse_host_list(std::string_view authority, int default_port) {
+    std::vector<HostPort> hosts;
+    for (;;) {
+        auto comma = authority.find(',');
+        hosts.push_back(parse_host_port(authority.substr(0, comma), default_port));
+        if (comma == std::string_view::npos)
+            return hosts;
+        authority = authority.substr(comma + 1);
+    }
+}
+
 void parse_tcp(std::string_view rest, Url &u) {
     // rest = [userinfo@]host[:port][/db][?query]; Sentinel: [userinfo@]host[:port][,…]/master[/db][?query]
     std::string_view authority = authority_of(rest);
@@ -196,13 +208,7 @@ void parse_tcp(std::string_view rest, Url &u) {
     }
 
     if (u.kind == Url::Kind::Sentinel) {
-        for (;;) {
-            auto comma = authority.find(',');
-            u.sentinels.push_back(parse_host_port(authority.substr(0, comma), 26379));
-            if (comma == std::string_view::npos)
-                break;
-            authority = authority.substr(comma + 1);
-        }
+        u.sentinels = parse_host_list(authority, 26379);
         // path = master[/db]
         auto s = path.find('/');
         u.master = percent_decode(path.substr(0, s), "master name");
@@ -210,6 +216,11 @@ void parse_tcp(std::string_view rest, Url &u) {
             fail("missing master name (redis+sentinel://host:port[,host:port]/master[/db])");
         if (s != std::string_view::npos && s + 1 < path.size())
             u.db = parse_int(path.substr(s + 1), 0, 1 << 20, "db");
+    } else if (u.kind == Url::Kind::Cluster || authority.find(',') != std::string_view::npos) {
+        u.kind = Url::Kind::Cluster;
+        u.seeds = parse_host_list(authority, 6379);
+        if (!path.empty())
+            u.db = parse_int(path, 0, 1 << 20, "db");
     } else {
         HostPort hp = parse_host_port(authority, 6379);
         u.host = std::move(hp.host);
@@ -262,13 +273,21 @@ Url Url::parse(std::string_view text) {
         u.kind = Kind::Sentinel;
         u.tls.enabled = scheme == "rediss+sentinel";
         parse_tcp(rest, u);
+    } else if (scheme == "redis+cluster" || scheme == "rediss+cluster") {
+        u.kind = Kind::Cluster;
+        u.tls.enabled = scheme == "rediss+cluster";
+        parse_tcp(rest, u);
     } else if (scheme == "unix") {
         u.kind = Kind::Unix;
         parse_unix(rest, u);
     } else {
         fail("unsupported scheme \"" + printable_scheme(scheme) +
-             "\" (use redis://, rediss://, unix://, redis+sentinel:// or rediss+sentinel://)");
+             "\" (use redis://, rediss://, unix://, redis+sentinel://, rediss+sentinel://, redis+cluster:// "
+             "or "
+             "rediss+cluster://)");
     }
+    if (u.kind == Kind::Cluster && u.db != 0)
+        fail("Redis Cluster has only db 0 (remove the /db or db= of the cluster URL)");
     if (!u.user.empty() && u.password.empty())
         fail("a user needs a password (redis://user:password@host)");
     if (!u.sentinel_user.empty() && u.sentinel_password.empty())
@@ -284,11 +303,20 @@ std::string format_endpoint(const std::string &host, int port) {
     return host + ":" + std::to_string(port);
 }
 
+std::string format_endpoints(const std::vector<HostPort> &hosts) {
+    std::string out;
+    for (std::size_t i = 0; i < hosts.size(); ++i)
+        out += (i ? "," : "") + format_endpoint(hosts[i].host, hosts[i].port);
+    return out;
+}
+
 std::string Url::endpoint() const {
     if (kind == Kind::Unix)
         return path;
     if (kind == Kind::Sentinel)
         return "sentinel master " + master;
+    if (kind == Kind::Cluster)
+        return "cluster " + format_endpoints(seeds);
     return format_endpoint(host, port);
 }
 
@@ -327,17 +355,19 @@ std::string Url::redacted() const {
             out += "&password=***";
         return out;
     }
-    out = kind == Kind::Sentinel ? (tls.enabled ? "rediss+sentinel://" : "redis+sentinel://")
-                                 : (tls.enabled ? "rediss://" : "redis://");
+    out = kind == Kind::Sentinel  ? (tls.enabled ? "rediss+sentinel://" : "redis+sentinel://")
+          : kind == Kind::Cluster ? (tls.enabled ? "rediss+cluster://" : "redis+cluster://")
+                                  : (tls.enabled ? "rediss://" : "redis://");
     if (!password.empty()) {
         percent_encode_to(user, out);
         out += ":***@";
     }
     if (kind == Kind::Sentinel) {
-        for (std::size_t i = 0; i < sentinels.size(); ++i)
-            out += (i ? "," : "") + format_endpoint(sentinels[i].host, sentinels[i].port);
+        out += format_endpoints(sentinels);
         out += "/";
         percent_encode_to(master, out);
+    } else if (kind == Kind::Cluster) {
+        out += format_endpoints(seeds);
     } else {
         out += endpoint();
     }

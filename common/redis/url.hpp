@@ -4,6 +4,10 @@
 //   unix://[[user]:password@]/path/to.sock[?query]
 //   redis+sentinel://[[user]:password@]host[:port][,host[:port]…]/master[/db][?query]
 //   rediss+sentinel://…                                           TLS to sentinels and primary alike
+//   redis://[[user]:password@]host[:port],host[:port][,…][?query] Redis Cluster: a list of seed nodes
+//   redis+cluster://[[user]:password@]host[:port][,…][?query]     Redis Cluster, also with one seed
+//   rediss://…,… and rediss+cluster://…                           Redis Cluster over TLS
+// A cluster has only db 0 (a /db other than 0 is refused).
 // query: db=N, user=U, password=P, sentinel_user=U, sentinel_password=P (AUTH to the sentinels;
 // user/password are the primary's), tls_ca_file, tls_cert_file, tls_key_file, tls_server_name,
 // tls_verify=yes|no (no: testing only). Values are percent-decoded. Errors (UrlError) name the
@@ -39,7 +43,7 @@ struct HostPort {
 };
 
 struct Url {
-    enum class Kind { Tcp, Unix, Sentinel };
+    enum class Kind { Tcp, Unix, Sentinel, Cluster };
 
     Kind kind = Kind::Tcp;
     std::string host;     // Tcp: name or numeric address, IPv6 without brackets
@@ -56,16 +60,20 @@ struct Url {
     std::string sentinel_user;
     std::string sentinel_password;
 
+    // Cluster: the seed nodes asked for the slot map (CLUSTER SLOTS).
+    std::vector<HostPort> seeds;
+
     static Url parse(std::string_view text); // throws UrlError
 
     // The URL with every password replaced by ***, safe for logs and pg_settings:
     // redis://user:***@host:6379/0, unix:///path?db=0&password=***
     std::string redacted() const;
 
-    // host:port, the socket path, or "sentinel master NAME", for error messages.
+    // host:port, the socket path, "sentinel master NAME" or "cluster HOST:PORT,…", for error messages.
     std::string endpoint() const;
 
-    // A Tcp URL for one node found through the sentinels: this URL's credentials, db and TLS.
+    // A Tcp URL for one node found through the sentinels or the cluster's slot map: this URL's
+    // credentials, db and TLS.
     Url node(const HostPort &at) const;
     // A Tcp URL for one sentinel: the sentinel credentials, db 0, this URL's TLS.
     Url sentinel(const HostPort &at) const;
@@ -73,6 +81,8 @@ struct Url {
 
 // host:port, bracketing an IPv6 address.
 std::string format_endpoint(const std::string &host, int port);
+// host:port,host:port,…
+std::string format_endpoints(const std::vector<HostPort> &hosts);
 
 // Masks with "***", in place, every password that a URL of the grammar above can carry, wherever
 // such URLs stand in free text (log lines, statements, error messages), whatever characters the

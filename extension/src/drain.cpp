@@ -83,7 +83,7 @@ bool Accepted(const redis::Reply &reply) {
 
 // Removes the cached documents (and leases) of vCons whose events were dead-lettered, so nothing
 // stale is served. Best effort for permanent refusals (the dead letter records the first error).
-void RemoveKeys(redis::Connection &conn, const Settings &settings, const std::vector<std::string> &uuids) {
+void RemoveKeys(redis::Client &client, const Settings &settings, const std::vector<std::string> &uuids) {
     if (uuids.empty())
         return;
     std::vector<redis::ScriptCall> calls;
@@ -91,22 +91,57 @@ void RemoveKeys(redis::Connection &conn, const Settings &settings, const std::ve
     for (const std::string &uuid : uuids)
         calls.push_back(
             redis::apply_call(settings.prefix, uuid, redis::ApplyAction::del, {}, settings.ttl, {}, {}));
-    for (const redis::Reply &reply : redis::run_scripts(conn, calls))
+    for (const redis::Reply &reply : redis::run_scripts(client, calls))
         (void)Accepted(reply);
 }
 
-// Applies one chunk; returns the number of pushes. Events that fail for good (a document that
-// cannot be built, a permanent error reply) are flagged in `failed`, go to `dead` and get their
-// cache key removed; a
-// transport error or a transient error reply throws (the whole batch is retried).
-int64_t ApplyChunk(redis::Connection &conn, const Settings &settings, const OutboxRow *rows, int count,
+// One script call and the chunk row it belongs to.
+struct Calls {
+    std::vector<redis::ScriptCall> calls;
+    std::vector<int> rows;
+
+    void add(redis::ScriptCall call, int row) {
+        calls.push_back(std::move(call));
+        rows.push_back(row);
+    }
+};
+
+// Runs calls; a permanent refusal dead-letters its row (once) and flags it in `failed`. Returns
+// the pushes counted by the accepted replies.
+int64_t RunCalls(redis::Client &client, const Calls &c, const OutboxRow *rows, std::vector<bool> &failed,
+                 std::vector<DeadEvent> &dead, std::vector<std::string> &remove) {
+    int64_t pushes = 0;
+    if (c.calls.empty())
+        return pushes;
+    std::vector<redis::Reply> replies = redis::run_scripts(client, c.calls);
+    for (std::size_t i = 0; i < replies.size(); i++) {
+        const int r = c.rows[i];
+        if (!Accepted(replies[i])) {
+            if (!failed[r]) {
+                failed[r] = true;
+                dead.push_back({rows[r].ctid, "Redis refused the event: " + redis::describe(*replies[i])});
+                remove.emplace_back(rows[r].vcon_uuid);
+            }
+        } else if (replies[i]->type == REDIS_REPLY_INTEGER) {
+            pushes += replies[i]->integer;
+        }
+    }
+    return pushes;
+}
+
+// Applies one chunk; returns the number of pushes. Each script call touches one Redis Cluster
+// slot: first every document change (document and lease, in the document's slot), then, for the
+// rows whose change was accepted, one push per ingress list (list and guard, in the list's slot)
+// — so a uuid is never pushed before its document is written. Events that fail for good (a
+// document that cannot be built, a permanent error reply) are flagged in `failed`, go to `dead`
+// and get their cache key removed; a transport error or a transient error reply throws (the whole
+// batch is retried: documents are written again, pushes are guarded).
+int64_t ApplyChunk(redis::Client &client, const Settings &settings, const OutboxRow *rows, int count,
                    std::vector<bool> &failed, std::vector<DeadEvent> &dead) {
     std::vector<std::string> docs(count); // sized once: the calls hold views into these strings
-    std::vector<redis::ScriptCall> calls;
-    std::vector<int> call_rows; // the row of each call
     std::vector<std::string> remove;
-    calls.reserve(count);
-    call_rows.reserve(count);
+    Calls documents;
+    documents.calls.reserve(count);
     for (int i = 0; i < count; i++) {
         const OutboxRow &row = rows[i];
         if (row.build_error != nullptr) {
@@ -116,56 +151,50 @@ int64_t ApplyChunk(redis::Connection &conn, const Settings &settings, const Outb
             continue;
         }
         redis::ApplyAction action = ActionFor(row, settings.mode);
-        // Only a created vCon whose document exists is pushed (never a uuid without document).
-        std::vector<std::string_view> lists;
-        if (row.created && row.doc != nullptr)
-            for (int l = 0; l < row.nlists; l++)
-                lists.emplace_back(row.lists[l]);
-        if (action == redis::ApplyAction::none && lists.empty())
-            continue; // nothing to do in Redis; the row is still deleted
+        if (action == redis::ApplyAction::none)
+            continue;
         if (action == redis::ApplyAction::set)
             docs[i] = vconredis::json::compact_json(std::string_view(row.doc, row.doc_len));
-        calls.push_back(redis::apply_call(settings.prefix, row.vcon_uuid, action, docs[i], settings.ttl,
-                                          row.event_id, lists));
-        call_rows.push_back(i);
+        documents.add(redis::apply_call(settings.prefix, row.vcon_uuid, action, docs[i], settings.ttl,
+                                        row.event_id, {}),
+                      i);
     }
+    int64_t pushes = RunCalls(client, documents, rows, failed, dead, remove);
 
-    int64_t pushes = 0;
-    if (!calls.empty()) {
-        std::vector<redis::Reply> replies = redis::run_scripts(conn, calls);
-        for (std::size_t c = 0; c < replies.size(); c++) {
-            const OutboxRow &row = rows[call_rows[c]];
-            if (!Accepted(replies[c])) {
-                failed[call_rows[c]] = true;
-                dead.push_back({row.ctid, "Redis refused the event: " + redis::describe(*replies[c])});
-                remove.emplace_back(row.vcon_uuid);
-            } else if (replies[c]->type == REDIS_REPLY_INTEGER) {
-                pushes += replies[c]->integer;
-            }
-        }
+    // Only a created vCon whose document exists is pushed (never a uuid without document).
+    Calls pushes_calls;
+    for (int i = 0; i < count; i++) {
+        const OutboxRow &row = rows[i];
+        if (failed[i] || !row.created || row.doc == nullptr)
+            continue;
+        for (int l = 0; l < row.nlists; l++)
+            pushes_calls.add(redis::push_call(row.vcon_uuid, row.event_id, row.lists[l]), i);
     }
-    RemoveKeys(conn, settings, remove);
+    pushes += RunCalls(client, pushes_calls, rows, failed, dead, remove);
+    RemoveKeys(client, settings, remove);
     return pushes;
 }
 
 // With vcon_redis.wait_replicas > 0: WAIT until that many replicas hold every write this
-// connection made, so that a failover to one of them loses none of the batch's pushes or SETs.
-// Fewer acknowledgements within vcon_redis.wait_timeout fail the batch (its rows stay in the
-// outbox and are applied again: the apply script is idempotent and pushes are guarded).
-void ConfirmReplicated(redis::Connection &conn) {
+// connection made (in a cluster: on every primary written to), so that a failover to one of them
+// loses none of the batch's pushes or SETs. Fewer acknowledgements within vcon_redis.wait_timeout
+// fail the batch (its rows stay in the outbox and are applied again: the apply script is
+// idempotent and pushes are guarded).
+void ConfirmReplicated(redis::Client &client) {
     const int replicas = guc::wait_replicas;
     if (replicas <= 0)
         return;
     const std::string n = std::to_string(replicas);
     const std::string timeout = std::to_string(guc::wait_timeout_ms);
-    redis::Reply reply = conn.command({"WAIT", n, timeout});
-    if (reply->type == REDIS_REPLY_INTEGER && reply->integer >= replicas)
-        return;
-    std::string got =
-        reply->type == REDIS_REPLY_INTEGER ? std::to_string(reply->integer) : redis::describe(*reply);
-    throw redis::Error(redis::Error::Kind::reply, "WAIT: " + got + " of " + n +
-                                                      " replica(s) acknowledged within " + timeout +
-                                                      " ms; the batch will be applied again");
+    for (const redis::Reply &reply : client.on_written_nodes({"WAIT", n, timeout})) {
+        if (reply->type == REDIS_REPLY_INTEGER && reply->integer >= replicas)
+            continue;
+        std::string got =
+            reply->type == REDIS_REPLY_INTEGER ? std::to_string(reply->integer) : redis::describe(*reply);
+        throw redis::Error(redis::Error::Kind::reply, "WAIT: " + got + " of " + n +
+                                                          " replica(s) acknowledged within " + timeout +
+                                                          " ms; the batch will be applied again");
+    }
 }
 
 } // namespace
@@ -192,7 +221,7 @@ BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context) {
         if (count == 0)
             break;
         std::vector<bool> failed(count);
-        result.pushes += ApplyChunk(link.Conn(), settings, rows, count, failed, dead);
+        result.pushes += ApplyChunk(link.Client(), settings, rows, count, failed, dead);
         for (int i = 0; i < count; i++) {
             if (!failed[i])
                 rows_done.push_back(rows[i].ctid);
@@ -201,7 +230,7 @@ BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context) {
         MemoryContextReset(chunk_context);
     }
     if (!rows_done.empty() || !dead.empty())
-        ConfirmReplicated(link.Conn());
+        ConfirmReplicated(link.Client());
     TimestampTz committed = CommitTimeOfOldestWake();
     if (!rows_done.empty() || !dead.empty())
         result.lag_ms = static_cast<double>(GetCurrentTimestamp() -

@@ -46,7 +46,7 @@ RedisLink::~RedisLink() {
 }
 
 bool RedisLink::Connected() const noexcept {
-    return conn_ != nullptr && conn_->connected();
+    return client_ != nullptr && client_->connected();
 }
 
 void RedisLink::Connect() {
@@ -77,18 +77,21 @@ void RedisLink::Connect() {
     options.connect_timeout = std::chrono::milliseconds(guc::connect_timeout_ms);
     options.command_timeout = std::chrono::milliseconds(guc::command_timeout_ms);
 
-    // The socket is a file descriptor PostgreSQL's fd.c does not know about: reserve it.
-    fd_reserved_ = PgGuard([]() noexcept { return AcquireExternalFD(); });
-    if (!fd_reserved_)
-        throw std::runtime_error("no file descriptor available for the Redis connection");
+    // Each socket is a file descriptor PostgreSQL's fd.c does not know about: reserve it.
+    vconredis::redis::Client::FdBudget budget{
+        []() { return PgGuard([]() noexcept { return AcquireExternalFD(); }); },
+        []() { ReleaseExternalFD(); }};
 
-    conn_ = std::make_unique<vconredis::redis::Connection>(std::move(url), options, LatchWaiter());
+    client_ =
+        std::make_unique<vconredis::redis::Client>(std::move(url), options, LatchWaiter(), std::move(budget));
     try {
-        conn_->connect();
+        client_->connect();
         // Pre-load the scripts so batches use EVALSHA. Only a warm-up: if Redis refuses SCRIPT LOAD
-        // (an error reply, e.g. an ACL), run_scripts still falls back to EVAL on NOSCRIPT.
+        // (an error reply, e.g. an ACL), run_scripts still falls back to EVAL on NOSCRIPT. A
+        // cluster's nodes get them from that fallback (EVAL caches the script).
         try {
-            vconredis::redis::load_scripts(*conn_);
+            if (vconredis::redis::Connection *conn = client_->standalone())
+                vconredis::redis::load_scripts(*conn);
         } catch (const vconredis::redis::Error &e) {
             if (e.kind() != vconredis::redis::Error::Kind::reply)
                 throw;
@@ -100,17 +103,13 @@ void RedisLink::Connect() {
 }
 
 void RedisLink::Close() noexcept {
-    conn_.reset(); // closes the socket
-    if (fd_reserved_) {
-        ReleaseExternalFD();
-        fd_reserved_ = false;
-    }
+    client_.reset(); // closes the sockets and gives their file descriptors back
 }
 
-vconredis::redis::Connection &RedisLink::Conn() {
-    if (conn_ == nullptr)
+vconredis::redis::Client &RedisLink::Client() {
+    if (client_ == nullptr)
         throw std::logic_error("Redis connection used before Connect()");
-    return *conn_;
+    return *client_;
 }
 
 } // namespace vcon_redis

@@ -1,8 +1,9 @@
-// The worker's one Redis connection: built from the current GUCs, counted against PostgreSQL's
-// file descriptor budget (AcquireExternalFD), closed and rebuilt after any failure.
+// The worker's Redis client (one connection, or one per cluster primary): built from the current
+// GUCs, every connection counted against PostgreSQL's file descriptor budget (AcquireExternalFD),
+// closed and rebuilt after any failure.
 #pragma once
 
-#include "redis/connection.hpp"
+#include "redis/client.hpp"
 
 #include <memory>
 #include <string>
@@ -20,11 +21,10 @@ public:
     // Connects with the current vcon_redis.redis_url and timeouts; throws on failure (closed then).
     void Connect();
     void Close() noexcept;
-    vconredis::redis::Connection &Conn();
+    vconredis::redis::Client &Client();
 
 private:
-    std::unique_ptr<vconredis::redis::Connection> conn_;
-    bool fd_reserved_ = false;
+    std::unique_ptr<vconredis::redis::Client> client_;
 };
 
 } // namespace vcon_redis

@@ -416,3 +416,140 @@ def start_stack(base: Path | None = None, pg_port: int | None = None, redis_port
     pg.sql("CREATE EXTENSION IF NOT EXISTS vcon_redis")
     pg.sql("SELECT vcon_redis.attach()")
     return pg, redis_server
+
+
+class RedisClusterNodes:
+    """A Redis Cluster on loopback: `primaries` primaries with `replicas_per_primary` replicas each
+    (redis-cli --cluster create; a TLS cluster, without replicas, by CLUSTER commands), every node a RedisServer in its own directory with
+    cluster-enabled yes. With tls_dir the nodes speak TLS only, to clients and on the cluster bus
+    (tls-cluster yes, tls-replication yes). url() is the node-list URL the worker and the server
+    take; client() a redis-py cluster client; cli() runs redis-cli against the first node."""
+
+    def __init__(self, base: Path | None = None, primaries: int = 3, replicas_per_primary: int = 1,
+                 tls_dir: Path | None = None, node_timeout_ms: int = 2000):
+        self.base = Path(base or tempfile.mkdtemp(prefix="vcon-redis-cluster-"))
+        self.base.mkdir(parents=True, exist_ok=True)
+        self.tls_dir = Path(tls_dir) if tls_dir else None
+        self.replicas_per_primary = replicas_per_primary
+        extra = ["--cluster-enabled", "yes", "--cluster-node-timeout", str(node_timeout_ms),
+                 "--cluster-require-full-coverage", "no", "--cluster-allow-reads-when-down", "yes"]
+        if self.tls_dir:
+            # The cluster bus always asks its peers for a certificate: present one for clientAuth.
+            extra += ["--tls-cluster", "yes", "--tls-replication", "yes",
+                      "--tls-client-cert-file", str(self.tls_dir / "client.crt"),
+                      "--tls-client-key-file", str(self.tls_dir / "client.key")]
+        count = primaries * (1 + replicas_per_primary)
+        self.nodes = [RedisServer(self.base / f"node{i}", port=self._cluster_port(), tls_dir=self.tls_dir,
+                                  extra_args=extra + ["--cluster-config-file", str(self.base / f"node{i}" / "nodes.conf")])
+                      for i in range(count)]
+
+    @staticmethod
+    def _cluster_port() -> int:
+        """A free port p with p + 10000 (the cluster bus port) free too, so at most 55535."""
+        while True:
+            p = free_port()
+            if p > 55535:
+                continue
+            with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+                try:
+                    s.bind(("127.0.0.1", p + 10000))
+                except OSError:
+                    continue
+            return p
+
+    def _tls_args(self) -> list[str]:
+        if not self.tls_dir:
+            return []
+        return ["--tls", "--cacert", str(self.tls_dir / "ca.crt")]
+
+    def cli(self, *args: str, timeout: float = 120) -> str:
+        cmd = ["redis-cli", *self._tls_args(), *args]
+        return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=timeout).stdout
+
+    def start(self) -> "RedisClusterNodes":
+        for n in self.nodes:
+            n.base.mkdir(parents=True, exist_ok=True)
+            n.start()
+        if self.tls_dir:
+            self._create_over_unix_sockets()
+        else:
+            self.cli("--cluster", "create", *[f"127.0.0.1:{n.port}" for n in self.nodes],
+                     "--cluster-replicas", str(self.replicas_per_primary), "--cluster-yes")
+        wait_for(self.healthy, 30, interval=0.2, what="cluster state ok on every node")
+        return self
+
+    def _create_over_unix_sockets(self):
+        """What redis-cli --cluster create does (it waits forever for a TLS-only cluster to join),
+        over each node's plaintext unix socket: slots split evenly across the primaries, every
+        node meets the first, replicas replicate their primary."""
+        if self.replicas_per_primary:
+            raise ValueError("TLS clusters are created without replicas")
+        per = 16384 // len(self.nodes)
+        for i, n in enumerate(self.nodes):
+            last = 16383 if i == len(self.nodes) - 1 else (i + 1) * per - 1
+            c = n.client()
+            c.execute_command("CLUSTER", "ADDSLOTSRANGE", i * per, last)
+            c.execute_command("CLUSTER", "SET-CONFIG-EPOCH", i + 1)
+        for n in self.nodes[1:]:
+            n.client().execute_command("CLUSTER", "MEET", "127.0.0.1", self.nodes[0].port)
+
+    def healthy(self) -> bool:
+        try:
+            for n in self.nodes:
+                info = n.client().execute_command("CLUSTER", "INFO")
+                if "cluster_state:ok" not in info:
+                    return False
+                if int(re.search(r"cluster_known_nodes:(\d+)", info).group(1)) != len(self.nodes):
+                    return False
+            return True
+        except Exception:
+            return False
+
+    def primaries(self) -> list["RedisServer"]:
+        return [n for n in self.nodes if n.client().execute_command("ROLE")[0] == "master"]
+
+    def node_of(self, key: str) -> "RedisServer":
+        """The primary that serves key now (works for TLS clusters too, over unix sockets)."""
+        c = self.nodes[0].client()
+        slot = c.execute_command("CLUSTER", "KEYSLOT", key)
+        for start, end, primary, *_ in c.execute_command("CLUSTER", "SLOTS"):
+            if start <= slot <= end:
+                return next(n for n in self.nodes if n.port == primary[1])
+        raise LookupError(f"no primary serves slot {slot}")
+
+    def node_id(self, node: "RedisServer") -> str:
+        return node.client().execute_command("CLUSTER", "MYID")
+
+    def reshard(self, slots: int, source: "RedisServer", target: "RedisServer", pipeline: int = 50) -> str:
+        """redis-cli --cluster reshard: moves `slots` slots (and their keys) from source to target."""
+        return self.cli("--cluster", "reshard", f"127.0.0.1:{self.nodes[0].port}",
+                        "--cluster-from", self.node_id(source), "--cluster-to", self.node_id(target),
+                        "--cluster-slots", str(slots), "--cluster-yes", "--cluster-pipeline", str(pipeline),
+                        timeout=600)
+
+    def url(self, scheme: str | None = None) -> str:
+        """The node-list URL of the primaries and replicas: redis://127.0.0.1:p1,127.0.0.1:p2,…
+        (rediss:// with TLS; add ?tls_ca_file=… yourself)."""
+        scheme = scheme or ("rediss" if self.tls_dir else "redis")
+        return f"{scheme}://" + ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
+
+    def client(self):
+        """A redis-py cluster client (plaintext clusters)."""
+        from redis.cluster import RedisCluster
+        return RedisCluster(host="127.0.0.1", port=self.nodes[0].port, decode_responses=True,
+                            socket_timeout=10)
+
+    def keys(self, pattern: str) -> list[str]:
+        """Every key matching pattern on the primaries (SCAN on each)."""
+        out: list[str] = []
+        for n in self.primaries():
+            out += list(n.client().scan_iter(match=pattern, count=1000))
+        return out
+
+    def stop(self):
+        for n in self.nodes:
+            n.kill()
+
+    def destroy(self):
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)

@@ -34,7 +34,7 @@ def test_stale_fill_is_refused(stack, slow_fill_server):
     reader.start()
     # the reader has taken the lease and read version one; now the row changes and the worker
     # pushes version two (deleting the lease) while the reader sleeps before its fill
-    harness_wait(lambda: stack.r.exists(f"vcon:{u}:lease"), 5)
+    harness_wait(lambda: stack.r.exists(f"{{vcon:{u}}}:lease"), 5)
     time.sleep(0.3)
     stack.pg.sql("UPDATE vcons SET subject = 'version two' WHERE uuid = %s", (u,))
     harness_wait(lambda: (stack.cached(u) or "").find("version two") >= 0, 10)
@@ -89,7 +89,7 @@ def test_miss_fill_sets_the_configured_ttl(stack, tmp_path):
         assert s.get(f"/api/v1/vcons/{u}").cache == "MISS"
         ttl = stack.r.ttl(f"vcon:{u}")
         assert 100 <= ttl <= 123
-        assert not stack.r.exists(f"vcon:{u}:lease")
+        assert not stack.r.exists(f"{{vcon:{u}}}:lease")
 
 
 def harness_wait(pred, timeout):

@@ -54,7 +54,7 @@ def test_cache_mode_off_is_never_served_nor_filled(stack, tmp_path, restore_exte
         stack.wait_drained()
         assert stack.cached(v) is None
         assert s.get(f"/api/v1/vcons/{v}").cache == "BYPASS"
-        assert stack.cached(v) is None and not stack.r.exists(f"vcon:{v}:lease")
+        assert stack.cached(v) is None and not stack.r.exists(f"{{vcon:{v}}}:lease")
         assert s.cache_count("unmaintained") >= 2
         # MCP reads follow the same policy
         got = s.mcp("tools/call", {"name": "get_vcon", "arguments": {"uuid": u}}).json()["result"]
@@ -152,7 +152,7 @@ def test_a_miss_that_finds_nothing_releases_its_lease_at_once(stack, server):
     missing = str(uuidlib.uuid4())
     released = server.cache_count("lease_released")
     assert server.get(f"/api/v1/vcons/{missing}").status == 404
-    assert not stack.r.exists(f"vcon:{missing}:lease")
+    assert not stack.r.exists(f"{{vcon:{missing}}}:lease")
     assert server.cache_count("lease_released") == released + 1
     # the next requests take the lease themselves instead of waiting 5 x 10 ms for a holder
     conn = server.connection()
@@ -173,7 +173,7 @@ def test_a_failed_miss_releases_its_lease(stack, server):
     try:
         r = server.get(f"/api/v1/vcons/{u}")
         assert r.status == 503
-        assert not stack.r.exists(f"vcon:{u}:lease")
+        assert not stack.r.exists(f"{{vcon:{u}}}:lease")
     finally:
         stack.pg.start()
     harness.wait_for(lambda: server.get(f"/api/v1/vcons/{u}").status == 200, 20, what="PostgreSQL back")

@@ -103,19 +103,19 @@ def test_delete_removes_key_and_lease(stack):
     a = save(stack.pg, small_vcon(9))
     b = save(stack.pg, small_vcon(10))
     barrier(stack)
-    stack.r.set(f"vcon:{a}:lease", "someone-filling", px=60000)
+    stack.r.set(f"{{vcon:{a}}}:lease", "someone-filling", px=60000)
     assert stack.pg.sql("SELECT vcon_redis.delete_vcon(%s)", (a,))[0][0] is True
     stack.pg.sql("DELETE FROM vcons WHERE uuid = %s", (b,))
     harness.wait_for(lambda: stack.cached(a) is None and stack.cached(b) is None, 10, what="DELs")
-    assert stack.r.exists(f"vcon:{a}:lease") == 0
+    assert stack.r.exists(f"{{vcon:{a}}}:lease") == 0
 
 
 def test_every_change_deletes_the_fill_lease(stack):
     u = save(stack.pg, small_vcon(11))
     barrier(stack)
-    stack.r.set(f"vcon:{u}:lease", "a-reader-token", px=60000)
+    stack.r.set(f"{{vcon:{u}}}:lease", "a-reader-token", px=60000)
     stack.pg.sql("UPDATE vcons SET subject = 'lease test' WHERE uuid = %s", (u,))
-    harness.wait_for(lambda: stack.r.exists(f"vcon:{u}:lease") == 0, 10, what="lease deleted")
+    harness.wait_for(lambda: stack.r.exists(f"{{vcon:{u}}}:lease") == 0, 10, what="lease deleted")
     assert json.loads(stack.cached(u))["subject"] == "lease test"
 
 

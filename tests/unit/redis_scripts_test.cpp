@@ -50,7 +50,7 @@ std::unique_ptr<RedisServer> RedisScripts::server;
 
 TEST(RedisKeys, Spelling) {
     EXPECT_EQ(doc_key("vcon:", "u1"), "vcon:u1");
-    EXPECT_EQ(lease_key("vcon:", "u1"), "vcon:u1:lease");
+    EXPECT_EQ(lease_key("vcon:", "u1"), "{vcon:u1}:lease");
     // the guard lives in its list's cluster slot and does not depend on the document prefix
     EXPECT_EQ(push_guard_key("ingress", "e1"), "{ingress}:push:e1");
     EXPECT_EQ(push_guard_key("q{tenant}a", "e1"), "q{tenant}a:push:e1"); // the list's own hash tag
@@ -266,6 +266,18 @@ TEST(RedisScriptCalls, RejectBadTtls) {
     EXPECT_THROW(fill_call("p", "u", "t", "{}", -5), std::invalid_argument);
 }
 
+TEST(RedisScriptCalls, PushCallTouchesOnlyTheListAndItsGuard) {
+    ScriptCall c = push_call("u1", "e1", "ingress");
+    std::string numkeys;
+    Command cmd = script_command(c, true, numkeys);
+    std::vector<std::string> got(cmd.begin(), cmd.end());
+    std::vector<std::string> want = {
+        "EVALSHA", apply_script().sha1, "2", "ingress", "{ingress}:push:e1", "none", "", "0", "u1", "604800"};
+    EXPECT_EQ(got, want);
+    ScriptCall doc_only = apply_call("vcon:", "u1", ApplyAction::set, "{}", 0, "e1", {});
+    EXPECT_EQ(doc_only.keys.size(), 2u);
+}
+
 TEST(RedisScriptCalls, CommandShape) {
     ScriptCall c = apply_call("vcon:", "u1", ApplyAction::del, "ignored", 10, "e1", {"a", "b"});
     ScriptCall moved = std::move(c); // views stay valid across moves
@@ -276,7 +288,7 @@ TEST(RedisScriptCalls, CommandShape) {
                                      apply_script().sha1,
                                      "6",
                                      "vcon:u1",
-                                     "vcon:u1:lease",
+                                     "{vcon:u1}:lease",
                                      "a",
                                      "{a}:push:e1",
                                      "b",

@@ -98,7 +98,7 @@ TEST(RedisUrl, UnixSocketWithQueryParams) {
 TEST(RedisUrl, SchemeErrors) {
     EXPECT_EQ(error_of("http://h"),
               R"(redis_url: unsupported scheme "http" (use redis://, rediss://, unix://, )"
-              R"(redis+sentinel:// or rediss+sentinel://))");
+              R"(redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster://))");
     EXPECT_NE(error_of("localhost:6379").find("missing scheme"), std::string::npos);
     EXPECT_NE(error_of("redis+sentinel://h").find("missing master name"), std::string::npos);
     EXPECT_NE(error_of("redis://h?tls_ca_file=x").find("need a TLS URL"), std::string::npos);

@@ -1,7 +1,7 @@
-// One io thread's world: its io_context, its pipelined Redis connection, the cache-first store on
-// top of it, and its router. Sessions are registered here so a shutdown can close idle ones.
-// Member order is destruction order in reverse: the registry outlives the io_context (coroutine
-// frames destroyed with the io_context unregister themselves), the Redis pipe dies before it.
+// One io thread's world: its io_context, its pipelined Redis connection (one per cluster primary), the
+// cache-first store on top of it, and its router. Sessions are registered here so a shutdown can close idle
+// ones. Member order is destruction order in reverse: the registry outlives the io_context (coroutine frames
+// destroyed with the io_context unregister themselves), the Redis pipe dies before it.
 #pragma once
 
 #include "app/config.hpp"
@@ -10,7 +10,7 @@
 #include "http/session_registry.hpp"
 #include "store/cached_store.hpp"
 #include "store/pg_pool.hpp"
-#include "store/redis_pipe.hpp"
+#include "store/redis_router.hpp"
 #include "store/single_flight.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -38,7 +38,7 @@ public:
 
     boost::asio::io_context &ioc() { return ioc_; }
     http::SessionRegistry &sessions() { return sessions_; }
-    store::RedisPipe &redis() { return redis_; }
+    store::RedisRouter &redis() { return redis_; }
     store::CachedStore &store() { return store_; }
     http::Router &router() { return router_; }
 
@@ -68,7 +68,7 @@ public:
 private:
     http::SessionRegistry sessions_;
     boost::asio::io_context ioc_{1};
-    store::RedisPipe redis_;
+    store::RedisRouter redis_;
     store::CachedStore store_;
     http::Router router_;
 };

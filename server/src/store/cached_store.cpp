@@ -50,7 +50,7 @@ asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
 
 } // namespace
 
-CachedStore::CachedStore(CacheOptions options, CachePolicy initial, RedisPipe &redis, PgPool &pg,
+CachedStore::CachedStore(CacheOptions options, CachePolicy initial, RedisRouter &redis, PgPool &pg,
                          SingleFlight &flights, Metrics &metrics)
     : options_(std::move(options)), policy_(std::move(initial)), redis_(redis), pg_(pg), flights_(flights),
       metrics_(metrics) {}

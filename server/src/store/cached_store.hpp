@@ -16,7 +16,7 @@
 #include "redis/scripts.hpp"
 #include "store/cache_policy.hpp"
 #include "store/pg_pool.hpp"
-#include "store/redis_pipe.hpp"
+#include "store/redis_router.hpp"
 #include "store/single_flight.hpp"
 #include "store/vcon_store.hpp"
 
@@ -34,7 +34,7 @@ struct CacheOptions {
 
 class CachedStore final : public VconStore {
 public:
-    CachedStore(CacheOptions options, CachePolicy initial, RedisPipe &redis, PgPool &pg,
+    CachedStore(CacheOptions options, CachePolicy initial, RedisRouter &redis, PgPool &pg,
                 SingleFlight &flights, Metrics &metrics);
 
     boost::asio::awaitable<VconResult> get(std::string uuid) override;
@@ -61,7 +61,7 @@ private:
 
     CacheOptions options_;
     CachePolicy policy_;
-    RedisPipe &redis_;
+    RedisRouter &redis_;
     PgPool &pg_;
     SingleFlight &flights_;
     Metrics &metrics_;

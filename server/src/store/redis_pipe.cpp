@@ -79,6 +79,40 @@ asio::awaitable<redis::Reply> RedisPipe::exec(const redis::Command &cmd) {
     co_return reply;
 }
 
+asio::awaitable<std::vector<redis::Reply>> RedisPipe::exec_many(const std::vector<redis::Command> &cmds) {
+    std::vector<redis::Reply> replies(cmds.size());
+    if (conn_ && !stopped_ && !cmds.empty())
+        replies =
+            co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::vector<redis::Reply>)>(
+                [this, &cmds](auto handler) {
+                    struct Batch {
+                        std::vector<redis::Reply> replies;
+                        std::size_t left;
+                        decltype(handler) done;
+                    };
+                    auto batch = std::make_shared<Batch>(
+                        Batch{std::vector<redis::Reply>(cmds.size()), cmds.size(), std::move(handler)});
+                    if (!conn_) {
+                        asio::post(ioc_,
+                                   [batch]() mutable { std::move(batch->done)(std::move(batch->replies)); });
+                        return;
+                    }
+                    const auto deadline = std::chrono::steady_clock::now() + options_.command_timeout;
+                    for (std::size_t i = 0; i < cmds.size(); ++i) {
+                        conn_->append(cmds[i]);
+                        pending_.push_back(Pending{deadline, [batch, i](redis::Reply r) {
+                                                       batch->replies[i] = std::move(r);
+                                                       if (--batch->left == 0)
+                                                           std::move(batch->done)(std::move(batch->replies));
+                                                   }});
+                    }
+                    schedule_flush();
+                    arm_watchdog();
+                },
+                asio::use_awaitable);
+    co_return replies;
+}
+
 void RedisPipe::schedule_flush() {
     if (flush_posted_ || writing_)
         return;
@@ -147,9 +181,15 @@ void RedisPipe::on_readable() {
                     teardown("redis: reply without a command");
                     return;
                 }
+                const bool demoted = redis::is_error(*r) && redis::text(*r).starts_with("READONLY");
                 complete_front(std::move(r));
                 if (gen != generation_ || !conn_)
                     return; // torn down by a resumed coroutine
+                if (demoted) {
+                    teardown("redis: " + options_.url.endpoint() +
+                             " answered READONLY (a replica now: failover?)");
+                    return;
+                }
             }
             if (!got)
                 break;
@@ -182,14 +222,13 @@ void RedisPipe::on_watchdog() {
     if (pending_.empty())
         return;
     if (std::chrono::steady_clock::now() >= pending_.front().deadline) {
-        teardown(
-            ("redis: no reply within " + std::to_string(options_.command_timeout.count()) + " ms").c_str());
+        teardown("redis: no reply within " + std::to_string(options_.command_timeout.count()) + " ms");
         return;
     }
     arm_watchdog();
 }
 
-void RedisPipe::teardown(const char *why) {
+void RedisPipe::teardown(const std::string &why) {
     ++generation_;
     drop_connection();
     flush_posted_ = false;
@@ -199,7 +238,7 @@ void RedisPipe::teardown(const char *why) {
     for (auto &p : failed)
         asio::post(ioc_, [h = std::move(p.handler)]() mutable { std::move(h)(redis::Reply{}); });
     metrics_.backend_error(Backend::Redis);
-    log::warn(std::string(why) + "; serving BYPASS and reconnecting");
+    log::warn(why + "; serving BYPASS and reconnecting");
     failure_logged_ = true;
     if (!stopped_)
         connect_later(std::chrono::milliseconds(50));

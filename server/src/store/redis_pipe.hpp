@@ -7,6 +7,11 @@
 // outstanding command is checked, replies are FIFO) drops the connection: every waiting command
 // completes with an empty Reply (the caller serves BYPASS) and a background thread reconnects with
 // exponential backoff. While down, exec() returns an empty Reply immediately: never a hang.
+// A READONLY reply (a Sentinel failover demoted the node) is returned and then drops the
+// connection too, so the reconnect asks the sentinels for the new primary.
+//
+// One pipe talks to one node; RedisRouter (redis_router.hpp) puts one pipe per cluster primary
+// behind the slot map.
 #pragma once
 
 #include "app/metrics.hpp"
@@ -24,6 +29,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace vconredis::server::store {
 
@@ -54,6 +60,11 @@ public:
     // Error replies (e.g. NOSCRIPT) are returned as values. Call on the io thread.
     boost::asio::awaitable<redis::Reply> exec(const redis::Command &cmd);
 
+    // Sends the commands back to back (nothing of another coroutine between them) and returns one
+    // reply per command, in order; empty Replies as exec(). E.g. {ASKING, cmd} for an ASK
+    // redirection, or a batch of GETs.
+    boost::asio::awaitable<std::vector<redis::Reply>> exec_many(const std::vector<redis::Command> &cmds);
+
 private:
     struct Pending {
         std::chrono::steady_clock::time_point deadline;
@@ -64,7 +75,7 @@ private:
     void begin_connect();
     void on_connected(redis::Connection conn);
     void on_connect_failed(const std::string &why);
-    void teardown(const char *why);
+    void teardown(const std::string &why);
     void drop_connection();
     void schedule_flush();
     void do_flush();
