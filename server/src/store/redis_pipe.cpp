@@ -79,6 +79,15 @@ asio::awaitable<redis::Reply> RedisPipe::exec(const redis::Command &cmd) {
     co_return reply;
 }
 
+asio::awaitable<redis::Reply> RedisPipe::mget(const std::vector<std::string> &keys) {
+    redis::Command cmd;
+    cmd.reserve(keys.size() + 1);
+    cmd.emplace_back("MGET");
+    for (const auto &k : keys)
+        cmd.emplace_back(k);
+    co_return co_await exec(cmd);
+}
+
 void RedisPipe::schedule_flush() {
     if (flush_posted_ || writing_)
         return;

@@ -24,6 +24,8 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace vconredis::server::store {
 
@@ -53,6 +55,9 @@ public:
     // an empty Reply when Redis is unavailable, the connection failed or the deadline passed.
     // Error replies (e.g. NOSCRIPT) are returned as values. Call on the io thread.
     boost::asio::awaitable<redis::Reply> exec(const redis::Command &cmd);
+    // MGET of `keys` as one command: an array reply with one element per key (a string, or nil
+    // for an absent key or one that is not a string), or what exec() returns on trouble.
+    boost::asio::awaitable<redis::Reply> mget(const std::vector<std::string> &keys);
 
 private:
     struct Pending {
