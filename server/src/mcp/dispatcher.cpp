@@ -1,5 +1,6 @@
 #include "mcp/dispatcher.hpp"
 
+#include "mcp/prompts.hpp"
 #include "mcp/protocol.hpp"
 #include "mcp/resources.hpp"
 
@@ -88,7 +89,22 @@ boost::asio::awaitable<json> dispatch(Message &m, VconStore &store, const ToolLi
     }
     if (method == "resources/read")
         co_return co_await resources_read(m, store, limits);
-    // Everything else (prompts/*, logging/setLevel, completion/complete, server/discover, …) is not
+    if (method == "prompts/list") {
+        if (auto e = reject_cursor(m))
+            co_return *e;
+        co_return make_result(m.id, list_prompts_result());
+    }
+    if (method == "prompts/get") {
+        auto name = m.params.find("name");
+        if (name == m.params.end() || !name->is_string())
+            co_return invalid_params(m.id, "name must be a string");
+        std::string error;
+        auto prompt = get_prompt(name->get<std::string>(), m.params.value("arguments", json()), error);
+        if (!prompt)
+            co_return invalid_params(m.id, error);
+        co_return make_result(m.id, std::move(*prompt));
+    }
+    // Everything else (logging/setLevel, completion/complete, server/discover, …) is not
     // offered; answering at once, also before initialize, lets probing clients move on.
     co_return make_error(m.id, rpc_error::method_not_found, "Method not found: " + method);
 }

@@ -25,9 +25,12 @@ std::string_view server_version() {
 nlohmann::json initialize_result(std::string_view protocol_version) {
     return {
         {"protocolVersion", protocol_version},
-        // Declare only what is implemented: tools and resources, both static (no list changes, no
-        // subscriptions), so no notifications are ever sent.
-        {"capabilities", {{"tools", {{"listChanged", false}}}, {"resources", nlohmann::json::object()}}},
+        // Declare only what is implemented: tools, resources and prompts, all static (no list changes,
+        // no subscriptions), so no notifications are ever sent.
+        {"capabilities",
+         {{"tools", {{"listChanged", false}}},
+          {"resources", nlohmann::json::object()},
+          {"prompts", {{"listChanged", false}}}}},
         {"serverInfo",
          {{"name", server_name}, {"title", "vCon cache server"}, {"version", server_version()}}},
         {"instructions",
