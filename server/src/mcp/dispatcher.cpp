@@ -1,6 +1,7 @@
 #include "mcp/dispatcher.hpp"
 
 #include "mcp/modern_result.hpp"
+#include "mcp/prompts.hpp"
 #include "mcp/protocol.hpp"
 #include "mcp/resources.hpp"
 
@@ -44,6 +45,17 @@ std::size_t envelope_size(const json &id, const json &members) {
 
 // The methods answered without data. What exists depends on the era: `initialize` and `ping` are
 // legacy only, `server/discover` modern only.
+json prompts_get(const Message &m) {
+    auto name = m.params.find("name");
+    if (name == m.params.end() || !name->is_string())
+        return invalid_params(m.id, "name must be a string");
+    std::string error;
+    auto prompt = get_prompt(name->get<std::string>(), m.params.value("arguments", json()), error);
+    if (!prompt)
+        return invalid_params(m.id, error);
+    return make_result(m.id, std::move(*prompt));
+}
+
 json answer_now(const Message &m, Era era) {
     const std::string &method = m.method;
     const bool modern = era == Era::Modern;
@@ -59,8 +71,12 @@ json answer_now(const Message &m, Era era) {
         return one_page(m, list_resources_result());
     if (method == "resources/templates/list")
         return one_page(m, list_resource_templates_result());
-    // Everything else (prompts/*, logging/setLevel, completion/complete, …) is not offered;
-    // answering at once, also before initialize, lets probing clients move on.
+    if (method == "prompts/list")
+        return one_page(m, list_prompts_result());
+    if (method == "prompts/get")
+        return prompts_get(m);
+    // Everything else (logging/setLevel, completion/complete, …) is not offered; answering at
+    // once, also before initialize, lets probing clients move on.
     return make_error(m.id, rpc_error::method_not_found, "Method not found: " + method);
 }
 

@@ -62,18 +62,22 @@ nlohmann::json server_info() {
 }
 
 nlohmann::json server_capabilities() {
-    // Declare only what is implemented: no list changes, no subscriptions, so no notifications are
-    // ever sent.
-    return {{"tools", {{"listChanged", false}}}, {"resources", nlohmann::json::object()}};
+    // Declare only what is implemented: tools, resources and prompts, all static (no list changes,
+    // no subscriptions), so no notifications are ever sent.
+    return {{"tools", {{"listChanged", false}}},
+            {"resources", nlohmann::json::object()},
+            {"prompts", {{"listChanged", false}}}};
 }
 
 std::string_view server_instructions() {
     return "Read-only access to vCons (IETF virtual conversations) stored in PostgreSQL and cached in "
-           "Redis. Use search_vcons (metadata filters: subject, party, dates), search_vcons_content "
-           "(full-text search over subjects, parties, dialog and analysis) or search_by_tags to find "
-           "vCons, then get_vcon (response_format full, summary or metadata) or the resource "
-           "vcon://v1/vcons/{uuid} to read one. Page with limit/offset; large results are refused, so "
-           "narrow the search rather than raising limit.";
+           "Redis, with vcon-mcp's read tools. Use search_vcons (metadata filters: subject, party, "
+           "dates, tags), search_vcons_content (full-text search over subjects, parties, dialog and "
+           "analysis), search_by_tags or vcon_search (cursor pages) to find vCons, get_tags and "
+           "get_unique_tags for tags, then get_vcon (response_format full, summary or metadata), "
+           "vcon_fetch or the resource vcon://v1/vcons/{uuid} to read one. Prefer response_format "
+           "metadata or ids_only and small limits; large results are refused, so narrow the search "
+           "rather than raising limit. Semantic and hybrid search are not available here.";
 }
 
 nlohmann::json initialize_result(std::string_view protocol_version) {

@@ -14,7 +14,8 @@ struct Tool {
     // The entry of the tools/list result: name, title, description, inputSchema, outputSchema,
     // annotations.
     nlohmann::json definition;
-    // Returns the structuredContent object (which must conform to outputSchema); throws ToolError
+    // Returns the structuredContent object (which must conform to outputSchema), or a JSON string
+    // for a result that is text only (get_schema's TypeScript, get_examples' YAML); throws ToolError
     // for anything the model should be told (bad arguments, not found, database unavailable).
     boost::asio::awaitable<nlohmann::json> (*run)(ToolArgs &args, VconStore &store);
     // Told to the model when the result exceeds the size cap: how to ask for less with this tool.
@@ -25,8 +26,27 @@ Tool get_vcon_tool();
 Tool search_vcons_tool();
 Tool search_vcons_content_tool();
 Tool search_by_tags_tool();
+Tool get_tags_tool();
+Tool get_unique_tags_tool();
+Tool vcon_fetch_tool();
+Tool vcon_search_tool();
+Tool search_vcons_semantic_tool();
+Tool search_vcons_hybrid_tool();
+Tool vcon_capabilities_tool();
+Tool vcon_graph_shape_tool();
+Tool vcon_taxonomy_tool();
+Tool vcon_aggregate_tool();
+Tool describe_response_shape_tool();
+Tool get_schema_tool();
+Tool get_examples_tool();
 
 // Annotations shared by every tool: they only read our own database.
 nlohmann::json read_only_annotations(const char *title);
+
+// Why semantic and hybrid search are refused: "needs …" (a sentence, for isError messages).
+const char *no_embeddings_reason();
+
+// The inputSchema property of vcon-mcp's `tags` filters: an object of string values.
+nlohmann::json tags_property(const char *description);
 
 } // namespace vconredis::server::mcp

@@ -12,6 +12,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace vconredis::server::mcp {
 
@@ -24,6 +25,7 @@ public:
 class ToolArgs {
 public:
     explicit ToolArgs(const nlohmann::json &arguments); // object (may be empty)
+    ToolArgs(const nlohmann::json &arguments, std::string prefix);
 
     // A string argument; absent or null → nullopt. `required` makes absence an error. Every string
     // is a query parameter's text: at most max_bytes, no NUL (store/text_param.hpp).
@@ -37,9 +39,31 @@ public:
     // One of `choices`; absent → fallback.
     std::string choice(const std::string &name, const std::set<std::string> &choices,
                        const std::string &fallback);
+    // A number in [min, max]; absent → fallback.
+    double number(const std::string &name, double fallback, double min, double max);
+    // A string, number or boolean, as given (strings bounded like string()); absent or null → nullopt.
+    std::optional<nlohmann::json> scalar(const std::string &name);
+    // A boolean; absent → fallback.
+    bool boolean(const std::string &name, bool fallback);
     // A JSON object argument (raw); absent → nullopt. Its JSON text is at most kMaxObjectBytes.
     static constexpr std::size_t kMaxObjectBytes = 4096;
     std::optional<nlohmann::json> object(const std::string &name, bool required = false);
+    // vcon-mcp's `tags` filter: an object of "key": "value" pairs, returned with every value as a
+    // string (numbers and booleans are written as JSON writes them, as vcon-mcp's String() does).
+    // Keys must be non-empty without ':' (tags are stored as "key:value"); objects, arrays and
+    // null values are refused. `required` also refuses an empty object.
+    std::optional<nlohmann::json> tags(const std::string &name, bool required = false);
+    // An array of strings each one of `choices`, duplicates dropped (first occurrence kept);
+    // absent, null or empty → nullopt.
+    std::optional<std::vector<std::string>> choices(const std::string &name,
+                                                    const std::vector<std::string> &choices);
+    // An array of at most max_size finite numbers (an embedding); absent or null → nullopt.
+    std::optional<std::vector<double>> numbers(const std::string &name, std::size_t max_size);
+    // A member of an object argument read as its own ToolArgs (vcon_search's `filters`).
+    ToolArgs nested(const std::string &name);
+
+    // Whether the argument is present and not null.
+    bool given(const std::string &name) const;
 
     // Rejects names that were never asked for: a misspelt or unsupported filter must not be
     // silently ignored, or the model would trust an unfiltered result.
@@ -50,6 +74,7 @@ private:
 
     const nlohmann::json &args_;
     std::set<std::string> known_;
+    std::string prefix_; // "filters." for a nested object: names in messages are the full path
 };
 
 } // namespace vconredis::server::mcp

@@ -1,7 +1,7 @@
 // get_vcon: one vCon by uuid, cache-first through the store.
 #include "mcp/jsonrpc.hpp"
 #include "mcp/tool.hpp"
-#include "store/uuid.hpp"
+#include "mcp/vcon_reads.hpp"
 #include "mcp/vcon_views.hpp"
 
 namespace vconredis::server::mcp {
@@ -14,30 +14,12 @@ boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
     const std::string raw = *args.string("uuid", true);
     const std::string format = args.choice("response_format", {"full", "summary", "metadata"}, "full");
     args.reject_unknown();
-    auto uuid = canonical_uuid(raw);
-    if (!uuid)
-        throw ToolError("uuid must be a UUID (8-4-4-4-12 hexadecimal, e.g. "
-                        "01234567-89ab-4cde-8f01-23456789abcd)");
-
-    VconResult r = co_await store.get(*uuid);
-    switch (r.status) {
-    case VconResult::Status::Found:
-        break;
-    case VconResult::Status::NotFound:
-        throw ToolError("vCon " + *uuid + " not found");
-    case VconResult::Status::Unavailable:
-        throw ToolError("vCon store unavailable: " +
-                        (r.error.empty() ? std::string("try again later") : r.error));
-    }
+    VconResult r = co_await read_vcon(raw, "uuid", store);
     json out{{"success", true}};
-    if (format == "full") {
+    if (format == "full")
         out["vcon"] = raw_json(r.json); // spliced as stored: no parse, no re-serialisation
-    } else {
-        json doc = json::parse(r.json, nullptr, false);
-        if (doc.is_discarded() || !doc.is_object())
-            throw ToolError("vCon " + *uuid + " is stored in a form that is not a JSON object");
-        out["vcon"] = vcon_view(std::move(doc), format);
-    }
+    else
+        out["vcon"] = vcon_view(parse_vcon(r.json, raw), format);
     co_return out;
 }
 

@@ -1,6 +1,9 @@
-// search_vcons: metadata search (subject, party, creation date), newest first, paged.
+// search_vcons: metadata search (subject, party, creation date, tags), newest first, as vcon-mcp's
+// search_vcons (response_format metadata | full | ids_only, include_count), plus `offset` paging.
+#include "mcp/jsonrpc.hpp"
 #include "mcp/sql_rows.hpp"
 #include "mcp/tool.hpp"
+#include "mcp/vcon_reads.hpp"
 
 namespace vconredis::server::mcp {
 
@@ -11,33 +14,43 @@ using nlohmann::json;
 boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
     QueryParams params{args.string("subject"),   args.string("party_name"),    args.string("party_email"),
                        args.string("party_tel"), args.timestamp("start_date"), args.timestamp("end_date")};
+    auto tags = args.tags("tags");
     const auto limit = args.integer("limit", 10, 1, 1000);
     const auto offset = args.integer("offset", 0, 0, 1'000'000'000);
+    const std::string format = args.choice("response_format", {"full", "metadata", "ids_only"}, "metadata");
+    const bool include_count = args.boolean("include_count", false);
     args.reject_unknown();
     params.push_back(std::to_string(limit));
     params.push_back(std::to_string(offset));
+    params.push_back(tags ? std::optional<std::string>(to_text(*tags)) : std::nullopt);
 
     // Named, not a temporary: g++ 12 miscompiles array temporaries inside a co_await expression.
     static const std::string call = "vcon_redis.search_vcons($1::text, $2::text, $3::text, $4::text, "
-                                    "$5::timestamptz, $6::timestamptz, $7::int, $8::int)";
+                                    "$5::timestamptz, $6::timestamptz, $7::int, $8::int, $9::jsonb)";
     json rows = co_await sql_rows(store, call, std::move(params));
-    // total_count repeats on every row (a window count); report it once.
-    json total = nullptr;
+    // total_count repeats on every row (a window count); it is reported once, when asked for.
+    json total = offset == 0 ? json(0) : json();
+    std::vector<std::string> uuids;
     for (auto &row : rows) {
-        if (!row.is_object())
-            continue;
         if (auto it = row.find("total_count"); it != row.end()) {
-            if (total.is_null())
-                total = *it;
+            total = *it;
             row.erase(it);
         }
+        uuids.push_back(row.value("uuid", ""));
     }
-    json out{{"success", true}, {"count", rows.size()}, {"limit", limit}, {"offset", offset}};
-    if (total.is_number())
+    json results;
+    if (format == "ids_only")
+        results = uuids;
+    else if (format == "full")
+        results = co_await read_vcons(std::move(uuids), store);
+    else
+        results = std::move(rows);
+    json out{{"success", true},
+             {"count", results.size()},
+             {"response_format", format},
+             {"results", std::move(results)}};
+    if (include_count && !total.is_null())
         out["total_count"] = total;
-    else if (offset == 0 && rows.empty())
-        out["total_count"] = 0;
-    out["results"] = std::move(rows);
     co_return out;
 }
 
@@ -51,61 +64,64 @@ Tool search_vcons_tool() {
     json input = {
         {"type", "object"},
         {"properties",
-         {{"subject", string_property("Text the subject contains (case-insensitive)")},
-          {"party_name", string_property("Text a party's name contains (case-insensitive)")},
-          {"party_email", string_property("Text a party's mailto contains (case-insensitive)")},
-          {"party_tel", string_property("Text a party's tel contains")},
-          {"start_date", string_property("Created at or after this ISO 8601 date/date-time")},
-          {"end_date", string_property("Created at or before this ISO 8601 date/date-time")},
+         {{"subject", string_property("Search by subject (case-insensitive partial match)")},
+          {"party_name", string_property("Search by party name (case-insensitive partial match)")},
+          {"party_email", string_property("Search by party email address (case-insensitive partial match)")},
+          {"party_tel", string_property("Search by party telephone number (partial match)")},
+          {"start_date", string_property("Filter by vCons created on or after this date (ISO 8601 format)")},
+          {"end_date", string_property("Filter by vCons created on or before this date (ISO 8601 format)")},
+          {"tags", tags_property("Filter by tags (key-value pairs), all must match. Example: "
+                                 "{\"department\": \"sales\", \"priority\": \"high\"}")},
           {"limit",
-           {{"type", "integer"},
+           {{"type", "number"},
             {"minimum", 1},
             {"maximum", 1000},
             {"default", 10},
-            {"description", "Maximum number of results"}}},
+            {"description", "Maximum number of results to return (default: 10, max: 1000)"}}},
+          {"response_format",
+           {{"type", "string"},
+            {"enum", {"full", "metadata", "ids_only"}},
+            {"default", "metadata"},
+            {"description", "Response format: \"full\" (complete vCons), \"metadata\" (summary info), "
+                            "\"ids_only\" (just UUIDs)"}}},
+          {"include_count",
+           {{"type", "boolean"},
+            {"default", false},
+            {"description", "Include total_count, the number of all matching vCons"}}},
           {"offset",
            {{"type", "integer"},
             {"minimum", 0},
             {"default", 0},
-            {"description", "Number of results to skip (paging)"}}}}},
+            {"description", "Number of results to skip (paging; an addition to vcon-mcp's parameters)"}}}}},
         {"additionalProperties", false},
-    };
-    json nullable_string = {{"type", {"string", "null"}}};
-    json row = {
-        {"type", "object"},
-        {"properties",
-         {{"uuid", {{"type", "string"}}},
-          {"subject", nullable_string},
-          {"created_at", nullable_string},
-          {"parties_count", {{"type", "integer"}}},
-          {"dialog_count", {{"type", "integer"}}},
-          {"analysis_count", {{"type", "integer"}}},
-          {"attachments_count", {{"type", "integer"}}}}},
-        {"required", {"uuid"}},
     };
     json output = {
         {"type", "object"},
         {"properties",
          {{"success", {{"type", "boolean"}}},
           {"count", {{"type", "integer"}}},
+          {"response_format", {{"type", "string"}}},
           {"total_count", {{"type", "integer"}}},
-          {"limit", {{"type", "integer"}}},
-          {"offset", {{"type", "integer"}}},
-          {"results", {{"type", "array"}, {"items", std::move(row)}}}}},
-        {"required", {"success", "count", "results"}},
+          {"results", {{"type", "array"}}}}},
+        {"required", {"success", "count", "response_format", "results"}},
     };
     return Tool{
         json{{"name", "search_vcons"},
              {"title", "Search vCons"},
-             {"description", "Find vCons by metadata: subject, party name/email/phone, creation date "
-                             "range. All filters are optional and combined with AND; newest first. "
-                             "Returns uuid, subject, created_at and member counts per vCon, and "
-                             "total_count for paging with offset."},
+             {"description",
+              "Search for vCons by subject, party name/email/phone, creation date range and tags. All "
+              "filters are optional and combined with AND; newest first. response_format \"metadata\" "
+              "(default) returns uuid, subject, created_at and member counts per vCon, \"ids_only\" just "
+              "the UUIDs, \"full\" the whole documents (from the cache). include_count adds total_count "
+              "for paging with offset. For full-text search of conversation content use "
+              "search_vcons_content."},
              {"inputSchema", std::move(input)},
              {"outputSchema", std::move(output)},
              {"annotations", read_only_annotations("Search vCons")}},
         &run,
-        "Add filters (subject, party, a date range), lower limit, or page with offset.",
+        "response_format \"metadata\" or \"ids_only\" instead of \"full\", add filters (subject, party, a "
+        "date "
+        "range, tags), lower limit, or page with offset.",
     };
 }
 

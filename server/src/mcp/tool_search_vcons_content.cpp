@@ -1,6 +1,12 @@
-// search_vcons_content: PostgreSQL full-text search over subjects, parties, dialog and analysis.
+// search_vcons_content: PostgreSQL full-text search over subjects, parties, dialog and analysis,
+// as vcon-mcp's search_vcons_content (response_format snippets | metadata | ids_only | full,
+// include_count, tags).
+#include "mcp/jsonrpc.hpp"
 #include "mcp/sql_rows.hpp"
 #include "mcp/tool.hpp"
+#include "mcp/vcon_reads.hpp"
+
+#include <algorithm>
 
 namespace vconredis::server::mcp {
 
@@ -8,17 +14,59 @@ namespace {
 
 using nlohmann::json;
 
+// vcon-mcp reads at most this many distinct vCons for response_format "full".
+constexpr std::size_t kMaxFullVcons = 20;
+
 boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
     QueryParams params{args.string("query", true), args.timestamp("start_date"), args.timestamp("end_date")};
-    const auto limit = args.integer("limit", 50, 1, 100);
+    auto tags = args.tags("tags");
+    const auto limit = args.integer("limit", 50, 1, 1000);
+    const std::string format =
+        args.choice("response_format", {"full", "snippets", "metadata", "ids_only"}, "snippets");
+    const bool include_count = args.boolean("include_count", false);
     args.reject_unknown();
+    const std::optional<std::string> tags_text =
+        tags ? std::optional<std::string>(to_text(*tags)) : std::nullopt;
+    QueryParams count_params{params[0], params[1], params[2], tags_text};
     params.push_back(std::to_string(limit));
+    params.push_back(tags_text);
 
-    // Named, not a temporary: g++ 12 miscompiles array temporaries inside a co_await expression.
+    // Named, not temporaries: g++ 12 miscompiles array temporaries inside a co_await expression.
     static const std::string call =
-        "vcon_redis.search_vcons_content($1::text, $2::timestamptz, $3::timestamptz, $4::int)";
+        "vcon_redis.search_vcons_content($1::text, $2::timestamptz, $3::timestamptz, $4::int, $5::jsonb)";
+    static const std::string count_sql = "SELECT to_jsonb(vcon_redis.search_vcons_content_count($1::text, "
+                                         "$2::timestamptz, $3::timestamptz, $4::jsonb))";
     json rows = co_await sql_rows(store, call, std::move(params));
-    co_return json{{"success", true}, {"count", rows.size()}, {"results", std::move(rows)}};
+    const std::size_t hits = rows.size(); // vcon-mcp's count: search rows, whatever the format
+    json results = json::array();
+    if (format == "ids_only") {
+        for (const auto &row : rows)
+            results.push_back(row.value("vcon_id", ""));
+    } else if (format == "metadata") {
+        for (const auto &row : rows)
+            results.push_back({{"vcon_id", row.value("vcon_id", "")},
+                               {"content_type", row.value("content_type", "")},
+                               {"relevance_score", row.value("relevance_score", json())}});
+    } else if (format == "full") {
+        std::vector<std::string> uuids;
+        for (const auto &row : rows) {
+            std::string id = row.value("vcon_id", "");
+            if (uuids.size() < kMaxFullVcons && std::find(uuids.begin(), uuids.end(), id) == uuids.end())
+                uuids.push_back(std::move(id));
+        }
+        results = co_await read_vcons(std::move(uuids), store);
+    } else {
+        results = std::move(rows);
+    }
+    json out{
+        {"success", true}, {"count", hits}, {"response_format", format}, {"results", std::move(results)}};
+    if (include_count) {
+        QueryResult counted = co_await store.query_json(count_sql, std::move(count_params));
+        if (!counted.ok)
+            throw ToolError("database query failed: " + counted.error);
+        out["total_count"] = json::parse(counted.json, nullptr, false);
+    }
+    co_return out;
 }
 
 } // namespace
@@ -32,48 +80,59 @@ Tool search_vcons_content_tool() {
             {"minLength", 1},
             {"description", "Words to search for (web-search syntax: quotes for phrases, OR, -word)"}}},
           {"start_date",
-           {{"type", "string"}, {"description", "Created at or after this ISO 8601 date/date-time"}}},
+           {{"type", "string"},
+            {"description", "Filter by vCons created on or after this date (ISO 8601 format)"}}},
           {"end_date",
-           {{"type", "string"}, {"description", "Created at or before this ISO 8601 date/date-time"}}},
+           {{"type", "string"},
+            {"description", "Filter by vCons created on or before this date (ISO 8601 format)"}}},
+          {"tags", tags_property("Filter by tags (key-value pairs), all must match. Example: "
+                                 "{\"department\": \"sales\", \"priority\": \"high\"}")},
           {"limit",
-           {{"type", "integer"},
+           {{"type", "number"},
             {"minimum", 1},
-            {"maximum", 100},
+            {"maximum", 1000},
             {"default", 50},
-            {"description", "Maximum number of matches"}}}}},
+            {"description", "Maximum number of matches (default: 50; at most 100 rows are returned)"}}},
+          {"response_format",
+           {{"type", "string"},
+            {"enum", {"full", "snippets", "metadata", "ids_only"}},
+            {"default", "snippets"},
+            {"description", "Response format: \"snippets\" (matches with highlighted text), \"metadata\" "
+                            "(vcon_id, content_type, relevance_score), \"ids_only\" (just the vcon_ids), "
+                            "\"full\" (the complete vCons of the first 20 distinct matches)"}}},
+          {"include_count",
+           {{"type", "boolean"},
+            {"default", false},
+            {"description", "Include total_count, the number of distinct vCons that match"}}}}},
         {"required", {"query"}},
         {"additionalProperties", false},
-    };
-    json row = {
-        {"type", "object"},
-        {"properties",
-         {{"vcon_id", {{"type", "string"}}},
-          {"content_type", {{"type", "string"}}},
-          {"content_index", {{"type", {"integer", "null"}}}},
-          {"relevance_score", {{"type", "number"}}},
-          {"snippet", {{"type", {"string", "null"}}}}}},
-        {"required", {"vcon_id"}},
     };
     json output = {
         {"type", "object"},
         {"properties",
          {{"success", {{"type", "boolean"}}},
           {"count", {{"type", "integer"}}},
-          {"results", {{"type", "array"}, {"items", std::move(row)}}}}},
-        {"required", {"success", "count", "results"}},
+          {"response_format", {{"type", "string"}}},
+          {"total_count", {{"type", "integer"}}},
+          {"results", {{"type", "array"}}}}},
+        {"required", {"success", "count", "response_format", "results"}},
     };
     return Tool{
         json{{"name", "search_vcons_content"},
              {"title", "Search vCon content"},
-             {"description", "Full-text search in vCon subjects, parties, dialog (transcripts, messages) "
-                             "and analysis. Returns one row per matching field: vcon_id, content_type "
-                             "(subject, party, dialog, analysis), content_index, relevance_score and a "
-                             "snippet, best matches first; a vCon can appear more than once."},
+             {"description", "Full-text keyword search in vCon subjects, parties, dialog (transcripts, "
+                             "messages) and analysis. response_format \"snippets\" (default) returns one row "
+                             "per matching field: vcon_id, content_type (subject, party, dialog, analysis), "
+                             "content_index, relevance_score and a snippet, best matches first; a vCon can "
+                             "appear more than once. Then read a hit with get_vcon(uuid, "
+                             "response_format=\"summary\")."},
              {"inputSchema", std::move(input)},
              {"outputSchema", std::move(output)},
              {"annotations", read_only_annotations("Search vCon content")}},
         &run,
-        "Use more specific words, a date range, or a lower limit.",
+        "response_format \"snippets\", \"metadata\" or \"ids_only\" instead of \"full\", more specific "
+        "words, a "
+        "date range, tags, or a lower limit.",
     };
 }
 

@@ -11,8 +11,24 @@ namespace {
 using nlohmann::json;
 
 const std::vector<Tool> &registry() {
-    static const std::vector<Tool> tools{get_vcon_tool(), search_vcons_tool(), search_vcons_content_tool(),
-                                         search_by_tags_tool()};
+    // vcon-mcp's read profile, in its order (vcon-crud, tags, contract tools).
+    static const std::vector<Tool> tools{get_vcon_tool(),
+                                         search_vcons_tool(),
+                                         search_vcons_content_tool(),
+                                         search_vcons_semantic_tool(),
+                                         search_vcons_hybrid_tool(),
+                                         get_tags_tool(),
+                                         search_by_tags_tool(),
+                                         get_unique_tags_tool(),
+                                         vcon_fetch_tool(),
+                                         vcon_capabilities_tool(),
+                                         vcon_graph_shape_tool(),
+                                         vcon_taxonomy_tool(),
+                                         vcon_search_tool(),
+                                         vcon_aggregate_tool(),
+                                         describe_response_shape_tool(),
+                                         get_schema_tool(),
+                                         get_examples_tool()};
     return tools;
 }
 
@@ -20,6 +36,15 @@ const std::vector<Tool> &registry() {
 
 json read_only_annotations(const char *title) {
     return {{"title", title}, {"readOnlyHint", true}, {"openWorldHint", false}};
+}
+
+const char *no_embeddings_reason() {
+    return "needs vector embeddings (pgvector in PostgreSQL and an embedding service), which this server "
+           "does not have: Debian 12 packages neither, and vcon-cache-server reads only the vCon tables.";
+}
+
+json tags_property(const char *description) {
+    return {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}, {"description", description}};
 }
 
 const json &list_tools_result() {
@@ -63,6 +88,18 @@ boost::asio::awaitable<json> call_tool(const Tool &tool, const json &arguments, 
     json result;
     if (!error.empty()) {
         result = tool_error_result(error);
+    } else if (structured.is_string()) {
+        // A text-only result: one text item, no structuredContent.
+        std::string text = structured.get<std::string>();
+        static constexpr std::string_view text_frame = R"({"content":[{"type":"text","text":}]})";
+        const std::size_t budget =
+            limits.max_message_bytes > reserved ? limits.max_message_bytes - reserved : 0;
+        const std::size_t size = text_frame.size() + json_string_size(text);
+        if (size > budget)
+            result =
+                tool_error_result(too_large_message(size, limits.max_message_bytes) + tool.too_large_hint);
+        else
+            result = json{{"content", json::array({{{"type", "text"}, {"text", std::move(text)}}})}};
     } else {
         // The message carries the JSON twice: as structuredContent and escaped in the text item.
         static constexpr std::string_view frame =

@@ -20,6 +20,9 @@ namespace vconredis::server::store {
 namespace {
 
 constexpr const char *kVconSql = "SELECT vcon_redis.vcon_json($1::uuid)::text";
+// One line "<uuid> <document>" per vCon found: jsonb text never holds a raw newline.
+constexpr const char *kVconsSql = "SELECT string_agg(m.uuid::text || ' ' || m.doc::text, E'\\n') FROM "
+                                  "vcon_redis.vcon_json_many($1::uuid[]) m";
 
 // 128 random bits as hex: a lease token nobody else holds.
 std::string lease_token() {
@@ -66,6 +69,23 @@ bool is_cached_vcon(std::string_view value, std::string_view uuid) {
     return ::memmem(value.data(), value.size(), needle, static_cast<std::size_t>(n)) != nullptr;
 }
 
+void CachedStore::note_foreign(const std::string &key, std::size_t bytes) {
+    metrics_.cache(CacheEvent::Foreign);
+    if (!foreign_logged.exchange(true))
+        log::warn("redis: " + key + " holds a " + std::to_string(bytes) +
+                  "-byte string that is not the vCon's JSON (another writer?); served from PostgreSQL "
+                  "as a miss and replaced by the fill. Further ones are only counted in "
+                  "vcon_cache_total{result=\"foreign\"}");
+}
+
+void CachedStore::note_wrong_type(const std::string &key) {
+    metrics_.cache(CacheEvent::WrongType);
+    if (!wrong_type_logged.exchange(true))
+        log::warn("redis: " + key +
+                  " is not a string (WRONGTYPE); served from PostgreSQL and left alone. "
+                  "Further ones are only counted in vcon_cache_total{result=\"wrong_type\"}");
+}
+
 // Coroutine style note: g++ 12 mis-destroys objects of nested scopes that end in co_return after a
 // co_await (double free). The coroutines here keep their objects at function scope and return once.
 asio::awaitable<VconResult> CachedStore::get(std::string uuid) {
@@ -85,19 +105,10 @@ asio::awaitable<VconResult> CachedStore::get(std::string uuid) {
     } else if (r && r->type == REDIS_REPLY_STRING && is_cached_vcon({r->str, r->len}, uuid)) {
         hit = true;
     } else if (r && r->type == REDIS_REPLY_STRING) {
-        metrics_.cache(CacheEvent::Foreign);
-        if (!foreign_logged.exchange(true))
-            log::warn("redis: " + key + " holds a " + std::to_string(r->len) +
-                      "-byte string that is not the vCon's JSON (another writer?); served from PostgreSQL "
-                      "as a miss and replaced by the fill. Further ones are only counted in "
-                      "vcon_cache_total{result=\"foreign\"}");
+        note_foreign(key, r->len);
         how = may_fill ? Miss::Fill : Miss::NoFill;
     } else if (r && redis::is_error(*r) && redis::text(*r).starts_with("WRONGTYPE")) {
-        metrics_.cache(CacheEvent::WrongType);
-        if (!wrong_type_logged.exchange(true))
-            log::warn("redis: " + key +
-                      " is not a string (WRONGTYPE); served from PostgreSQL and left alone. "
-                      "Further ones are only counted in vcon_cache_total{result=\"wrong_type\"}");
+        note_wrong_type(key);
         how = Miss::NoFill;
     } else if (r && redis::is_nil(*r)) {
         metrics_.cache(CacheEvent::Miss);
@@ -166,6 +177,185 @@ asio::awaitable<VconResult> CachedStore::load(std::string uuid, Miss how) {
         }
     }
     co_return result;
+}
+
+// g++ 12 at -O2 reports -Wmismatched-new-delete for this coroutine's frame, as for
+// SettingsWatch::read (Asio's awaitable frames use their own matching operator new/delete; GCC's
+// inliner loses track of the pair): a false positive, silenced for this function only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+asio::awaitable<std::vector<VconResult>> CachedStore::get_many(std::vector<std::string> uuids) {
+    const CachePolicy policy = policy_; // a copy: the policy may change while this request waits
+    const bool use_cache = policy.state != CachePolicy::State::Unmaintained;
+    const bool may_fill = policy.state == CachePolicy::State::Maintained;
+    const std::size_t n = uuids.size();
+    std::vector<std::string> keys;
+    keys.reserve(n);
+    for (const auto &uuid : uuids)
+        keys.push_back(redis::doc_key(policy.key_prefix, uuid));
+
+    // One MGET standalone; in a cluster, one pipelined batch of GETs per primary (RedisRouter).
+    std::vector<redis::Reply> got;
+    if (use_cache && redis_.up() && n > 0)
+        got = co_await redis_.get_many(keys);
+
+    std::vector<VconResult> results(n);
+    std::vector<Miss> how(n, Miss::Bypass);
+    std::vector<bool> pending(n, true); // still to read from PostgreSQL
+    std::vector<std::size_t> absent;    // nil elements: absent keys, or keys of another type
+    for (std::size_t i = 0; i < n; ++i) {
+        const redisReply *e = i < got.size() ? got[i].get() : nullptr;
+        if (!use_cache) {
+            metrics_.cache(CacheEvent::Unmaintained);
+        } else if (!e) {
+            metrics_.cache(CacheEvent::Bypass);
+        } else if (e->type == REDIS_REPLY_STRING && is_cached_vcon({e->str, e->len}, uuids[i])) {
+            metrics_.cache(CacheEvent::Hit);
+            results[i].status = VconResult::Status::Found;
+            results[i].cache = CacheStatus::Hit;
+            results[i].json.assign(e->str, e->len);
+            pending[i] = false;
+        } else if (e->type == REDIS_REPLY_STRING) {
+            note_foreign(keys[i], e->len);
+            how[i] = may_fill ? Miss::Fill : Miss::NoFill;
+        } else if (redis::is_nil(*e)) {
+            absent.push_back(i);
+        } else if (redis::is_error(*e) && redis::text(*e).starts_with("WRONGTYPE")) {
+            note_wrong_type(keys[i]); // (a cluster's GET says so; MGET answers nil, below)
+            how[i] = Miss::NoFill;
+        } else {
+            metrics_.cache(CacheEvent::Bypass);
+        }
+    }
+    got.clear(); // hits are copied; foreign values are not kept while PostgreSQL is read
+
+    // MGET answers nil for a key of another type as well: one EXISTS over the nil keys tells
+    // whether any of them exists at all (rarely), and TYPE then which.
+    std::int64_t existing = 0;
+    bool exists_failed = false;
+    if (!absent.empty()) {
+        redis::Command exists{std::string_view("EXISTS")};
+        for (std::size_t i : absent)
+            exists.emplace_back(keys[i]);
+        redis::Reply counted = co_await redis_.exec(exists);
+        exists_failed = !counted || counted->type != REDIS_REPLY_INTEGER;
+        existing = exists_failed ? 0 : counted->integer;
+    }
+    for (std::size_t i : absent) {
+        bool other_type = false;
+        if (existing > 0) {
+            const redis::Command type{std::string_view("TYPE"), std::string_view(keys[i])};
+            redis::Reply t = co_await redis_.exec(type);
+            other_type = t && t->type == REDIS_REPLY_STATUS && redis::text(*t) != "none" &&
+                         redis::text(*t) != "string";
+        }
+        if (exists_failed) {
+            metrics_.cache(CacheEvent::Bypass);
+        } else if (other_type) {
+            note_wrong_type(keys[i]);
+            how[i] = Miss::NoFill;
+        } else {
+            metrics_.cache(CacheEvent::Miss);
+            how[i] = may_fill ? Miss::Fill : Miss::NoFill;
+        }
+    }
+
+    // A lease per miss that may fill, as load() takes it.
+    const std::string px = std::to_string(options_.lease.count());
+    std::vector<std::string> tokens(n); // non-empty: we hold that uuid's lease
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!pending[i] || how[i] != Miss::Fill)
+            continue;
+        const std::string lease = redis::lease_key(policy.key_prefix, uuids[i]);
+        std::string token = lease_token();
+        const redis::Command set_lease{std::string_view("SET"), std::string_view(lease),
+                                       std::string_view(token), std::string_view("NX"),
+                                       std::string_view("PX"),  std::string_view(px)};
+        redis::Reply leased = co_await redis_.exec(set_lease);
+        if (leased && leased->type == REDIS_REPLY_STATUS)
+            tokens[i] = std::move(token);
+    }
+
+    std::vector<std::string> wanted;
+    for (std::size_t i = 0; i < n; ++i)
+        if (pending[i])
+            wanted.push_back(uuids[i]);
+    std::map<std::string, std::string> docs;
+    std::string error;
+    bool read_ok = true;
+    if (!wanted.empty())
+        read_ok = co_await read_database_many(wanted, docs, error);
+
+    bool delayed = false;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!pending[i])
+            continue;
+        VconResult &r = results[i];
+        r.cache = how[i] == Miss::Bypass ? CacheStatus::Bypass : CacheStatus::Miss;
+        auto doc = docs.find(uuids[i]);
+        if (!read_ok) {
+            r.status = VconResult::Status::Unavailable;
+            r.error = error;
+        } else if (doc != docs.end()) {
+            r.status = VconResult::Status::Found;
+            r.json = doc->second;
+        } else {
+            r.status = VconResult::Status::NotFound;
+        }
+        if (tokens[i].empty())
+            continue;
+        if (r.status == VconResult::Status::Found) {
+            if (options_.test_fill_delay.count() > 0 && !delayed) {
+                delayed = true;
+                co_await sleep_for(options_.test_fill_delay);
+            }
+            co_await fill(uuids[i], tokens[i], r.json);
+        } else {
+            // Nothing to fill: give the lease back so the next request does not wait for it.
+            co_await release(uuids[i], tokens[i]);
+        }
+    }
+    co_return results;
+}
+#pragma GCC diagnostic pop
+
+asio::awaitable<bool> CachedStore::read_database_many(const std::vector<std::string> &uuids,
+                                                      std::map<std::string, std::string> &docs,
+                                                      std::string &error) {
+    std::string array = "{";
+    for (const auto &uuid : uuids)
+        array.append(array.size() > 1 ? "," : "").append(uuid);
+    array.push_back('}');
+    QueryParams params;
+    params.emplace_back(std::move(array));
+    PgResult r = co_await pg_.query(kVconsSql, std::move(params));
+    bool ok = true;
+    switch (r.kind) {
+    case PgResult::Kind::Row: {
+        std::string_view rest(r.value);
+        while (!rest.empty()) {
+            const auto eol = rest.find('\n');
+            const std::string_view line = rest.substr(0, eol);
+            rest = eol == std::string_view::npos ? std::string_view() : rest.substr(eol + 1);
+            const auto space = line.find(' ');
+            if (space != std::string_view::npos)
+                docs.emplace(std::string(line.substr(0, space)), json::compact_json(line.substr(space + 1)));
+        }
+        break;
+    }
+    case PgResult::Kind::Null:
+    case PgResult::Kind::NoRows:
+        break;
+    case PgResult::Kind::Unavailable:
+        ok = false;
+        error = r.error.empty() ? "database unavailable" : r.error;
+        break;
+    case PgResult::Kind::QueryError:
+        ok = false;
+        error = "database error: " + r.error;
+        break;
+    }
+    co_return ok;
 }
 
 asio::awaitable<VconResult> CachedStore::read_database(const std::string &uuid, CacheStatus cache) {

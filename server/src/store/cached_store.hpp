@@ -21,7 +21,9 @@
 #include "store/vcon_store.hpp"
 
 #include <chrono>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace vconredis::server::store {
 
@@ -38,6 +40,14 @@ public:
                 SingleFlight &flights, Metrics &metrics);
 
     boost::asio::awaitable<VconResult> get(std::string uuid) override;
+    // One MGET for all keys; the misses are read with ONE vcon_json_many query and filled under
+    // the same rules as get(): a lease per miss (SET NX PX), the lease-checked fill, release when
+    // nothing was found; foreign values are misses; keys of another type (MGET answers nil for
+    // them, EXISTS tells them apart) are read without a fill; Redis trouble → BYPASS for all;
+    // an unmaintained cache is not touched. Misses of a batch are not coalesced with concurrent
+    // get()s (one query reads them all). A refused MGET (a cluster's CROSSSLOT) falls back to
+    // get() per uuid.
+    boost::asio::awaitable<std::vector<VconResult>> get_many(std::vector<std::string> uuids) override;
     boost::asio::awaitable<QueryResult> query_json(std::string sql, QueryParams params) override;
 
     // query_json with the database's answer kind kept (REST maps Unavailable to 503, errors to 500).
@@ -54,6 +64,13 @@ private:
     enum class Miss { Fill, NoFill, Bypass };
     boost::asio::awaitable<VconResult> load(std::string uuid, Miss how);
     boost::asio::awaitable<VconResult> read_database(const std::string &uuid, CacheStatus cache);
+    // vcon_json_many for `uuids`: uuid → compact document (absent ones missing); false + error when
+    // the database could not answer.
+    boost::asio::awaitable<bool> read_database_many(const std::vector<std::string> &uuids,
+                                                    std::map<std::string, std::string> &docs,
+                                                    std::string &error);
+    void note_foreign(const std::string &key, std::size_t bytes);
+    void note_wrong_type(const std::string &key);
     boost::asio::awaitable<redis::Reply> run_script(const redis::ScriptCall &call);
     boost::asio::awaitable<void> fill(const std::string &uuid, const std::string &token,
                                       const std::string &doc);

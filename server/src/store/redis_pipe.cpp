@@ -113,6 +113,15 @@ asio::awaitable<std::vector<redis::Reply>> RedisPipe::exec_many(const std::vecto
     co_return replies;
 }
 
+asio::awaitable<redis::Reply> RedisPipe::mget(const std::vector<std::string> &keys) {
+    redis::Command cmd;
+    cmd.reserve(keys.size() + 1);
+    cmd.emplace_back("MGET");
+    for (const auto &k : keys)
+        cmd.emplace_back(k);
+    co_return co_await exec(cmd);
+}
+
 void RedisPipe::schedule_flush() {
     if (flush_posted_ || writing_)
         return;

@@ -29,6 +29,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace vconredis::server::store {
@@ -59,6 +60,9 @@ public:
     // an empty Reply when Redis is unavailable, the connection failed or the deadline passed.
     // Error replies (e.g. NOSCRIPT) are returned as values. Call on the io thread.
     boost::asio::awaitable<redis::Reply> exec(const redis::Command &cmd);
+    // MGET of `keys` as one command: an array reply with one element per key (a string, or nil
+    // for an absent key or one that is not a string), or what exec() returns on trouble.
+    boost::asio::awaitable<redis::Reply> mget(const std::vector<std::string> &keys);
 
     // Sends the commands back to back (nothing of another coroutine between them) and returns one
     // reply per command, in order; empty Replies as exec(). E.g. {ASKING, cmd} for an ASK

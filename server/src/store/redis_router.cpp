@@ -191,12 +191,24 @@ asio::awaitable<std::vector<redis::Reply>> RedisRouter::get_many(const std::vect
     std::vector<redis::Reply> out(keys.size());
     std::vector<redis::Command> cmds;
     std::vector<redis::Reply> replies;
+    redis::Reply all;
     std::vector<std::pair<redis::HostPort, std::vector<std::size_t>>> groups;
     if (single_) {
-        cmds.reserve(keys.size());
-        for (const std::string &k : keys)
-            cmds.push_back({std::string_view("GET"), std::string_view(k)});
-        out = co_await single_->exec_many(cmds);
+        // One MGET; its elements become the per-key replies (taken out of the array reply, whose
+        // deleter then skips them).
+        all = co_await single_->mget(keys);
+        if (all && all->type == REDIS_REPLY_ARRAY && all->elements == keys.size()) {
+            for (std::size_t i = 0; i < keys.size(); ++i) {
+                out[i].reset(all->element[i]);
+                all->element[i] = nullptr;
+            }
+        } else if (all && redis::is_error(*all)) {
+            all.reset(); // refused (a proxy without MGET, say): a pipelined GET per key
+            cmds.reserve(keys.size());
+            for (const std::string &k : keys)
+                cmds.push_back({std::string_view("GET"), std::string_view(k)});
+            out = co_await single_->exec_many(cmds);
+        }
     } else {
         for (std::size_t i = 0; i < keys.size(); ++i) {
             std::optional<redis::HostPort> at = route(redis::key_slot(keys[i]));

@@ -48,9 +48,9 @@ public:
     boost::asio::awaitable<redis::Reply> exec(const redis::Command &cmd);
 
     // GET of every key: one reply per key, in order (an empty Reply where Redis is unavailable).
-    // Standalone: one pipelined batch. Cluster: the keys split per primary by slot, one pipelined
-    // batch of GETs per primary (primaries in turn), redirected keys followed one by one. This is
-    // what a multi-key GET must use in a cluster, where MGET needs all keys in one slot.
+    // Standalone: one MGET (nil for an absent key and for a key of another type). Cluster: the keys split per
+    // primary by slot, one pipelined batch of GETs per primary (primaries in turn), redirected keys followed
+    // one by one. This is what a multi-key GET must use in a cluster, where MGET needs all keys in one slot.
     boost::asio::awaitable<std::vector<redis::Reply>> get_many(const std::vector<std::string> &keys);
 
 private:

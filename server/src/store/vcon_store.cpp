@@ -14,4 +14,12 @@ const char *to_string(CacheStatus s) {
     return "BYPASS";
 }
 
+boost::asio::awaitable<std::vector<VconResult>> VconStore::get_many(std::vector<std::string> uuids) {
+    std::vector<VconResult> results;
+    results.reserve(uuids.size());
+    for (auto &uuid : uuids)
+        results.push_back(co_await get(std::move(uuid)));
+    co_return results;
+}
+
 } // namespace vconredis::server

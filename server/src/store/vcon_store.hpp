@@ -36,6 +36,10 @@ public:
     virtual ~VconStore() = default;
     // uuid must already be validated (lowercase canonical 8-4-4-4-12) by the caller.
     virtual boost::asio::awaitable<VconResult> get(std::string uuid) = 0;
+    // The vCons of a list, one result per uuid in the same order (uuids validated as for get; a
+    // uuid may repeat). The cached store reads them with one MGET and fills the misses from one
+    // PostgreSQL query; this default asks get() for each, for stores without a batch read.
+    virtual boost::asio::awaitable<std::vector<VconResult>> get_many(std::vector<std::string> uuids);
     // Runs a read-only statement returning exactly one row with one jsonb column.
     virtual boost::asio::awaitable<QueryResult> query_json(std::string sql, QueryParams params) = 0;
 };

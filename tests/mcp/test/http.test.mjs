@@ -160,7 +160,7 @@ describe('bearer token (VCON_API_TOKEN)', () => {
   test('with the token everything works', async () => {
     const conn = await connectHttp({ url: server.url, headers: { Authorization: `Bearer ${token}` } });
     try {
-      assert.equal((await conn.client.listTools()).tools.length, 4);
+      assert.equal((await conn.client.listTools()).tools.length, 17);
       const [uuid] = sampleUuids();
       const out = toolJson(await conn.client.callTool({ name: 'get_vcon', arguments: { uuid } }));
       assert.equal(out.vcon.uuid, uuid);

@@ -82,7 +82,7 @@ for (const [kind, connect] of Object.entries(transports)) {
     });
 
     test('search_vcons: newest first, paging, filters narrow to the vCon', async () => {
-      const page1 = toolJson(await call('search_vcons', { limit: 2 }));
+      const page1 = toolJson(await call('search_vcons', { limit: 2, include_count: true }));
       assert.equal(page1.success, true);
       assert.equal(page1.count, page1.results.length);
       assert.ok(page1.count <= 2);

@@ -54,7 +54,9 @@ TEST(Dispatch, InitializeNegotiatesVersion) {
     auto r = request("initialize", {{"protocolVersion", "2025-11-25"}})["result"];
     EXPECT_EQ(r["serverInfo"]["name"], "vcon-cache-server");
     EXPECT_TRUE(r["serverInfo"]["version"].is_string());
-    EXPECT_EQ(r["capabilities"], json::parse(R"({"tools":{"listChanged":false},"resources":{}})"));
+    EXPECT_EQ(
+        r["capabilities"],
+        json::parse(R"({"tools":{"listChanged":false},"resources":{},"prompts":{"listChanged":false}})"));
     EXPECT_TRUE(r["instructions"].is_string());
     EXPECT_EQ(code(request("initialize", json::object())), rpc_error::invalid_params);
 }
@@ -69,35 +71,51 @@ TEST(Dispatch, PingAndNotifications) {
 
 TEST(Dispatch, UnknownMethodAnsweredEvenBeforeInitialize) {
     EXPECT_EQ(code(request("server/discover")), rpc_error::method_not_found);
-    EXPECT_EQ(code(request("prompts/list")), rpc_error::method_not_found);
+    EXPECT_EQ(code(request("logging/setLevel", {{"level", "info"}})), rpc_error::method_not_found);
 }
 
-TEST(Dispatch, ToolsListHasFourReadOnlyTools) {
+// vcon-mcp's read profile (MCP_TOOLS_PROFILE=readonly: categories read and schema): 17 tools.
+TEST(Dispatch, ToolsListIsVconMcpsReadProfile) {
     auto tools = request("tools/list")["result"]["tools"];
-    ASSERT_EQ(tools.size(), 4u);
     std::set<std::string> names;
     for (const auto &t : tools) {
         names.insert(t["name"]);
         EXPECT_EQ(t["inputSchema"]["type"], "object");
-        EXPECT_EQ(t["outputSchema"]["type"], "object");
+        EXPECT_EQ(t["inputSchema"]["additionalProperties"], false) << t["name"];
         EXPECT_TRUE(t["description"].is_string());
         EXPECT_EQ(t["annotations"]["readOnlyHint"], true);
         EXPECT_EQ(t["annotations"]["openWorldHint"], false);
     }
-    EXPECT_EQ(names,
-              (std::set<std::string>{"get_vcon", "search_vcons", "search_vcons_content", "search_by_tags"}));
+    EXPECT_EQ(names, (std::set<std::string>{
+                         "get_vcon", "search_vcons", "search_vcons_content", "search_vcons_semantic",
+                         "search_vcons_hybrid", "get_tags", "search_by_tags", "get_unique_tags", "vcon_fetch",
+                         "vcon_capabilities", "vcon_graph_shape", "vcon_taxonomy", "vcon_search",
+                         "vcon_aggregate", "describe_response_shape", "get_schema", "get_examples"}));
+    EXPECT_EQ(tools.size(), 17u);
     EXPECT_EQ(code(request("tools/list", {{"cursor", "abc"}})), rpc_error::invalid_params);
 }
 
 TEST(Dispatch, ResourcesListAndTemplates) {
-    EXPECT_EQ(request("resources/list")["result"]["resources"], json::array());
+    std::set<std::string> uris;
+    const json listed = request("resources/list");
+    for (const auto &r : listed["result"]["resources"])
+        uris.insert(r["uri"]);
+    EXPECT_EQ(uris, (std::set<std::string>{"vcon://v1/vcons/recent", "vcon://v1/vcons/recent/ids",
+                                           "vcon://v1/vcons/ids", "vcon://v1/discovery/attachments/types",
+                                           "vcon://v1/discovery/attachments/purposes",
+                                           "vcon://v1/discovery/analysis/types", "vcon://v1/graph/shape"}));
     auto t = request("resources/templates/list")["result"]["resourceTemplates"];
-    ASSERT_EQ(t.size(), 1u);
+    ASSERT_EQ(t.size(), 12u); // with the 7 above: vcon-mcp's 19
     EXPECT_EQ(t[0]["uriTemplate"], "vcon://v1/vcons/{uuid}");
 }
 
 TEST(Dispatch, ResourceReadRejectsForeignAndMalformedUris) {
-    for (const char *uri : {"file:///etc/passwd", "vcon://v1/vcons/nope", "vcon://v1/vcons/"}) {
+    for (const char *uri :
+         {"file:///etc/passwd", "vcon://v1/vcons/nope", "vcon://v1/vcons/", "vcon://v1/vcons/recent/0",
+          "vcon://v1/vcons/recent/x", "vcon://v1/vcons/ids/10/after/",
+          "vcon://v1/vcons/ids/10/after/2025-01-01,nope",
+          "vcon://v1/vcons/018f0a4e-0000-4000-8000-000000000001/nothing",
+          "vcon://v1/vcons/018f0a4e-0000-4000-8000-000000000001/attachments/type/", "vcon://v1/discovery"}) {
         auto r = request("resources/read", {{"uri", uri}});
         EXPECT_EQ(code(r), rpc_error::resource_not_found) << uri;
         EXPECT_EQ(r["error"]["data"]["uri"], uri);
@@ -122,16 +140,132 @@ TEST(Dispatch, ValidationErrorsAreToolExecutionErrors) {
     EXPECT_NE(error_text(tool("search_vcons", {{"limit", 1001}})).find("limit"), std::string::npos);
     EXPECT_NE(error_text(tool("search_vcons", {{"start_date", "last week"}})).find("start_date"),
               std::string::npos);
-    EXPECT_NE(error_text(tool("search_vcons", {{"tags", {{"a", "b"}}}})).find("unknown argument"),
+    EXPECT_NE(error_text(tool("search_vcons", {{"tag", {{"a", "b"}}}})).find("unknown argument"),
+              std::string::npos);
+    EXPECT_NE(error_text(tool("search_vcons", {{"tags", {{"a:b", "c"}}}})).find("':'"), std::string::npos);
+    EXPECT_NE(error_text(tool("search_vcons", {{"response_format", "snippets"}})).find("response_format"),
+              std::string::npos);
+    EXPECT_NE(error_text(tool("search_vcons", {{"include_count", "yes"}})).find("include_count"),
               std::string::npos);
     EXPECT_NE(error_text(tool("search_vcons_content", json::object())).find("query is required"),
               std::string::npos);
-    EXPECT_NE(error_text(tool("search_vcons_content", {{"query", "x"}, {"limit", 101}})).find("limit"),
+    EXPECT_NE(error_text(tool("search_vcons_content", {{"query", "x"}, {"limit", 1001}})).find("limit"),
+              std::string::npos);
+    EXPECT_NE(error_text(tool("search_vcons_content", {{"query", "x"}, {"response_format", "ids"}}))
+                  .find("response_format"),
               std::string::npos);
     EXPECT_NE(error_text(tool("search_by_tags", json::object())).find("tags is required"), std::string::npos);
     EXPECT_NE(error_text(tool("search_by_tags", {{"tags", json::object()}})).find("at least one"),
               std::string::npos);
-    EXPECT_NE(error_text(tool("search_by_tags", {{"tags", {{"a", 1}}}})).find("strings"), std::string::npos);
+    EXPECT_NE(error_text(tool("search_by_tags", {{"tags", {{"a", {{"b", 1}}}}}})).find("strings"),
+              std::string::npos);
+    EXPECT_NE(error_text(tool("search_by_tags", {{"tags", {{"a", "b"}}}, {"max_full_vcons", 51}}))
+                  .find("max_full_vcons"),
+              std::string::npos);
+    EXPECT_NE(error_text(tool("get_tags", json::object())).find("vcon_uuid is required"), std::string::npos);
+    EXPECT_NE(error_text(tool("get_tags", {{"vcon_uuid", "018f0a4e-0000-4000-8000-000000000001"},
+                                           {"default_value", json::array()}}))
+                  .find("default_value"),
+              std::string::npos);
+    EXPECT_NE(error_text(tool("get_unique_tags", {{"min_count", 0}})).find("min_count"), std::string::npos);
+    EXPECT_NE(error_text(tool("get_examples", {{"example_type", "fax"}})).find("example_type"),
+              std::string::npos);
+    EXPECT_NE(error_text(tool("get_schema", {{"format", "xsd"}})).find("format"), std::string::npos);
+}
+
+// Semantic and hybrid search are listed (as in vcon-mcp) but always refused, saying why; their
+// arguments are still checked first.
+TEST(Dispatch, SemanticAndHybridExplainWhyTheyAreUnavailable) {
+    for (const char *name : {"search_vcons_semantic", "search_vcons_hybrid"}) {
+        const std::string text = error_text(tool(name, {{"query", "angry customers"}}));
+        EXPECT_NE(text.find("pgvector"), std::string::npos) << text;
+        EXPECT_NE(text.find("search_vcons_content"), std::string::npos) << text;
+        EXPECT_NE(error_text(tool(name, {{"query", "x"}, {"limit", 0}})).find("limit"), std::string::npos);
+    }
+    EXPECT_NE(error_text(tool("vcon_search", {{"mode", "semantic"}, {"query", "x"}})).find("pgvector"),
+              std::string::npos);
+    EXPECT_NE(error_text(tool("vcon_search", {{"mode", "hybrid"}, {"query", "x"}})).find("pgvector"),
+              std::string::npos);
+}
+
+json tool_json(const json &reply) {
+    EXPECT_FALSE(reply.at("result").value("isError", false)) << reply.dump();
+    return json::parse(reply.at("result").at("content").at(0).at("text").get<std::string>());
+}
+
+// The contract tools answer bad arguments with vcon-mcp's {ok:false, error:{code:"INVALID_ARGUMENT"}}
+// (a result, not isError), before any data access.
+TEST(Dispatch, ContractToolsReportInvalidArgumentsInTheirEnvelope) {
+    for (const json &args :
+         {json{{"id", "x"}},
+          json{{"id", "018f0a4e-0000-4000-8000-000000000001"}, {"include", {"everything"}}},
+          json{{"id", "018f0a4e-0000-4000-8000-000000000001"}, {"max_response_bytes", 100}}}) {
+        auto out = tool_json(tool("vcon_fetch", args));
+        EXPECT_EQ(out["ok"], false) << args;
+        EXPECT_EQ(out["error"]["code"], "INVALID_ARGUMENT") << args;
+    }
+    for (const json &args : {json{{"cursor", "not-a-cursor"}}, json{{"mode", "keyword"}},
+                             json{{"filters", {{"dealer_id", "7"}}}}, json{{"filters", {{"colour", "red"}}}},
+                             json{{"limit", 101}}, json{{"include", "core"}}}) {
+        auto out = tool_json(tool("vcon_search", args));
+        EXPECT_EQ(out["ok"], false) << args;
+        EXPECT_EQ(out["error"]["code"], "INVALID_ARGUMENT") << args;
+    }
+    auto agg = tool_json(tool("vcon_aggregate", {{"group_by", "team"}}));
+    EXPECT_EQ(agg["error"]["code"], "INVALID_ARGUMENT");
+}
+
+TEST(Dispatch, StaticToolsNeedNoData) {
+    auto caps = tool_json(tool("vcon_capabilities", json::object()));
+    EXPECT_EQ(caps["ok"], true);
+    EXPECT_EQ(caps["item"]["search"]["modes"], json::array({"metadata", "keyword"}));
+    auto list = tool_json(tool("describe_response_shape", json::object()));
+    EXPECT_EQ(list["page"]["count"], list["items"].size());
+    auto shape = tool_json(
+        tool("describe_response_shape", {{"tool_name", "vcon_search"}, {"include_example", false}}));
+    EXPECT_EQ(shape["item"]["response_schema"]["required"], json::array({"ok", "items", "page"}));
+    EXPECT_FALSE(shape["item"].contains("example"));
+    EXPECT_EQ(tool_json(tool("describe_response_shape", {{"tool_name", "nope"}}))["error"]["code"],
+              "UNKNOWN_TOOL");
+    auto schema = tool_json(tool("get_schema", json::object()));
+    EXPECT_EQ(schema["$ref"], "#/definitions/VCon");
+    auto ts = tool("get_schema", {{"format", "typescript"}})["result"];
+    EXPECT_FALSE(ts.contains("structuredContent"));
+    EXPECT_NE(ts["content"][0]["text"].get<std::string>().find("export interface VCon"), std::string::npos);
+    for (const char *type : {"minimal", "phone_call", "chat", "email", "video", "full_featured"}) {
+        auto doc = tool_json(tool("get_examples", {{"example_type", type}}));
+        EXPECT_TRUE(doc["uuid"].is_string()) << type;
+        EXPECT_FALSE(doc["parties"].empty()) << type;
+        auto yaml = tool("get_examples",
+                         {{"example_type", type}, {"format", "yaml"}})["result"]["content"][0]["text"];
+        EXPECT_NE(yaml.get<std::string>().find("parties:\n  -\n"), std::string::npos) << yaml;
+    }
+}
+
+TEST(Dispatch, PromptsListAndGet) {
+    auto prompts = request("prompts/list")["result"]["prompts"];
+    ASSERT_EQ(prompts.size(), 8u);
+    for (const auto &p : prompts) {
+        EXPECT_TRUE(p["name"].is_string());
+        EXPECT_TRUE(p["arguments"].is_array());
+    }
+    auto got = request("prompts/get",
+                       {{"name", "find_by_customer"}, {"arguments", {{"party_identifier", "a@b.example"}}}});
+    auto text = got["result"]["messages"][0]["content"]["text"].get<std::string>();
+    EXPECT_EQ(got["result"]["messages"][0]["role"], "user");
+    EXPECT_NE(text.find("a@b.example"), std::string::npos);
+    EXPECT_NE(text.find("search_vcons"), std::string::npos);
+    EXPECT_EQ(code(request("prompts/get", {{"name", "find_by_customer"}})), rpc_error::invalid_params);
+    EXPECT_EQ(code(request("prompts/get", {{"name", "find_by_semantic_search"},
+                                           {"arguments", {{"search_description", "x"}}}})),
+              rpc_error::invalid_params);
+    EXPECT_EQ(
+        code(request("prompts/get", {{"name", "help_me_search"}, {"arguments", {{"what_you_want", 1}}}})),
+        rpc_error::invalid_params);
+    EXPECT_EQ(code(request("prompts/get", {{"name", "help_me_search"},
+                                           {"arguments", {{"what_you_want", "x"}, {"extra", "y"}}}})),
+              rpc_error::invalid_params);
+    EXPECT_EQ(code(request("prompts/list", {{"cursor", "x"}})), rpc_error::invalid_params);
 }
 
 // The modern era over a transport without headers (stdio): _meta alone selects it.

@@ -107,5 +107,86 @@ TEST(ToolArgs, UnknownArgumentsAreReported) {
     }
 }
 
+// vcon-mcp's tags filter: string values (numbers and booleans written as text), keys without ':'.
+TEST(ToolArgs, TagsAreKeyValueStrings) {
+    json a = {{"t", {{"dept", "sales"}, {"n", 7}, {"b", true}}},
+              {"empty", json::object()},
+              {"colon", {{"a:b", "c"}}},
+              {"blank", {{"", "c"}}},
+              {"nested", {{"a", {{"b", "c"}}}}},
+              {"arr", {{"a", json::array()}}},
+              {"nul", {{"a", nullptr}}},
+              {"notobj", "dept:sales"}};
+    ToolArgs args(a);
+    EXPECT_EQ(*args.tags("t"), (json{{"dept", "sales"}, {"n", "7"}, {"b", "true"}}));
+    EXPECT_EQ(*args.tags("empty"), json::object());
+    EXPECT_THROW(args.tags("empty", true), ToolError);
+    for (const char *bad : {"colon", "blank", "nested", "arr", "nul", "notobj"})
+        EXPECT_THROW(args.tags(bad), ToolError) << bad;
+    EXPECT_EQ(args.tags("absent"), std::nullopt);
+    EXPECT_THROW(args.tags("absent2", true), ToolError);
+}
+
+TEST(ToolArgs, BooleansNumbersScalarsAndGiven) {
+    json a = {{"yes", true}, {"str", "true"},       {"x", 0.5},       {"big", 2}, {"s", "v"},
+              {"n", 3},      {"o", json::object()}, {"null", nullptr}};
+    ToolArgs args(a);
+    EXPECT_TRUE(args.boolean("yes", false));
+    EXPECT_FALSE(args.boolean("absent", false));
+    EXPECT_THROW(args.boolean("str", false), ToolError);
+    EXPECT_EQ(args.number("x", 0.7, 0, 1), 0.5);
+    EXPECT_EQ(args.number("absent", 0.7, 0, 1), 0.7);
+    EXPECT_THROW(args.number("big", 0.7, 0, 1), ToolError);
+    EXPECT_EQ(*args.scalar("s"), "v");
+    EXPECT_EQ(*args.scalar("n"), 3);
+    EXPECT_THROW(args.scalar("o"), ToolError);
+    EXPECT_EQ(args.scalar("null"), std::nullopt);
+    EXPECT_TRUE(args.given("yes"));
+    EXPECT_FALSE(args.given("null"));
+    EXPECT_FALSE(args.given("absent"));
+}
+
+TEST(ToolArgs, ChoicesAndNumberArrays) {
+    json a = {{"inc", {"core", "summary", "core"}},
+              {"bad", {"core", "everything"}},
+              {"str", "core"},
+              {"none", json::array()},
+              {"emb", {0.1, 2, -3}},
+              {"emb_bad", {0.1, "x"}}};
+    ToolArgs args(a);
+    const std::vector<std::string> groups{"core", "summary", "tags"};
+    EXPECT_EQ(*args.choices("inc", groups), (std::vector<std::string>{"core", "summary"}));
+    EXPECT_THROW(args.choices("bad", groups), ToolError);
+    EXPECT_THROW(args.choices("str", groups), ToolError);
+    EXPECT_EQ(args.choices("none", groups), std::nullopt);
+    EXPECT_EQ(args.numbers("emb", 3)->size(), 3u);
+    EXPECT_THROW(args.numbers("emb", 2), ToolError);
+    EXPECT_THROW(args.numbers("emb_bad", 4), ToolError);
+}
+
+// A nested object (vcon_search's filters) has its own known names, and messages name the path.
+TEST(ToolArgs, NestedObjectsNameTheirPath) {
+    json a = {{"filters", {{"subject", "x"}, {"start_date", "yesterday"}, {"colour", "red"}}}, {"bad", 5}};
+    ToolArgs args(a);
+    ToolArgs filters = args.nested("filters");
+    EXPECT_EQ(filters.string("subject"), "x");
+    try {
+        filters.timestamp("start_date");
+        FAIL() << "expected ToolError";
+    } catch (const ToolError &e) {
+        EXPECT_EQ(std::string(e.what()).rfind("filters.start_date must be", 0), 0u) << e.what();
+    }
+    try {
+        filters.reject_unknown();
+        FAIL() << "expected ToolError";
+    } catch (const ToolError &e) {
+        EXPECT_NE(std::string(e.what()).find("in filters: colour"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(args.nested("bad"), ToolError);
+    ToolArgs absent = args.nested("absent");
+    EXPECT_EQ(absent.string("subject"), std::nullopt);
+    EXPECT_NO_THROW(absent.reject_unknown());
+}
+
 } // namespace
 } // namespace vconredis::server::mcp

@@ -33,6 +33,46 @@ TEST(VconViews, SummaryAddsOnlySummaryAnalysis) {
     EXPECT_FALSE(v.contains("dialog"));
 }
 
+// Tags read as the SQL filter reads them (vcon_redis._tag_array): arrays of "k:v" (first colon),
+// objects of strings, double-encoded bodies, purpose or type "tags", several attachments.
+TEST(VconViews, TagsOfEveryBodyForm) {
+    json d = json::parse(R"({"attachments":[
+      {"purpose":"tags","body":"[\"dealer:7\",\"url:https://x.example/a:b\",\"flag\",\":nokey\",3]"},
+      {"type":"tags","body":"\"[\\\"team:red\\\"]\""},
+      {"purpose":"tags","body":{"tier":"gold","n":1}},
+      {"purpose":"tags","body":"not json"},
+      {"purpose":"other","body":"[\"ignored:yes\"]"}]})");
+    EXPECT_EQ(vcon_tags(d), (json{{"dealer", "7"},
+                                  {"url", "https://x.example/a:b"},
+                                  {"flag", ""},
+                                  {"team", "red"},
+                                  {"tier", "gold"}}));
+    EXPECT_EQ(vcon_tags(json::object()), json::object());
+}
+
+// vcon-mcp's contract item: core members (absent ones stay absent), then the groups asked for.
+TEST(VconViews, ContractItemGroups) {
+    json core = contract_item(doc, {"core"});
+    EXPECT_EQ(core, (json{{"id", doc["uuid"]},
+                          {"vcon_version", "0.3.0"},
+                          {"created_at", doc["created_at"]},
+                          {"subject", "s"}}));
+    json all = contract_item(
+        doc, {"core", "parties", "summary", "tags", "dealer", "counts", "dialog", "analysis", "attachments"});
+    EXPECT_EQ(all["parties"], doc["parties"]);
+    EXPECT_EQ(all["summary"], json::parse(R"([{"type":"summary","body":"short"}])"));
+    EXPECT_EQ(all["tags"], json::object());
+    EXPECT_TRUE(all["dealer"].is_null());
+    EXPECT_EQ(all["counts"], (json{{"parties", 1}, {"dialog", 1}, {"analysis", 2}, {"attachments", 1}}));
+    json dealer_doc = doc;
+    dealer_doc["attachments"].push_back(
+        {{"type", "strolid_dealer"}, {"body", R"({"id":1174,"name":"Example Motors","team":{"id":8}})"}});
+    EXPECT_EQ(contract_item(dealer_doc, {"dealer"})["dealer"], (json{{"id", "1174"},
+                                                                     {"name", "Example Motors"},
+                                                                     {"outboundPhoneNumber", nullptr},
+                                                                     {"team", {{"id", 8}}}}));
+}
+
 TEST(Uuid, CanonicalLowercase) {
     EXPECT_EQ(canonical_uuid("018F0A4E-0000-4000-8000-00000000000A"), "018f0a4e-0000-4000-8000-00000000000a");
     EXPECT_EQ(canonical_uuid("not-a-uuid"), std::nullopt);
