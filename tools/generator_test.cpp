@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-using namespace vconredis::vcon;
+using namespace vcon_redis::vcon;
 using nlohmann::json;
 
 namespace {

@@ -55,7 +55,7 @@ bool parse_u64(std::string_view s, std::uint64_t &out) {
 } // namespace
 
 int main(int argc, char **argv) {
-    using namespace vconredis::vcon;
+    using namespace vcon_redis::vcon;
     GeneratorOptions opts;
     std::uint64_t count = 0, start = 0;
     bool have_count = false;

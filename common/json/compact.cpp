@@ -1,6 +1,6 @@
 #include "json/compact.hpp"
 
-namespace vconredis::json {
+namespace vcon_redis::json {
 
 // Writes into a buffer sized for the worst case (no whitespace removed) and trims at the end:
 // one pass, one allocation, no per-character push_back. Inside strings the scan only stops at
@@ -42,4 +42,4 @@ std::string compact_json(std::string_view text) {
     return out;
 }
 
-} // namespace vconredis::json
+} // namespace vcon_redis::json

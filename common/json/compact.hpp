@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace vconredis::json {
+namespace vcon_redis::json {
 
 // Removes whitespace (space, tab, CR, LF) outside string literals; strings are copied verbatim,
 // escapes included. Not a validator: malformed input is compacted as far as it goes.
@@ -14,4 +14,4 @@ std::string compact_json(std::string_view text);
 // Same, appended to out (lets a caller reuse one buffer across documents).
 void compact_json_append(std::string_view text, std::string &out);
 
-} // namespace vconredis::json
+} // namespace vcon_redis::json

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <optional>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 
 Client::Client(Url url, Connection::Options options, Waiter waiter, FdBudget budget)
     : url_(std::move(url)), options_(options), waiter_(std::move(waiter)), budget_(std::move(budget)) {
@@ -206,4 +206,4 @@ std::vector<Reply> Client::on_written_nodes(const Command &cmd) {
     return replies;
 }
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

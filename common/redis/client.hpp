@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 
 class Client {
 public:
@@ -94,4 +94,4 @@ private:
     bool map_stale_ = false;
 };
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

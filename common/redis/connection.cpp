@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <system_error>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 namespace {
 
 constexpr std::size_t read_chunk = 64 * 1024;
@@ -416,4 +416,4 @@ Reply Connection::next_reply() {
     return Reply(static_cast<redisReply *>(raw));
 }
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

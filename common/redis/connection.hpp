@@ -30,7 +30,7 @@
 #include <string_view>
 #include <vector>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 
 // One command as its arguments, binary-safe (values may contain NUL). Views must outlive the call.
 using Command = std::vector<std::string_view>;
@@ -114,4 +114,4 @@ private:
     std::string in_;                                    // recv buffer, reused
 };
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 
 class Error : public std::runtime_error {
 public:
@@ -54,4 +54,4 @@ inline const char *to_string(Error::Kind kind) noexcept {
     return "unknown";
 }
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

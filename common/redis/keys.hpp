@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 
 // A key in the same cluster slot as base: base + suffix when base has a hash tag, else
 // "{" + base + "}" + suffix. (A base holding '}' without a hash tag cannot be co-located that
@@ -54,4 +54,4 @@ inline std::string push_guard_key(std::string_view list, std::string_view event_
     return same_slot_key(list, suffix);
 }
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

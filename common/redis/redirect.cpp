@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 namespace {
 
 bool parse_int(std::string_view s, int &out) {
@@ -57,4 +57,4 @@ bool is_cluster_redirect_or_reshard(const redisReply &reply) noexcept {
     return false;
 }
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 
 struct Redirect {
     enum class Kind { moved, ask };
@@ -28,4 +28,4 @@ std::optional<Redirect> parse_redirect(const redisReply &reply, const std::strin
 // (a multi-key command during a slot migration), CLUSTERDOWN.
 bool is_cluster_redirect_or_reshard(const redisReply &reply) noexcept;
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 
 struct ReplyDeleter {
     void operator()(redisReply *r) const noexcept {
@@ -70,4 +70,4 @@ inline std::string describe(const redisReply &r) {
     }
 }
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 namespace {
 
 // Keep in step with the comment in scripts.hpp. Nothing is pushed before the document is written
@@ -288,4 +288,4 @@ void load_scripts(Connection &conn) {
     }
 }
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

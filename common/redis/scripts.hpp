@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 
 struct Script {
     std::string_view name;
@@ -98,4 +98,4 @@ namespace detail {
 std::string sha1_hex(std::string_view data);
 }
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

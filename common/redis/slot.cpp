@@ -3,7 +3,7 @@
 #include <array>
 #include <cctype>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 namespace {
 
 constexpr std::array<std::uint16_t, 256> make_table() {
@@ -46,9 +46,9 @@ int key_slot(std::string_view key) noexcept {
     return crc16(hash_tag(key)) & (slot_count - 1);
 }
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 namespace {
 
 bool same_word(std::string_view a, std::string_view upper) noexcept {
@@ -79,4 +79,4 @@ int command_slot(const std::vector<std::string_view> &cmd) noexcept {
     return key_slot(cmd[1]);
 }
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 
 inline constexpr int slot_count = 16384;
 
@@ -28,4 +28,4 @@ int key_slot(std::string_view key) noexcept;
 // without keys: -1, any node). Every key of one command must share that slot in a cluster.
 int command_slot(const std::vector<std::string_view> &cmd) noexcept;
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 namespace {
 
 [[noreturn]] void malformed(const std::string &what) {
@@ -99,4 +99,4 @@ SlotMap read_slot_map(Connection &conn, const std::string &asked_host) {
     return map;
 }
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

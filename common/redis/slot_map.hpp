@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 
 class SlotMap {
 public:
@@ -45,4 +45,4 @@ SlotMap read_slot_map(Connection &conn, const std::string &asked_host);
 
 bool operator==(const HostPort &a, const HostPort &b) noexcept;
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

@@ -16,7 +16,7 @@
 #include <cstdint>
 #include <system_error>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 namespace {
 
 // The BIO: the descriptor is the BIO's data; the caller's socket stays owned by hiredis.
@@ -228,4 +228,4 @@ std::size_t TlsStream::settle(int rc, bool *crossed, Want crossing, const char *
     fail(rc, during);
 }
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

@@ -18,7 +18,7 @@
 typedef struct ssl_st SSL;
 typedef struct ssl_ctx_st SSL_CTX;
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 
 class TlsStream {
 public:
@@ -65,4 +65,4 @@ private:
     bool read_wants_write_ = false;
 };
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

@@ -9,7 +9,7 @@
 #include <optional>
 #include <utility>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 namespace {
 
 [[noreturn]] void fail(const std::string &what) {
@@ -498,4 +498,4 @@ bool has_credentials(std::string_view text) noexcept {
     return false;
 }
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

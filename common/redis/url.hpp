@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-namespace vconredis::redis {
+namespace vcon_redis::redis {
 
 class UrlError : public std::runtime_error {
 public:
@@ -97,4 +97,4 @@ void mask_credentials(char *text) noexcept;
 // Whether mask_credentials would mask anything in text.
 bool has_credentials(std::string_view text) noexcept;
 
-} // namespace vconredis::redis
+} // namespace vcon_redis::redis

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <string_view>
 
-namespace vconredis::text {
+namespace vcon_redis::text {
 
 // The byte that the escape "%XY" starting at s[i] stands for, or -1 when s[i..i+2] is not one.
 inline int percent_escape_byte(std::string_view s, std::size_t i) noexcept {
@@ -24,4 +24,4 @@ inline int percent_escape_byte(std::string_view s, std::size_t i) noexcept {
     return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 }
 
-} // namespace vconredis::text
+} // namespace vcon_redis::text

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <vector>
 
-namespace vconredis::vcon {
+namespace vcon_redis::vcon {
 
 namespace {
 
@@ -1028,4 +1028,4 @@ std::string base64url(const std::uint8_t *data, std::size_t len) {
     return out;
 }
 
-} // namespace vconredis::vcon
+} // namespace vcon_redis::vcon

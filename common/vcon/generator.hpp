@@ -25,7 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace vconredis::vcon {
+namespace vcon_redis::vcon {
 
 enum class SizeClass {
     Small,  // ~1–3 KB: 2–3 parties, one dialog, summary (+ transcript), tags
@@ -77,4 +77,4 @@ void append_copy_field(std::string_view text, std::string &out);
 // RFC 4648 §5 base64url without padding.
 std::string base64url(const std::uint8_t *data, std::size_t len);
 
-} // namespace vconredis::vcon
+} // namespace vcon_redis::vcon

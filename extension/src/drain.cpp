@@ -35,7 +35,7 @@ namespace vcon_redis {
 
 namespace {
 
-namespace redis = vconredis::redis;
+namespace redis = vcon_redis::redis;
 
 // Rows per Redis pipeline, and the document bytes after which a chunk is cut short: bounds the
 // worker's memory when documents are large (a chunk's text is held ~3 times: tuple, compacted,
@@ -154,7 +154,7 @@ int64_t ApplyChunk(redis::Client &client, const Settings &settings, const Outbox
         if (action == redis::ApplyAction::none)
             continue;
         if (action == redis::ApplyAction::set)
-            docs[i] = vconredis::json::compact_json(std::string_view(row.doc, row.doc_len));
+            docs[i] = vcon_redis::json::compact_json(std::string_view(row.doc, row.doc_len));
         documents.add(redis::apply_call(settings.prefix, row.vcon_uuid, action, docs[i], settings.ttl,
                                         row.event_id, {}),
                       i);

@@ -63,7 +63,7 @@ int validation = 0;
 
 // Parses the URL; on failure copies UrlError's message (which never contains the password).
 bool ParseUrl(const char *text, char (&error)[kMessageMax]) noexcept {
-    return CatchAll([&] { (void)vconredis::redis::Url::parse(text != nullptr ? text : ""); }, error);
+    return CatchAll([&] { (void)vcon_redis::redis::Url::parse(text != nullptr ? text : ""); }, error);
 }
 
 extern "C" bool vcon_redis_check_redis_url(char **newval, void **extra, GucSource source) {
@@ -95,8 +95,8 @@ extern "C" bool vcon_redis_check_key_prefix(char **newval, void **extra, GucSour
 void RedactUrl(const char *url, char *out, std::size_t out_size) noexcept {
     char error[kMessageMax];
     std::string redacted;
-    bool ok = CatchAll([&] { redacted = vconredis::redis::Url::parse(url != nullptr ? url : "").redacted(); },
-                       error);
+    bool ok = CatchAll(
+        [&] { redacted = vcon_redis::redis::Url::parse(url != nullptr ? url : "").redacted(); }, error);
     strlcpy(out, ok ? redacted.c_str() : "***", out_size);
 }
 

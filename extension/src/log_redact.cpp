@@ -2,7 +2,7 @@
 // itself: the postmaster logs `parameter "vcon_redis.redis_url" changed to "<raw value>"` on every
 // reload, `log_statement` logs ALTER SYSTEM texts, an error message may quote a value, and a failed
 // statement is logged as STATEMENT. This hook masks passwords in every field of each message by
-// the grammar of the URL parser (vconredis::redis::mask_credentials, common/redis/url.cpp), so a
+// the grammar of the URL parser (vcon_redis::redis::mask_credentials, common/redis/url.cpp), so a
 // password is masked whatever characters it holds. A statement that carries credentials or names
 // redis_url (whose value may be one the parser refuses, so the grammar cannot find its password)
 // is not logged: hidden as STATEMENT, replaced where a message quotes it (log_statement).
@@ -45,12 +45,12 @@ void HideStatement(char *s, const char *statement) {
 
 void Mask(char *s) {
     if (s != nullptr)
-        vconredis::redis::mask_credentials(s);
+        vcon_redis::redis::mask_credentials(s);
 }
 
 void EmitLog(ErrorData *edata) {
     if (debug_query_string != nullptr && (strcasestr(debug_query_string, "redis_url") != nullptr ||
-                                          vconredis::redis::has_credentials(debug_query_string))) {
+                                          vcon_redis::redis::has_credentials(debug_query_string))) {
         edata->hide_stmt = true;
         HideStatement(edata->message, debug_query_string);
         HideStatement(edata->detail, debug_query_string);

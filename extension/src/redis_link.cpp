@@ -51,10 +51,10 @@ bool RedisLink::Connected() const noexcept {
 
 void RedisLink::Connect() {
     Close();
-    auto url = vconredis::redis::Url::parse(guc::redis_url != nullptr ? guc::redis_url : "");
+    auto url = vcon_redis::redis::Url::parse(guc::redis_url != nullptr ? guc::redis_url : "");
     if (url.password.empty() && IsSet(guc::redis_password_file))
         url.password = ReadPasswordFile("vcon_redis.redis_password_file", guc::redis_password_file);
-    if (url.kind == vconredis::redis::Url::Kind::Sentinel && url.sentinel_password.empty() &&
+    if (url.kind == vcon_redis::redis::Url::Kind::Sentinel && url.sentinel_password.empty() &&
         IsSet(guc::sentinel_password_file))
         url.sentinel_password =
             ReadPasswordFile("vcon_redis.sentinel_password_file", guc::sentinel_password_file);
@@ -67,33 +67,33 @@ void RedisLink::Connect() {
     if (!guc::tls_verify)
         url.tls.verify = false;
     if (url.tls.enabled && url.tls.cert_file.empty() != url.tls.key_file.empty())
-        throw vconredis::redis::Error(
-            vconredis::redis::Error::Kind::tls,
+        throw vcon_redis::redis::Error(
+            vcon_redis::redis::Error::Kind::tls,
             "redis: TLS needs both vcon_redis.tls_cert_file and vcon_redis.tls_key_file "
             "(or neither)");
     PublishUrl(url.redacted().c_str());
 
-    vconredis::redis::Connection::Options options;
+    vcon_redis::redis::Connection::Options options;
     options.connect_timeout = std::chrono::milliseconds(guc::connect_timeout_ms);
     options.command_timeout = std::chrono::milliseconds(guc::command_timeout_ms);
 
     // Each socket is a file descriptor PostgreSQL's fd.c does not know about: reserve it.
-    vconredis::redis::Client::FdBudget budget{
+    vcon_redis::redis::Client::FdBudget budget{
         []() { return PgGuard([]() noexcept { return AcquireExternalFD(); }); },
         []() { ReleaseExternalFD(); }};
 
-    client_ =
-        std::make_unique<vconredis::redis::Client>(std::move(url), options, LatchWaiter(), std::move(budget));
+    client_ = std::make_unique<vcon_redis::redis::Client>(std::move(url), options, LatchWaiter(),
+                                                          std::move(budget));
     try {
         client_->connect();
         // Pre-load the scripts so batches use EVALSHA. Only a warm-up: if Redis refuses SCRIPT LOAD
         // (an error reply, e.g. an ACL), run_scripts still falls back to EVAL on NOSCRIPT. A
         // cluster's nodes get them from that fallback (EVAL caches the script).
         try {
-            if (vconredis::redis::Connection *conn = client_->standalone())
-                vconredis::redis::load_scripts(*conn);
-        } catch (const vconredis::redis::Error &e) {
-            if (e.kind() != vconredis::redis::Error::Kind::reply)
+            if (vcon_redis::redis::Connection *conn = client_->standalone())
+                vcon_redis::redis::load_scripts(*conn);
+        } catch (const vcon_redis::redis::Error &e) {
+            if (e.kind() != vcon_redis::redis::Error::Kind::reply)
                 throw;
         }
     } catch (...) {
@@ -106,7 +106,7 @@ void RedisLink::Close() noexcept {
     client_.reset(); // closes the sockets and gives their file descriptors back
 }
 
-vconredis::redis::Client &RedisLink::Client() {
+vcon_redis::redis::Client &RedisLink::Client() {
     if (client_ == nullptr)
         throw std::logic_error("Redis connection used before Connect()");
     return *client_;

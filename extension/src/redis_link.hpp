@@ -21,10 +21,10 @@ public:
     // Connects with the current vcon_redis.redis_url and timeouts; throws on failure (closed then).
     void Connect();
     void Close() noexcept;
-    vconredis::redis::Client &Client();
+    vcon_redis::redis::Client &Client();
 
 private:
-    std::unique_ptr<vconredis::redis::Client> client_;
+    std::unique_ptr<vcon_redis::redis::Client> client_;
 };
 
 } // namespace vcon_redis

@@ -18,9 +18,9 @@ namespace vcon_redis {
 
 namespace {
 
-bool WaitForSocket(int fd, bool want_write, vconredis::redis::Clock::time_point deadline) {
+bool WaitForSocket(int fd, bool want_write, vcon_redis::redis::Clock::time_point deadline) {
     for (;;) {
-        auto now = vconredis::redis::Clock::now();
+        auto now = vcon_redis::redis::Clock::now();
         if (now >= deadline)
             return false;
         long timeout_ms = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
@@ -41,7 +41,7 @@ bool WaitForSocket(int fd, bool want_write, vconredis::redis::Clock::time_point 
 
 } // namespace
 
-vconredis::redis::Waiter LatchWaiter() {
+vcon_redis::redis::Waiter LatchWaiter() {
     return WaitForSocket;
 }
 

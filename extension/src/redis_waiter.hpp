@@ -6,6 +6,6 @@
 
 namespace vcon_redis {
 
-vconredis::redis::Waiter LatchWaiter();
+vcon_redis::redis::Waiter LatchWaiter();
 
 } // namespace vcon_redis

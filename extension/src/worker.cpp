@@ -119,7 +119,7 @@ void Worker::RunOneBatch() {
     } catch (const ReconnectRequested &e) {
         failure = Failure::reconnect;
         detail::CopyMessage(message, e.what());
-    } catch (const vconredis::redis::Error &e) {
+    } catch (const vcon_redis::redis::Error &e) {
         failure = Failure::redis;
         detail::CopyMessage(message, e.what());
     } catch (const std::exception &e) { // PgError from the batch's SQL, or anything else

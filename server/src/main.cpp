@@ -3,7 +3,7 @@
 #include "app/log.hpp"
 #include "app/metrics.hpp"
 #include "app/secrets.hpp"
-#include "app/worker.hpp"
+#include "io_thread.hpp"
 #include "http/server.hpp"
 #include "mcp/stdio.hpp"
 #include "redis/url.hpp"
@@ -29,8 +29,8 @@
 #include <vector>
 
 namespace asio = boost::asio;
-using namespace vconredis;
-using namespace vconredis::server;
+using namespace vcon_redis;
+using namespace vcon_redis::server;
 
 namespace {
 
@@ -151,7 +151,7 @@ int main(int argc, char **argv) {
                                               metrics);
     auto connector = std::make_unique<asio::thread_pool>(1);
 
-    std::vector<std::unique_ptr<Worker>> workers;
+    std::vector<std::unique_ptr<IoThread>> workers;
     std::unique_ptr<http::Server> server;
     // The extension's settings decide how every io thread uses the cache (store/settings_watch.hpp):
     // read once before serving, then every --settings-check-interval on a thread of their own.
@@ -182,7 +182,7 @@ int main(int argc, char **argv) {
     const int nthreads = config.stdio ? 1 : config.threads;
     for (int i = 0; i < nthreads; ++i)
         workers.push_back(
-            std::make_unique<Worker>(config, redis_url, *pg, flights, metrics, *connector, gauges));
+            std::make_unique<IoThread>(config, redis_url, *pg, flights, metrics, *connector, gauges));
     for (auto &w : workers)
         asio::post(w->ioc(), [&r = w->redis()] { r.start(); });
     {
@@ -197,7 +197,7 @@ int main(int argc, char **argv) {
 
     int rc = 0;
     if (config.stdio) {
-        Worker &w = *workers.front();
+        IoThread &w = *workers.front();
         asio::signal_set signals(w.ioc(), SIGINT, SIGTERM);
         signals.async_wait([&w](boost::system::error_code ec, int) {
             if (!ec) {
@@ -205,11 +205,11 @@ int main(int argc, char **argv) {
                 w.ioc().stop();
             }
         });
-        rc = mcp::run_stdio(w.store(), w.ioc(), Worker::mcp_limits(config), config.max_body_bytes);
+        rc = mcp::run_stdio(w.store(), w.ioc(), IoThread::mcp_limits(config), config.max_body_bytes);
     } else {
-        std::vector<http::WorkerSlot> slots;
+        std::vector<http::IoThreadSlot> slots;
         for (auto &w : workers)
-            slots.push_back(http::WorkerSlot{w->ioc(), w->router(), w->sessions()});
+            slots.push_back(http::IoThreadSlot{w->ioc(), w->router(), w->sessions()});
         http::Limits limits;
         limits.max_body_bytes = config.max_body_bytes;
         limits.max_header_bytes = config.max_header_bytes;

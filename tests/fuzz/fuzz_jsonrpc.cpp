@@ -21,7 +21,7 @@
 
 namespace {
 
-using namespace vconredis::server;
+using namespace vcon_redis::server;
 using nlohmann::json;
 
 class CannedStore : public VconStore {

@@ -4,6 +4,9 @@
 #     nothing from extension/ or server/;
 #   * server/ talks to PostgreSQL through libpq only: no server header, nothing from extension/;
 #   * extension/ does not reach into server/;
+#   * inside server/src the arrows run one way, main → io_thread → http → rest, mcp → views, store
+#     → app: app/ (config, log, metrics, secrets) includes no other layer, store/ and views/ no
+#     protocol layer (http, rest, mcp), rest/ and mcp/ not each other;
 #   * in extension/, C++ standard or common/ headers come after PostgreSQL's (postgres.h first),
 #     which PostgreSQL's own macros require.
 set -uo pipefail
@@ -23,6 +26,11 @@ report '#include "(\.\./)*(extension|server)/' 'common/' "common/ must not inclu
 report "$pg_server_headers" 'server/' "server/ must not include PostgreSQL server headers (libpq only):"
 report '#include "(\.\./)*extension/' 'server/' "server/ must not include extension/ headers:"
 report '#include "(\.\./)*server/' 'extension/' "extension/ must not include server/ headers:"
+report '#include "(http|rest|mcp|store|views|io_thread)' 'server/src/app/' "server/src/app/ (the ground layer) must not include other server layers:"
+report '#include "(http|rest|mcp|io_thread)' 'server/src/store/' "server/src/store/ must not include protocol layers:"
+report '#include "(http|rest|mcp|store/cached|io_thread)' 'server/src/views/' "server/src/views/ must not include protocol layers:"
+report '#include "(mcp/|io_thread)' 'server/src/rest/' "server/src/rest/ must not include mcp/ headers:"
+report '#include "(rest/|io_thread)' 'server/src/mcp/' "server/src/mcp/ must not include rest/ headers:"
 # postgres.h first: in every extension .cpp that includes it, no other #include precedes it
 for f in $(git ls-files 'extension/src/*.cpp'); do
     first=$(grep -nE '^#include' "$f" | head -1)

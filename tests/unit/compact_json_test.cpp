@@ -4,8 +4,8 @@
 
 #include <string>
 
-using vconredis::json::compact_json;
-using vconredis::json::compact_json_append;
+using vcon_redis::json::compact_json;
+using vcon_redis::json::compact_json_append;
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <string>
 
-using namespace vconredis::redis;
+using namespace vcon_redis::redis;
 
 namespace {
 

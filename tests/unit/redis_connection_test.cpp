@@ -9,9 +9,9 @@
 #include <string>
 #include <thread>
 
-using namespace vconredis::redis;
-using vconredis::testing::open_fd_count;
-using vconredis::testing::RedisServer;
+using namespace vcon_redis::redis;
+using vcon_redis::testing::open_fd_count;
+using vcon_redis::testing::RedisServer;
 using namespace std::chrono_literals;
 
 namespace {

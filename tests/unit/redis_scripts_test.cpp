@@ -8,8 +8,8 @@
 #include <cstring>
 #include <string>
 
-using namespace vconredis::redis;
-using vconredis::testing::RedisServer;
+using namespace vcon_redis::redis;
+using vcon_redis::testing::RedisServer;
 
 namespace {
 

@@ -8,9 +8,9 @@
 
 #include <string>
 
-using namespace vconredis::redis;
-using vconredis::testing::RedisServer;
-using vconredis::testing::SentinelProcess;
+using namespace vcon_redis::redis;
+using vcon_redis::testing::RedisServer;
+using vcon_redis::testing::SentinelProcess;
 
 namespace {
 
@@ -38,7 +38,7 @@ TEST(RedisSentinel, FindsThePrimarySkippingDeadAndIgnorantSentinels) {
     RedisServer primary;
     SentinelProcess sentinel(primary.port(), "m1");
     SentinelProcess other(primary.port(), "other");
-    int dead = vconredis::testing::free_tcp_port();
+    int dead = vcon_redis::testing::free_tcp_port();
     Connection c(Url::parse(sentinel_url({dead, other.port(), sentinel.port()}, "m1", 2)), {});
     c.connect();
     EXPECT_EQ(c.address(), "127.0.0.1:" + std::to_string(primary.port()));
@@ -60,7 +60,7 @@ TEST(RedisSentinel, NoSentinelKnowsTheMaster) {
 }
 
 TEST(RedisSentinel, AllSentinelsDownIsAConnectionError) {
-    int dead = vconredis::testing::free_tcp_port();
+    int dead = vcon_redis::testing::free_tcp_port();
     Error e = connect_error(sentinel_url({dead}, "m1"));
     EXPECT_EQ(e.kind(), Error::Kind::connect);
     EXPECT_TRUE(e.transient());

@@ -2,8 +2,8 @@
 // killed and removed by the destructor. Optionally password-protected, or TLS-only on its TCP port
 // (certificates from tests/harness/make_test_certs.sh, see make_test_certs()). No mocks anywhere.
 //
-//   vconredis::testing::RedisServer srv;             // or RedisServer({.password = "pw"})
-//   auto url = vconredis::redis::Url::parse(srv.tcp_url(/*db=*/0));
+//   vcon_redis::testing::RedisServer srv;             // or RedisServer({.password = "pw"})
+//   auto url = vcon_redis::redis::Url::parse(srv.tcp_url(/*db=*/0));
 //   srv.pause(); srv.resume(); srv.restart();         // SIGSTOP / SIGCONT / kill + start, same port
 #pragma once
 
@@ -28,7 +28,7 @@
 
 extern char **environ;
 
-namespace vconredis::testing {
+namespace vcon_redis::testing {
 
 // Binds port 0 on 127.0.0.1 and returns what the kernel chose (racy by nature; start() retries).
 inline int free_tcp_port() {
@@ -316,4 +316,4 @@ private:
     std::string dir_;
 };
 
-} // namespace vconredis::testing
+} // namespace vcon_redis::testing

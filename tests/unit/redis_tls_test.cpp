@@ -10,9 +10,9 @@
 
 #include <string>
 
-using namespace vconredis::redis;
-using vconredis::testing::RedisServer;
-using vconredis::testing::TestCerts;
+using namespace vcon_redis::redis;
+using vcon_redis::testing::RedisServer;
+using vcon_redis::testing::TestCerts;
 
 namespace {
 
@@ -194,7 +194,7 @@ TEST_F(RedisTls, HandshakeTimesOutAndFailuresLeakNoFds) {
     auto srv = server();
     Connection::Options opts;
     opts.connect_timeout = std::chrono::milliseconds(300);
-    std::size_t fds = vconredis::testing::open_fd_count();
+    std::size_t fds = vcon_redis::testing::open_fd_count();
     for (int i = 0; i < 3; ++i)
         EXPECT_THROW(Connection(Url::parse(srv->tcp_url() + ca_query("other-ca.crt")), opts).connect(),
                      Error);
@@ -209,7 +209,7 @@ TEST_F(RedisTls, HandshakeTimesOutAndFailuresLeakNoFds) {
     }
     srv->resume();
     EXPECT_FALSE(c.connected());
-    EXPECT_EQ(vconredis::testing::open_fd_count(), fds);
+    EXPECT_EQ(vcon_redis::testing::open_fd_count(), fds);
     c.connect();
     EXPECT_EQ(text(*c.command({"PING"})), "PONG");
 }

@@ -4,8 +4,8 @@
 
 #include <string>
 
-using vconredis::redis::Url;
-using vconredis::redis::UrlError;
+using vcon_redis::redis::Url;
+using vcon_redis::redis::UrlError;
 
 namespace {
 

@@ -9,9 +9,9 @@
 #include <utility>
 #include <vector>
 
-using vconredis::redis::has_credentials;
-using vconredis::redis::mask_credentials;
-using vconredis::redis::Url;
+using vcon_redis::redis::has_credentials;
+using vcon_redis::redis::mask_credentials;
+using vcon_redis::redis::Url;
 
 namespace {
 

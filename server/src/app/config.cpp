@@ -9,7 +9,7 @@
 #include <string_view>
 #include <thread>
 
-namespace vconredis::server {
+namespace vcon_redis::server {
 namespace {
 
 long long to_int(std::string_view name, std::string_view text, long long lo, long long hi) {
@@ -307,4 +307,4 @@ Config parse_config(int argc, char **argv) {
     return c;
 }
 
-} // namespace vconredis::server
+} // namespace vcon_redis::server

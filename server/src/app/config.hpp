@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace vconredis::server {
+namespace vcon_redis::server {
 
 // A bad flag, environment value or URL: main prints it and exits with status 2.
 class ConfigError : public std::runtime_error {
@@ -58,4 +58,4 @@ Config parse_config(int argc, char **argv);
 // The --help text.
 std::string usage();
 
-} // namespace vconredis::server
+} // namespace vcon_redis::server

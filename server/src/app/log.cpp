@@ -6,7 +6,7 @@
 #include <mutex>
 #include <string>
 
-namespace vconredis::server::log {
+namespace vcon_redis::server::log {
 
 void write(Level level, std::string_view message) {
     static std::mutex mu;
@@ -29,4 +29,4 @@ void write(Level level, std::string_view message) {
     std::fflush(stderr);
 }
 
-} // namespace vconredis::server::log
+} // namespace vcon_redis::server::log

@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-namespace vconredis::server::log {
+namespace vcon_redis::server::log {
 
 enum class Level { Debug, Info, Warn, Error };
 
@@ -20,4 +20,4 @@ inline void error(std::string_view m) {
     write(Level::Error, m);
 }
 
-} // namespace vconredis::server::log
+} // namespace vcon_redis::server::log

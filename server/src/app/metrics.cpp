@@ -4,7 +4,7 @@
 #include <iterator>
 #include <string_view>
 
-namespace vconredis::server {
+namespace vcon_redis::server {
 
 const char *to_string(Route r) {
     switch (r) {
@@ -122,4 +122,4 @@ std::string Metrics::render(const GaugeSnapshot &g) const {
     return out;
 }
 
-} // namespace vconredis::server
+} // namespace vcon_redis::server

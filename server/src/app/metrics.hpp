@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-namespace vconredis::server {
+namespace vcon_redis::server {
 
 enum class Route { Vcon, VconsSearch, Mcp, Healthz, Metrics, Other };
 inline constexpr std::size_t kRouteCount = 6;
@@ -67,4 +67,4 @@ private:
     std::array<std::atomic<std::uint64_t>, 2> backend_errors_{};
 };
 
-} // namespace vconredis::server
+} // namespace vcon_redis::server

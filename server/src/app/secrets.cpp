@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace vconredis::server {
+namespace vcon_redis::server {
 
 std::vector<std::pair<std::size_t, std::size_t>> password_spans(std::string_view url) {
     std::vector<std::pair<std::size_t, std::size_t>> out;
@@ -44,4 +44,4 @@ std::string redact_passwords(std::string text, std::string_view url) {
     return text;
 }
 
-} // namespace vconredis::server
+} // namespace vcon_redis::server

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace vconredis::server {
+namespace vcon_redis::server {
 
 // [offset, length) of every password in `url`: the userinfo password of scheme://user:password@…,
 // and the value of every password=… (URI query parameter or libpq keyword, quoted or not).
@@ -17,4 +17,4 @@ std::vector<std::pair<std::size_t, std::size_t>> password_spans(std::string_view
 // `text` with every occurrence of each password of `url` replaced by ***.
 std::string redact_passwords(std::string text, std::string_view url);
 
-} // namespace vconredis::server
+} // namespace vcon_redis::server

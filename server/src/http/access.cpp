@@ -5,7 +5,7 @@
 #include <string>
 #include <utility>
 
-namespace vconredis::server::http {
+namespace vcon_redis::server::http {
 namespace {
 
 // Compares in time that depends only on the lengths, not on where the first difference is.
@@ -113,4 +113,4 @@ bool OriginPolicy::allows(std::string_view origin) const {
     return false;
 }
 
-} // namespace vconredis::server::http
+} // namespace vcon_redis::server::http

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace vconredis::server::http {
+namespace vcon_redis::server::http {
 
 class BearerAuth {
 public:
@@ -42,4 +42,4 @@ private:
     std::vector<std::string> allowed_;
 };
 
-} // namespace vconredis::server::http
+} // namespace vcon_redis::server::http

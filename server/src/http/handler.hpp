@@ -5,7 +5,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
-namespace vconredis::server::http {
+namespace vcon_redis::server::http {
 
 class Handler {
 public:
@@ -14,4 +14,4 @@ public:
     virtual boost::asio::awaitable<Response> handle(Request req) = 0;
 };
 
-} // namespace vconredis::server::http
+} // namespace vcon_redis::server::http

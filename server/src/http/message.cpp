@@ -2,7 +2,7 @@
 
 #include <boost/beast/http/field.hpp>
 
-namespace vconredis::server::http {
+namespace vcon_redis::server::http {
 
 Response json_response(unsigned status, std::string body) {
     Response res{static_cast<bhttp::status>(status), 11};
@@ -55,4 +55,4 @@ Response json_error(unsigned status, std::string_view code, std::string_view mes
     return json_response(status, std::move(body));
 }
 
-} // namespace vconredis::server::http
+} // namespace vcon_redis::server::http

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace vconredis::server::http {
+namespace vcon_redis::server::http {
 
 namespace bhttp = boost::beast::http;
 
@@ -23,4 +23,4 @@ Response json_error(unsigned status, std::string_view code, std::string_view mes
 // JSON string literal of s, quotes included.
 std::string json_quote(std::string_view s);
 
-} // namespace vconredis::server::http
+} // namespace vcon_redis::server::http

@@ -8,7 +8,7 @@
 #include <cctype>
 #include <chrono>
 
-namespace vconredis::server::http {
+namespace vcon_redis::server::http {
 namespace {
 
 constexpr std::string_view kVconsPath = "/api/v1/vcons";
@@ -154,4 +154,4 @@ boost::asio::awaitable<Response> Router::mcp(Request &req) {
     co_return res;
 }
 
-} // namespace vconredis::server::http
+} // namespace vcon_redis::server::http

@@ -12,7 +12,7 @@
 
 #include <functional>
 
-namespace vconredis::server::http {
+namespace vcon_redis::server::http {
 
 // Who may call, checked on every request.
 struct Access {
@@ -44,4 +44,4 @@ private:
     mcp::ToolLimits mcp_limits_;
 };
 
-} // namespace vconredis::server::http
+} // namespace vcon_redis::server::http

@@ -24,7 +24,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
-namespace vconredis::server::http {
+namespace vcon_redis::server::http {
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
@@ -61,7 +61,7 @@ asio::awaitable<void> lingering_close(beast::tcp_stream &stream) {
 
 // Coroutine style: objects live at function scope and each coroutine returns in one place (g++ 12
 // mis-destroys nested-scope objects around co_return; see store/cached_store.cpp).
-asio::awaitable<void> session(tcp::socket socket, WorkerSlot w, Limits limits, Metrics &metrics,
+asio::awaitable<void> session(tcp::socket socket, IoThreadSlot w, Limits limits, Metrics &metrics,
                               std::shared_ptr<std::atomic<int>> count) {
     ConnectionSlot slot{std::move(count)};
     beast::tcp_stream stream(std::move(socket));
@@ -169,7 +169,7 @@ asio::awaitable<void> session(tcp::socket socket, WorkerSlot w, Limits limits, M
 
 } // namespace
 
-Server::Server(std::vector<WorkerSlot> workers, Limits limits, Metrics &metrics)
+Server::Server(std::vector<IoThreadSlot> workers, Limits limits, Metrics &metrics)
     : workers_(std::move(workers)), limits_(limits), metrics_(metrics) {}
 
 void Server::listen(const std::string &host, unsigned short port) {
@@ -219,7 +219,7 @@ asio::awaitable<void> Server::accept_loop() {
     std::optional<tcp::socket> socket;
     asio::steady_timer pause(acceptor_->get_executor());
     while (acceptor_->is_open()) {
-        WorkerSlot &w = workers_[next++ % workers_.size()];
+        IoThreadSlot &w = workers_[next++ % workers_.size()];
         socket.emplace(w.ioc);
         std::tie(ec) = co_await acceptor_->async_accept(*socket, use_tuple);
         if (ec == asio::error::operation_aborted || !acceptor_->is_open())
@@ -248,4 +248,4 @@ asio::awaitable<void> Server::accept_loop() {
     }
 }
 
-} // namespace vconredis::server::http
+} // namespace vcon_redis::server::http

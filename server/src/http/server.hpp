@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace vconredis::server::http {
+namespace vcon_redis::server::http {
 
 struct Limits {
     std::size_t max_body_bytes = 1u << 20;
@@ -29,7 +29,7 @@ struct Limits {
 };
 
 // One io thread's share of the server.
-struct WorkerSlot {
+struct IoThreadSlot {
     boost::asio::io_context &ioc;
     Handler &handler;
     SessionRegistry &sessions;
@@ -37,7 +37,7 @@ struct WorkerSlot {
 
 class Server {
 public:
-    Server(std::vector<WorkerSlot> workers, Limits limits, Metrics &metrics);
+    Server(std::vector<IoThreadSlot> workers, Limits limits, Metrics &metrics);
 
     // Binds and listens (throws boost::system::system_error with the address in the message).
     void listen(const std::string &host, unsigned short port);
@@ -52,11 +52,11 @@ public:
 private:
     boost::asio::awaitable<void> accept_loop();
 
-    std::vector<WorkerSlot> workers_;
+    std::vector<IoThreadSlot> workers_;
     Limits limits_;
     Metrics &metrics_;
     std::shared_ptr<std::atomic<int>> connections_ = std::make_shared<std::atomic<int>>(0);
     std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
 };
 
-} // namespace vconredis::server::http
+} // namespace vcon_redis::server::http

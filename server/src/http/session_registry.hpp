@@ -7,7 +7,7 @@
 
 #include <list>
 
-namespace vconredis::server::http {
+namespace vcon_redis::server::http {
 
 class SessionRegistry {
 public:
@@ -42,4 +42,4 @@ private:
     bool stopping_ = false;
 };
 
-} // namespace vconredis::server::http
+} // namespace vcon_redis::server::http

@@ -2,7 +2,7 @@
 
 #include "mcp/jsonrpc.hpp"
 
-namespace vconredis::server::mcp::contract {
+namespace vcon_redis::server::mcp::contract {
 
 namespace {
 
@@ -125,4 +125,4 @@ json max_response_bytes_property() {
                             "RESPONSE_TOO_LARGE. Default: 250000."}};
 }
 
-} // namespace vconredis::server::mcp::contract
+} // namespace vcon_redis::server::mcp::contract

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace vconredis::server::mcp::contract {
+namespace vcon_redis::server::mcp::contract {
 
 inline constexpr std::int64_t kDefaultMaxResponseBytes = 250000;
 inline constexpr std::int64_t kMinMaxResponseBytes = 1024;
@@ -40,4 +40,4 @@ std::size_t json_bytes(const nlohmann::json &value);
 nlohmann::json include_property(const char *description);
 nlohmann::json max_response_bytes_property();
 
-} // namespace vconredis::server::mcp::contract
+} // namespace vcon_redis::server::mcp::contract

@@ -5,7 +5,7 @@
 #include "mcp/protocol.hpp"
 #include "mcp/resources.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 // Coroutines here follow the g++ 12 rule of docs/internals.md: objects are named before a
 // co_await, and each coroutine returns once, at function scope.
@@ -188,4 +188,4 @@ std::string response_text(const json &response, const ToolLimits &limits) {
     return text;
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

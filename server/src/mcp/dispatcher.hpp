@@ -16,7 +16,7 @@
 #include <optional>
 #include <string_view>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 struct DispatchContext {
     Era era = Era::Legacy;
@@ -45,4 +45,4 @@ boost::asio::awaitable<std::optional<nlohmann::json>> handle_message(std::string
 // method without its own cap), a -32603 error with the same id that says so.
 std::string response_text(const nlohmann::json &response, const ToolLimits &limits);
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

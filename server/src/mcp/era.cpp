@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -115,4 +115,4 @@ EraDecision decide_era(const Message &m, const std::optional<std::string> &heade
     return {};
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -14,7 +14,7 @@
 #include <optional>
 #include <string>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 enum class Era { Legacy, Modern };
 
@@ -31,4 +31,4 @@ struct EraDecision {
 // refuses them (with id null), as a legacy server does.
 EraDecision decide_era(const Message &m, const std::optional<std::string> &version_header);
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

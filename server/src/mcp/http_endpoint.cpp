@@ -4,7 +4,7 @@
 #include "mcp/era.hpp"
 #include "mcp/jsonrpc.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -70,4 +70,4 @@ boost::asio::awaitable<HttpReply> handle_http(std::string body, RequestInfo info
     co_return reply;
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -25,7 +25,7 @@
 #include <utility>
 #include <vector>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 // What handle_http needs from the HTTP request besides the body.
 struct RequestInfo {
@@ -52,4 +52,4 @@ struct HttpReply {
 boost::asio::awaitable<HttpReply> handle_http(std::string body, RequestInfo info, VconStore &store,
                                               const ToolLimits &limits = {});
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

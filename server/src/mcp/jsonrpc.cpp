@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -201,4 +201,4 @@ std::size_t json_string_size(std::string_view text) {
     return n;
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace rpc_error {
 inline constexpr int parse_error = -32700;
@@ -59,4 +59,4 @@ std::string to_text(const nlohmann::json &message);
 // Length of `text` (valid UTF-8) written as a JSON string literal by to_text, quotes included.
 std::size_t json_string_size(std::string_view text);
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -2,7 +2,7 @@
 
 #include "mcp/protocol.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -45,4 +45,4 @@ json discover_result() {
                 {"instructions", server_instructions()}};
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -25,7 +25,7 @@
 #include <optional>
 #include <string_view>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 inline constexpr std::int64_t static_ttl_ms = 3'600'000;
 inline constexpr std::int64_t vcon_data_ttl_ms = 0;
@@ -50,4 +50,4 @@ void add_modern_members(nlohmann::json &result, const nlohmann::json &members);
 // instructions.
 nlohmann::json discover_result();
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -3,7 +3,7 @@
 #include <map>
 #include <vector>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -282,4 +282,4 @@ std::optional<json> get_prompt(const std::string &name, const json &arguments, s
                                    {"content", {{"type", "text"}, {"text", prompt->message(args)}}}}})}};
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 // {"prompts":[{name, title, description, arguments:[{name, description, required}]}]}
 const nlohmann::json &list_prompts_result();
@@ -19,4 +19,4 @@ const nlohmann::json &list_prompts_result();
 std::optional<nlohmann::json> get_prompt(const std::string &name, const nlohmann::json &arguments,
                                          std::string &error);
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

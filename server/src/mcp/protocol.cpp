@@ -8,7 +8,7 @@
 #define VCON_REDIS_VERSION "0.1.0"
 #endif
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -89,4 +89,4 @@ nlohmann::json initialize_result(std::string_view protocol_version) {
     };
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -6,7 +6,7 @@
 #include <array>
 #include <string_view>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 // Legacy revisions (initialize handshake, then a session), newest first.
 inline constexpr std::array<std::string_view, 3> legacy_protocol_versions{"2025-11-25", "2025-06-18",
@@ -46,4 +46,4 @@ std::string_view server_instructions();
 // The `initialize` result for a negotiated legacy version.
 nlohmann::json initialize_result(std::string_view protocol_version);
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

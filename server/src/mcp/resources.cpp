@@ -3,7 +3,7 @@
 #include "mcp/jsonrpc.hpp"
 #include "mcp/sql_rows.hpp"
 #include "mcp/vcon_reads.hpp"
-#include "mcp/vcon_views.hpp"
+#include "views/vcon_views.hpp"
 #include "store/uuid.hpp"
 #include "text/percent.hpp"
 
@@ -11,7 +11,7 @@
 #include <charconv>
 #include <string_view>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -379,4 +379,4 @@ boost::asio::awaitable<ReadOutcome> read_resource(const std::string &uri, VconSt
     co_return out;
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

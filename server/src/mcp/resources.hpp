@@ -20,7 +20,7 @@
 #include <optional>
 #include <string>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 // {"resources":[…]}: the concrete URIs (lists, discovery, graph).
 nlohmann::json list_resources_result();
@@ -66,4 +66,4 @@ struct ReadOutcome {
 boost::asio::awaitable<ReadOutcome> read_resource(const std::string &uri, VconStore &store,
                                                   const ToolLimits &limits = {}, std::size_t reserved = 0);
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

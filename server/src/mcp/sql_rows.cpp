@@ -2,7 +2,7 @@
 
 #include "mcp/tool_args.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 boost::asio::awaitable<nlohmann::json> sql_rows(VconStore &store, const std::string &call,
                                                 QueryParams params) {
@@ -21,4 +21,4 @@ boost::asio::awaitable<nlohmann::json> sql_rows(VconStore &store, const std::str
     co_return rows;
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

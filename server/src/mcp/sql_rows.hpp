@@ -9,7 +9,7 @@
 
 #include <string>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 // `call` is the function call with casts, e.g. "vcon_redis.search_by_tags($1::jsonb, $2::int)"; it
 // is spliced into a fixed wrapper, never built from user input (values travel as parameters).
@@ -17,4 +17,4 @@ namespace vconredis::server::mcp {
 boost::asio::awaitable<nlohmann::json> sql_rows(VconStore &store, const std::string &call,
                                                 QueryParams params);
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -1,6 +1,6 @@
 #include "mcp/standard_headers.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -99,4 +99,4 @@ std::optional<std::string> header_mismatch(const StandardHeaders &headers, const
     return std::nullopt;
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

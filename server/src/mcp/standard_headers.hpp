@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 struct StandardHeaders {
     std::optional<std::string> protocol_version; // MCP-Protocol-Version
@@ -30,4 +30,4 @@ std::optional<std::string> decode_header_value(std::string_view value);
 // protocol version has been compared with the header already (decide_era); here its presence.
 std::optional<std::string> header_mismatch(const StandardHeaders &headers, const Message &request);
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

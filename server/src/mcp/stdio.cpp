@@ -18,7 +18,7 @@
 
 #include <unistd.h>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -192,4 +192,4 @@ int run_stdio(VconStore &store, asio::io_context &ioc, const ToolLimits &limits,
     return 0;
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

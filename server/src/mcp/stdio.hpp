@@ -7,7 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 // Serves MCP until stdin reaches EOF and every request read so far has been answered; then stops
 // `ioc` and returns the process exit code (0). Runs `ioc` on the calling thread (do not run it
@@ -19,4 +19,4 @@ namespace vconredis::server::mcp {
 int run_stdio(VconStore &store, boost::asio::io_context &ioc, const ToolLimits &limits = {},
               std::size_t max_line_bytes = std::size_t{64} << 10);
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -8,7 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 struct Tool {
     // The entry of the tools/list result: name, title, description, inputSchema, outputSchema,
@@ -49,4 +49,4 @@ const char *no_embeddings_reason();
 // The inputSchema property of vcon-mcp's `tags` filters: an object of string values.
 nlohmann::json tags_property(const char *description);
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

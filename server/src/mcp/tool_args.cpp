@@ -5,7 +5,7 @@
 #include <cmath>
 #include <sstream>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -293,4 +293,4 @@ void ToolArgs::reject_unknown() const {
                     ": " + unknown + " (accepted: " + accepted + ")");
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

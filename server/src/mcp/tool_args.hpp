@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 // A failure to report to the model as an execution error; the message is shown verbatim.
 class ToolError : public std::runtime_error {
@@ -77,4 +77,4 @@ private:
     std::string prefix_; // "filters." for a nested object: names in messages are the full path
 };
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

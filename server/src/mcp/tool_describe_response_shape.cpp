@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -176,4 +176,4 @@ Tool describe_response_shape_tool() {
     };
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

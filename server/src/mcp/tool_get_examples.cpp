@@ -3,7 +3,7 @@
 // to learn the shape from, not records.
 #include "mcp/tool.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -139,4 +139,4 @@ Tool get_examples_tool() {
     };
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -1,7 +1,7 @@
 // get_schema: the vCon document schema (vcon-core) as JSON Schema or as TypeScript declarations.
 #include "mcp/tool.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -161,4 +161,4 @@ Tool get_schema_tool() {
     };
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -1,9 +1,9 @@
 // get_tags: the tags of one vCon (all, or one key), read from the cached document.
 #include "mcp/tool.hpp"
 #include "mcp/vcon_reads.hpp"
-#include "mcp/vcon_views.hpp"
+#include "views/vcon_views.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -67,4 +67,4 @@ Tool get_tags_tool() {
     };
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

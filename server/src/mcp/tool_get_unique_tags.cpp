@@ -2,7 +2,7 @@
 #include "mcp/sql_rows.hpp"
 #include "mcp/tool.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -90,4 +90,4 @@ Tool get_unique_tags_tool() {
     };
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

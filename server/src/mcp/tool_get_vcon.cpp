@@ -2,9 +2,9 @@
 #include "mcp/jsonrpc.hpp"
 #include "mcp/tool.hpp"
 #include "mcp/vcon_reads.hpp"
-#include "mcp/vcon_views.hpp"
+#include "views/vcon_views.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -59,4 +59,4 @@ Tool get_vcon_tool() {
     };
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

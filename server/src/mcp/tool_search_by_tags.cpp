@@ -5,7 +5,7 @@
 #include "mcp/tool.hpp"
 #include "mcp/vcon_reads.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -106,4 +106,4 @@ Tool search_by_tags_tool() {
     };
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

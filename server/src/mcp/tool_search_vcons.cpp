@@ -5,7 +5,7 @@
 #include "mcp/tool.hpp"
 #include "mcp/vcon_reads.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -125,4 +125,4 @@ Tool search_vcons_tool() {
     };
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -136,4 +136,4 @@ Tool search_vcons_content_tool() {
     };
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

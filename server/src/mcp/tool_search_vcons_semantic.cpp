@@ -2,7 +2,7 @@
 // same surface, but answered with isError: they need embeddings this server does not have.
 #include "mcp/tool.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -112,4 +112,4 @@ Tool search_vcons_hybrid_tool() {
     };
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

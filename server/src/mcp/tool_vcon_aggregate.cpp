@@ -5,7 +5,7 @@
 #include "mcp/sql_rows.hpp"
 #include "mcp/tool.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -88,4 +88,4 @@ Tool vcon_aggregate_tool() {
     };
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

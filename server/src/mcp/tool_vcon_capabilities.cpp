@@ -3,7 +3,7 @@
 #include "mcp/contract.hpp"
 #include "mcp/tool.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -81,4 +81,4 @@ Tool vcon_capabilities_tool() {
     };
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

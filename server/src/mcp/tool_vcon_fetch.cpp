@@ -3,10 +3,10 @@
 #include "mcp/contract.hpp"
 #include "mcp/tool.hpp"
 #include "mcp/vcon_reads.hpp"
-#include "mcp/vcon_views.hpp"
+#include "views/vcon_views.hpp"
 #include "store/uuid.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -93,4 +93,4 @@ Tool vcon_fetch_tool() {
     };
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -3,7 +3,7 @@
 #include "mcp/contract.hpp"
 #include "mcp/tool.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -43,4 +43,4 @@ Tool vcon_graph_shape_tool() {
     };
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -6,11 +6,11 @@
 #include "mcp/sql_rows.hpp"
 #include "mcp/tool.hpp"
 #include "mcp/vcon_reads.hpp"
-#include "mcp/vcon_views.hpp"
+#include "views/vcon_views.hpp"
 
 #include <algorithm>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -278,4 +278,4 @@ Tool vcon_search_tool() {
     };
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

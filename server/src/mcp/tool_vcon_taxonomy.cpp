@@ -4,7 +4,7 @@
 #include "mcp/sql_rows.hpp"
 #include "mcp/tool.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -87,4 +87,4 @@ Tool vcon_taxonomy_tool() {
     };
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 namespace {
 
@@ -125,4 +125,4 @@ boost::asio::awaitable<json> call_tool(const Tool &tool, const json &arguments, 
     co_return result;
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

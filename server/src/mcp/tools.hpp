@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <string_view>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 struct ToolLimits {
     // Cap on one serialized MCP response (envelope, structuredContent and its escaped copy in the
@@ -35,4 +35,4 @@ std::string too_large_message(std::size_t bytes, std::size_t limit);
 // The isError result for a message.
 nlohmann::json tool_error_result(const std::string &message);
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

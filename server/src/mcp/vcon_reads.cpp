@@ -3,7 +3,7 @@
 #include "mcp/tool_args.hpp"
 #include "store/uuid.hpp"
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 std::string unavailable_message(const VconResult &r) {
     return "vCon store unavailable: " + (r.error.empty() ? std::string("try again later") : r.error);
@@ -43,4 +43,4 @@ boost::asio::awaitable<nlohmann::json> read_vcons(std::vector<std::string> uuids
     co_return docs;
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

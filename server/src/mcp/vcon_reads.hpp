@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 
 // The cached text of one vCon; `uuid` is any spelling canonical_uuid accepts, `what` names the
 // argument in errors. Not found and store trouble are ToolErrors.
@@ -26,4 +26,4 @@ nlohmann::json parse_vcon(const std::string &text, const std::string &uuid);
 // The error text for an Unavailable result.
 std::string unavailable_message(const VconResult &r);
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -2,7 +2,7 @@
 
 #include "text/percent.hpp"
 
-namespace vconredis::server::rest {
+namespace vcon_redis::server::rest {
 namespace {
 
 std::string decode(std::string_view s) {
@@ -54,4 +54,4 @@ std::pair<std::string_view, std::string_view> split_target(std::string_view targ
     return {target.substr(0, q), target.substr(q + 1)};
 }
 
-} // namespace vconredis::server::rest
+} // namespace vcon_redis::server::rest

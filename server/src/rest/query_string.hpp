@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace vconredis::server::rest {
+namespace vcon_redis::server::rest {
 
 class QueryString {
 public:
@@ -21,4 +21,4 @@ private:
 // Splits a target into path and query (without '?').
 std::pair<std::string_view, std::string_view> split_target(std::string_view target);
 
-} // namespace vconredis::server::rest
+} // namespace vcon_redis::server::rest

@@ -1,7 +1,7 @@
 #include "rest/vcons.hpp"
 
 #include "store/uuid.hpp"
-#include "mcp/vcon_views.hpp"
+#include "views/vcon_views.hpp"
 #include "rest/query_string.hpp"
 #include "store/text_param.hpp"
 
@@ -9,7 +9,7 @@
 
 #include <charconv>
 
-namespace vconredis::server::rest {
+namespace vcon_redis::server::rest {
 namespace {
 
 constexpr int kDefaultLimit = 50;
@@ -65,7 +65,7 @@ http::Response vcon_response(const VconResult &r, const std::string &uuid, const
         if (doc.is_discarded())
             return http::json_error(500, "internal_error", "cached document is not valid JSON");
         return http::json_response(
-            200, "{\"success\":true,\"vcon\":" + mcp::vcon_view(std::move(doc), format).dump() + "}");
+            200, "{\"success\":true,\"vcon\":" + vcon_view(std::move(doc), format).dump() + "}");
     }
     case VconResult::Status::NotFound:
         return http::json_error(404, "not_found", "vCon " + uuid + " not found");
@@ -222,4 +222,4 @@ boost::asio::awaitable<http::Response> search_vcons(store::CachedStore &store, s
     co_return res;
 }
 
-} // namespace vconredis::server::rest
+} // namespace vcon_redis::server::rest

@@ -11,7 +11,7 @@
 
 #include <string_view>
 
-namespace vconredis::server::rest {
+namespace vcon_redis::server::rest {
 
 boost::asio::awaitable<http::Response> get_vcon(store::CachedStore &store, std::string_view uuid_text,
                                                 std::string_view query);
@@ -21,4 +21,4 @@ boost::asio::awaitable<http::Response> search_vcons(store::CachedStore &store, s
 // True for YYYY-MM-DD, optionally followed by T or space, hh:mm[:ss[.frac]] and Z or ±hh[:mm].
 bool valid_timestamp(std::string_view text);
 
-} // namespace vconredis::server::rest
+} // namespace vcon_redis::server::rest

@@ -2,7 +2,7 @@
 
 #include "redis/url.hpp"
 
-namespace vconredis::server::store {
+namespace vcon_redis::server::store {
 
 const char *to_string(CachePolicy::State s) {
     switch (s) {
@@ -80,4 +80,4 @@ CachePolicy decide_policy(const ExtensionSettings &s, const CacheDefaults &d,
     return p;
 }
 
-} // namespace vconredis::server::store
+} // namespace vcon_redis::server::store

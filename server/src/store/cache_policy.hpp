@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace vconredis::server::store {
+namespace vcon_redis::server::store {
 
 struct CachePolicy {
     enum class State {
@@ -58,4 +58,4 @@ struct CacheDefaults {
 CachePolicy decide_policy(const ExtensionSettings &s, const CacheDefaults &d,
                           std::vector<std::string> &warnings);
 
-} // namespace vconredis::server::store
+} // namespace vcon_redis::server::store

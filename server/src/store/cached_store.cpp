@@ -16,7 +16,7 @@
 
 namespace asio = boost::asio;
 
-namespace vconredis::server::store {
+namespace vcon_redis::server::store {
 namespace {
 
 constexpr const char *kVconSql = "SELECT vcon_redis.vcon_json($1::uuid)::text";
@@ -443,4 +443,4 @@ asio::awaitable<QueryResult> CachedStore::query_json(std::string sql, QueryParam
     co_return out;
 }
 
-} // namespace vconredis::server::store
+} // namespace vcon_redis::server::store

@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-namespace vconredis::server::store {
+namespace vcon_redis::server::store {
 
 struct CacheOptions {
     std::chrono::milliseconds lease{2000};
@@ -88,4 +88,4 @@ private:
 // contains "uuid":"<uuid>". A structural check (no parse), cheap enough for every hit.
 bool is_cached_vcon(std::string_view value, std::string_view uuid);
 
-} // namespace vconredis::server::store
+} // namespace vcon_redis::server::store

@@ -15,7 +15,7 @@
 
 namespace asio = boost::asio;
 
-namespace vconredis::server::store {
+namespace vcon_redis::server::store {
 
 struct PgPool::Conn {
     PGconn *pg = nullptr;                                  // owned; closed by reset()/~Conn
@@ -295,4 +295,4 @@ void PgPool::probe_loop(std::stop_token stop) {
     }
 }
 
-} // namespace vconredis::server::store
+} // namespace vcon_redis::server::store

@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-namespace vconredis::server::store {
+namespace vcon_redis::server::store {
 
 struct PgResult {
     enum class Kind {
@@ -95,4 +95,4 @@ private:
     bool stopped_ = false;
 };
 
-} // namespace vconredis::server::store
+} // namespace vcon_redis::server::store

@@ -10,7 +10,7 @@
 
 namespace asio = boost::asio;
 
-namespace vconredis::server::store {
+namespace vcon_redis::server::store {
 
 RedisPipe::RedisPipe(asio::io_context &ioc, Options options, asio::thread_pool &connector, Metrics &metrics)
     : ioc_(ioc), options_(std::move(options)), connector_(connector), metrics_(metrics), watchdog_(ioc),
@@ -320,4 +320,4 @@ void RedisPipe::on_connect_failed(const std::string &why) {
     connect_later(backoff_);
 }
 
-} // namespace vconredis::server::store
+} // namespace vcon_redis::server::store

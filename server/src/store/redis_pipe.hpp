@@ -32,7 +32,7 @@
 #include <string>
 #include <vector>
 
-namespace vconredis::server::store {
+namespace vcon_redis::server::store {
 
 class RedisPipe {
 public:
@@ -111,4 +111,4 @@ private:
     boost::asio::steady_timer retry_;
 };
 
-} // namespace vconredis::server::store
+} // namespace vcon_redis::server::store

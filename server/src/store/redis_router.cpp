@@ -12,7 +12,7 @@
 
 namespace asio = boost::asio;
 
-namespace vconredis::server::store {
+namespace vcon_redis::server::store {
 namespace {
 
 constexpr std::chrono::milliseconds kMapRetry{500};
@@ -239,4 +239,4 @@ asio::awaitable<std::vector<redis::Reply>> RedisRouter::get_many(const std::vect
     co_return out;
 }
 
-} // namespace vconredis::server::store
+} // namespace vcon_redis::server::store

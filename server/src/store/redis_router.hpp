@@ -26,7 +26,7 @@
 #include <utility>
 #include <vector>
 
-namespace vconredis::server::store {
+namespace vcon_redis::server::store {
 
 class RedisRouter {
 public:
@@ -80,4 +80,4 @@ private:
     boost::asio::steady_timer retry_;
 };
 
-} // namespace vconredis::server::store
+} // namespace vcon_redis::server::store

@@ -11,7 +11,7 @@
 
 namespace asio = boost::asio;
 
-namespace vconredis::server::store {
+namespace vcon_redis::server::store {
 namespace {
 
 // status() first: calling it loads the module into the session, so its settings are defined even
@@ -133,4 +133,4 @@ asio::awaitable<void> SettingsWatch::run(std::chrono::seconds interval) {
     }
 }
 
-} // namespace vconredis::server::store
+} // namespace vcon_redis::server::store

@@ -17,7 +17,7 @@
 #include <set>
 #include <string>
 
-namespace vconredis::server::store {
+namespace vcon_redis::server::store {
 
 class SettingsWatch {
 public:
@@ -46,4 +46,4 @@ private:
     std::atomic<CachePolicy::State> state_{CachePolicy::State::Unknown};
 };
 
-} // namespace vconredis::server::store
+} // namespace vcon_redis::server::store

@@ -19,7 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace vconredis::server::store {
+namespace vcon_redis::server::store {
 
 class SingleFlight {
 public:
@@ -121,4 +121,4 @@ private:
     std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;
 };
 
-} // namespace vconredis::server::store
+} // namespace vcon_redis::server::store

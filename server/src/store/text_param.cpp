@@ -1,6 +1,6 @@
 #include "store/text_param.hpp"
 
-namespace vconredis::server {
+namespace vcon_redis::server {
 
 bool valid_utf8(std::string_view text) {
     const auto *p = reinterpret_cast<const unsigned char *>(text.data());
@@ -47,4 +47,4 @@ std::string text_param_problem(std::string_view text, std::size_t max_bytes) {
     return {};
 }
 
-} // namespace vconredis::server
+} // namespace vcon_redis::server

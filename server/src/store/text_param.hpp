@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace vconredis::server {
+namespace vcon_redis::server {
 
 inline constexpr std::size_t kMaxTextParamBytes = 1024;
 
@@ -17,4 +17,4 @@ std::string text_param_problem(std::string_view text, std::size_t max_bytes = kM
 
 bool valid_utf8(std::string_view text);
 
-} // namespace vconredis::server
+} // namespace vcon_redis::server

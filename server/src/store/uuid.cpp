@@ -1,6 +1,6 @@
 #include "store/uuid.hpp"
 
-namespace vconredis::server {
+namespace vcon_redis::server {
 
 std::optional<std::string> canonical_uuid(std::string_view text) {
     if (text.size() != 36)
@@ -22,4 +22,4 @@ std::optional<std::string> canonical_uuid(std::string_view text) {
     return out;
 }
 
-} // namespace vconredis::server
+} // namespace vcon_redis::server

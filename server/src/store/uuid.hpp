@@ -5,10 +5,10 @@
 #include <string>
 #include <string_view>
 
-namespace vconredis::server {
+namespace vcon_redis::server {
 
 // The lowercase canonical form of `text` if it is a UUID in canonical layout (any hex case);
 // std::nullopt otherwise. No braces, no urn: prefix, no surrounding whitespace.
 std::optional<std::string> canonical_uuid(std::string_view text);
 
-} // namespace vconredis::server
+} // namespace vcon_redis::server

@@ -1,6 +1,6 @@
 #include "store/vcon_store.hpp"
 
-namespace vconredis::server {
+namespace vcon_redis::server {
 
 const char *to_string(CacheStatus s) {
     switch (s) {
@@ -22,4 +22,4 @@ boost::asio::awaitable<std::vector<VconResult>> VconStore::get_many(std::vector<
     co_return results;
 }
 
-} // namespace vconredis::server
+} // namespace vcon_redis::server

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace vconredis::server {
+namespace vcon_redis::server {
 
 enum class CacheStatus { Hit, Miss, Bypass };
 
@@ -44,4 +44,4 @@ public:
     virtual boost::asio::awaitable<QueryResult> query_json(std::string sql, QueryParams params) = 0;
 };
 
-} // namespace vconredis::server
+} // namespace vcon_redis::server

@@ -10,7 +10,7 @@
 
 #include <optional>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 namespace {
 
 using nlohmann::json;
@@ -330,4 +330,4 @@ TEST(Dispatch, ModernEnvelopeErrorsOverStdio) {
 }
 
 } // namespace
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

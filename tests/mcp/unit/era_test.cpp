@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 namespace {
 
 using nlohmann::json;
@@ -170,4 +170,4 @@ TEST(StandardHeaders, MustMirrorTheBody) {
 }
 
 } // namespace
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

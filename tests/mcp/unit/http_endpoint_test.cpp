@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 namespace {
 
 using nlohmann::json;
@@ -172,4 +172,4 @@ TEST(HttpEndpoint, ModernMissingCapabilitiesGets400InvalidParams) {
 }
 
 } // namespace
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 namespace {
 
 using nlohmann::json;
@@ -97,4 +97,4 @@ TEST(JsonRpc, ToTextNeverThrowsOnInvalidUtf8) {
 }
 
 } // namespace
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-namespace vconredis::server::mcp::test {
+namespace vcon_redis::server::mcp::test {
 
 class NoDataStore : public VconStore {
 public:
@@ -20,4 +20,4 @@ public:
     }
 };
 
-} // namespace vconredis::server::mcp::test
+} // namespace vcon_redis::server::mcp::test

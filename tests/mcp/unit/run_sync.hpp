@@ -6,7 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
-namespace vconredis::server::mcp::test {
+namespace vcon_redis::server::mcp::test {
 
 template <class T> T run_sync(boost::asio::awaitable<T> op) {
     boost::asio::io_context ioc;
@@ -15,4 +15,4 @@ template <class T> T run_sync(boost::asio::awaitable<T> op) {
     return future.get();
 }
 
-} // namespace vconredis::server::mcp::test
+} // namespace vcon_redis::server::mcp::test

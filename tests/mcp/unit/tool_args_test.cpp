@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 namespace {
 
 using nlohmann::json;
@@ -189,4 +189,4 @@ TEST(ToolArgs, NestedObjectsNameTheirPath) {
 }
 
 } // namespace
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server::mcp {
 namespace {
 
 using nlohmann::json;
@@ -96,4 +96,4 @@ TEST(ToolResult, InvalidRawJsonIsNotSent) {
 }
 
 } // namespace
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server::mcp

@@ -1,9 +1,9 @@
 #include "store/uuid.hpp"
-#include "mcp/vcon_views.hpp"
+#include "views/vcon_views.hpp"
 
 #include <gtest/gtest.h>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server {
 namespace {
 
 using nlohmann::json;
@@ -82,4 +82,4 @@ TEST(Uuid, CanonicalLowercase) {
 }
 
 } // namespace
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server

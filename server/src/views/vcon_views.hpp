@@ -1,4 +1,5 @@
-// get_vcon's response_format projections of a vCon document (as in vcon-mcp).
+// Projections of a vCon document that the REST API and the MCP tools share: get_vcon's
+// response_format views, the tags, the contract tools' items (as in vcon-mcp).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -6,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server {
 
 // "full": the document; "metadata": vcon, uuid, created_at, updated_at, subject, extensions,
 // critical, parties (members absent from the document stay absent); "summary": metadata plus the
@@ -25,4 +26,4 @@ nlohmann::json vcon_tags(const nlohmann::json &doc);
 // created_at, updated_at, subject, extensions, critical, then each group asked for.
 nlohmann::json contract_item(const nlohmann::json &doc, const std::vector<std::string> &include);
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server

@@ -18,12 +18,13 @@
 
 #include <functional>
 
-namespace vconredis::server {
+namespace vcon_redis::server {
 
-class Worker {
+class IoThread {
 public:
-    Worker(const Config &config, const redis::Url &redis_url, store::PgPool &pg, store::SingleFlight &flights,
-           Metrics &metrics, boost::asio::thread_pool &connector, std::function<GaugeSnapshot()> gauges)
+    IoThread(const Config &config, const redis::Url &redis_url, store::PgPool &pg,
+             store::SingleFlight &flights, Metrics &metrics, boost::asio::thread_pool &connector,
+             std::function<GaugeSnapshot()> gauges)
         : redis_(ioc_,
                  store::RedisPipe::Options{redis_url, std::chrono::milliseconds(config.redis_timeout_ms),
                                            std::chrono::milliseconds(config.redis_connect_timeout_ms)},
@@ -33,8 +34,8 @@ public:
                                http::HostPolicy(config.allowed_hosts)},
                   store_, metrics, std::move(gauges), mcp_limits(config)) {}
 
-    Worker(const Worker &) = delete;
-    Worker &operator=(const Worker &) = delete;
+    IoThread(const IoThread &) = delete;
+    IoThread &operator=(const IoThread &) = delete;
 
     boost::asio::io_context &ioc() { return ioc_; }
     http::SessionRegistry &sessions() { return sessions_; }
@@ -73,4 +74,4 @@ private:
     http::Router router_;
 };
 
-} // namespace vconredis::server
+} // namespace vcon_redis::server

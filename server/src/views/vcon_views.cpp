@@ -1,9 +1,9 @@
-#include "mcp/vcon_views.hpp"
+#include "views/vcon_views.hpp"
 
 #include <algorithm>
 #include <array>
 
-namespace vconredis::server::mcp {
+namespace vcon_redis::server {
 
 nlohmann::json vcon_view(nlohmann::json doc, std::string_view format) {
     if ((format != "metadata" && format != "summary") || !doc.is_object())
@@ -179,4 +179,4 @@ json contract_item(const json &doc, const std::vector<std::string> &include) {
     return item;
 }
 
-} // namespace vconredis::server::mcp
+} // namespace vcon_redis::server
