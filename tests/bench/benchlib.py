@@ -165,6 +165,25 @@ class Report:
             Path(path).write_text(json.dumps(self.results, indent=2) + "\n")
 
 
+def abba(a, b, rounds: int) -> list[tuple[float, float]]:
+    """Measures two configurations in ABBA order, `rounds` times: (a, b) pairs, two per round."""
+    pairs = []
+    for _ in range(rounds):
+        a1, b1, b2, a2 = a(), b(), b(), a()
+        pairs += [(a1, b1), (a2, b2)]
+    return pairs
+
+
+def report_abba(rep, label: str, pairs, unit: str, higher_is_better: bool):
+    """Every pair, and the ratio B/A of the sums with the spread of the per-pair ratios."""
+    for i, (a, b) in enumerate(pairs):
+        rep.figure(f"{label} A{i + 1} / B{i + 1}", f"{a:.3f} / {b:.3f}", unit)
+    ratio = sum(b for _, b in pairs) / sum(a for a, _ in pairs)
+    per = [b / a for a, b in pairs]
+    rep.figure(f"{label} ratio B/A", ratio, "", f"per pair {min(per):.3f}..{max(per):.3f}" +
+               (" (>1 = B faster)" if higher_is_better else " (>1 = B slower)"))
+
+
 def common_args(parser):
     parser.add_argument("--keep", action="store_true", help="keep the cluster folder for inspection")
     parser.add_argument("--json", help="also write the figures to this file")

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import benchlib  # noqa: F401  (puts tests/harness on sys.path)
@@ -210,3 +211,45 @@ def get_vcon(conn: http.client.HTTPConnection, uuid: str) -> tuple[int, str | No
     r = conn.getresponse()
     body = r.read()
     return r.status, r.getheader("X-Cache"), body
+
+
+def healthy(port: int) -> bool:
+    """Whether vcon-cache-server on this port answers /healthz with 200."""
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        c.request("GET", "/healthz")
+        ok = c.getresponse().status == 200
+        c.close()
+        return ok
+    except OSError:
+        return False
+
+
+def start_plain_server(database_url: str, redis_url: str, log_dir: Path) -> tuple[subprocess.Popen, int]:
+    """A one-thread vcon-cache-server on a free port for the given databases, healthy."""
+    port = harness.free_port()
+    env = dict(os.environ)
+    env.pop("VCON_API_TOKEN", None)
+    env.update({"DATABASE_URL": database_url, "REDIS_URL": redis_url})
+    log = open(log_dir / f"server-{port}.log", "wb")
+    proc = subprocess.Popen([str(server_bin()), "--listen", f"127.0.0.1:{port}", "--threads", "1"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=log)
+    harness.wait_for(lambda: healthy(port), 20, what="vcon-cache-server")
+    return proc, port
+
+
+def hit_rate(port: int, uuids: list[str], reads: int, rep):
+    """A measurement: GETs/s of `reads` cached vCons over one keep-alive connection (notes a miss)."""
+    def run() -> float:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        hits = 0
+        t0 = time.perf_counter()
+        for i in range(reads):
+            status, cache, _ = get_vcon(conn, uuids[i % len(uuids)])
+            hits += status == 200 and cache == "HIT"
+        elapsed = time.perf_counter() - t0
+        conn.close()
+        if hits != reads:
+            rep.note(f"only {hits} of {reads} GETs were hits on port {port}")
+        return reads / elapsed
+    return run

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import benchlib
@@ -81,33 +79,13 @@ def main():
                 return benchlib.wait_drained(pg, 300)
             return run
 
-        def abba(a, b) -> list[tuple[float, float]]:
-            pairs = []
-            for _ in range(args.rounds):
-                a1, b1, b2, a2 = a(), b(), b(), a()
-                pairs += [(a1, b1), (a2, b2)]
-            return pairs
-
-        def report(label: str, pairs, unit: str, higher_is_better: bool):
-            for i, (a, b) in enumerate(pairs):
-                rep.figure(f"{label} A{i + 1} / B{i + 1}", f"{a:.3f} / {b:.3f}", unit)
-            ratio = sum(b for _, b in pairs) / sum(a for a, _ in pairs)
-            per = [b / a for a, b in pairs]
-            rep.figure(f"{label} ratio B/A", ratio, "", f"per pair {min(per):.3f}..{max(per):.3f}" +
-                       (" (>1 = B faster)" if higher_is_better else " (>1 = B slower)"))
-
         rep.note(f"{args.count} small vCons per drain; A = standalone, B = 3-primary cluster")
-        report("drain s, standalone vs cluster", abba(drain(single.url()), drain(cluster.url())), "s", False)
+        benchlib.report_abba(rep, "drain s, standalone vs cluster",
+                             benchlib.abba(drain(single.url()), drain(cluster.url()), args.rounds), "s", False)
 
         def start_server(url: str) -> int:
-            port = harness.free_port()
-            env = dict(os.environ)
-            env.pop("VCON_API_TOKEN", None)
-            env.update({"DATABASE_URL": pg.url(), "REDIS_URL": url})
-            log = open(base / f"server-{port}.log", "wb")
-            servers.append(subprocess.Popen([str(readlib.server_bin()), "--listen", f"127.0.0.1:{port}",
-                                             "--threads", "1"], env=env, stdout=subprocess.DEVNULL, stderr=log))
-            harness.wait_for(lambda: _healthy(port), 20, what="vcon-cache-server")
+            proc, port = readlib.start_plain_server(pg.url(), url, base)
+            servers.append(proc)
             return port
 
         uuids = written[: min(len(written), 1000)]
@@ -121,23 +99,12 @@ def main():
             conn.close()
 
         def reads(port: int):
-            def run():
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                hits = 0
-                t0 = time.perf_counter()
-                for i in range(args.reads):
-                    status, cache, _ = readlib.get_vcon(conn, uuids[i % len(uuids)])
-                    hits += status == 200 and cache == "HIT"
-                elapsed = time.perf_counter() - t0
-                conn.close()
-                if hits != args.reads:
-                    rep.note(f"only {hits} of {args.reads} GETs were hits on port {port}")
-                return args.reads / elapsed
-            return run
+            return readlib.hit_rate(port, uuids, args.reads, rep)
 
         rep.note(f"{args.reads} GETs of cached vCons per measurement, one keep-alive connection; "
                  "A = standalone, B = 3-primary cluster")
-        report("read hits/s, standalone vs cluster", abba(reads(single_port), reads(cluster_port)), "/s", True)
+        benchlib.report_abba(rep, "read hits/s, standalone vs cluster",
+                             benchlib.abba(reads(single_port), reads(cluster_port), args.rounds), "/s", True)
         rep.figure("load average", readlib.loadavg())
         rep.save(args.json)
     finally:
@@ -155,16 +122,6 @@ def main():
         if crashes:
             print("# PostgreSQL log shows a crash:\n# " + "\n# ".join(crashes))
 
-
-def _healthy(port: int) -> bool:
-    try:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-        c.request("GET", "/healthz")
-        ok = c.getresponse().status == 200
-        c.close()
-        return ok
-    except OSError:
-        return False
 
 
 if __name__ == "__main__":

