@@ -148,7 +148,9 @@ def test_dump_and_restore_with_pending_events(tmp_path):
             cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_dump'")
             fresh = save(cur, small_vcon(800))
             conn.commit()
-        harness.wait_for(lambda: r.get(f"vcon:{fresh}") is not None, 30, what="write after restore")
+        # the document is SET first, then pushed (one slot per script): wait for the push
+        harness.wait_for(lambda: fresh in r.lrange("q_dump", 0, -1), 30, what="write after restore pushed")
+        assert r.get(f"vcon:{fresh}") is not None
         assert r.lrange("q_dump", 0, -1).count(fresh) == 1
         assert target.sql("SELECT last_value > %s FROM vcon_redis.outbox_id_seq", (pending[1],))[0][0]
         config = target.sql("SELECT proconfig::text FROM pg_proc WHERE oid = 'vcon_redis.vcon_json_many(uuid[])'"
