@@ -44,7 +44,10 @@ Request parse(ToolArgs &args) {
     q.party_name = filters.string("party_name");
     q.party_email = filters.string("party_email");
     q.party_tel = filters.string("party_tel");
-    q.dealer_filter = filters.string("dealer_id").has_value() | filters.string("dealer_name").has_value();
+    // both read (so that reject_unknown knows them), either refused below
+    const bool dealer_id = filters.string("dealer_id").has_value();
+    const bool dealer_name = filters.string("dealer_name").has_value();
+    q.dealer_filter = dealer_id || dealer_name;
     filters.reject_unknown();
     q.include = contract::include_arg(args, contract::default_search_include());
     q.limit = args.integer("limit", 25, 1, 100);
