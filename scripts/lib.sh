@@ -7,7 +7,7 @@ if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
 DEBIAN_PACKAGES=(
     build-essential cmake pkg-config git curl ca-certificates
-    postgresql-15 postgresql-server-dev-15 postgresql-contrib-15 libpq-dev
+    postgresql-15 postgresql-server-dev-15 libpq-dev  # postgresql-15 holds contrib (pg_trgm)
     redis-server libhiredis-dev
     libboost1.81-dev libssl-dev nlohmann-json3-dev libgtest-dev libgmock-dev
     python3 python3-psycopg2 python3-redis python3-pytest
