@@ -165,6 +165,26 @@ class Report:
             Path(path).write_text(json.dumps(self.results, indent=2) + "\n")
 
 
+class DocFeed:
+    """Saves the next documents of a list (JSON text, one each) with save_vcon in one transaction,
+    routed to one ingress list; each call takes documents not saved before."""
+
+    def __init__(self, pg, docs: list[str], ingress_list: str):
+        self.pg, self.docs, self.ingress_list, self.next = pg, docs, ingress_list, 0
+
+    def save(self, n: int) -> list[str]:
+        batch = self.docs[self.next:self.next + n]
+        self.next += n
+        with self.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
+            cur.execute("SELECT set_config('vcon_redis.ingress_lists', %s, true)", (self.ingress_list,))
+            cur.execute("CREATE TEMP TABLE staging (doc jsonb) ON COMMIT DROP")
+            cur.execute("INSERT INTO staging SELECT jsonb_array_elements(%s::jsonb)", ("[" + ",".join(batch) + "]",))
+            cur.execute("SELECT vcon_redis.save_vcon(doc)::text FROM staging")
+            uuids = [r[0] for r in cur.fetchall()]
+            conn.commit()
+        return uuids
+
+
 def abba(a, b, rounds: int) -> list[tuple[float, float]]:
     """Measures two configurations in ABBA order, `rounds` times: (a, b) pairs, two per round."""
     pairs = []

@@ -47,7 +47,7 @@ def main():
         benchlib.run_setup_sql(pg, args, rep)
         docs = [d for d in benchlib.generate(args.count * 4 * args.rounds + 200, seed=13, size="small").splitlines()
                 if d.strip()]
-        next_doc = [0]
+        save_batch = benchlib.DocFeed(pg, docs, "q_bench").save
 
         def configure(url: str):
             pg.sql("ALTER SYSTEM SET vcon_redis.redis_url = %s", (url,))
@@ -57,18 +57,6 @@ def main():
                              what="worker on the new URL")
             save_batch(50)  # a warm-up batch: connect, slot map, scripts
             benchlib.wait_drained(pg, 60)
-
-        def save_batch(n: int) -> list[str]:
-            batch = docs[next_doc[0]:next_doc[0] + n]
-            next_doc[0] += n
-            with pg.connect(autocommit=False) as conn, conn.cursor() as cur:
-                cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_bench'")
-                cur.execute("CREATE TEMP TABLE staging (doc jsonb) ON COMMIT DROP")
-                cur.execute("INSERT INTO staging SELECT jsonb_array_elements(%s::jsonb)", ("[" + ",".join(batch) + "]",))
-                cur.execute("SELECT vcon_redis.save_vcon(doc)::text FROM staging")
-                uuids = [r[0] for r in cur.fetchall()]
-                conn.commit()
-            return uuids
 
         written: list[str] = []
 

@@ -52,7 +52,7 @@ def main():
                          what="replica in sync")
         docs = [d for d in benchlib.generate(args.count * 8 * args.rounds + 200, seed=11, size="small").splitlines()
                 if d.strip()]
-        next_doc = [0]
+        save_batch = benchlib.DocFeed(pg, docs, "q_bench").save
 
         def configure(url: str, wait: int):
             pg.sql("ALTER SYSTEM SET vcon_redis.redis_url = %s", (url,))
@@ -65,18 +65,6 @@ def main():
                              what="wait_replicas reloaded")
             save_batch(50)  # a warm-up batch: connect, SCRIPT LOAD
             benchlib.wait_drained(pg, 60)
-
-        def save_batch(n: int) -> list[str]:
-            batch = docs[next_doc[0]:next_doc[0] + n]
-            next_doc[0] += n
-            with pg.connect(autocommit=False) as conn, conn.cursor() as cur:
-                cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_bench'")
-                cur.execute("CREATE TEMP TABLE staging (doc jsonb) ON COMMIT DROP")
-                cur.execute("INSERT INTO staging SELECT jsonb_array_elements(%s::jsonb)", ("[" + ",".join(batch) + "]",))
-                cur.execute("SELECT vcon_redis.save_vcon(doc)::text FROM staging")
-                uuids = [r[0] for r in cur.fetchall()]
-                conn.commit()
-            return uuids
 
         def drain_seconds(url: str, wait: int) -> tuple[float, list[str]]:
             configure(url, wait)
