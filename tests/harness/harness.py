@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import re
 import shutil
 import signal
@@ -229,6 +230,10 @@ class RedisServer:
         return self
 
     def _answers(self) -> bool:
+        if self.proc and self.proc.poll() is not None:
+            tail = self.log.read_text(errors="replace").splitlines()[-5:] if self.log.exists() else []
+            raise RuntimeError(f"redis-server on port {self.port} exited ({self.proc.returncode}): "
+                               + " | ".join(tail))
         try:
             return bool(self.client().ping())
         except Exception:
@@ -439,22 +444,28 @@ class RedisClusterNodes:
                       "--tls-client-cert-file", str(self.tls_dir / "client.crt"),
                       "--tls-client-key-file", str(self.tls_dir / "client.key")]
         count = primaries * (1 + replicas_per_primary)
-        self.nodes = [RedisServer(self.base / f"node{i}", port=self._cluster_port(), tls_dir=self.tls_dir,
+        taken: set[int] = set()
+        self.nodes = [RedisServer(self.base / f"node{i}", port=self._cluster_port(taken), tls_dir=self.tls_dir,
                                   extra_args=extra + ["--cluster-config-file", str(self.base / f"node{i}" / "nodes.conf")])
                       for i in range(count)]
 
     @staticmethod
-    def _cluster_port() -> int:
-        """A free port p with p + 10000 (the cluster bus port) free too, so at most 55535."""
+    def _cluster_port(taken: set[int]) -> int:
+        """A port p with p and p + 10000 (its cluster bus port) both free, below the kernel's
+        ephemeral range (32768 and up on Linux) so no outgoing connection or free_port() takes
+        either before the node binds it, and apart from the ports of this cluster's other nodes
+        (taken, which this adds to)."""
         while True:
-            p = free_port()
-            if p > 55535:
+            p = random.randint(20000, 22767)
+            if {p, p + 10000} & taken:
                 continue
-            with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
-                try:
-                    s.bind(("127.0.0.1", p + 10000))
-                except OSError:
-                    continue
+            try:
+                for port in (p, p + 10000):
+                    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+                        s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            taken.update((p, p + 10000))
             return p
 
     def _tls_args(self) -> list[str]:
