@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""commit_latency: commit → visible in Redis at a steady 500 commits/s (target p99 < 10 ms).
+"""commit_latency: commit → visible in Redis at a steady rate (targets: p99 < 10 ms at 500
+save_vcon commits/s and at 2 000 plain commits/s), and the highest rate that keeps p99 < 10 ms.
 
 Loader processes commit one new vCon per transaction on a fixed schedule (open-loop: a late
 transaction does not delay the next one's slot), each session with
@@ -12,8 +13,11 @@ processes. Reference measured in the same run: the round trip of a Redis PING fr
 Two write paths (--write, both by default), each its own run at the same rate:
   save_vcon  SELECT vcon_redis.save_vcon(doc) of a generated small vCon (validation + 5 tables)
   insert     plain SQL as any client would write it: INSERT INTO vcons … ; INSERT INTO parties …
-             (two statements, one transaction) — the capture/worker path with a cheap write, for
-             when the machine cannot sustain save_vcon at the rate.
+             (two statements, one transaction) — the capture/worker path with a cheap write.
+
+--sweep then runs each path again at rising rates (--sweep-step apart, shorter runs) and reports
+the highest rate that the loaders reached with p99 < 10 ms: the rate the first run stayed under 10
+ms at is the floor, the first rate that misses (or is not reached) ends the sweep.
 """
 
 import argparse
@@ -83,8 +87,8 @@ def watcher(port, ready, stop, out_q):
     out_q.put(got)
 
 
-def run_once(pg, redis_server, docs, args, write):
-    """One paced run; returns (measured commits, pops, PING RTTs, t_start)."""
+def run_once(pg, redis_server, docs, args, write, rate, duration):
+    """One paced run at rate commits/s; returns (measured commits, pops, PING RTTs)."""
     ctx = mp.get_context("fork")
     q = ctx.Queue()
     ready, stop = ctx.Event(), ctx.Event()
@@ -92,7 +96,7 @@ def run_once(pg, redis_server, docs, args, write):
     w.start()
     ready.wait(10)
     t_start = time.monotonic() + 0.5
-    loaders = [ctx.Process(target=loader, args=(pg.dsn(), docs, k, args.loaders, args.rate, t_start, q, write))
+    loaders = [ctx.Process(target=loader, args=(pg.dsn(), docs, k, args.loaders, rate, t_start, q, write))
                for k in range(args.loaders)]
     for p in loaders:
         p.start()
@@ -101,7 +105,7 @@ def run_once(pg, redis_server, docs, args, write):
     import redis
     rc = redis.Redis(host="127.0.0.1", port=redis_server.port)
     rtts = []
-    end = t_start + args.warmup + args.duration
+    end = t_start + args.warmup + duration
     while time.monotonic() < end:
         a = time.monotonic()
         rc.ping()
@@ -121,7 +125,8 @@ def run_once(pg, redis_server, docs, args, write):
     return measured, pops, rtts
 
 
-def report_run(rep, pg, args, write, measured, pops, rtts):
+def report_run(rep, pg, write, asked, measured, pops, rtts):
+    """Prints one run's figures and its target; returns (achieved rate, p99 from COMMIT sent, reached)."""
     P = benchlib.percentile
     lat_sent = [(pops[u] - t0) * 1000 for u, _, _, t0, _ in measured if u in pops]
     lat_ret = [(pops[u] - t1) * 1000 for u, _, _, _, t1 in measured if u in pops]
@@ -138,7 +143,7 @@ def report_run(rep, pg, args, write, measured, pops, rtts):
     rep.figure(f"{write}: never seen in Redis", lost, "", "should be 0")
     if not lat_sent:
         rep.target(f"{write}: p99 commit → visible", float("inf"), "<", 10.0, " ms")
-        return
+        return rate, float("inf"), False
     for label, xs in (("from COMMIT sent", lat_sent), ("from COMMIT returned", lat_ret)):
         rep.figure(f"{write}: latency {label} p50", P(xs, 50), "ms")
         rep.figure(f"{write}: latency {label} p90", P(xs, 90), "ms")
@@ -153,40 +158,81 @@ def report_run(rep, pg, args, write, measured, pops, rtts):
     rep.figure(f"{write}: ratio p99 / 10 ms target", p99 / 10.0)
     rep.figure(f"{write}: ratio p50 / PING RTT p50", P(lat_sent, 50) / P(rtts, 50))
     rep.figure(f"{write}: ratio p99 / PING RTT p99", p99 / P(rtts, 99))
-    reached = rate >= 0.95 * args.rate
+    reached = rate >= 0.95 * asked
     rep.target(f"{write}: p99 commit → visible at {rate:.0f}/s" + ("" if reached else
-               f" (rate NOT reached: {args.rate:g}/s asked)"), p99, "<", 10.0, " ms")
+               f" (rate NOT reached: {asked:g}/s asked)"), p99, "<", 10.0, " ms")
+    return rate, p99, reached
+
+
+def sweep(rep, pg, redis_server, args, write, start_rate, docs_for):
+    """Runs write at start_rate + k·step (k = 1, 2, …) until a run misses p99 < 10 ms or does not
+    reach its rate; reports the highest rate that kept p99 < 10 ms (0 if none)."""
+    step = args.sweep_step or start_rate / 5
+    best = start_rate
+    rate = start_rate
+    while True:
+        rate += step
+        docs = docs_for(rate, args.sweep_duration)
+        print(f"  --- sweep {write} at {rate:g}/s")
+        measured, pops, rtts = run_once(pg, redis_server, docs, args, write, rate, args.sweep_duration)
+        achieved, p99, reached = report_run(rep, pg, write, rate, measured, pops, rtts)
+        if not reached or p99 >= 10.0:
+            break
+        best = rate
+    rep.figure(f"{write}: highest rate with p99 < 10 ms", best, "commits/s",
+               f"rates {step:g}/s apart, {args.sweep_duration:g} s each")
 
 
 def main():
     ap = benchlib.common_args(argparse.ArgumentParser(description=__doc__,
                                                       formatter_class=argparse.RawDescriptionHelpFormatter))
-    ap.add_argument("--rate", type=float, default=500.0, help="commits per second")
+    ap.add_argument("--rate", type=float, default=None,
+                    help="commits per second for every path (default: 500 for save_vcon, 2000 for insert)")
     ap.add_argument("--duration", type=float, default=30.0,
                     help="measured seconds (long enough for the tables to grow: 15 000 vCons at 500/s)")
     ap.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds at the start")
     ap.add_argument("--loaders", type=int, default=4, help="committing connections sharing the schedule")
     ap.add_argument("--size", default="small", help="vcon-gen size class of the documents")
     ap.add_argument("--write", default="save_vcon,insert", help="write paths to run: save_vcon, insert")
+    ap.add_argument("--sweep", action="store_true", help="then find the highest rate with p99 < 10 ms")
+    ap.add_argument("--sweep-step", type=float, default=None,
+                    help="commits/s between sweep rates (default: a fifth of the path's first rate)")
+    ap.add_argument("--sweep-duration", type=float, default=8.0, help="measured seconds of each sweep run")
     args = ap.parse_args()
+    target_rate = {"save_vcon": 500.0, "insert": 2000.0}
 
-    rep = benchlib.Report("commit_latency", f"commit → visible in Redis at {args.rate:g} commits/s "
-                          "(target p99 < 10 ms)")
+    rep = benchlib.Report("commit_latency", "commit → visible in Redis (targets: p99 < 10 ms at 500 save_vcon "
+                          "and 2 000 plain commits/s)")
     pg, redis_server = benchlib.start_stack("latency", keep=args.keep)
     benchlib.run_setup_sql(pg, args, rep)
-    n = int(args.rate * (args.warmup + args.duration))
-    rep.figure("schedule", f"{args.rate:g}/s open loop over {args.loaders} connections, "
-               f"{args.warmup:g} s warm-up + {args.duration:g} s measured")
-    for i, write in enumerate(w.strip() for w in args.write.split(",")):
-        if write not in ("save_vcon", "insert"):
-            sys.exit(f"unknown write path {write}")
+    rep.figure("schedule", f"open loop over {args.loaders} connections, {args.warmup:g} s warm-up + "
+               f"{args.duration:g} s measured")
+    first_doc = 0
+
+    def docs_for(rate, duration):
+        nonlocal first_doc
+        n = int(rate * (args.warmup + duration))
         docs = []
-        for line in benchlib.generate(n, seed=21, start=i * n, size=args.size).splitlines():
+        for line in benchlib.generate(n, seed=21, start=first_doc, size=args.size).splitlines():
             d = json.loads(line)
             docs.append((d["uuid"], line, d))
-        rep.figure(f"{write}: documents", n, "", f"--size {args.size}, avg {sum(len(d[1]) for d in docs) / n:.0f} B")
-        measured, pops, rtts = run_once(pg, redis_server, docs, args, write)
-        report_run(rep, pg, args, write, measured, pops, rtts)
+        first_doc += n
+        return docs
+
+    for write in (w.strip() for w in args.write.split(",")):
+        if write not in target_rate:
+            sys.exit(f"unknown write path {write}")
+        rate = args.rate or target_rate[write]
+        docs = docs_for(rate, args.duration)
+        rep.figure(f"{write}: documents", len(docs), "",
+                   f"--size {args.size}, avg {sum(len(d[1]) for d in docs) / len(docs):.0f} B, {rate:g}/s")
+        measured, pops, rtts = run_once(pg, redis_server, docs, args, write, rate, args.duration)
+        _, p99, reached = report_run(rep, pg, write, rate, measured, pops, rtts)
+        if args.sweep:
+            if reached and p99 < 10.0:
+                sweep(rep, pg, redis_server, args, write, rate, docs_for)
+            else:
+                rep.figure(f"{write}: highest rate with p99 < 10 ms", f"below {rate:g}", "commits/s")
     rep.save(args.json)
     return 0
 

@@ -46,13 +46,16 @@ declare -A quick_args=(
     [search_100k]="--count 10000 --samples 30 --explain 10 --budget 10"
     [redis_cluster]="--count 300 --reads 1000"
 )
+declare -A full_args=(
+    [commit_latency]="--sweep"
+)
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 IFS=',' read -ra names <<<"$only"
 for name in "${names[@]}"; do
     echo
     args=()
-    if [ "$quick" = 1 ]; then read -ra args <<<"${quick_args[$name]}"; fi
+    if [ "$quick" = 1 ]; then read -ra args <<<"${quick_args[$name]}"; else read -ra args <<<"${full_args[$name]:-}"; fi
     "$PY" "$HERE/$name.py" --json "$results/$name.json" "${args[@]}" || echo "FAIL $name: the benchmark itself failed"
 done
 
