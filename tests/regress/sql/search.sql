@@ -177,6 +177,10 @@ SELECT uuid, total_count FROM vcon_redis.search_vcons(lim => 2, off => 0);
 SELECT uuid, total_count FROM vcon_redis.search_vcons(lim => 2, off => 2);
 SELECT uuid, total_count FROM vcon_redis.search_vcons(lim => 2, off => 4);
 SELECT count(*) FROM vcon_redis.search_vcons(lim => 2, off => 6);
+-- with_count => false: a full page skips the count (total_count NULL); a short page, the last one,
+-- still knows the total from its own rows
+SELECT uuid, total_count FROM vcon_redis.search_vcons(lim => 2, off => 0, with_count => false);
+SELECT uuid, total_count FROM vcon_redis.search_vcons(lim => 4, off => 4, with_count => false);
 -- NULL lim/off mean the defaults (10, 0)
 SELECT count(*) FROM vcon_redis.search_vcons(lim => NULL, off => NULL);
 -- lim is capped at 1000
