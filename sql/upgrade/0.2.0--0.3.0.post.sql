@@ -17,3 +17,4 @@ DROP FUNCTION vcon_redis._str(jsonb);                       -- _string_value
 DROP FUNCTION vcon_redis._ts(text);                         -- _to_timestamptz
 DROP FUNCTION vcon_redis._date_slow(text, text);            -- _date_format_problems
 DROP FUNCTION vcon_redis._shape_extra(jsonb, text, boolean); -- _array_shape_to_keep
+DROP FUNCTION vcon_redis._json_shape(text);                  -- _tag_array_text is C now, its own parser
