@@ -10,12 +10,12 @@ extern "C" {
 }
 
 #include "guc.hpp"
+#include "log_redact.hpp"
 #include "pg_guard.hpp"
 
 #include "redis/url.hpp"
 
 #include <climits>
-#include <string>
 
 namespace vcon_redis {
 
@@ -91,14 +91,6 @@ extern "C" bool vcon_redis_check_key_prefix(char **newval, void **extra, GucSour
 }
 
 } // namespace
-
-void RedactUrl(const char *url, char *out, std::size_t out_size) noexcept {
-    char error[kMessageMax];
-    std::string redacted;
-    bool ok = CatchAll(
-        [&] { redacted = vcon_redis::redis::Url::parse(url != nullptr ? url : "").redacted(); }, error);
-    strlcpy(out, ok ? redacted.c_str() : "***", out_size);
-}
 
 void DefineGucs() {
     DefineCustomStringVariable(

@@ -35,7 +35,4 @@ extern int wait_timeout_ms;
 // Defines every vcon_redis.* GUC and reserves the prefix; call once from _PG_init.
 void DefineGucs();
 
-// Writes the password-masked form of url into out (never the password; "***" if unparsable).
-void RedactUrl(const char *url, char *out, std::size_t out_size) noexcept;
-
 } // namespace vcon_redis

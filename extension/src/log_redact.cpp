@@ -16,10 +16,12 @@ extern "C" {
 }
 
 #include "log_redact.hpp"
+#include "pg_guard.hpp"
 
 #include "redis/url.hpp"
 
 #include <cstring>
+#include <string>
 
 namespace vcon_redis {
 
@@ -72,6 +74,14 @@ void EmitLog(ErrorData *edata) {
 void InstallLogRedaction() {
     previous_hook = emit_log_hook;
     emit_log_hook = EmitLog;
+}
+
+void RedactUrl(const char *url, char *out, std::size_t out_size) noexcept {
+    char error[kMessageMax];
+    std::string redacted;
+    bool ok = CatchAll(
+        [&] { redacted = vcon_redis::redis::Url::parse(url != nullptr ? url : "").redacted(); }, error);
+    strlcpy(out, ok ? redacted.c_str() : "***", out_size);
 }
 
 } // namespace vcon_redis

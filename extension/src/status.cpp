@@ -10,6 +10,7 @@ extern "C" {
 }
 
 #include "guc.hpp"
+#include "log_redact.hpp"
 #include "shmem.hpp"
 
 namespace {

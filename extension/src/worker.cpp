@@ -21,6 +21,7 @@ extern "C" {
 
 #include "drain.hpp"
 #include "guc.hpp"
+#include "log_redact.hpp"
 #include "interrupts.hpp"
 #include "outbox_spi.hpp"
 #include "pg_guard.hpp"
