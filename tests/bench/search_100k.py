@@ -48,17 +48,20 @@ import readlib
 SEED = 11
 
 # kind → (target p50 ms, per mode the index names the plans of the statements a search EXECUTEs
-# must show, all of them). None: no index can serve it in that mode (substring search without pg_trgm).
+# must show, all of them, or a list of such sets when more than one plan is right). None: no index
+# can serve it in that mode (substring search without pg_trgm). A tag is found through its GIN
+# index when rare, or by walking vcons newest first and probing each vCon's tags when common.
 SUBSTRING = {"plain": None}
+TAG_PLANS = [{"attachments_tags_idx"}, {"vcons_created_at_idx", "attachments_tags_vcon_idx"}]
 KINDS = {
     "subject": (5, {**SUBSTRING, "trgm": {"vcons_subject_trgm_idx"}}),
     "party name": (5, {**SUBSTRING, "trgm": {"parties_name_trgm_idx"}}),
     "party email": (5, {**SUBSTRING, "trgm": {"parties_mailto_trgm_idx"}}),
     "party tel": (5, {**SUBSTRING, "trgm": {"parties_tel_trgm_idx"}}),
     "date (1 day)": (5, {"plain": {"vcons_created_at_idx"}, "trgm": {"vcons_created_at_idx"}}),
-    "tags filter (1 tag)": (5, {m: {"attachments_tags_idx"} for m in ("plain", "trgm")}),
-    "search_by_tags (1 tag)": (5, {m: {"attachments_tags_idx"} for m in ("plain", "trgm")}),
-    "search_by_tags (2 tags)": (5, {m: {"attachments_tags_idx"} for m in ("plain", "trgm")}),
+    "tags filter (1 tag)": (5, {m: TAG_PLANS for m in ("plain", "trgm")}),
+    "search_by_tags (1 tag)": (5, {m: TAG_PLANS for m in ("plain", "trgm")}),
+    "search_by_tags (2 tags)": (5, {m: TAG_PLANS for m in ("plain", "trgm")}),
     "content (a name)": (20, {m: {"vcons_subject_fts_idx", "parties_name_fts_idx", "dialog_text_fts_idx",
                                   "analysis_text_fts_idx"} for m in ("plain", "trgm")}),
     "content (a topic word)": (20, {m: {"vcons_subject_fts_idx", "parties_name_fts_idx", "dialog_text_fts_idx",
@@ -333,7 +336,7 @@ def measure(st, rep, args, mode: str, params: dict[str, list], ref: dict[str, fl
             sql, sql_params = sql_call(kind, plist[i % len(plist)])
             nested = ex.plans(sql, sql_params)
             used = set().union(*nested) if nested else set()
-            if expected is None or expected <= used:
+            if expected is None or any(e <= used for e in (expected if isinstance(expected, list) else [expected])):
                 plans_ok += 1
             else:
                 bad_plans.append(sorted(used))
