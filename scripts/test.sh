@@ -35,6 +35,8 @@ suite() {
 
 suite "style (include layers)" bash "$ROOT/tests/style/layers.sh"
 suite "style (clang-format)" bash "$ROOT/tests/style/format.sh"
+suite "style (g++ 12 coroutine rule)" /usr/bin/python3 "$ROOT/tests/style/coroutines.py"
+suite "style (PostgreSQL calls outside PgGuard)" /usr/bin/python3 "$ROOT/tests/style/pg_calls.py"
 suite "unit tests (GoogleTest, ASan/UBSan)" \
     ctest --test-dir "$ROOT/build-asan" --output-on-failure -j "$JOBS"
 suite "pg_regress" /usr/bin/python3 "$ROOT/tests/harness/regress.py"

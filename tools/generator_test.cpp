@@ -1,4 +1,4 @@
-// Unit tests of the vCon generator (common/vcon/generator.hpp): determinism, size targets, valid shapes.
+// Unit tests of the vCon generator (tools/vcon/generator.hpp): determinism, size targets, valid shapes.
 #include "vcon/generator.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// vcon-gen: prints deterministic, realistic vCons (common/vcon/generator.hpp) for loading and benchmarks.
+// vcon-gen: prints deterministic, realistic vCons (tools/vcon/generator.hpp) for loading and benchmarks.
 #include "vcon/generator.hpp"
 
 #include <charconv>

@@ -8,6 +8,23 @@
 //  * CatchAll(fn, buf) runs C++ at an extern "C" entry point and copies any exception's message
 //    into a plain buffer, so the caller can ereport only after every destructor has run.
 //
+// PostgreSQL calls allowed outside PgGuard (tests/style/pg_calls.py reads this list and fails on
+// any other call of a function or macro of PostgreSQL's server headers outside a PgGuard body):
+//   never-raise:
+//     GetCurrentTimestamp TimestampDifferenceExceeds TimestampDifferenceMilliseconds
+//     TimestampTzPlusMilliseconds MemoryContextSwitchTo MemoryContextReset SpinLockAcquire
+//     SpinLockRelease SpinLockInit pg_atomic_init_u32 pg_atomic_init_u64 pg_atomic_read_u32
+//     pg_atomic_write_u32 pg_atomic_exchange_u32 pg_atomic_fetch_add_u64 ResetLatch SetLatch
+//     ReleaseExternalFD pqsignal pgstat_report_appname strlcpy snprintf strcmp MAXALIGN
+//   plain-c:
+//     pg_guard.cpp capture.cpp status.cpp wake.cpp outbox_spi.cpp
+//     guc.cpp:DefineGucs shmem.cpp:vcon_redis_shmem_request shmem.cpp:vcon_redis_shmem_startup
+//     worker.cpp:RegisterWorker worker.cpp:vcon_redis_worker_main
+// never-raise: calls that cannot ereport an ERROR, so no longjmp can cross a C++ frame. plain-c:
+// code (whole files, or file:function) where no C++ object with a destructor is ever live, so an
+// ERROR unwinds C frames only, as in PostgreSQL's own code; outbox_spi.cpp's functions run whole
+// inside the caller's PgGuard, pg_guard.cpp is the guard itself.
+//
 // Include after postgres.h.
 #pragma once
 

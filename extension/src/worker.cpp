@@ -212,7 +212,7 @@ void Worker::WaitForWork() {
         return WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, guc::poll_interval_ms,
                          PG_WAIT_EXTENSION);
     });
-    PgGuard([]() noexcept { ResetLatch(MyLatch); });
+    ResetLatch(MyLatch); // never raises (pg_guard.hpp)
     if (rc & WL_TIMEOUT)
         pending_ = true; // the safety-net poll
 }
@@ -231,7 +231,7 @@ void Worker::BackOff() {
                              PG_WAIT_EXTENSION);
         });
         if (rc & WL_LATCH_SET) {
-            PgGuard([]() noexcept { ResetLatch(MyLatch); });
+            ResetLatch(MyLatch); // never raises (pg_guard.hpp)
             if (ServiceInterrupts()) {
                 backoff_ms_ = 0;
                 return;

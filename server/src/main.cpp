@@ -98,16 +98,9 @@ void raise_fd_limit() {
     }
 }
 
-} // namespace
-
-int main(int argc, char **argv) {
-    std::signal(SIGPIPE, SIG_IGN);
-    // Configuration is read once at start; a SIGHUP (a closed terminal, a reload sent to every
-    // process of a service) must not kill the server.
-    std::signal(SIGHUP, SIG_IGN);
-
-    Config config;
-    redis::Url redis_url;
+// Reads the configuration and checks both URLs: -1 to go on, else the exit code (0 after --help;
+// 2, with the reason on stderr, for a bad flag or URL).
+int read_config(int argc, char **argv, Config &config, redis::Url &redis_url) {
     try {
         config = parse_config(argc, argv);
         if (config.help) {
@@ -128,9 +121,10 @@ int main(int argc, char **argv) {
         std::cerr << "vcon-cache-server: " << e.what() << "\n";
         return 2;
     }
-    raise_fd_limit();
-    guard_argv_secrets(argc, argv, config);
+    return -1;
+}
 
+void log_start(const Config &config, const redis::Url &redis_url) {
     log::info("vcon-cache-server starting: " +
               (config.stdio ? std::string("MCP over stdio")
                             : "listen " + config.listen_host + ":" + std::to_string(config.listen_port)) +
@@ -142,6 +136,121 @@ int main(int argc, char **argv) {
               (config.test_fill_delay_ms > 0
                    ? ", TEST fill delay " + std::to_string(config.test_fill_delay_ms) + " ms"
                    : std::string()));
+}
+
+// What the cache uses until the extension's settings say otherwise (store/settings_watch.hpp).
+store::CacheDefaults cache_defaults(const Config &config, const redis::Url &redis_url) {
+    store::CacheDefaults defaults;
+    defaults.key_prefix = config.key_prefix;
+    defaults.key_prefix_explicit = config.key_prefix_explicit;
+    defaults.expiry_s = config.expiry_s;
+    defaults.expiry_explicit = config.expiry_explicit;
+    defaults.redis_endpoint = redis_url.endpoint() + "/" + std::to_string(redis_url.db);
+    return defaults;
+}
+
+// Reads the extension's settings once before serving, then every `interval` on a thread of their own.
+void start_settings_watch(store::SettingsWatch &watch, asio::io_context &watch_ioc,
+                          std::jthread &watch_thread, std::chrono::seconds interval) {
+    auto first = asio::co_spawn(watch_ioc, watch.check(), asio::use_future);
+    watch_ioc.run();
+    first.get();
+    watch_ioc.restart();
+    asio::co_spawn(watch_ioc, watch.run(interval), asio::detached);
+    watch_thread = std::jthread([&watch_ioc] { watch_ioc.run(); });
+}
+
+// MCP over stdin/stdout on the one io thread, until EOF or SIGINT/SIGTERM; the exit code.
+int serve_stdio(IoThread &w, const Config &config) {
+    asio::signal_set signals(w.ioc(), SIGINT, SIGTERM);
+    signals.async_wait([&w](boost::system::error_code ec, int) {
+        if (!ec) {
+            log::info("signal received, stopping");
+            w.ioc().stop();
+        }
+    });
+    return mcp::run_stdio(w.store(), w.ioc(), IoThread::mcp_limits(config), config.max_body_bytes);
+}
+
+http::Limits http_limits(const Config &config) {
+    http::Limits limits;
+    limits.max_body_bytes = config.max_body_bytes;
+    limits.max_header_bytes = config.max_header_bytes;
+    limits.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
+    limits.request_timeout = std::chrono::seconds(config.request_timeout_s);
+    limits.max_connections = config.max_connections;
+    return limits;
+}
+
+void wait_for_stop_signal() {
+    asio::io_context main_ioc;
+    asio::signal_set signals(main_ioc, SIGINT, SIGTERM);
+    signals.async_wait([](boost::system::error_code, int sig) {
+        log::info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
+    });
+    main_ioc.run();
+}
+
+// Stop accepting, close idle connections, let in-flight requests finish (at most 10 s).
+void drain_connections(http::Server &server) {
+    server.stop();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (server.connections() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (server.connections() > 0)
+        log::warn(std::to_string(server.connections()) + " connection(s) still open after 10 s; closing");
+}
+
+// HTTP on the io threads until SIGINT/SIGTERM, then the drain; 1 when the port cannot be bound.
+int serve_http(const Config &config, std::vector<std::unique_ptr<IoThread>> &workers, Metrics &metrics,
+               std::unique_ptr<http::Server> &server) {
+    std::vector<http::IoThreadSlot> slots;
+    for (auto &w : workers)
+        slots.push_back(http::IoThreadSlot{w->ioc(), w->router(), w->sessions()});
+    server = std::make_unique<http::Server>(std::move(slots), http_limits(config), metrics);
+    try {
+        server->listen(config.listen_host, config.listen_port);
+    } catch (const std::exception &e) {
+        log::error(e.what());
+        return 1;
+    }
+    server->start();
+
+    std::vector<std::jthread> threads;
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+    for (auto &w : workers) {
+        guards.push_back(asio::make_work_guard(w->ioc()));
+        threads.emplace_back([&ioc = w->ioc()] { ioc.run(); });
+    }
+    log::info("listening on " + config.listen_host + ":" + std::to_string(server->local_endpoint().port()) +
+              " with " + std::to_string(workers.size()) + " io thread(s)");
+    wait_for_stop_signal();
+    drain_connections(*server);
+    for (auto &w : workers)
+        asio::post(w->ioc(), [&w] {
+            w->redis().shutdown();
+            w->ioc().stop();
+        });
+    guards.clear();
+    threads.clear(); // joins
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    std::signal(SIGPIPE, SIG_IGN);
+    // Configuration is read once at start; a SIGHUP (a closed terminal, a reload sent to every
+    // process of a service) must not kill the server.
+    std::signal(SIGHUP, SIG_IGN);
+
+    Config config;
+    redis::Url redis_url;
+    if (int rc = read_config(argc, argv, config, redis_url); rc >= 0)
+        return rc;
+    raise_fd_limit();
+    guard_argv_secrets(argc, argv, config);
+    log_start(config, redis_url);
 
     Metrics metrics;
     store::SingleFlight flights;
@@ -153,18 +262,11 @@ int main(int argc, char **argv) {
 
     std::vector<std::unique_ptr<IoThread>> workers;
     std::unique_ptr<http::Server> server;
-    // The extension's settings decide how every io thread uses the cache (store/settings_watch.hpp):
-    // read once before serving, then every --settings-check-interval on a thread of their own.
-    store::CacheDefaults defaults;
-    defaults.key_prefix = config.key_prefix;
-    defaults.key_prefix_explicit = config.key_prefix_explicit;
-    defaults.expiry_s = config.expiry_s;
-    defaults.expiry_explicit = config.expiry_explicit;
-    defaults.redis_endpoint = redis_url.endpoint() + "/" + std::to_string(redis_url.db);
-    store::SettingsWatch watch(*pg, defaults, [&workers](const store::CachePolicy &p) {
-        for (auto &w : workers)
-            asio::post(w->ioc(), [&s = w->store(), p] { s.set_policy(p); });
-    });
+    store::SettingsWatch watch(*pg, cache_defaults(config, redis_url),
+                               [&workers](const store::CachePolicy &p) {
+                                   for (auto &w : workers)
+                                       asio::post(w->ioc(), [&s = w->store(), p] { s.set_policy(p); });
+                               });
     asio::io_context watch_ioc;
     std::jthread watch_thread;
     auto gauges = [&]() {
@@ -185,82 +287,11 @@ int main(int argc, char **argv) {
             std::make_unique<IoThread>(config, redis_url, *pg, flights, metrics, *connector, gauges));
     for (auto &w : workers)
         asio::post(w->ioc(), [&r = w->redis()] { r.start(); });
-    {
-        auto first = asio::co_spawn(watch_ioc, watch.check(), asio::use_future);
-        watch_ioc.run();
-        first.get();
-        watch_ioc.restart();
-        asio::co_spawn(watch_ioc, watch.run(std::chrono::seconds(config.settings_check_interval_s)),
-                       asio::detached);
-        watch_thread = std::jthread([&watch_ioc] { watch_ioc.run(); });
-    }
+    start_settings_watch(watch, watch_ioc, watch_thread,
+                         std::chrono::seconds(config.settings_check_interval_s));
 
-    int rc = 0;
-    if (config.stdio) {
-        IoThread &w = *workers.front();
-        asio::signal_set signals(w.ioc(), SIGINT, SIGTERM);
-        signals.async_wait([&w](boost::system::error_code ec, int) {
-            if (!ec) {
-                log::info("signal received, stopping");
-                w.ioc().stop();
-            }
-        });
-        rc = mcp::run_stdio(w.store(), w.ioc(), IoThread::mcp_limits(config), config.max_body_bytes);
-    } else {
-        std::vector<http::IoThreadSlot> slots;
-        for (auto &w : workers)
-            slots.push_back(http::IoThreadSlot{w->ioc(), w->router(), w->sessions()});
-        http::Limits limits;
-        limits.max_body_bytes = config.max_body_bytes;
-        limits.max_header_bytes = config.max_header_bytes;
-        limits.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
-        limits.request_timeout = std::chrono::seconds(config.request_timeout_s);
-        limits.max_connections = config.max_connections;
-        server = std::make_unique<http::Server>(std::move(slots), limits, metrics);
-        try {
-            server->listen(config.listen_host, config.listen_port);
-        } catch (const std::exception &e) {
-            log::error(e.what());
-            watch_ioc.stop(); // the watch thread would never end otherwise
-            watch_thread.join();
-            pg->shutdown();
-            return 1;
-        }
-        server->start();
-
-        std::vector<std::jthread> threads;
-        std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
-        for (auto &w : workers) {
-            guards.push_back(asio::make_work_guard(w->ioc()));
-            threads.emplace_back([&ioc = w->ioc()] { ioc.run(); });
-        }
-        log::info("listening on " + config.listen_host + ":" +
-                  std::to_string(server->local_endpoint().port()) + " with " + std::to_string(nthreads) +
-                  " io thread(s)");
-
-        asio::io_context main_ioc;
-        asio::signal_set signals(main_ioc, SIGINT, SIGTERM);
-        signals.async_wait([](boost::system::error_code, int sig) {
-            log::info(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
-        });
-        main_ioc.run();
-
-        // Stop accepting, close idle connections, let in-flight requests finish (at most 10 s).
-        server->stop();
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (server->connections() > 0 && std::chrono::steady_clock::now() < deadline)
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        if (server->connections() > 0)
-            log::warn(std::to_string(server->connections()) +
-                      " connection(s) still open after 10 s; closing");
-        for (auto &w : workers)
-            asio::post(w->ioc(), [&w] {
-                w->redis().shutdown();
-                w->ioc().stop();
-            });
-        guards.clear();
-        threads.clear(); // joins
-    }
+    const int rc =
+        config.stdio ? serve_stdio(*workers.front(), config) : serve_http(config, workers, metrics, server);
 
     // Threads that may still hold completion handlers of the io threads go first, then the workers.
     watch_ioc.stop();

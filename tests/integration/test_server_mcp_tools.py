@@ -330,3 +330,24 @@ def test_resources_read_with_postgres_down(stack, server, vcons):
     finally:
         stack.pg.start()
     harness.wait_for(lambda: "result" in read(server, "vcon://v1/vcons/recent/1"), 30, what="PostgreSQL back")
+
+
+def test_resources_read_with_the_store_down(stack, server, vcons):
+    """PostgreSQL and Redis both unreachable: every resources/read through POST /mcp answers a
+    JSON-RPC error saying what is down, and the (ASan-built) server lives on."""
+    stack.redis_server.kill()
+    stack.pg.stop()
+    try:
+        harness.wait_for(lambda: server.get("/healthz").status == 503, 20, what="both backends down")
+        for uri in [f"vcon://v1/vcons/{vcons[0]}", f"vcon://v1/vcons/{vcons[0]}/summary",
+                    f"vcon://v1/vcons/{vcons[0]}/tags", "vcon://v1/vcons/recent/2", "vcon://v1/vcons/ids/2",
+                    "vcon://v1/graph/shape", f"vcon://v1/vcons/{uuidlib.uuid4()}"]:
+            error = read(server, uri).get("error", {})
+            assert error.get("code") == -32603, (uri, error)
+            assert "unavailable" in error.get("message", "") or "database" in error.get("message", ""), error
+        assert server.proc.poll() is None, server.log()
+    finally:
+        stack.pg.start()
+        stack.redis_server.start()
+    server.wait_up()
+    assert contents(server, f"vcon://v1/vcons/{vcons[0]}")["uuid"] == vcons[0]

@@ -4,6 +4,8 @@
 #     nothing from extension/ or server/;
 #   * server/ talks to PostgreSQL through libpq only: no server header, nothing from extension/;
 #   * extension/ does not reach into server/;
+#   * nothing of the product (common/, extension/, server/) includes tools/ (the vCon generator is
+#     for tests, benchmarks and vcon-gen only);
 #   * inside server/src the arrows run one way, main → io_thread → http → rest, mcp → views, store
 #     → app: app/ (config, log, metrics, secrets) includes no other layer, store/ and views/ no
 #     protocol layer (http, rest, mcp), rest/ and mcp/ not each other;
@@ -26,6 +28,9 @@ report '#include "(\.\./)*(extension|server)/' 'common/' "common/ must not inclu
 report "$pg_server_headers" 'server/' "server/ must not include PostgreSQL server headers (libpq only):"
 report '#include "(\.\./)*extension/' 'server/' "server/ must not include extension/ headers:"
 report '#include "(\.\./)*server/' 'extension/' "extension/ must not include server/ headers:"
+for product in common/ extension/ server/; do
+    report '#include "(\.\./)*(tools/|vcon/generator)' "$product" "$product must not include tools/ (the vCon generator):"
+done
 report '#include "(http|rest|mcp|store|views|io_thread)' 'server/src/app/' "server/src/app/ (the ground layer) must not include other server layers:"
 report '#include "(http|rest|mcp|io_thread)' 'server/src/store/' "server/src/store/ must not include protocol layers:"
 report '#include "(http|rest|mcp|store/cached|io_thread)' 'server/src/views/' "server/src/views/ must not include protocol layers:"

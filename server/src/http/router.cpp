@@ -42,7 +42,7 @@ Response Router::healthz() const {
     return json_response(g.postgres_up || g.redis_up ? 200 : 503, std::move(body));
 }
 
-// One co_return at function scope (see the g++ 12 note in store/cached_store.cpp).
+// One co_return at function scope (docs/internals.md, g++ 12 coroutine rule).
 boost::asio::awaitable<Response> Router::route(Request &req, Route &which) {
     auto [path, query] = rest::split_target(req.target());
     const auto method = req.method();

@@ -59,8 +59,89 @@ asio::awaitable<void> lingering_close(beast::tcp_stream &stream) {
     stream.socket().close(ec);
 }
 
-// Coroutine style: objects live at function scope and each coroutine returns in one place (g++ 12
-// mis-destroys nested-scope objects around co_return; see store/cached_store.cpp).
+using Parser = bhttp::request_parser<bhttp::string_body>;
+
+// The answer that ends the connection after reading failed with `ec`, when the client is at fault:
+// 431 (header too large), 413 (body too large), 400 (malformed); nullopt for a closed, reset or
+// timed-out connection.
+std::optional<Response> refusal(const boost::system::error_code &ec, const Limits &limits, const char *part) {
+    if (ec == bhttp::error::header_limit)
+        return json_error(431, "header_too_large", "request header too large");
+    if (ec == bhttp::error::body_limit)
+        return json_error(413, "payload_too_large",
+                          "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
+    if (is_parse_error(ec))
+        return json_error(400, "bad_request", std::string("malformed HTTP request") + part);
+    return std::nullopt;
+}
+
+// Reads one request within the limits: the header, the 100 Continue it may ask for, the body.
+// True when it is complete (`version` then says its HTTP version); false when the connection is to
+// end, with `refused` set when the client is answered first. One co_return at function scope
+// (docs/internals.md, g++ 12 coroutine rule), as in every coroutine here.
+asio::awaitable<bool> read_request(beast::tcp_stream &stream, beast::flat_buffer &buffer, Parser &parser,
+                                   const Limits &limits, unsigned &version,
+                                   std::optional<Response> &refused) {
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    const char *part = "";
+    stream.expires_after(limits.request_timeout);
+    std::tie(ec, n) = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    if (!ec) {
+        part = " body";
+        version = parser.get().version();
+        const auto len = parser.content_length();
+        if (len && *len > limits.max_body_bytes) {
+            ec = bhttp::error::body_limit;
+        } else if (!parser.is_done()) {
+            if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+                bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+                std::tie(ec, n) = co_await bhttp::async_write(stream, cont, use_tuple);
+            }
+            if (!ec)
+                std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+        }
+    }
+    refused = refusal(ec, limits, part);
+    co_return !ec;
+}
+
+// Serves one request and writes its response; false when the connection is to end (the request
+// did not ask for keep-alive, the server is stopping, or the write failed).
+asio::awaitable<bool> answer(beast::tcp_stream &stream, IoThreadSlot &w, Request req, unsigned version,
+                             bool keep_alive, const Limits &limits) {
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    Response res;
+    try {
+        res = co_await w.handler.handle(std::move(req));
+    } catch (const std::exception &e) {
+        log::error(std::string("request failed: ") + e.what());
+        res = json_error(500, "internal_error", "internal server error");
+    }
+    keep_alive = keep_alive && !w.sessions.stopping();
+    res.version(version);
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    stream.expires_after(limits.request_timeout);
+    std::tie(ec, n) = co_await bhttp::async_write(stream, res, use_tuple);
+    co_return keep_alive && !ec;
+}
+
+// Writes the answer that ends the connection, then lets the client's unread bytes drain.
+asio::awaitable<void> send_refusal(beast::tcp_stream &stream, Response &res, unsigned version) {
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    res.version(version);
+    res.keep_alive(false);
+    res.prepare_payload();
+    stream.expires_after(std::chrono::seconds(5));
+    std::tie(ec, n) = co_await bhttp::async_write(stream, res, use_tuple);
+    if (!ec)
+        co_await lingering_close(stream);
+}
+
+// One keep-alive connection: wait for a request (idle timeout), read it, answer it; repeat.
 asio::awaitable<void> session(tcp::socket socket, IoThreadSlot w, Limits limits, Metrics &metrics,
                               std::shared_ptr<std::atomic<int>> count) {
     ConnectionSlot slot{std::move(count)};
@@ -70,9 +151,8 @@ asio::awaitable<void> session(tcp::socket socket, IoThreadSlot w, Limits limits,
     stream.socket().set_option(tcp::no_delay(true), ec);
     SessionRegistry::Entry entry(w.sessions, stream);
     beast::flat_buffer buffer;
-    std::optional<bhttp::request_parser<bhttp::string_body>> parser;
-    Response res;
-    std::optional<Response> final_response; // an error answer that ends the connection
+    std::optional<Parser> parser;
+    std::optional<Response> refused; // an error answer that ends the connection
     unsigned version = 11;
     bool keep_alive = true;
 
@@ -90,79 +170,24 @@ asio::awaitable<void> session(tcp::socket socket, IoThreadSlot w, Limits limits,
         parser.emplace();
         parser->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
         parser->body_limit(limits.max_body_bytes);
-        stream.expires_after(limits.request_timeout);
-
-        std::tie(ec, n) = co_await bhttp::async_read_header(stream, buffer, *parser, use_tuple);
-        if (ec == bhttp::error::header_limit) {
-            final_response = json_error(431, "header_too_large", "request header too large");
-        } else if (ec == bhttp::error::body_limit) { // Content-Length above the limit
-            final_response =
-                json_error(413, "payload_too_large",
-                           "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
-        } else if (is_parse_error(ec)) {
-            final_response = json_error(400, "bad_request", "malformed HTTP request");
-        } else if (ec) {
-            break; // timeout (slow client), reset, shutdown
-        } else {
-            version = parser->get().version();
-            const auto len = parser->content_length();
-            if (len && *len > limits.max_body_bytes) {
-                ec = bhttp::error::body_limit;
-            } else if (!parser->is_done()) {
-                if (beast::iequals(parser->get()[bhttp::field::expect], "100-continue")) {
-                    bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
-                    std::tie(ec, n) = co_await bhttp::async_write(stream, cont, use_tuple);
-                    if (ec)
-                        break;
-                }
-                std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, *parser, use_tuple);
-            }
-            if (ec == bhttp::error::body_limit)
-                final_response =
-                    json_error(413, "payload_too_large",
-                               "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
-            else if (is_parse_error(ec))
-                final_response = json_error(400, "bad_request", "malformed HTTP request body");
-            else if (ec)
-                break;
-        }
-        if (final_response) {
-            metrics.request(Route::Other, final_response->result_int(),
-                            std::chrono::steady_clock::now() - started);
+        if (!co_await read_request(stream, buffer, *parser, limits, version, refused)) {
+            if (refused)
+                metrics.request(Route::Other, refused->result_int(),
+                                std::chrono::steady_clock::now() - started);
             break;
         }
-
         entry.set(SessionRegistry::State::Busy);
         keep_alive = parser->get().keep_alive();
         // A large body grew the read buffer: give the memory back while the request is served
         // rather than hold it for the life of a keep-alive connection.
         if (buffer.size() == 0 && buffer.capacity() > 16384)
             buffer.shrink_to_fit();
-        try {
-            res = co_await w.handler.handle(parser->release());
-        } catch (const std::exception &e) {
-            log::error(std::string("request failed: ") + e.what());
-            res = json_error(500, "internal_error", "internal server error");
-        }
-        keep_alive = keep_alive && !w.sessions.stopping();
-        res.version(version);
-        res.keep_alive(keep_alive);
-        res.prepare_payload();
-        stream.expires_after(limits.request_timeout);
-        std::tie(ec, n) = co_await bhttp::async_write(stream, res, use_tuple);
-        if (ec)
-            break;
+        Request req = parser->release(); // named before the co_await (g++ 12 coroutine rule)
+        keep_alive = co_await answer(stream, w, std::move(req), version, keep_alive, limits);
     }
 
-    if (final_response) {
-        final_response->version(version);
-        final_response->keep_alive(false);
-        final_response->prepare_payload();
-        stream.expires_after(std::chrono::seconds(5));
-        std::tie(ec, n) = co_await bhttp::async_write(stream, *final_response, use_tuple);
-        if (!ec)
-            co_await lingering_close(stream);
-    }
+    if (refused)
+        co_await send_refusal(stream, *refused, version);
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream.socket().close(ec);
 }

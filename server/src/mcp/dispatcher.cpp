@@ -7,8 +7,7 @@
 
 namespace vcon_redis::server::mcp {
 
-// Coroutines here follow the g++ 12 rule of docs/internals.md: objects are named before a
-// co_await, and each coroutine returns once, at function scope.
+// Coroutines here follow the g++ 12 coroutine rule (docs/internals.md).
 
 namespace {
 

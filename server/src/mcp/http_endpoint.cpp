@@ -38,7 +38,7 @@ int response_status(const nlohmann::json &response, Era era) {
 
 } // namespace
 
-// One co_return at function scope (docs/internals.md, g++ 12).
+// One co_return at function scope (docs/internals.md, g++ 12 coroutine rule).
 boost::asio::awaitable<HttpReply> handle_http(std::string body, RequestInfo info, VconStore &store,
                                               const ToolLimits &limits) {
     HttpReply reply;

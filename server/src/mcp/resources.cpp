@@ -141,7 +141,7 @@ json vcon_part(json doc, const ResourceRoute &r) {
 }
 
 boost::asio::awaitable<json> list_ids(const ResourceRoute &r, VconStore &store) {
-    // Named, not a temporary: g++ 12 miscompiles array temporaries inside a co_await expression.
+    // Named, not a temporary (docs/internals.md, g++ 12 coroutine rule).
     static const std::string call = "vcon_redis.vcon_ids($1::int, $2::timestamptz, $3::uuid)";
     QueryParams params{std::to_string(r.kind == ResourceRoute::Kind::Ids ? r.limit + 1 : r.limit)};
     params.push_back(r.after_created);
@@ -327,8 +327,7 @@ std::optional<ResourceRoute> route_resource(const std::string &uri) {
     return r;
 }
 
-// One function-scope outcome and one co_return (g++ 12: an object of a nested scope co_returned
-// after a co_await is destroyed twice; docs/internals.md).
+// One function-scope outcome and one co_return (docs/internals.md, g++ 12 coroutine rule).
 boost::asio::awaitable<ReadOutcome> read_resource(const std::string &uri, VconStore &store,
                                                   const ToolLimits &limits, std::size_t reserved) {
     ReadOutcome out;

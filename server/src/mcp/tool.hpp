@@ -49,4 +49,8 @@ const char *no_embeddings_reason();
 // The inputSchema property of vcon-mcp's `tags` filters: an object of string values.
 nlohmann::json tags_property(const char *description);
 
+// The outputSchema of search_vcons and search_vcons_content (vcon-mcp's search result shape):
+// success, count, response_format, total_count (when asked for), results.
+nlohmann::json search_output_schema();
+
 } // namespace vcon_redis::server::mcp

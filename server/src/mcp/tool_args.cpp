@@ -1,7 +1,8 @@
 #include "mcp/tool_args.hpp"
 
+#include "views/date_param.hpp"
+
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <sstream>
 
@@ -10,60 +11,6 @@ namespace vcon_redis::server::mcp {
 namespace {
 
 using nlohmann::json;
-
-bool digits(const std::string &s, std::size_t pos, std::size_t n) {
-    if (pos + n > s.size())
-        return false;
-    for (std::size_t i = pos; i < pos + n; ++i)
-        if (!std::isdigit(static_cast<unsigned char>(s[i])))
-            return false;
-    return true;
-}
-
-// YYYY-MM-DD, optionally followed by [T ]hh:mm[:ss[.fraction]] and Z or ±hh[[:]mm]. Shape only:
-// PostgreSQL still judges ranges (month 13 is reported by the database).
-bool looks_like_timestamp(const std::string &s) {
-    if (!digits(s, 0, 4) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2) || s[7] != '-' ||
-        !digits(s, 8, 2))
-        return false;
-    std::size_t i = 10;
-    if (i == s.size())
-        return true;
-    if (s[i] != 'T' && s[i] != 't' && s[i] != ' ')
-        return false;
-    ++i;
-    if (!digits(s, i, 2) || i + 2 >= s.size() || s[i + 2] != ':' || !digits(s, i + 3, 2))
-        return false;
-    i += 5;
-    if (i < s.size() && s[i] == ':') {
-        if (!digits(s, i + 1, 2))
-            return false;
-        i += 3;
-        if (i < s.size() && s[i] == '.') {
-            ++i;
-            const std::size_t start = i;
-            while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])))
-                ++i;
-            if (i == start)
-                return false;
-        }
-    }
-    if (i == s.size())
-        return true;
-    if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == s.size())
-        return true;
-    if (s[i] != '+' && s[i] != '-')
-        return false;
-    ++i;
-    if (!digits(s, i, 2))
-        return false;
-    i += 2;
-    if (i < s.size() && s[i] == ':')
-        ++i;
-    if (i == s.size())
-        return true;
-    return digits(s, i, 2) && i + 2 == s.size();
-}
 
 } // namespace
 
@@ -99,11 +46,11 @@ std::optional<std::string> ToolArgs::string(const std::string &name, bool requir
 
 std::optional<std::string> ToolArgs::timestamp(const std::string &name) {
     auto s = string(name);
-    if (s && !looks_like_timestamp(*s))
-        throw ToolError(prefix_ + name +
-                        " must be an ISO 8601 date or date-time, e.g. 2025-01-31 or "
-                        "2025-01-31T12:00:00Z");
-    return s;
+    if (!s)
+        return s;
+    if (auto problem = date_param_problem(*s); !problem.empty())
+        throw ToolError(prefix_ + name + " " + problem);
+    return date_param_utc(*s);
 }
 
 std::int64_t ToolArgs::integer(const std::string &name, std::int64_t fallback, std::int64_t min,

@@ -31,8 +31,8 @@ public:
     // is a query parameter's text: at most max_bytes, no NUL (store/text_param.hpp).
     std::optional<std::string> string(const std::string &name, bool required = false,
                                       std::size_t max_bytes = kMaxTextParamBytes);
-    // A string argument that must be a timestamp PostgreSQL can read (RFC 3339 / ISO 8601 date or
-    // date-time); validated here so a typo is reported as such, not as a database error.
+    // A date parameter (views/date_param.hpp), returned as the text to bind (UTC when it names no
+    // offset); validated here so a typo is reported as such, not as a database error.
     std::optional<std::string> timestamp(const std::string &name);
     // An integer in [min, max]; absent → fallback. Integral floats (10.0) are accepted.
     std::int64_t integer(const std::string &name, std::int64_t fallback, std::int64_t min, std::int64_t max);

@@ -15,7 +15,7 @@ boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
     args.reject_unknown();
     const bool filtered = key_filter && !key_filter->empty();
 
-    // Named, not temporaries: g++ 12 miscompiles array temporaries inside a co_await expression.
+    // Named, not temporaries (docs/internals.md, g++ 12 coroutine rule).
     static const std::string call = "vcon_redis.unique_tags($1::text, $2::int)";
     static const std::string total_sql = "SELECT to_jsonb(vcon_redis.tagged_vcon_count())";
     QueryParams params{filtered ? key_filter : std::nullopt, std::to_string(min_count)};

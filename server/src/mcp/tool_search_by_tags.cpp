@@ -22,7 +22,7 @@ boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
     const auto max_full = args.integer("max_full_vcons", 20, 1, 50);
     args.reject_unknown();
 
-    // Named, not a temporary: g++ 12 miscompiles array temporaries inside a co_await expression.
+    // Named, not a temporary (docs/internals.md, g++ 12 coroutine rule).
     static const std::string call = "vcon_redis.search_by_tags($1::jsonb, $2::int)";
     QueryParams params{to_text(tags), std::to_string(limit)};
     json rows = co_await sql_rows(store, call, std::move(params));

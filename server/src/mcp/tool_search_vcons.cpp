@@ -12,45 +12,43 @@ namespace {
 using nlohmann::json;
 
 boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
-    QueryParams params{args.string("subject"),   args.string("party_name"),    args.string("party_email"),
-                       args.string("party_tel"), args.timestamp("start_date"), args.timestamp("end_date")};
+    MetadataFilter filter{args.string("subject"),
+                          args.string("party_name"),
+                          args.string("party_email"),
+                          args.string("party_tel"),
+                          args.timestamp("start_date"),
+                          args.timestamp("end_date"),
+                          std::nullopt};
     auto tags = args.tags("tags");
     const auto limit = args.integer("limit", 10, 1, 1000);
     const auto offset = args.integer("offset", 0, 0, 1'000'000'000);
     const std::string format = args.choice("response_format", {"full", "metadata", "ids_only"}, "metadata");
     const bool include_count = args.boolean("include_count", false);
     args.reject_unknown();
-    params.push_back(std::to_string(limit));
-    params.push_back(std::to_string(offset));
-    params.push_back(tags ? std::optional<std::string>(to_text(*tags)) : std::nullopt);
+    if (tags)
+        filter.tags = to_text(*tags);
 
-    // Named, not a temporary: g++ 12 miscompiles array temporaries inside a co_await expression.
-    static const std::string call = "vcon_redis.search_vcons($1::text, $2::text, $3::text, $4::text, "
-                                    "$5::timestamptz, $6::timestamptz, $7::int, $8::int, $9::jsonb)";
-    json rows = co_await sql_rows(store, call, std::move(params));
-    // total_count repeats on every row (a window count); it is reported once, when asked for.
-    json total = offset == 0 ? json(0) : json();
+    SqlCall call = metadata_search_call(filter, limit, offset); // named before the co_await
+    json answer = co_await sql_value(store, std::move(call));
+    auto page = metadata_page(std::move(answer));
+    if (!page)
+        throw ToolError("database returned an unexpected result");
     std::vector<std::string> uuids;
-    for (auto &row : rows) {
-        if (auto it = row.find("total_count"); it != row.end()) {
-            total = *it;
-            row.erase(it);
-        }
+    for (const auto &row : page->rows)
         uuids.push_back(row.value("uuid", ""));
-    }
     json results;
     if (format == "ids_only")
         results = uuids;
     else if (format == "full")
         results = co_await read_vcons(std::move(uuids), store);
     else
-        results = std::move(rows);
+        results = std::move(page->rows);
     json out{{"success", true},
              {"count", results.size()},
              {"response_format", format},
              {"results", std::move(results)}};
-    if (include_count && !total.is_null())
-        out["total_count"] = total;
+    if (include_count)
+        out["total_count"] = page->total; // every match, also past the last page (as REST's total)
     co_return out;
 }
 
@@ -95,16 +93,6 @@ Tool search_vcons_tool() {
             {"description", "Number of results to skip (paging; an addition to vcon-mcp's parameters)"}}}}},
         {"additionalProperties", false},
     };
-    json output = {
-        {"type", "object"},
-        {"properties",
-         {{"success", {{"type", "boolean"}}},
-          {"count", {{"type", "integer"}}},
-          {"response_format", {{"type", "string"}}},
-          {"total_count", {{"type", "integer"}}},
-          {"results", {{"type", "array"}}}}},
-        {"required", {"success", "count", "response_format", "results"}},
-    };
     return Tool{
         json{{"name", "search_vcons"},
              {"title", "Search vCons"},
@@ -116,7 +104,7 @@ Tool search_vcons_tool() {
               "for paging with offset. For full-text search of conversation content use "
               "search_vcons_content."},
              {"inputSchema", std::move(input)},
-             {"outputSchema", std::move(output)},
+             {"outputSchema", search_output_schema()},
              {"annotations", read_only_annotations("Search vCons")}},
         &run,
         "response_format \"metadata\" or \"ids_only\" instead of \"full\", add filters (subject, party, a "

@@ -18,25 +18,20 @@ using nlohmann::json;
 constexpr std::size_t kMaxFullVcons = 20;
 
 boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
-    QueryParams params{args.string("query", true), args.timestamp("start_date"), args.timestamp("end_date")};
+    ContentFilter filter{args.string("query", true), args.timestamp("start_date"), args.timestamp("end_date"),
+                         std::nullopt};
     auto tags = args.tags("tags");
     const auto limit = args.integer("limit", 50, 1, 1000);
     const std::string format =
         args.choice("response_format", {"full", "snippets", "metadata", "ids_only"}, "snippets");
     const bool include_count = args.boolean("include_count", false);
     args.reject_unknown();
-    const std::optional<std::string> tags_text =
-        tags ? std::optional<std::string>(to_text(*tags)) : std::nullopt;
-    QueryParams count_params{params[0], params[1], params[2], tags_text};
-    params.push_back(std::to_string(limit));
-    params.push_back(tags_text);
+    if (tags)
+        filter.tags = to_text(*tags);
 
-    // Named, not temporaries: g++ 12 miscompiles array temporaries inside a co_await expression.
-    static const std::string call =
-        "vcon_redis.search_vcons_content($1::text, $2::timestamptz, $3::timestamptz, $4::int, $5::jsonb)";
-    static const std::string count_sql = "SELECT to_jsonb(vcon_redis.search_vcons_content_count($1::text, "
-                                         "$2::timestamptz, $3::timestamptz, $4::jsonb))";
-    json rows = co_await sql_rows(store, call, std::move(params));
+    SqlCall call = content_search_call(filter, limit);
+    SqlCall count_call = content_count_call(filter); // both named before the co_awaits
+    json rows = co_await sql_value(store, std::move(call));
     const std::size_t hits = rows.size(); // vcon-mcp's count: search rows, whatever the format
     json results = json::array();
     if (format == "ids_only") {
@@ -60,12 +55,8 @@ boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
     }
     json out{
         {"success", true}, {"count", hits}, {"response_format", format}, {"results", std::move(results)}};
-    if (include_count) {
-        QueryResult counted = co_await store.query_json(count_sql, std::move(count_params));
-        if (!counted.ok)
-            throw ToolError("database query failed: " + counted.error);
-        out["total_count"] = json::parse(counted.json, nullptr, false);
-    }
+    if (include_count)
+        out["total_count"] = co_await sql_value(store, std::move(count_call));
     co_return out;
 }
 
@@ -107,16 +98,6 @@ Tool search_vcons_content_tool() {
         {"required", {"query"}},
         {"additionalProperties", false},
     };
-    json output = {
-        {"type", "object"},
-        {"properties",
-         {{"success", {{"type", "boolean"}}},
-          {"count", {{"type", "integer"}}},
-          {"response_format", {{"type", "string"}}},
-          {"total_count", {{"type", "integer"}}},
-          {"results", {{"type", "array"}}}}},
-        {"required", {"success", "count", "response_format", "results"}},
-    };
     return Tool{
         json{{"name", "search_vcons_content"},
              {"title", "Search vCon content"},
@@ -127,7 +108,7 @@ Tool search_vcons_content_tool() {
                              "appear more than once. Then read a hit with get_vcon(uuid, "
                              "response_format=\"summary\")."},
              {"inputSchema", std::move(input)},
-             {"outputSchema", std::move(output)},
+             {"outputSchema", search_output_schema()},
              {"annotations", read_only_annotations("Search vCon content")}},
         &run,
         "response_format \"snippets\", \"metadata\" or \"ids_only\" instead of \"full\", more specific "

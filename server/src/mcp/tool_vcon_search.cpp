@@ -63,14 +63,12 @@ std::optional<std::string> tags_text(const Request &q) {
     return q.tags ? std::optional<std::string>(to_text(*q.tags)) : std::nullopt;
 }
 
-// One page of the metadata search: uuids and the count of all matches.
-boost::asio::awaitable<json> metadata_rows(const Request &q, std::int64_t offset, std::int64_t limit,
-                                           VconStore &store) {
-    static const std::string call = "vcon_redis.search_vcons($1::text, $2::text, $3::text, $4::text, "
-                                    "$5::timestamptz, $6::timestamptz, $7::int, $8::int, $9::jsonb)";
-    QueryParams params{q.subject,  q.party_name,          q.party_email,          q.party_tel, q.start_date,
-                       q.end_date, std::to_string(limit), std::to_string(offset), tags_text(q)};
-    co_return co_await sql_rows(store, call, std::move(params));
+MetadataFilter metadata_filter(const Request &q) {
+    return {q.subject, q.party_name, q.party_email, q.party_tel, q.start_date, q.end_date, tags_text(q)};
+}
+
+ContentFilter content_filter(const Request &q) {
+    return {q.query, q.start_date, q.end_date, tags_text(q)};
 }
 
 boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
@@ -97,36 +95,28 @@ boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
     json ignored = json::array(); // filters keyword mode does not apply (as vcon-mcp)
     bool has_next = false;
     if (invalid.empty() && q.mode == "metadata") {
-        json rows = co_await metadata_rows(q, q.offset, q.limit, store);
-        json total = nullptr;
-        for (const auto &row : rows) {
+        SqlCall call = metadata_search_call(metadata_filter(q), q.limit, q.offset);
+        json answer = co_await sql_value(store, std::move(call));
+        auto found = metadata_page(std::move(answer));
+        if (!found)
+            throw ToolError("database returned an unexpected result");
+        for (const auto &row : found->rows) {
             ids.push_back(row.value("uuid", ""));
             searches.push_back({{"mode", "metadata"}});
-            total = row.value("total_count", json());
         }
-        if (total.is_null()) { // an empty page: count from the start
-            json first = co_await metadata_rows(q, 0, 1, store);
-            total = first.empty() ? json(0) : first[0].value("total_count", json(0));
-        }
+        const std::int64_t total = found->total;
         page["total"] = total;
-        has_next = total.get<std::int64_t>() > q.offset + static_cast<std::int64_t>(ids.size());
+        has_next = total > q.offset + static_cast<std::int64_t>(ids.size());
     } else if (invalid.empty()) {
         for (const auto &[name, value] :
              {std::pair{"subject", &q.subject}, std::pair{"party_name", &q.party_name},
               std::pair{"party_email", &q.party_email}, std::pair{"party_tel", &q.party_tel}})
             if (value->has_value())
                 ignored.push_back(std::string("filters.") + name);
-        static const std::string call =
-            "vcon_redis.search_vcons_content($1::text, $2::timestamptz, $3::timestamptz, $4::int, $5::jsonb)";
-        static const std::string count_sql =
-            "SELECT to_jsonb(vcon_redis.search_vcons_content_count($1::text, "
-            "$2::timestamptz, $3::timestamptz, $4::jsonb))";
-        QueryParams params{q.query, q.start_date, q.end_date, std::to_string(kKeywordWindow), tags_text(q)};
-        QueryParams count_params{q.query, q.start_date, q.end_date, tags_text(q)};
-        json rows = co_await sql_rows(store, call, std::move(params));
-        QueryResult counted = co_await store.query_json(count_sql, std::move(count_params));
-        if (!counted.ok)
-            throw ToolError("database query failed: " + counted.error);
+        SqlCall call = content_search_call(content_filter(q), kKeywordWindow);
+        SqlCall count_call = content_count_call(content_filter(q));
+        json rows = co_await sql_value(store, std::move(call));
+        json total = co_await sql_value(store, std::move(count_call));
         // One item per vCon, at its best-ranked field (rows come best first).
         std::vector<const json *> best;
         for (const auto &row : rows) {
@@ -145,7 +135,6 @@ boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
                                 {"relevance_score", best[i]->value("relevance_score", json())},
                                 {"snippet", best[i]->value("snippet", json())}});
         }
-        const json total = json::parse(counted.json, nullptr, false);
         page["total"] = total;
         if (total.is_number() && total.get<std::int64_t>() > static_cast<std::int64_t>(best.size()))
             page["iterable_total"] = best.size(); // beyond the ranked window no cursor can reach

@@ -47,6 +47,19 @@ json tags_property(const char *description) {
     return {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}, {"description", description}};
 }
 
+json search_output_schema() {
+    return {
+        {"type", "object"},
+        {"properties",
+         {{"success", {{"type", "boolean"}}},
+          {"count", {{"type", "integer"}}},
+          {"response_format", {{"type", "string"}}},
+          {"total_count", {{"type", "integer"}}},
+          {"results", {{"type", "array"}}}}},
+        {"required", {"success", "count", "response_format", "results"}},
+    };
+}
+
 const json &list_tools_result() {
     static const json result = [] {
         json tools = json::array();

@@ -18,7 +18,4 @@ boost::asio::awaitable<http::Response> get_vcon(store::CachedStore &store, std::
 
 boost::asio::awaitable<http::Response> search_vcons(store::CachedStore &store, std::string_view query);
 
-// True for YYYY-MM-DD, optionally followed by T or space, hh:mm[:ss[.frac]] and Z or ±hh[:mm].
-bool valid_timestamp(std::string_view text);
-
 } // namespace vcon_redis::server::rest

@@ -1,4 +1,5 @@
 #include "mcp/tool_args.hpp"
+#include "views/date_param.hpp"
 
 #include <gtest/gtest.h>
 
@@ -73,10 +74,10 @@ TEST(ToolArgs, Timestamps) {
           "2025-01-31T12:00:00-0500", "2025-01-31T12:00:00+01"}) {
         json a = {{"d", ok}};
         ToolArgs args(a);
-        EXPECT_EQ(args.timestamp("d"), ok) << ok;
+        EXPECT_EQ(args.timestamp("d"), vcon_redis::server::date_param_utc(ok)) << ok;
     }
     for (const char *bad : {"yesterday", "2025-1-31", "2025-01-31T", "2025-01-31T12", "2025-01-31T12:00:00.Z",
-                            "2025-01-31; DROP TABLE x", "2025-01-31T12:00:00+1"}) {
+                            "2025-01-31; DROP TABLE x", "2025-01-31T12:00:00+1", "2025-02-29"}) {
         json a = {{"d", bad}};
         ToolArgs args(a);
         EXPECT_THROW(args.timestamp("d"), ToolError) << bad;

@@ -1,0 +1,57 @@
+#include "views/search_call.hpp"
+
+namespace vcon_redis::server {
+
+namespace {
+
+// $1-$6 the filters, $7 limit, $8 offset, $9 tags. The count past the end is asked only then.
+constexpr const char *kMetadataSearchSql = R"sql(
+WITH page AS (
+    SELECT * FROM vcon_redis.search_vcons($1::text, $2::text, $3::text, $4::text, $5::timestamptz,
+                                          $6::timestamptz, $7::int, $8::int, $9::jsonb) WITH ORDINALITY)
+SELECT jsonb_build_object(
+    'rows', coalesce((SELECT jsonb_agg(to_jsonb(page) - 'total_count' - 'ordinality' ORDER BY ordinality)
+                      FROM page), '[]'::jsonb),
+    'total', coalesce((SELECT max(total_count) FROM page),
+                      CASE WHEN $8::int > 0 THEN (SELECT max(total_count)
+                          FROM vcon_redis.search_vcons($1::text, $2::text, $3::text, $4::text, $5::timestamptz,
+                                                       $6::timestamptz, 1, 0, $9::jsonb)) END,
+                      0))
+)sql";
+
+} // namespace
+
+SqlCall metadata_search_call(const MetadataFilter &f, std::int64_t limit, std::int64_t offset) {
+    return {kMetadataSearchSql,
+            {f.subject, f.party_name, f.party_email, f.party_tel, f.start_date, f.end_date,
+             std::to_string(limit), std::to_string(offset), f.tags}};
+}
+
+std::optional<MetadataPage> metadata_page(nlohmann::json doc) {
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("rows") || !doc["rows"].is_array() ||
+        !doc.contains("total") || !doc["total"].is_number_integer())
+        return std::nullopt;
+    return MetadataPage{std::move(doc["rows"]), doc["total"].get<std::int64_t>()};
+}
+
+SqlCall content_search_call(const ContentFilter &f, std::int64_t limit) {
+    return {json_rows_sql("vcon_redis.search_vcons_content($1::text, $2::timestamptz, $3::timestamptz, "
+                          "$4::int, $5::jsonb)"),
+            {f.query, f.start_date, f.end_date, std::to_string(limit), f.tags}};
+}
+
+SqlCall content_count_call(const ContentFilter &f) {
+    return {"SELECT to_jsonb(vcon_redis.search_vcons_content_count($1::text, $2::timestamptz, "
+            "$3::timestamptz, $4::jsonb))",
+            {f.query, f.start_date, f.end_date, f.tags}};
+}
+
+std::string json_rows_sql(std::string_view call) {
+    // ROWS FROM … WITH ORDINALITY keeps the function's ranking order through jsonb_agg; the
+    // ordinality column is dropped again from each row.
+    return "SELECT coalesce(jsonb_agg(to_jsonb(t) - 'ordinality' ORDER BY t.ordinality), '[]'::jsonb) "
+           "FROM ROWS FROM (" +
+           std::string(call) + ") WITH ORDINALITY AS t";
+}
+
+} // namespace vcon_redis::server
