@@ -28,7 +28,8 @@ boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
     if (tags)
         filter.tags = to_text(*tags);
 
-    SqlCall call = metadata_search_call(filter, limit, offset); // named before the co_await
+    // The count of all matches only when asked: it reads every match.
+    SqlCall call = metadata_search_call(filter, limit, offset, include_count); // named before the co_await
     json answer = co_await sql_value(store, std::move(call));
     auto page = metadata_page(std::move(answer));
     if (!page)
@@ -47,8 +48,8 @@ boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
              {"count", results.size()},
              {"response_format", format},
              {"results", std::move(results)}};
-    if (include_count)
-        out["total_count"] = page->total; // every match, also past the last page (as REST's total)
+    if (include_count && page->total)
+        out["total_count"] = *page->total; // every match, also past the last page (as REST's total)
     co_return out;
 }
 

@@ -104,7 +104,7 @@ boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
             ids.push_back(row.value("uuid", ""));
             searches.push_back({{"mode", "metadata"}});
         }
-        const std::int64_t total = found->total;
+        const std::int64_t total = found->total.value_or(0); // counted (metadata_search_call's default)
         page["total"] = total;
         has_next = total > q.offset + static_cast<std::int64_t>(ids.size());
     } else if (invalid.empty()) {

@@ -125,13 +125,14 @@ static http::Response search_response(const store::PgResult &r, long long limit,
         return http::json_error(500, "database_error", r.error);
     const auto page = metadata_page(nlohmann::json::parse(
         r.kind == store::PgResult::Kind::Row ? r.value : std::string(), nullptr, false));
-    if (!page)
+    if (!page || !page->total) // REST always counts (metadata_search_call's default)
         return http::json_error(500, "internal_error", "bad search result");
     const long long count = static_cast<long long>(page->rows.size());
+    const long long total = *page->total;
     std::string body = "{\"success\":true,\"data\":" + page->rows.dump() +
                        ",\"pagination\":{\"limit\":" + std::to_string(limit) +
-                       ",\"offset\":" + std::to_string(offset) + ",\"total\":" + std::to_string(page->total) +
-                       ",\"has_more\":" + (offset + count < page->total ? "true" : "false") + "}}";
+                       ",\"offset\":" + std::to_string(offset) + ",\"total\":" + std::to_string(total) +
+                       ",\"has_more\":" + (offset + count < total ? "true" : "false") + "}}";
     return http::json_response(200, std::move(body));
 }
 

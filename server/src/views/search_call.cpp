@@ -4,34 +4,42 @@ namespace vcon_redis::server {
 
 namespace {
 
-// $1-$6 the filters, $7 limit, $8 offset, $9 tags. The count past the end is asked only then.
+// $1-$6 the filters, $7 limit, $8 offset, $9 tags, $10 with_count. The count past the end is asked
+// only then. An empty first page has 0 matches, counted or not.
 constexpr const char *kMetadataSearchSql = R"sql(
 WITH page AS (
     SELECT * FROM vcon_redis.search_vcons($1::text, $2::text, $3::text, $4::text, $5::timestamptz,
-                                          $6::timestamptz, $7::int, $8::int, $9::jsonb) WITH ORDINALITY)
+                                          $6::timestamptz, $7::int, $8::int, $9::jsonb, $10::boolean)
+                  WITH ORDINALITY)
 SELECT jsonb_build_object(
     'rows', coalesce((SELECT jsonb_agg(to_jsonb(page) - 'total_count' - 'ordinality' ORDER BY ordinality)
                       FROM page), '[]'::jsonb),
-    'total', coalesce((SELECT max(total_count) FROM page),
-                      CASE WHEN $8::int > 0 THEN (SELECT max(total_count)
-                          FROM vcon_redis.search_vcons($1::text, $2::text, $3::text, $4::text, $5::timestamptz,
-                                                       $6::timestamptz, 1, 0, $9::jsonb)) END,
-                      0))
+    'total', CASE WHEN EXISTS (SELECT FROM page) THEN (SELECT max(total_count) FROM page)
+                  WHEN $8::int > 0 AND $10::boolean THEN coalesce((SELECT max(total_count)
+                      FROM vcon_redis.search_vcons($1::text, $2::text, $3::text, $4::text, $5::timestamptz,
+                                                   $6::timestamptz, 1, 0, $9::jsonb)), 0)
+                  WHEN $8::int > 0 THEN NULL
+                  ELSE 0 END)
 )sql";
 
 } // namespace
 
-SqlCall metadata_search_call(const MetadataFilter &f, std::int64_t limit, std::int64_t offset) {
+SqlCall metadata_search_call(const MetadataFilter &f, std::int64_t limit, std::int64_t offset,
+                             bool with_count) {
     return {kMetadataSearchSql,
             {f.subject, f.party_name, f.party_email, f.party_tel, f.start_date, f.end_date,
-             std::to_string(limit), std::to_string(offset), f.tags}};
+             std::to_string(limit), std::to_string(offset), f.tags,
+             std::string(with_count ? "true" : "false")}};
 }
 
 std::optional<MetadataPage> metadata_page(nlohmann::json doc) {
     if (doc.is_discarded() || !doc.is_object() || !doc.contains("rows") || !doc["rows"].is_array() ||
-        !doc.contains("total") || !doc["total"].is_number_integer())
+        !doc.contains("total") || !(doc["total"].is_number_integer() || doc["total"].is_null()))
         return std::nullopt;
-    return MetadataPage{std::move(doc["rows"]), doc["total"].get<std::int64_t>()};
+    MetadataPage page{std::move(doc["rows"]), std::nullopt};
+    if (doc["total"].is_number_integer())
+        page.total = doc["total"].get<std::int64_t>();
+    return page;
 }
 
 SqlCall content_search_call(const ContentFilter &f, std::int64_t limit) {

@@ -28,14 +28,17 @@ struct MetadataFilter {
 
 // One page of vcon_redis.search_vcons → {"rows":[{uuid, subject, created_at, *_count}…], "total":n}.
 // `total` counts every match, also when `offset` is past the last one (the function then returns
-// no row, so the count comes from a one-row call at offset 0).
-SqlCall metadata_search_call(const MetadataFilter &filter, std::int64_t limit, std::int64_t offset);
+// no row, so the count comes from a one-row call at offset 0). Without `with_count` the count of
+// all matches is not run (it reads every match: most of a common substring's time) and `total` is
+// null unless the page itself is the last one.
+SqlCall metadata_search_call(const MetadataFilter &filter, std::int64_t limit, std::int64_t offset,
+                             bool with_count = true);
 
 // The rows and the count of a metadata_search_call's answer (a discarded parse included); nullopt
-// when it is not one.
+// when it is not one. total: nullopt when not counted.
 struct MetadataPage {
     nlohmann::json rows = nlohmann::json::array();
-    std::int64_t total = 0;
+    std::optional<std::int64_t> total;
 };
 std::optional<MetadataPage> metadata_page(nlohmann::json answer);
 
