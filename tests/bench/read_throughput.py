@@ -1,21 +1,25 @@
 #!/usr/bin/python3
-"""read_throughput: REST cache-hit throughput at 8 keep-alive connections vs plain Redis GET.
+"""read_throughput: REST cache-hit throughput at 8 keep-alive connections, with the near cache on and
+off, vs plain Redis GET.
 
 Target (docs/design.md ("Performance targets")): vcon-cache-server's `GET /api/v1/vcons/<uuid>` served from the cache reaches
 ≥ 0.5× the GET/s of `redis-benchmark` fetching a value of the same size at the same concurrency; and
 the server's RSS stays < 30 MiB during this test.
 
 A throw-away stack gets --count generated vCons (--size class, default medium) through save_vcon;
-the worker writes them to Redis. The release server (build/server/vcon-cache-server, VCON_SERVER_BIN
-overrides) starts with --threads 2; every uuid is read twice (all HITs on the second pass, checked).
-Then, alternating, --rounds times:
-  server: wrk -t1 -c8 -d<duration>s --latency, a Lua script cycling over all --count uuids
+the worker writes them to Redis. Two release servers (build/server/vcon-cache-server, VCON_SERVER_BIN
+overrides) start with --threads 2: "near" with its default in-process near cache (64 MiB), "plain"
+with --near-cache-bytes 0 (every hit a Redis GET); every uuid is read twice through each (all HITs
+on the second pass, checked). Then --rounds times, in ABC order on odd rounds and CBA on even ones
+(so that no configuration always runs first or last):
+  near, plain: wrk -t1 -c8 -d<duration>s --latency, a Lua script cycling over all --count uuids
           (--single: one uuid, no Lua, the same URL every time)
   redis:  redis-benchmark -c 8 -n N -t get -d <average cached value size> against the same
           redis-server; key `key:__rand_int__` (redis-benchmark's key without -r) is SET beforehand to
           a value of that size, so each GET returns as many bytes as an average cached vCon. N is
           calibrated so that a run lasts about as long as the wrk run.
-The ratio is median(server req/s) ÷ median(redis GET/s); the per-round ratios are printed too.
+The ratios are median(server req/s) ÷ median(redis GET/s) for each server, and near ÷ plain; the
+per-round ratios and each configuration's spread (min..max) are printed too.
 Every wrk request is checked against the server's /metrics (hits delta = requests, no misses, no
 non-2xx). VmRSS of the server is sampled every 20 ms during the wrk runs (peak reported) along with
 the kernel's VmHWM (peak since start).
@@ -28,6 +32,8 @@ throughput ratio tends to it.
 """
 
 import argparse
+import http.client
+import os
 import re
 import resource
 import statistics
@@ -37,9 +43,42 @@ import threading
 import time
 
 import benchlib
+import harness
 import readlib
 
-RSS_TARGET_KB = 30 * 1024  # 30 MiB
+RSS_TARGET_KB = 30 * 1024  # 30 MiB (plus the near cache's budget for the near server)
+NEAR_BYTES_DEFAULT = 64 << 20
+
+
+def start_server(st, threads: int, extra: tuple, name: str) -> tuple[subprocess.Popen, int]:
+    """One more vcon-cache-server on the stack's databases (st.server is the first)."""
+    port = harness.free_port()
+    env = dict(os.environ)
+    for k in ("VCON_API_TOKEN", "VCON_TEST_FILL_DELAY_MS", "VCON_TEST_NEAR_DELAY_MS", "VCON_NEAR_CACHE_BYTES"):
+        env.pop(k, None)
+    env.update({"DATABASE_URL": st.pg.url(), "REDIS_URL": st.redis_server.url()})
+    log = open(st.base / f"server-{name}.log", "wb")
+    proc = subprocess.Popen([str(readlib.server_bin()), "--listen", f"127.0.0.1:{port}", "--threads", str(threads),
+                             *extra], env=env, stdout=subprocess.DEVNULL, stderr=log)
+    harness.wait_for(lambda: readlib.healthy(port), 20, what=f"vcon-cache-server ({name})")
+    return proc, port
+
+
+def metrics(port: int) -> dict[str, float]:
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request("GET", "/metrics")
+        return harness.parse_metrics(c.getresponse().read().decode())
+    finally:
+        c.close()
+
+
+def counts(port: int) -> dict[str, float]:
+    m = metrics(port)
+    out = {k: m.get(f'vcon_cache_total{{result="{k}"}}', 0.0) for k in ("hit", "miss", "bypass")}
+    out["near_hit"] = m.get('vcon_near_cache_total{event="hit"}', 0.0)
+    out["near_bytes"] = m.get("vcon_near_cache_bytes", 0.0)
+    return out
 
 
 def parse_wrk(out: str) -> dict:
@@ -92,10 +131,12 @@ def main():
     args = ap.parse_args()
 
     readlib.install_signal_handlers()
-    rep = benchlib.Report("read_throughput", "REST cache hits at 8 connections ÷ redis-benchmark GET of the "
-                          "same size (target ≥ 0.5); server RSS < 30 MiB")
+    rep = benchlib.Report("read_throughput", "REST cache hits at 8 connections, near cache on and off, ÷ "
+                          "redis-benchmark GET of the same size (targets ≥ 1.0 on, ≥ 0.5 off); RSS < 30 MiB "
+                          "(+ the near cache's bytes)")
     rep.figure("load average at start", readlib.loadavg(), "", "1/5/15 min")
     st = readlib.ReadStack("readtp", keep=args.keep)
+    plain_proc = None
     try:
         st.start_databases()
         benchlib.run_setup_sql(st.pg, args, rep)
@@ -108,24 +149,29 @@ def main():
         if min(sizes) == 0:
             rep.note(f"{sizes.count(0)} documents were not in Redis after the drain; the warm-up fills them")
         st.start_server(args.threads)
-        server_pid = st.server.pid
-        rep.figure("server", str(readlib.server_bin()), "", f"--threads {args.threads}, pid {server_pid}")
+        plain_proc, plain_port = start_server(st, args.threads, ("--near-cache-bytes", "0"), "plain")
+        servers = {"near": (st.server.pid, st.server_port), "plain": (plain_proc.pid, plain_port)}
+        rep.figure("servers", str(readlib.server_bin()), "",
+                   f"--threads {args.threads}; near: default near cache (pid {st.server.pid}), "
+                   f"plain: --near-cache-bytes 0 (pid {plain_proc.pid})")
 
         # Warm: first pass may miss (if the worker did not write a key), second pass must be all HITs.
-        conn = st.connection()
         body_sizes = []
-        for i in range(2):
-            caches = []
-            for u in uuids:
-                status, cache, body = readlib.get_vcon(conn, u)
-                if status != 200:
-                    raise RuntimeError(f"GET {u} → {status}: {body[:200]!r}")
-                caches.append(cache)
-                if i == 1:
-                    body_sizes.append(len(body))
-        conn.close()
-        if caches.count("HIT") != len(uuids):
-            raise RuntimeError(f"after warming, {len(uuids) - caches.count('HIT')} of {len(uuids)} were not HIT")
+        for name, (_, port) in servers.items():
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            for i in range(2):
+                caches = []
+                for u in uuids:
+                    status, cache, body = readlib.get_vcon(conn, u)
+                    if status != 200:
+                        raise RuntimeError(f"GET {u} → {status}: {body[:200]!r}")
+                    caches.append(cache)
+                    if i == 1 and name == "near":
+                        body_sizes.append(len(body))
+            conn.close()
+            if caches.count("HIT") != len(uuids):
+                raise RuntimeError(f"after warming {name}, {len(uuids) - caches.count('HIT')} of {len(uuids)} "
+                                   "were not HIT")
         sizes = [r.strlen(f"vcon:{u}") for u in uuids]
         avg_size = int(round(statistics.mean(sizes)))
         if args.single:
@@ -145,9 +191,10 @@ def main():
             "local reqs = {}\nlocal i = 0\n"
             "init = function(args)\n  for k, p in ipairs(paths) do reqs[k] = wrk.format('GET', p) end\nend\n"
             "request = function()\n  i = i % #reqs + 1\n  return reqs[i]\nend\n")
-        base_url = f"http://127.0.0.1:{st.server_port}"
-        wrk_cmd = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
-        wrk_cmd += [f"{base_url}/api/v1/vcons/{target_uuid}"] if args.single else ["-s", str(lua), base_url]
+        def wrk_cmd(port: int) -> list[str]:
+            base_url = f"http://127.0.0.1:{port}"
+            cmd = ["wrk", "-t1", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
+            return cmd + ([f"{base_url}/api/v1/vcons/{target_uuid}"] if args.single else ["-s", str(lua), base_url])
 
         # Reference value: redis-benchmark GETs key:__rand_int__ (no -r → the literal key).
         r.set("key:__rand_int__", "x" * avg_size)
@@ -158,8 +205,9 @@ def main():
         rep.figure("redis-benchmark", f"-c {args.connections} -n {n} -t get -d {avg_size}", "",
                    "key:__rand_int__ holds a value of that size")
 
-        def server_run():
-            before = st.cache_counts()
+        def server_run(name: str):
+            server_pid, port = servers[name]
+            before = counts(port)
             peak = [0]
             stop = threading.Event()
 
@@ -173,7 +221,7 @@ def main():
             rcpu0 = benchlib.cpu_seconds(st.redis_server.proc.pid)
             ccpu0 = children_cpu()
             try:
-                out = subprocess.run(wrk_cmd, capture_output=True, text=True, timeout=args.duration + 60)
+                out = subprocess.run(wrk_cmd(port), capture_output=True, text=True, timeout=args.duration + 60)
             finally:
                 stop.set()
                 th.join()
@@ -185,8 +233,10 @@ def main():
             res["redis_cpu_us"] = (benchlib.cpu_seconds(st.redis_server.proc.pid) - rcpu0) * per
             res["client_cpu_us"] = (children_cpu() - ccpu0) * per
             res["total_cpu_us"] = res["cpu_s"] * per + res["redis_cpu_us"] + res["client_cpu_us"]
-            after = st.cache_counts()
+            after = counts(port)
             res["hits"] = after["hit"] - before["hit"]
+            res["near_hits"] = after["near_hit"] - before["near_hit"]
+            res["near_bytes"] = after["near_bytes"]
             res["not_hit"] = sum(after[k] - before[k] for k in ("miss", "bypass"))
             res["rss_peak_kb"] = peak[0]
             return res
@@ -205,48 +255,73 @@ def main():
             res["misses"] = info1["keyspace_misses"] - info0["keyspace_misses"]
             return res
 
-        srv, ref = [], []
-        for k in range(args.rounds):
-            s = server_run()
-            srv.append(s)
-            rep.figure(f"round {k + 1} server", round(s["rps"], 1), "req/s",
+        runs = {"near": [], "plain": [], "redis": []}
+
+        def report_server(k: int, name: str, s: dict):
+            rep.figure(f"round {k + 1} {name}", round(s["rps"], 1), "req/s",
                        f"p50 {s['p50_ms']:.3f} ms, p99 {s['p99_ms']:.3f} ms; {s['requests']} requests, "
-                       f"{s['hits']:.0f} HITs, {s['not_hit']:.0f} not HIT, {s['non2xx']} non-2xx, "
-                       f"{s['errors']} socket errors; server CPU {s['cpu_s'] / args.duration * 100:.0f} % "
-                       f"({s['cpu_s'] / max(1, s['requests']) * 1e6:.1f} µs/req; all processes {s['total_cpu_us']:.1f} µs/req: + redis-server {s['redis_cpu_us']:.1f}, "
-                       f"wrk {s['client_cpu_us']:.1f}); RSS peak "
-                       f"{s['rss_peak_kb'] / 1024:.1f} MiB; load {readlib.loadavg()}")
+                       f"{s['hits']:.0f} HITs ({s['near_hits']:.0f} from the near cache), {s['not_hit']:.0f} not HIT, "
+                       f"{s['non2xx']} non-2xx, {s['errors']} socket errors; server CPU "
+                       f"{s['cpu_s'] / args.duration * 100:.0f} % ({s['cpu_s'] / max(1, s['requests']) * 1e6:.1f} µs/req; "
+                       f"all processes {s['total_cpu_us']:.1f} µs/req: + redis-server {s['redis_cpu_us']:.1f}, "
+                       f"wrk {s['client_cpu_us']:.1f}); RSS peak {s['rss_peak_kb'] / 1024:.1f} MiB; "
+                       f"load {readlib.loadavg()}")
             if s["non2xx"] or s["not_hit"] or s["errors"]:
-                rep.note(f"round {k + 1}: NOT all requests were clean cache hits (see above)")
-            g = redis_run()
-            ref.append(g)
+                rep.note(f"round {k + 1} {name}: NOT all requests were clean cache hits (see above)")
+
+        def report_redis(k: int, g: dict):
             rep.figure(f"round {k + 1} redis GET", round(g["rps"], 1), "req/s",
                        f"p50 {g['p50_ms']:.3f} ms; keyspace hits {g['hits']}, misses {g['misses']}; "
                        f"redis-server CPU {g['cpu_s'] * g['rps'] / max(1, n) * 100:.0f} % ({g['cpu_s'] / n * 1e6:.1f} µs/GET; "
                        f"all processes {g['total_cpu_us']:.1f} µs/GET: + redis-benchmark "
-                       f"{g['client_cpu_us']:.1f}); "
-                       f"round ratio {s['rps'] / g['rps']:.3f}; load {readlib.loadavg()}")
+                       f"{g['client_cpu_us']:.1f}); load {readlib.loadavg()}")
             if g["misses"]:
                 rep.note(f"round {k + 1}: redis-benchmark GETs missed ({g['misses']}): the reference is off")
 
-        s_med = statistics.median(x["rps"] for x in srv)
-        g_med = statistics.median(x["rps"] for x in ref)
-        hwm = readlib.rss_kb(server_pid)[1]
-        peak = max(x["rss_peak_kb"] for x in srv)
-        rep.figure("server req/s (median)", round(s_med, 1), "req/s", ", ".join(f"{x['rps']:.0f}" for x in srv))
-        rep.figure("redis GET/s (median)", round(g_med, 1), "req/s", ", ".join(f"{x['rps']:.0f}" for x in ref))
-        rep.figure("per-round ratios", ", ".join(f"{a['rps'] / b['rps']:.3f}" for a, b in zip(srv, ref)))
-        s_cpu = statistics.median(x["total_cpu_us"] for x in srv)
-        g_cpu = statistics.median(x["total_cpu_us"] for x in ref)
-        rep.figure("CPU per request, all processes", f"server path {s_cpu:.1f}, redis GET {g_cpu:.1f}", "µs",
-                   f"medians; CPU-cost ratio {g_cpu / s_cpu:.3f} (diagnostic, less sensitive to other load)")
-        rep.figure("server RSS peak (sampled)", peak, "kB", f"{peak / 1024:.1f} MiB; VmHWM {hwm} kB "
-                   f"({hwm / 1024:.1f} MiB, peak since start)")
+        for k in range(args.rounds):
+            order = ["near", "plain", "redis"] if k % 2 == 0 else ["redis", "plain", "near"]
+            rep.note(f"round {k + 1}: {' → '.join(order)}")
+            for name in order:
+                if name == "redis":
+                    runs["redis"].append(redis_run())
+                    report_redis(k, runs["redis"][-1])
+                else:
+                    runs[name].append(server_run(name))
+                    report_server(k, name, runs[name][-1])
+
+        med = {name: statistics.median(x["rps"] for x in rs) for name, rs in runs.items()}
+        for name, label in (("near", "near cache on"), ("plain", "near cache off"), ("redis", "redis GET")):
+            rps = [x["rps"] for x in runs[name]]
+            rep.figure(f"{label} req/s (median)", round(med[name], 1), "req/s",
+                       f"spread {min(rps):.0f}..{max(rps):.0f} ({(max(rps) - min(rps)) / med[name] * 100:.0f} %): "
+                       + ", ".join(f"{x:.0f}" for x in rps))
+        for a, b in (("near", "redis"), ("plain", "redis"), ("near", "plain")):
+            per = [x["rps"] / y["rps"] for x, y in zip(runs[a], runs[b])]
+            rep.figure(f"{a} ÷ {b}", round(med[a] / med[b], 3), "",
+                       f"per round {', '.join(f'{r:.3f}' for r in per)} (spread {min(per):.3f}..{max(per):.3f})")
+        cpu = {name: statistics.median(x["total_cpu_us"] for x in rs) for name, rs in runs.items()}
+        rep.figure("CPU per request, all processes",
+                   f"near {cpu['near']:.1f}, plain {cpu['plain']:.1f}, redis GET {cpu['redis']:.1f}", "µs",
+                   f"medians; CPU-cost ratios redis÷near {cpu['redis'] / cpu['near']:.3f}, redis÷plain "
+                   f"{cpu['redis'] / cpu['plain']:.3f} (diagnostic, less sensitive to other load)")
+        peaks = {name: max(x["rss_peak_kb"] for x in runs[name]) for name in ("near", "plain")}
+        hwm = {name: readlib.rss_kb(servers[name][0])[1] for name in ("near", "plain")}
+        near_bytes = max(x["near_bytes"] for x in runs["near"])
+        for name in ("near", "plain"):
+            rep.figure(f"{name} server RSS peak (sampled)", peaks[name], "kB",
+                       f"{peaks[name] / 1024:.1f} MiB; VmHWM {hwm[name]} kB ({hwm[name] / 1024:.1f} MiB, peak since start)"
+                       + (f"; near cache holds {near_bytes / 1024:.0f} KiB" if name == "near" else ""))
         rep.figure("load average at end", readlib.loadavg(), "", "1/5/15 min")
-        rep.target("server req/s ÷ redis GET/s (medians)", s_med / g_med, ">=", 0.5)
-        rep.target("server peak RSS (sampled) ÷ 30 MiB", peak / RSS_TARGET_KB, "<", 1.0)
+        rep.target("near-cache server req/s ÷ redis GET/s (medians)", med["near"] / med["redis"], ">=", 1.0)
+        rep.target("plain server req/s ÷ redis GET/s (medians)", med["plain"] / med["redis"], ">=", 0.5)
+        rep.target("plain server peak RSS (sampled) ÷ 30 MiB", peaks["plain"] / RSS_TARGET_KB, "<", 1.0)
+        rep.target("near server peak RSS (sampled) ÷ (30 MiB + near cache bytes)",
+                   peaks["near"] / (RSS_TARGET_KB + near_bytes / 1024), "<", 1.0)
         rep.save(args.json)
     finally:
+        if plain_proc is not None and plain_proc.poll() is None:
+            plain_proc.terminate()
+            plain_proc.wait(15)
         st.close()
 
 

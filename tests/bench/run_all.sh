@@ -8,14 +8,14 @@
 #   --no-build  use the existing build/ and installed extension (default: build and install first,
 #               as scripts/test.sh does, so the figures are of the current sources)
 #   --quick     shorter runs (smoke check of the scripts, figures are noisier)
-#   --only      write_overhead, commit_latency, bulk_100k, read_throughput, hit_vs_miss, redis_tls_wait,
-#               search_100k, redis_cluster
+#   --only      write_overhead, commit_latency, bulk_100k, read_throughput, near_freshness, hit_vs_miss,
+#               redis_tls_wait, search_100k, redis_cluster
 # Each benchmark is also runnable alone: /usr/bin/python3 tests/bench/<name>.py --help
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 
-build=1 strict=0 quick=0 only="write_overhead,commit_latency,bulk_100k,read_throughput,hit_vs_miss,redis_tls_wait,search_100k,redis_cluster"
+build=1 strict=0 quick=0 only="write_overhead,commit_latency,bulk_100k,read_throughput,near_freshness,hit_vs_miss,redis_tls_wait,search_100k,redis_cluster"
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-build) build=0 ;;
@@ -41,6 +41,7 @@ declare -A quick_args=(
     [commit_latency]="--duration 4 --warmup 1"
     [bulk_100k]="--count 10000"
     [read_throughput]="--duration 3 --rounds 1"
+    [near_freshness]="--samples 50"
     [hit_vs_miss]="--samples 500 --warmup 50"
     [redis_tls_wait]="--count 300 --reads 1000"
     [search_100k]="--count 10000 --samples 30 --explain 10 --budget 10"

@@ -131,6 +131,9 @@ Backends
   --pg-pool-size N          PostgreSQL connections = worker threads for queries (default 4).
   --pg-connect-timeout S    libpq connect_timeout (default 3, minimum 2).
   --pg-statement-timeout-ms MS  statement_timeout of the server's sessions (default 5000).
+  --near-cache-bytes N      in-process near cache of hot documents, kept coherent by Redis client
+                            tracking, split evenly among the io threads (default 67108864 = 64 MiB;
+                            0 = off; off with a Redis Cluster). Env VCON_NEAR_CACHE_BYTES.
   --lease-ms MS             lifetime of the fill lease <prefix><uuid>:lease (default 2000).
 
 HTTP
@@ -166,6 +169,8 @@ Environment only
                             token never appears in the process list.
   VCON_TEST_FILL_DELAY_MS   tests only: sleep this long between the PostgreSQL read and the cache
                             fill of a miss, to make the stale-fill race reproducible.
+  VCON_TEST_NEAR_DELAY_MS   tests only: sleep this long between a Redis GET's reply and storing its
+                            value in the near cache, to make the invalidation race reproducible.
 
   -h, --help                this text.
 Exit status: 0 after a clean shutdown (SIGTERM/SIGINT), 2 for a configuration error, 1 otherwise.
@@ -201,6 +206,10 @@ Config parse_config(int argc, char **argv) {
         c.api_token = v;
     if (auto v = env("VCON_TEST_FILL_DELAY_MS"))
         c.test_fill_delay_ms = static_cast<int>(to_int("VCON_TEST_FILL_DELAY_MS", v, 0, 600000));
+    if (auto v = env("VCON_TEST_NEAR_DELAY_MS"))
+        c.test_near_delay_ms = static_cast<int>(to_int("VCON_TEST_NEAR_DELAY_MS", v, 0, 600000));
+    if (auto v = env("VCON_NEAR_CACHE_BYTES"))
+        c.near_cache_bytes = static_cast<std::size_t>(to_int("VCON_NEAR_CACHE_BYTES", v, 0, 1LL << 40));
 
     using Setter = std::function<void(std::string_view)>;
     auto int_into = [](int &dst, const char *name, long long lo, long long hi) {
@@ -256,6 +265,7 @@ Config parse_config(int argc, char **argv) {
         {"--listen", [&](std::string_view v) { parse_listen(c, v); }},
         {"--allowed-origins", [&](std::string_view v) { c.allowed_origins = split_list(v); }},
         {"--allowed-hosts", [&](std::string_view v) { c.allowed_hosts = split_list(v); }},
+        {"--near-cache-bytes", size_into(c.near_cache_bytes, "--near-cache-bytes", 0, 1LL << 40)},
         {"--max-body-bytes", size_into(c.max_body_bytes, "--max-body-bytes", 1, 1LL << 30)},
         {"--max-mcp-message-bytes",
          size_into(c.max_mcp_message_bytes, "--max-mcp-message-bytes", 4096, 1LL << 30)},

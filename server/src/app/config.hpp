@@ -49,6 +49,11 @@ struct Config {
     int request_timeout_s = 10; // from the first byte of a request to its last
     int lease_ms = 2000;        // PX of <prefix><uuid>:lease
     int test_fill_delay_ms = 0; // VCON_TEST_FILL_DELAY_MS (tests only): sleep between PG read and fill
+    // VCON_NEAR_CACHE_BYTES / --near-cache-bytes: in-process near cache of hot documents, split
+    // evenly among the io threads; 0 = off.
+    std::size_t near_cache_bytes = 64u << 20;
+    int test_near_delay_ms =
+        0; // VCON_TEST_NEAR_DELAY_MS (tests only): sleep between GET reply and near store
     bool help = false;
 };
 

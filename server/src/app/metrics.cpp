@@ -75,6 +75,20 @@ std::string Metrics::render(const GaugeSnapshot &g) const {
         out += std::string("vcon_cache_total{result=\"") + cache_names[i] + "\"} " +
                std::to_string(cache_[i].load(std::memory_order_relaxed)) + "\n";
 
+    static constexpr const char *near_names[] = {"hit",          "miss",     "store", "stale_refused",
+                                                 "invalidation", "eviction", "flush"};
+    static_assert(std::size(near_names) == kNearEventCount);
+    out += "# HELP vcon_near_cache_total In-process near cache: lookups (hit/miss), stores, values refused "
+           "because their key was invalidated while the GET was in flight (stale_refused), keys invalidated "
+           "by Redis, LRU evictions, and flushes (everything dropped).\n"
+           "# TYPE vcon_near_cache_total counter\n";
+    for (std::size_t i = 0; i < kNearEventCount; ++i)
+        out += std::string("vcon_near_cache_total{event=\"") + near_names[i] + "\"} " +
+               std::to_string(near_[i].load(std::memory_order_relaxed)) + "\n";
+    out += "# HELP vcon_near_cache_bytes Bytes charged to the near cache (all io threads).\n"
+           "# TYPE vcon_near_cache_bytes gauge\n";
+    out += "vcon_near_cache_bytes " + std::to_string(near_bytes_.load(std::memory_order_relaxed)) + "\n";
+
     out += "# HELP vcon_http_request_duration_seconds Time from a complete request to its response.\n"
            "# TYPE vcon_http_request_duration_seconds histogram\n";
     for (std::size_t r = 0; r < kRouteCount; ++r) {

@@ -29,6 +29,13 @@ enum class CacheEvent {
 };
 inline constexpr std::size_t kCacheEventCount = 9;
 
+// The near cache (store/near_cache.hpp): hit, miss (looked up while live), store, stale_refused (a
+// GET's value not stored: its key was invalidated while the GET was in flight), invalidation (a key
+// named by Redis), eviction (LRU, over the byte budget), flush (everything dropped: FLUSHALL,
+// tracking lost, policy change).
+enum class NearEvent { Hit, Miss, Store, StaleRefused, Invalidation, Eviction, Flush };
+inline constexpr std::size_t kNearEventCount = 7;
+
 enum class Backend { Postgres, Redis };
 
 // Gauges sampled at render time.
@@ -48,6 +55,8 @@ public:
 
     void request(Route route, unsigned status, std::chrono::steady_clock::duration took);
     void cache(CacheEvent e) { cache_[static_cast<std::size_t>(e)].fetch_add(1, std::memory_order_relaxed); }
+    void near(NearEvent e) { near_[static_cast<std::size_t>(e)].fetch_add(1, std::memory_order_relaxed); }
+    void near_bytes(std::int64_t delta) { near_bytes_.fetch_add(delta, std::memory_order_relaxed); }
     void backend_error(Backend b) {
         backend_errors_[static_cast<std::size_t>(b)].fetch_add(1, std::memory_order_relaxed);
     }
@@ -65,6 +74,8 @@ private:
     std::array<Histogram, kRouteCount> durations_{};
     std::array<std::atomic<std::uint64_t>, kCacheEventCount> cache_{};
     std::array<std::atomic<std::uint64_t>, 2> backend_errors_{};
+    std::array<std::atomic<std::uint64_t>, kNearEventCount> near_{};
+    std::atomic<std::int64_t> near_bytes_{0};
 };
 
 } // namespace vcon_redis::server

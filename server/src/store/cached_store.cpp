@@ -4,6 +4,8 @@
 #include "json/compact.hpp"
 #include "redis/keys.hpp"
 #include "redis/scripts.hpp"
+#include "store/near_cache.hpp"
+#include "store/random_token.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -12,7 +14,6 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
-#include <random>
 
 namespace asio = boost::asio;
 
@@ -23,24 +24,6 @@ constexpr const char *kVconSql = "SELECT vcon_redis.vcon_json($1::uuid)::text";
 // One line "<uuid> <document>" per vCon found: jsonb text never holds a raw newline.
 constexpr const char *kVconsSql = "SELECT string_agg(m.uuid::text || ' ' || m.doc::text, E'\\n') FROM "
                                   "vcon_redis.vcon_json_many($1::uuid[]) m";
-
-// 128 random bits as hex: a lease token nobody else holds.
-std::string lease_token() {
-    thread_local std::mt19937_64 rng{[] {
-        std::random_device rd;
-        std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
-        return std::mt19937_64(seq);
-    }()};
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string t;
-    t.reserve(32);
-    for (int w = 0; w < 2; ++w) {
-        auto v = rng();
-        for (int i = 0; i < 16; ++i, v >>= 4)
-            t.push_back(hex[v & 0xf]);
-    }
-    return t;
-}
 
 // Each kind of unexpected value is logged once per process; the metrics count every one.
 std::atomic<bool> foreign_logged{false};
@@ -54,9 +37,15 @@ asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
 } // namespace
 
 CachedStore::CachedStore(CacheOptions options, CachePolicy initial, RedisRouter &redis, PgPool &pg,
-                         SingleFlight &flights, Metrics &metrics)
+                         SingleFlight &flights, Metrics &metrics, NearCacheTracking *near)
     : options_(std::move(options)), policy_(std::move(initial)), redis_(redis), pg_(pg), flights_(flights),
-      metrics_(metrics) {}
+      metrics_(metrics), near_(near) {}
+
+void CachedStore::set_policy(CachePolicy policy) {
+    policy_ = std::move(policy);
+    if (near_)
+        near_->set_policy(policy_);
+}
 
 bool is_cached_vcon(std::string_view value, std::string_view uuid) {
     if (value.size() < 2 || value.front() != '{' || value.back() != '}')
@@ -91,40 +80,58 @@ void CachedStore::note_wrong_type(const std::string &key) {
 asio::awaitable<VconResult> CachedStore::get(std::string uuid) {
     const CachePolicy policy = policy_; // a copy: the policy may change while this request waits
     const std::string key = redis::doc_key(policy.key_prefix, uuid);
-    const redis::Command cmd{std::string_view("GET"), std::string_view(key)};
+    redis::Command cmd; // GET key, built only when Redis is asked (a near hit allocates nothing more)
     const bool use_cache = policy.state != CachePolicy::State::Unmaintained;
     const bool may_fill = policy.state == CachePolicy::State::Maintained;
-    redis::Reply r;
-    if (use_cache && redis_.up())
-        r = co_await redis_.exec(cmd);
+    NearCache *near = near_ && use_cache ? &near_->cache() : nullptr;
+    const std::string *near_value = near ? near->find(key) : nullptr;
     VconResult result;
+    NearCache::Reading reading; // taken before the GET is sent: an invalidation meanwhile wins
+    redis::Reply r;
     Miss how = Miss::Bypass;
     bool hit = false;
-    if (!use_cache) {
-        metrics_.cache(CacheEvent::Unmaintained);
-    } else if (r && r->type == REDIS_REPLY_STRING && is_cached_vcon({r->str, r->len}, uuid)) {
-        hit = true;
-    } else if (r && r->type == REDIS_REPLY_STRING) {
-        note_foreign(key, r->len);
-        how = may_fill ? Miss::Fill : Miss::NoFill;
-    } else if (r && redis::is_error(*r) && redis::text(*r).starts_with("WRONGTYPE")) {
-        note_wrong_type(key);
-        how = Miss::NoFill;
-    } else if (r && redis::is_nil(*r)) {
-        metrics_.cache(CacheEvent::Miss);
-        how = may_fill ? Miss::Fill : Miss::NoFill;
-    } else {
-        metrics_.cache(CacheEvent::Bypass);
-    }
-    if (hit) {
+    if (near_value) {
         metrics_.cache(CacheEvent::Hit);
         result.status = VconResult::Status::Found;
         result.cache = CacheStatus::Hit;
-        result.json.assign(r->str, r->len);
+        result.json = *near_value;
     } else {
-        r.reset(); // a foreign value may be large: not kept while PostgreSQL is read
-        SingleFlight::Work work = [this, uuid, how]() { return load(uuid, how); };
-        result = co_await flights_.run(uuid, std::move(work));
+        if (near)
+            reading = near->begin(key);
+        cmd = {std::string_view("GET"), std::string_view(key)};
+        if (use_cache && redis_.up())
+            r = co_await redis_.exec(cmd);
+        if (!use_cache) {
+            metrics_.cache(CacheEvent::Unmaintained);
+        } else if (r && r->type == REDIS_REPLY_STRING && is_cached_vcon({r->str, r->len}, uuid)) {
+            hit = true;
+        } else if (r && r->type == REDIS_REPLY_STRING) {
+            note_foreign(key, r->len);
+            how = may_fill ? Miss::Fill : Miss::NoFill;
+        } else if (r && redis::is_error(*r) && redis::text(*r).starts_with("WRONGTYPE")) {
+            note_wrong_type(key);
+            how = Miss::NoFill;
+        } else if (r && redis::is_nil(*r)) {
+            metrics_.cache(CacheEvent::Miss);
+            how = may_fill ? Miss::Fill : Miss::NoFill;
+        } else {
+            metrics_.cache(CacheEvent::Bypass);
+        }
+        if (hit) {
+            metrics_.cache(CacheEvent::Hit);
+            result.status = VconResult::Status::Found;
+            result.cache = CacheStatus::Hit;
+            result.json.assign(r->str, r->len);
+            r.reset();
+            if (near && options_.test_near_delay.count() > 0)
+                co_await sleep_for(options_.test_near_delay);
+            if (near)
+                near->finish(reading, result.json);
+        } else {
+            r.reset(); // a foreign value may be large: not kept while PostgreSQL is read
+            SingleFlight::Work work = [this, uuid, how]() { return load(uuid, how); };
+            result = co_await flights_.run(uuid, std::move(work));
+        }
     }
     co_return result;
 }
@@ -132,7 +139,7 @@ asio::awaitable<VconResult> CachedStore::get(std::string uuid) {
 asio::awaitable<VconResult> CachedStore::load(std::string uuid, Miss how) {
     const std::string key = redis::doc_key(policy_.key_prefix, uuid);
     const std::string lease = redis::lease_key(policy_.key_prefix, uuid);
-    const std::string token = lease_token();
+    const std::string token = random_token();
     const std::string px = std::to_string(options_.lease.count());
     const redis::Command set_lease{std::string_view("SET"), std::string_view(lease), std::string_view(token),
                                    std::string_view("NX"),  std::string_view("PX"),  std::string_view(px)};
@@ -194,18 +201,45 @@ asio::awaitable<std::vector<VconResult>> CachedStore::get_many(std::vector<std::
     for (const auto &uuid : uuids)
         keys.push_back(redis::doc_key(policy.key_prefix, uuid));
 
-    // One MGET standalone; in a cluster, one pipelined batch of GETs per primary (RedisRouter).
-    std::vector<redis::Reply> got;
-    if (use_cache && redis_.up() && n > 0)
-        got = co_await redis_.get_many(keys);
-
     std::vector<VconResult> results(n);
     std::vector<Miss> how(n, Miss::Bypass);
     std::vector<bool> pending(n, true); // still to read from PostgreSQL
     std::vector<std::size_t> absent;    // nil elements: absent keys, or keys of another type
+
+    // The near cache first; a Reading for each key asked of Redis, taken before the MGET is sent.
+    NearCache *near = near_ && use_cache ? &near_->cache() : nullptr;
+    std::vector<NearCache::Reading> readings(near ? n : 0);
+    std::vector<std::size_t> remote; // indexes asked of Redis
+    std::vector<std::string> remote_keys;
     for (std::size_t i = 0; i < n; ++i) {
-        const redisReply *e = i < got.size() ? got[i].get() : nullptr;
-        if (!use_cache) {
+        const std::string *v = near ? near->find(keys[i]) : nullptr;
+        if (v) {
+            metrics_.cache(CacheEvent::Hit);
+            results[i].status = VconResult::Status::Found;
+            results[i].cache = CacheStatus::Hit;
+            results[i].json = *v;
+            pending[i] = false;
+        } else {
+            if (near)
+                readings[i] = near->begin(keys[i]);
+            remote.push_back(i);
+            remote_keys.push_back(keys[i]);
+        }
+    }
+
+    // One MGET standalone; in a cluster, one pipelined batch of GETs per primary (RedisRouter).
+    std::vector<redis::Reply> fetched, got(n);
+    if (use_cache && redis_.up() && !remote.empty())
+        fetched = co_await redis_.get_many(remote_keys);
+    for (std::size_t j = 0; j < fetched.size() && j < remote.size(); ++j)
+        got[remote[j]] = std::move(fetched[j]);
+    fetched.clear();
+
+    for (std::size_t i = 0; i < n; ++i) {
+        const redisReply *e = got[i].get();
+        if (!pending[i]) {
+            continue; // a near hit
+        } else if (!use_cache) {
             metrics_.cache(CacheEvent::Unmaintained);
         } else if (!e) {
             metrics_.cache(CacheEvent::Bypass);
@@ -215,6 +249,8 @@ asio::awaitable<std::vector<VconResult>> CachedStore::get_many(std::vector<std::
             results[i].cache = CacheStatus::Hit;
             results[i].json.assign(e->str, e->len);
             pending[i] = false;
+            if (near)
+                near->finish(readings[i], results[i].json);
         } else if (e->type == REDIS_REPLY_STRING) {
             note_foreign(keys[i], e->len);
             how[i] = may_fill ? Miss::Fill : Miss::NoFill;
@@ -267,7 +303,7 @@ asio::awaitable<std::vector<VconResult>> CachedStore::get_many(std::vector<std::
         if (!pending[i] || how[i] != Miss::Fill)
             continue;
         const std::string lease = redis::lease_key(policy.key_prefix, uuids[i]);
-        std::string token = lease_token();
+        std::string token = random_token();
         const redis::Command set_lease{std::string_view("SET"), std::string_view(lease),
                                        std::string_view(token), std::string_view("NX"),
                                        std::string_view("PX"),  std::string_view(px)};

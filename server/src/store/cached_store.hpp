@@ -9,12 +9,14 @@
 // writer's value, an empty string) is a miss (counted `foreign`, logged once, overwritten by the
 // fill); a key of another type (WRONGTYPE: a hash, a RedisJSON document) is read from PostgreSQL
 // without a fill (counted `wrong_type`, logged once). The CachePolicy (store/cache_policy.hpp)
-// decides whether Redis is used at all and with which prefix and fill TTL.
+// decides whether Redis is used at all and with which prefix and fill TTL. With a near cache
+// (store/near_cache_tracking.hpp) a hit found in process memory is served as HIT without Redis.
 #pragma once
 
 #include "app/metrics.hpp"
 #include "redis/scripts.hpp"
 #include "store/cache_policy.hpp"
+#include "store/near_cache_tracking.hpp"
 #include "store/pg_pool.hpp"
 #include "store/redis_router.hpp"
 #include "store/single_flight.hpp"
@@ -30,14 +32,17 @@ namespace vcon_redis::server::store {
 struct CacheOptions {
     std::chrono::milliseconds lease{2000};
     std::chrono::milliseconds test_fill_delay{0};  // VCON_TEST_FILL_DELAY_MS
+    std::chrono::milliseconds test_near_delay{0};  // VCON_TEST_NEAR_DELAY_MS: GET reply → near store
     int lease_wait_polls = 5;                      // GETs while someone else fills ...
     std::chrono::milliseconds lease_wait_step{10}; // ... this far apart
 };
 
 class CachedStore final : public VconStore {
 public:
+    // `near`: the io thread's near cache, or nullptr for none. Hits found there are served without
+    // Redis; values of Redis GET/MGET hits are stored there (only those: never a fill's value).
     CachedStore(CacheOptions options, CachePolicy initial, RedisRouter &redis, PgPool &pg,
-                SingleFlight &flights, Metrics &metrics);
+                SingleFlight &flights, Metrics &metrics, NearCacheTracking *near = nullptr);
 
     boost::asio::awaitable<VconResult> get(std::string uuid) override;
     // One MGET for all keys; the misses are read with ONE vcon_json_many query and filled under
@@ -54,7 +59,7 @@ public:
     boost::asio::awaitable<PgResult> query(std::string sql, QueryParams params);
 
     // Call on this store's io thread (SettingsWatch posts it there).
-    void set_policy(CachePolicy policy) { policy_ = std::move(policy); }
+    void set_policy(CachePolicy policy);
     const CachePolicy &policy() const { return policy_; }
 
     bool redis_up() const { return redis_.up(); }
@@ -82,6 +87,7 @@ private:
     PgPool &pg_;
     SingleFlight &flights_;
     Metrics &metrics_;
+    NearCacheTracking *near_;
 };
 
 // True when a cached value is what the worker or a fill writes for `uuid`: a JSON object text that

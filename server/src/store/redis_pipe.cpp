@@ -249,6 +249,8 @@ void RedisPipe::teardown(const std::string &why) {
     metrics_.backend_error(Backend::Redis);
     log::warn(why + "; serving BYPASS and reconnecting");
     failure_logged_ = true;
+    if (options_.on_connection)
+        options_.on_connection(false);
     if (!stopped_)
         connect_later(std::chrono::milliseconds(50));
 }
@@ -307,6 +309,8 @@ void RedisPipe::on_connected(redis::Connection conn) {
     log::info("redis: connected to " + options_.url.endpoint());
     failure_logged_ = false;
     wait_readable();
+    if (options_.on_connection)
+        options_.on_connection(true);
 }
 
 void RedisPipe::on_connect_failed(const std::string &why) {

@@ -27,6 +27,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,9 @@ public:
         redis::Url url;
         std::chrono::milliseconds command_timeout{100};
         std::chrono::milliseconds connect_timeout{1000};
+        // Called on the io thread when a connection is made (true) and when one is lost (false):
+        // state kept per connection (client tracking, near_cache_tracking.hpp) follows it.
+        std::function<void(bool up)> on_connection;
     };
 
     // `connector` runs the blocking connect (+ AUTH, SELECT, SCRIPT LOAD) off the io thread.

@@ -1,0 +1,269 @@
+#include "store/invalidation_listener.hpp"
+
+#include "app/log.hpp"
+#include "store/random_token.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+
+namespace asio = boost::asio;
+
+namespace vcon_redis::server::store {
+namespace {
+
+constexpr std::chrono::seconds kPingEvery{1};
+
+bool is_text(const redisReply *r, std::string_view want) {
+    return r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) && redis::text(*r) == want;
+}
+
+} // namespace
+
+InvalidationListener::InvalidationListener(asio::io_context &ioc, redis::Url url,
+                                           std::chrono::milliseconds connect_timeout,
+                                           asio::thread_pool &connector, Metrics &metrics, Events events)
+    : ioc_(ioc), url_(std::move(url)), connect_timeout_(connect_timeout), connector_(connector),
+      metrics_(metrics), events_(std::move(events)), retry_(ioc), pinger_(ioc) {}
+
+InvalidationListener::~InvalidationListener() {
+    if (sd_) { // the descriptor belongs to conn_: never let Asio close it too
+        boost::system::error_code ignored;
+        sd_->cancel(ignored);
+        sd_->release();
+    }
+}
+
+void InvalidationListener::start() {
+    begin_connect();
+}
+
+void InvalidationListener::shutdown() {
+    stopped_ = true;
+    retry_.cancel();
+    pinger_.cancel();
+    ++generation_;
+    drop_connection();
+}
+
+void InvalidationListener::drop_connection() {
+    if (sd_) {
+        boost::system::error_code ignored;
+        sd_->cancel(ignored);
+        sd_->release();
+        sd_.reset();
+    }
+    if (conn_) {
+        conn_->close();
+        conn_.reset();
+    }
+    writing_ = false;
+    pong_due_ = false;
+}
+
+void InvalidationListener::begin_connect() {
+    if (stopped_ || connecting_ || conn_)
+        return;
+    connecting_ = true;
+    std::weak_ptr<int> alive = alive_;
+    redis::Connection::Options copts;
+    copts.connect_timeout = connect_timeout_;
+    copts.command_timeout = std::max(connect_timeout_, std::chrono::milliseconds(1000));
+    asio::post(connector_, [this, alive, url = url_, copts, ex = ioc_.get_executor()] {
+        try {
+            redis::Connection c(url, copts);
+            c.connect();
+            std::string name = "vcon-near-" + random_token();
+            redis::Reply named = c.command({std::string_view("CLIENT"), std::string_view("SETNAME"), name});
+            redis::Reply id = c.command({std::string_view("CLIENT"), std::string_view("ID")});
+            redis::Reply sub = c.command({std::string_view("SUBSCRIBE"), kChannel});
+            if (!named || !is_text(named.get(), "OK"))
+                throw redis::Error(redis::Error::Kind::reply,
+                                   "CLIENT SETNAME answered " +
+                                       (named ? redis::describe(*named) : "nothing"));
+            if (!id || id->type != REDIS_REPLY_INTEGER)
+                throw redis::Error(redis::Error::Kind::reply,
+                                   "CLIENT ID answered " + (id ? redis::describe(*id) : "nothing"));
+            if (!sub || sub->type != REDIS_REPLY_ARRAY || sub->elements < 1 ||
+                !is_text(sub->element[0], "subscribe"))
+                throw redis::Error(redis::Error::Kind::reply,
+                                   "SUBSCRIBE answered " + (sub ? redis::describe(*sub) : "nothing"));
+            asio::post(ex,
+                       [this, alive, c = std::move(c), n = id->integer, name = std::move(name)]() mutable {
+                           if (!alive.expired())
+                               on_connected(std::move(c), n, std::move(name));
+                       });
+        } catch (const std::exception &e) {
+            asio::post(ex, [this, alive, msg = std::string(e.what())] {
+                if (!alive.expired())
+                    on_connect_failed(msg);
+            });
+        }
+    });
+}
+
+void InvalidationListener::connect_later(std::chrono::milliseconds delay) {
+    if (stopped_ || connecting_)
+        return;
+    connecting_ = true;
+    retry_.expires_after(delay);
+    retry_.async_wait([this](boost::system::error_code ec) {
+        connecting_ = false;
+        if (!ec && !stopped_)
+            begin_connect();
+    });
+}
+
+void InvalidationListener::on_connected(redis::Connection conn, long long id, std::string name) {
+    connecting_ = false;
+    if (stopped_) {
+        conn.close();
+        return;
+    }
+    conn_.emplace(std::move(conn));
+    sd_.emplace(ioc_, conn_->fd());
+    backoff_ = std::chrono::milliseconds(0);
+    if (failure_logged_)
+        log::info("redis: near cache invalidation connection is back");
+    failure_logged_ = false;
+    wait_readable();
+    pinger_.expires_after(kPingEvery);
+    pinger_.async_wait([this, gen = generation_](boost::system::error_code ec) {
+        if (!ec && gen == generation_)
+            ping();
+    });
+    events_.subscribed(id, name);
+}
+
+void InvalidationListener::on_connect_failed(const std::string &why) {
+    connecting_ = false;
+    metrics_.backend_error(Backend::Redis);
+    if (!failure_logged_) {
+        log::warn(why + "; the near cache stays off until the invalidation connection is made");
+        failure_logged_ = true;
+    }
+    backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(50), std::chrono::milliseconds(2000));
+    connect_later(backoff_);
+}
+
+void InvalidationListener::teardown(const std::string &why) {
+    ++generation_;
+    drop_connection();
+    pinger_.cancel();
+    metrics_.backend_error(Backend::Redis);
+    log::warn("redis: near cache invalidation connection lost (" + why + "); near cache dropped");
+    failure_logged_ = true;
+    events_.lost();
+    connect_later(std::chrono::milliseconds(50));
+}
+
+void InvalidationListener::wait_readable() {
+    sd_->async_wait(asio::posix::stream_descriptor::wait_read,
+                    [this, gen = generation_](boost::system::error_code ec) {
+                        if (gen != generation_)
+                            return;
+                        if (ec) {
+                            teardown("waiting to read failed");
+                            return;
+                        }
+                        on_readable();
+                    });
+}
+
+void InvalidationListener::on_readable() {
+    const auto gen = generation_;
+    try {
+        for (;;) {
+            const bool got = conn_->read();
+            for (redis::Reply r = conn_->next_reply(); r; r = conn_->next_reply()) {
+                if (!dispatch(*r)) {
+                    teardown("unexpected message " + redis::describe(*r));
+                    return;
+                }
+                if (gen != generation_)
+                    return;
+            }
+            if (!got)
+                break;
+        }
+    } catch (const redis::Error &e) {
+        teardown(e.what());
+        return;
+    }
+    wait_readable();
+}
+
+// ["message", channel, [key...] | nil] or ["pong", ""]; anything else is a protocol surprise.
+bool InvalidationListener::dispatch(const redisReply &r) {
+    if (r.type != REDIS_REPLY_ARRAY || r.elements < 2)
+        return false;
+    if (is_text(r.element[0], "pong")) {
+        pong_due_ = false;
+        return true;
+    }
+    if (r.elements != 3 || !is_text(r.element[0], "message") || !is_text(r.element[1], kChannel))
+        return false;
+    const redisReply *keys = r.element[2];
+    if (keys->type == REDIS_REPLY_NIL) {
+        events_.flush();
+    } else if (keys->type == REDIS_REPLY_ARRAY) {
+        for (std::size_t i = 0; i < keys->elements; ++i)
+            if (keys->element[i]->type == REDIS_REPLY_STRING)
+                events_.key(redis::text(*keys->element[i]));
+            else
+                events_.flush(); // not a key name: the safe reading is "everything"
+    } else if (keys->type == REDIS_REPLY_STRING) {
+        events_.key(redis::text(*keys));
+    } else {
+        return false;
+    }
+    return true;
+}
+
+void InvalidationListener::ping() {
+    if (!conn_ || stopped_)
+        return;
+    if (pong_due_) {
+        teardown("no answer to PING within " + std::to_string(kPingEvery.count()) + " s");
+        return;
+    }
+    pong_due_ = true;
+    try {
+        conn_->append({std::string_view("PING")});
+    } catch (const redis::Error &e) {
+        teardown(e.what());
+        return;
+    }
+    flush_output();
+    pinger_.expires_after(kPingEvery);
+    pinger_.async_wait([this, gen = generation_](boost::system::error_code ec) {
+        if (!ec && gen == generation_)
+            ping();
+    });
+}
+
+void InvalidationListener::flush_output() {
+    if (!conn_ || writing_)
+        return;
+    try {
+        if (conn_->flush())
+            return;
+    } catch (const redis::Error &e) {
+        teardown(e.what());
+        return;
+    }
+    writing_ = true;
+    sd_->async_wait(asio::posix::stream_descriptor::wait_write,
+                    [this, gen = generation_](boost::system::error_code ec) {
+                        if (gen != generation_)
+                            return;
+                        writing_ = false;
+                        if (ec) {
+                            teardown("waiting to write failed");
+                            return;
+                        }
+                        flush_output();
+                    });
+}
+
+} // namespace vcon_redis::server::store
