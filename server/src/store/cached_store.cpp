@@ -75,8 +75,7 @@ void CachedStore::note_wrong_type(const std::string &key) {
                   "Further ones are only counted in vcon_cache_total{result=\"wrong_type\"}");
 }
 
-// Coroutine style note: g++ 12 mis-destroys objects of nested scopes that end in co_return after a
-// co_await (double free). The coroutines here keep their objects at function scope and return once.
+// The coroutines here follow the g++ 12 coroutine rule (docs/internals.md).
 asio::awaitable<VconResult> CachedStore::get(std::string uuid) {
     const CachePolicy policy = policy_; // a copy: the policy may change while this request waits
     const std::string key = redis::doc_key(policy.key_prefix, uuid);

@@ -53,7 +53,8 @@ SettingsWatch::SettingsWatch(PgPool &pg, CacheDefaults defaults, Publish publish
 asio::awaitable<std::optional<ExtensionSettings>> SettingsWatch::read() {
     std::optional<ExtensionSettings> out;
     ExtensionSettings s;
-    std::string status_sql = kStatusSql, settings_sql = kSettingsSql; // named: see the g++ 12 note
+    std::string status_sql = kStatusSql,
+                settings_sql = kSettingsSql; // named (docs/internals.md, g++ 12 coroutine rule)
     QueryParams none, none_either;
     PgResult status = co_await pg_.query(std::move(status_sql), std::move(none));
     bool reachable = status.kind != PgResult::Kind::Unavailable;

@@ -60,8 +60,7 @@ private:
         std::vector<Waiter> waiters;
     };
 
-    // g++ 12 destroys some objects passed into co_await expressions twice (seen with a lambda that
-    // captured a shared_ptr by copy): capture only trivially destructible things here.
+    // The lambda captures only trivially destructible things (docs/internals.md, g++ 12 coroutine rule).
     boost::asio::awaitable<VconResult> join(Flight &flight_ref) {
         Flight *flight = &flight_ref;
         VconResult result =
