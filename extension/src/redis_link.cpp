@@ -118,15 +118,22 @@ void RedisLink::Close() noexcept {
 
 void RedisLink::Reset() noexcept {
     Close();
+    StopWatch();
+}
+
+void RedisLink::StopWatch() noexcept {
     if (watch_) {
         watch_.reset();
         ReleaseExternalFD();
     }
 }
 
-// One watch per configuration (Reset() drops it), holding one reserved file descriptor for its life.
+// A watch holds one reserved file descriptor for its life. One that is not subscribed is built
+// again from the settings of this connect (a password file may have changed since).
 void RedisLink::StartWatch(const vcon_redis::redis::Url &url,
                            const vcon_redis::redis::Connection::Options &options) {
+    if (watch_ && !watch_->subscribed())
+        StopWatch();
     if (watch_ || !PgGuard([]() noexcept { return AcquireExternalFD(); }))
         return; // no descriptor to spare: failovers are still followed through errors
     try {

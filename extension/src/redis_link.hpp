@@ -5,7 +5,8 @@
 // A Sentinel URL also gets a subscription to the sentinels' +switch-master notifications
 // (redis/sentinel_watch.hpp), kept across reconnects of the primary and counted against the same
 // budget: FollowSwitches() closes the primary connection when our master moves, so the next batch
-// reconnects to the new primary instead of writing to a demoted (or partitioned) old one.
+// reconnects to the new primary instead of writing to a demoted (or partitioned) old one. A watch
+// that is not subscribed is rebuilt at every connect, from the settings of that connect.
 #pragma once
 
 #include "redis/client.hpp"
@@ -48,6 +49,7 @@ public:
 
 private:
     void StartWatch(const vcon_redis::redis::Url &url, const vcon_redis::redis::Connection::Options &options);
+    void StopWatch() noexcept;
 
     std::unique_ptr<vcon_redis::redis::Client> client_;
     std::unique_ptr<vcon_redis::redis::SentinelWatch> watch_;

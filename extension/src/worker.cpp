@@ -248,13 +248,12 @@ void Worker::FollowSentinel() {
                  e.what());
         failed = true;
     }
-    if (failed) {
-        if (watch_failure_logged_)
-            return;
-        watch_failure_logged_ = true;
-    }
+    // The first failure is a LOG line; the next ones (until a subscription works) DEBUG1.
+    const int elevel = failed && watch_failure_logged_ ? DEBUG1 : LOG;
+    watch_failure_logged_ = watch_failure_logged_ || failed;
     if (message[0] != '\0')
-        PgGuard([&message]() noexcept { ereport(LOG, (errmsg("vcon_redis worker: %s", message))); });
+        PgGuard(
+            [elevel, &message]() noexcept { ereport(elevel, (errmsg("vcon_redis worker: %s", message))); });
 }
 
 // Sleeps until a wake-up, the poll interval, a Sentinel notification or the next attempt to
