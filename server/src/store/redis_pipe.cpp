@@ -7,10 +7,28 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <mutex>
+#include <string>
 
 namespace asio = boost::asio;
 
 namespace vcon_redis::server::store {
+namespace {
+
+// Every io thread's pipe follows a switch; the log says so once per switch.
+bool first_to_follow(const redis::MasterSwitch &moved) {
+    static std::mutex mutex;
+    static std::string last;
+    std::string key = moved.master + ' ' + redis::format_endpoint(moved.from.host, moved.from.port) + ' ' +
+                      redis::format_endpoint(moved.to.host, moved.to.port);
+    std::lock_guard lock(mutex);
+    if (key == last)
+        return false;
+    last = std::move(key);
+    return true;
+}
+
+} // namespace
 
 RedisPipe::RedisPipe(asio::io_context &ioc, Options options, asio::thread_pool &connector, Metrics &metrics)
     : ioc_(ioc), options_(std::move(options)), connector_(connector), metrics_(metrics), watchdog_(ioc),
@@ -438,10 +456,11 @@ void RedisPipe::on_watch_readable() {
 }
 
 void RedisPipe::follow_switch(const redis::MasterSwitch &moved) {
-    log::info("redis: sentinel " + redis::format_endpoint(watched_->host, watched_->port) + ": master " +
-              moved.master + " moved from " + redis::format_endpoint(moved.from.host, moved.from.port) +
-              " to " + redis::format_endpoint(moved.to.host, moved.to.port) +
-              "; reconnecting to the new primary");
+    if (first_to_follow(moved))
+        log::info("redis: sentinel " + redis::format_endpoint(watched_->host, watched_->port) + ": master " +
+                  moved.master + " moved from " + redis::format_endpoint(moved.from.host, moved.from.port) +
+                  " to " + redis::format_endpoint(moved.to.host, moved.to.port) +
+                  "; reconnecting to the new primary");
     if (!conn_)
         return; // a connect is under way or scheduled; it looks the primary up again
     reset_connection();
