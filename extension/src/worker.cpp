@@ -107,6 +107,7 @@ void Worker::Run() {
             continue;
         }
         pending_ = false;
+        poll_at_ = {}; // the next safety-net poll counts from the next idle wait
         MemoryContextReset(loop_context_);
         RunOneBatch();
     }
