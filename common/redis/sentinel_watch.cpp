@@ -103,7 +103,10 @@ void SentinelWatch::failed(bool was_subscribed) noexcept {
 void SentinelWatch::subscribe() {
     close();
     try {
-        conn_.emplace(url_.sentinel(sentinel()), options_, waiter_);
+        // SUBSCRIBE's reply is part of subscribing: it gets the connect deadline too.
+        Connection::Options options = options_;
+        options.command_timeout = options.connect_timeout;
+        conn_.emplace(url_.sentinel(sentinel()), options, waiter_);
         conn_->connect();
         Reply r = conn_->command({"SUBSCRIBE", switch_master_channel});
         // ["subscribe", "+switch-master", 1]
