@@ -5,7 +5,8 @@
 //
 // TLS (rediss://) runs inside the same waits (redis/tls.hpp). A Sentinel URL is resolved at every
 // connect(): the sentinels are asked in order for the primary, which must confirm with ROLE; a
-// failover therefore shows as a lost connection or an error reply, and the next connect() finds
+// failover therefore shows as a lost connection, an error reply or a sentinel notification
+// (redis/sentinel_watch.hpp, followed by the worker and the server), and the next connect() finds
 // the new primary.
 //
 // Failure model: any I/O error, protocol error, timeout or exception thrown by the Waiter closes

@@ -23,6 +23,9 @@ namespace vcon_redis {
 
 namespace {
 
+// How long a Sentinel subscription attempt may hold up a commit waiting to be drained.
+constexpr std::chrono::milliseconds kWatchYieldAfter{100};
+
 bool IsSet(const char *guc_value) {
     return guc_value != nullptr && guc_value[0] != '\0';
 }
@@ -42,7 +45,7 @@ std::string ReadPasswordFile(const char *guc, const char *path) {
 } // namespace
 
 RedisLink::~RedisLink() {
-    Close();
+    Reset();
 }
 
 bool RedisLink::Connected() const noexcept {
@@ -82,6 +85,13 @@ void RedisLink::Connect() {
         []() { return PgGuard([]() noexcept { return AcquireExternalFD(); }); },
         []() { ReleaseExternalFD(); }};
 
+    if (url.kind == vcon_redis::redis::Url::Kind::Sentinel) {
+        StartWatch(url, options);
+        // Ask first the sentinel whose notifications we follow: after a switch it knows the new primary.
+        if (watch_ && watch_->subscribed())
+            url = vcon_redis::redis::with_sentinel_first(std::move(url), watch_->sentinel());
+    }
+
     client_ = std::make_unique<vcon_redis::redis::Client>(std::move(url), options, LatchWaiter(),
                                                           std::move(budget));
     try {
@@ -104,6 +114,63 @@ void RedisLink::Connect() {
 
 void RedisLink::Close() noexcept {
     client_.reset(); // closes the sockets and gives their file descriptors back
+}
+
+void RedisLink::Reset() noexcept {
+    Close();
+    StopWatch();
+}
+
+void RedisLink::StopWatch() noexcept {
+    if (watch_) {
+        watch_.reset();
+        ReleaseExternalFD();
+    }
+}
+
+// A watch holds one reserved file descriptor for its life. One that is not subscribed is built
+// again from the settings of this connect (a password file may have changed since).
+void RedisLink::StartWatch(const vcon_redis::redis::Url &url,
+                           const vcon_redis::redis::Connection::Options &options) {
+    if (watch_ && !watch_->subscribed())
+        StopWatch();
+    if (watch_ || !PgGuard([]() noexcept { return AcquireExternalFD(); }))
+        return; // no descriptor to spare: failovers are still followed through errors
+    try {
+        watch_ =
+            std::make_unique<vcon_redis::redis::SentinelWatch>(url, options, LatchWaiter(kWatchYieldAfter));
+    } catch (...) {
+        ReleaseExternalFD();
+        throw;
+    }
+}
+
+std::optional<vcon_redis::redis::MasterSwitch> RedisLink::FollowSwitches() {
+    if (!watch_)
+        return std::nullopt;
+    if (watch_->due())
+        watch_->subscribe();
+    std::optional<vcon_redis::redis::MasterSwitch> moved = watch_->poll();
+    if (moved)
+        Close(); // the next batch looks the primary up again (and checks its ROLE)
+    return moved;
+}
+
+int RedisLink::WatchFd() const noexcept {
+    return watch_ ? watch_->fd() : -1;
+}
+
+std::optional<vcon_redis::redis::Clock::time_point> RedisLink::WatchRetryAt() const noexcept {
+    if (!watch_ || watch_->subscribed())
+        return std::nullopt;
+    return watch_->retry_at();
+}
+
+std::string RedisLink::WatchedSentinel() const {
+    if (!watch_)
+        return {};
+    const vcon_redis::redis::HostPort &at = watch_->sentinel();
+    return vcon_redis::redis::format_endpoint(at.host, at.port);
 }
 
 vcon_redis::redis::Client &RedisLink::Client() {

@@ -4,7 +4,10 @@
 // drain batches until one is not full. A failed batch (Redis down, timeout, error reply, an ERROR
 // in the worker's SQL) is rolled back — its rows stay in the outbox — the error is published and
 // logged, the connection is dropped and the worker waits with exponential backoff (100 ms … 5 s)
-// before trying again, staying responsive to SIGTERM/SIGHUP throughout. It exits with code 1 only
+// before trying again, staying responsive to SIGTERM/SIGHUP throughout. With a Sentinel URL the loop
+// also follows the sentinels' +switch-master notifications (RedisLink::FollowSwitches): the idle
+// wait includes the subscription's socket, and a switch of our master drops the primary connection
+// so the next batch goes to the new primary. It exits with code 1 only
 // (exit 0 would unregister it), so the postmaster always restarts it.
 extern "C" {
 #include "postgres.h"
@@ -26,13 +29,16 @@ extern "C" {
 #include "outbox_spi.hpp"
 #include "pg_guard.hpp"
 #include "redis_link.hpp"
+#include "redis_waiter.hpp"
 #include "shmem.hpp"
 #include "worker.hpp"
 
 #include "redis/error.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <optional>
 
 namespace vcon_redis {
 
@@ -67,6 +73,7 @@ private:
     void RunOneBatch();
     void Recover(Failure failure, const char *message);
     void WaitForWork();
+    void FollowSentinel();
     void BackOff();
     void Log(int elevel, const char *message);
     bool ServiceInterrupts();
@@ -78,6 +85,8 @@ private:
     bool installed_ = false; // the last batch found the extension
     bool ever_connected_ = false;
     int backoff_ms_ = 0;
+    bool watch_failure_logged_ = false;              // since the last subscription that worked
+    vcon_redis::redis::Clock::time_point poll_at_{}; // the next safety-net poll; {} = not set
     char last_logged_[kMessageMax] = "";
     TimestampTz last_logged_at_ = 0;
 };
@@ -87,9 +96,10 @@ void Worker::Run() {
         // A commit leaves us in TopMemoryContext; everything of one iteration goes here instead.
         MemoryContextSwitchTo(loop_context_);
         if (ServiceInterrupts()) {
-            link_.Close(); // new Redis settings: reconnect at the next batch
+            link_.Reset(); // new Redis settings: reconnect at the next batch
             PublishConfiguredUrl();
         }
+        FollowSentinel();
         WorkerShared *shared = Shared();
         if (pg_atomic_exchange_u32(&shared->should_wake, 0) != 0)
             pending_ = true;
@@ -98,6 +108,7 @@ void Worker::Run() {
             continue;
         }
         pending_ = false;
+        poll_at_ = {}; // the next safety-net poll counts from the next idle wait
         MemoryContextReset(loop_context_);
         RunOneBatch();
     }
@@ -206,15 +217,71 @@ bool Worker::ServiceInterrupts() {
     return changed;
 }
 
-// Sleeps until a wake-up or the poll interval.
+// Sentinel notifications (RedisLink::FollowSwitches): a switch of our master is logged and the
+// primary connection is gone; a failed subscription is logged once until one works again.
+void Worker::FollowSentinel() {
+    char message[kMessageMax];
+    message[0] = '\0';
+    bool failed = false;
+    try {
+        if (std::optional<vcon_redis::redis::MasterSwitch> moved = link_.FollowSwitches())
+            snprintf(message, sizeof message,
+                     "sentinel %s: master %s moved from %s to %s; reconnecting to the new primary",
+                     link_.WatchedSentinel().c_str(), moved->master.c_str(),
+                     vcon_redis::redis::format_endpoint(moved->from.host, moved->from.port).c_str(),
+                     vcon_redis::redis::format_endpoint(moved->to.host, moved->to.port).c_str());
+        else if (watch_failure_logged_ && link_.WatchFd() >= 0) {
+            watch_failure_logged_ = false;
+            snprintf(message, sizeof message, "sentinel notifications resumed from sentinel %s",
+                     link_.WatchedSentinel().c_str());
+        }
+    } catch (const WorkerStopping &) {
+        throw;
+    } catch (const WorkArrived &) {
+        return; // a commit came in while subscribing: drain first, subscribe after the backoff
+    } catch (const ReconnectRequested &) {
+        link_.Reset();
+        PublishConfiguredUrl();
+        return;
+    } catch (const std::exception &e) {
+        snprintf(message, sizeof message,
+                 "sentinel notifications unavailable (%s); failovers still followed "
+                 "through errors, retrying the next sentinel",
+                 e.what());
+        failed = true;
+    }
+    // The first failure is a LOG line; the next ones (until a subscription works) DEBUG1.
+    const int elevel = failed && watch_failure_logged_ ? DEBUG1 : LOG;
+    watch_failure_logged_ = watch_failure_logged_ || failed;
+    if (message[0] != '\0')
+        PgGuard(
+            [elevel, &message]() noexcept { ereport(elevel, (errmsg("vcon_redis worker: %s", message))); });
+}
+
+// Sleeps until a wake-up, the poll interval, a Sentinel notification or the next attempt to
+// subscribe to one.
 void Worker::WaitForWork() {
-    int rc = PgGuard([]() noexcept {
-        return WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, guc::poll_interval_ms,
-                         PG_WAIT_EXTENSION);
+    using vcon_redis::redis::Clock;
+    const int fd = link_.WatchFd();
+    const Clock::time_point now = Clock::now();
+    if (poll_at_ == Clock::time_point{})
+        poll_at_ = now + std::chrono::milliseconds(guc::poll_interval_ms);
+    Clock::time_point until = poll_at_;
+    if (std::optional<Clock::time_point> retry = link_.WatchRetryAt())
+        until = std::min(until, *retry);
+    const long timeout_ms =
+        std::max<long>(std::chrono::ceil<std::chrono::milliseconds>(until - now).count(), 0);
+    int rc = PgGuard([fd, timeout_ms]() noexcept {
+        int events = WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH;
+        if (fd < 0)
+            return WaitLatch(MyLatch, events, timeout_ms, PG_WAIT_EXTENSION);
+        return WaitLatchOrSocket(MyLatch, events | WL_SOCKET_READABLE, fd, timeout_ms, PG_WAIT_EXTENSION);
     });
     ResetLatch(MyLatch); // never raises (pg_guard.hpp)
-    if (rc & WL_TIMEOUT)
+    if ((rc & WL_TIMEOUT) && Clock::now() >= poll_at_) {
         pending_ = true; // the safety-net poll
+        poll_at_ = {};
+    }
 }
 
 // Waits backoff_ms_ (doubling it), ignoring commit wake-ups — a burst of commits must not turn

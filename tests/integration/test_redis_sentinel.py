@@ -2,8 +2,11 @@
 vcon-cache-server find the primary through redis+sentinel:// and follow it. With
 vcon_redis.wait_replicas = 1, a SENTINEL FAILOVER or a kill -9 of the primary during 1000 commits
 from several clients loses nothing: every committed vCon in Redis equals vcon_json and every uuid
-is pushed exactly once; the server keeps answering (BYPASS while the primary moves)."""
+is pushed exactly once; the server keeps answering (BYPASS while the primary moves). And both
+follow the sentinels' +switch-master notification at once, while a demoted old primary still
+answers as a primary."""
 
+import json
 import threading
 import time
 
@@ -205,3 +208,71 @@ def test_kill_9_of_the_primary_during_1000_commits_loses_nothing(sstack, tmp_pat
     assert statuses and all(s == 200 for s, _ in statuses), [x for x in statuses if x[0] != 200][:5]
     assert any(c == "BYPASS" for _, c in statuses), "the reader never saw the primary missing"
     assert PASSWORD not in log
+
+
+FOLLOW_WITHIN_S = 4  # the sentinels demote a still running old primary only 8 s after the switch
+
+
+def _role(node) -> str:
+    return node.client().execute_command("ROLE")[0]
+
+
+def test_switch_master_notification_is_followed_while_the_old_primary_stays_up(sstack, tmp_path):
+    """After SENTINEL FAILOVER the old primary goes on answering as a primary of its own for some
+    seconds, until the sentinels reconfigure it as a replica. Without following the notification, the
+    server keeps reading from it and the worker keeps writing to it (writes lost when it resyncs). The
+    nodes are told apart while the old one is still a primary: a value written only on the new
+    primary must be what the server returns, and a vCon committed after the switch must land on the
+    new primary and not on the old one, without a failed attempt of the worker."""
+    redis = sstack.redis_server
+    harness.wait_for(redis.ready, 60, interval=0.2, what="the replica to be back in sync")
+    log_from = len(sstack.pg.log.read_text(errors="replace"))  # earlier failovers logged their switches
+    # WAIT 1 cannot be met until the old primary is a replica again: without it, a write to the
+    # wrong node would succeed silently, which is what this test must see.
+    sstack.pg.sql("ALTER SYSTEM SET vcon_redis.wait_replicas = 0")
+    sstack.pg.sql("SELECT pg_reload_conf()")
+    try:
+        old_port = redis.primary_port()
+        new_port = next(p for p in redis.nodes if p != old_port)
+        old, new = redis.nodes[old_port], redis.nodes[new_port]
+        u0 = save(sstack.pg, small_vcon(0))
+        sstack.wait_drained(30)
+        before = sstack.status()
+        with CacheServer(sstack, tmp_path, redis_url=redis.url()) as server:
+            harness.wait_for(lambda: server.get(f"/api/v1/vcons/{u0}").cache == "HIT", 20,
+                             what="server HIT via sentinel")
+            time.sleep(1)  # both subscriptions in place
+
+            redis.sentinels[0].command("SENTINEL", "failover", MASTER)
+            harness.wait_for(lambda: redis.sentinels[0].primary_port() == new_port, 30, interval=0.05,
+                             what="the sentinel to switch the master")
+            switched = time.monotonic()
+            assert _role(old) == "master", "the old primary was demoted at once: the nodes cannot be told apart"
+
+            # Only the new primary has this version of u0.
+            doc = json.loads(new.client().get(f"vcon:{u0}"))
+            doc["subject"] = "only on the new primary"
+            new.client().set(f"vcon:{u0}", json.dumps(doc, separators=(",", ":")))
+            harness.wait_for(lambda: b"only on the new primary" in server.get(f"/api/v1/vcons/{u0}").body,
+                             FOLLOW_WITHIN_S, interval=0.05, what="the server to read from the new primary")
+
+            # A commit after the switch goes to the new primary, at the first attempt.
+            u1 = save(sstack.pg, small_vcon(1))
+            harness.wait_for(lambda: new.client().get(f"vcon:{u1}") is not None, FOLLOW_WITHIN_S,
+                             interval=0.05, what="the worker to write to the new primary")
+            followed_in = time.monotonic() - switched
+            assert old.client().get(f"vcon:{u1}") is None, "the worker wrote to the old primary"
+            # All of this while the old node still answered as a primary: only the notification can
+            # have moved the server and the worker.
+            assert _role(old) == "master", f"the old primary was demoted within {followed_in:.1f} s"
+            st = sstack.status()
+            assert st["last_error_at"] == before["last_error_at"], st  # no failed attempt
+            server_log = server.log()
+    finally:
+        sstack.pg.sql("ALTER SYSTEM RESET vcon_redis.wait_replicas")
+        sstack.pg.sql("SELECT pg_reload_conf()")
+
+    moved = f"moved from 127.0.0.1:{old_port} to 127.0.0.1:{new_port}"
+    assert server_log.count(moved) == 1, server_log[-2000:]  # one line, whatever the io threads
+    assert sstack.pg.log.read_text(errors="replace")[log_from:].count(moved) == 1
+    assert PASSWORD not in server_log

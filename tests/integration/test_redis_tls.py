@@ -6,6 +6,7 @@ mutual TLS, and neither the password nor key material in any log."""
 import shutil
 
 import pytest
+import redis
 
 import harness
 from cache_server import CacheServer, wait_cached
@@ -147,6 +148,12 @@ def test_sentinel_over_tls_with_a_sentinel_password_file(tls_stack, tmp_path):
         _set(tls_stack, sentinel_password_file="sentinel.pw")
         wait_cached(tls_stack, u)
         assert tls_stack.status()["redis_url"].startswith("rediss+sentinel://:***@127.0.0.1:")
+        # The worker also follows the sentinel's notifications, over TLS with the sentinel password.
+        over_tls = redis.Redis(host="127.0.0.1", port=sentinel.port, password=sentinel_pw, ssl=True,
+                               ssl_ca_certs=str(tls_stack.certs / "ca.crt"), socket_timeout=5,
+                               decode_responses=True)
+        harness.wait_for(lambda: " sub=1 " in over_tls.execute_command("CLIENT", "LIST"), 10,
+                         what="the worker to subscribe to +switch-master over TLS")
     finally:
         _set(tls_stack, redis_url=None, sentinel_password_file=None)
         sentinel.stop()

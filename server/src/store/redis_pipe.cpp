@@ -7,14 +7,32 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <mutex>
+#include <string>
 
 namespace asio = boost::asio;
 
 namespace vcon_redis::server::store {
+namespace {
+
+// Every io thread's pipe follows a switch; the log says so once per switch.
+bool first_to_follow(const redis::MasterSwitch &moved) {
+    static std::mutex mutex;
+    static std::string last;
+    std::string key = moved.master + ' ' + redis::format_endpoint(moved.from.host, moved.from.port) + ' ' +
+                      redis::format_endpoint(moved.to.host, moved.to.port);
+    std::lock_guard lock(mutex);
+    if (key == last)
+        return false;
+    last = std::move(key);
+    return true;
+}
+
+} // namespace
 
 RedisPipe::RedisPipe(asio::io_context &ioc, Options options, asio::thread_pool &connector, Metrics &metrics)
     : ioc_(ioc), options_(std::move(options)), connector_(connector), metrics_(metrics), watchdog_(ioc),
-      retry_(ioc) {}
+      retry_(ioc), watch_retry_(ioc) {}
 
 RedisPipe::~RedisPipe() {
     // The descriptor belongs to conn_ (hiredis closes it): never let Asio close it too.
@@ -24,10 +42,18 @@ RedisPipe::~RedisPipe() {
         sd_->release();
         sd_.reset();
     }
+    drop_watch_descriptor();
 }
 
 void RedisPipe::start() {
     begin_connect();
+    if (options_.url.kind == redis::Url::Kind::Sentinel && !watch_) {
+        redis::Connection::Options copts;
+        copts.connect_timeout = options_.connect_timeout;
+        copts.command_timeout = std::max(options_.connect_timeout, std::chrono::milliseconds(1000));
+        watch_ = std::make_shared<redis::SentinelWatch>(options_.url, copts);
+        begin_watch();
+    }
 }
 
 // Forgets the socket without closing it twice: the stream descriptor releases the fd, which the
@@ -52,6 +78,11 @@ void RedisPipe::shutdown() {
     stopped_ = true;
     retry_.cancel();
     watchdog_.cancel();
+    watch_retry_.cancel();
+    ++watch_generation_;
+    drop_watch_descriptor();
+    if (watch_ && !watch_subscribing_)
+        watch_->close();
     ++generation_;
     drop_connection();
     auto failed = std::move(pending_);
@@ -237,7 +268,8 @@ void RedisPipe::on_watchdog() {
     arm_watchdog();
 }
 
-void RedisPipe::teardown(const std::string &why) {
+// Drops the connection; every waiting command completes with an empty Reply (BYPASS).
+void RedisPipe::reset_connection() {
     ++generation_;
     drop_connection();
     flush_posted_ = false;
@@ -246,6 +278,10 @@ void RedisPipe::teardown(const std::string &why) {
     pending_.clear();
     for (auto &p : failed)
         asio::post(ioc_, [h = std::move(p.handler)]() mutable { std::move(h)(redis::Reply{}); });
+}
+
+void RedisPipe::teardown(const std::string &why) {
+    reset_connection();
     metrics_.backend_error(Backend::Redis);
     log::warn(why + "; serving BYPASS and reconnecting");
     failure_logged_ = true;
@@ -276,7 +312,9 @@ void RedisPipe::begin_connect() {
     redis::Connection::Options copts;
     copts.connect_timeout = options_.connect_timeout;
     copts.command_timeout = std::max(options_.connect_timeout, std::chrono::milliseconds(1000));
-    asio::post(connector_, [this, alive, url = options_.url, copts, ex = ioc_.get_executor()] {
+    // After a switch, the notifying sentinel already knows the new primary: ask it first.
+    redis::Url url = watched_ ? redis::with_sentinel_first(options_.url, *watched_) : options_.url;
+    asio::post(connector_, [this, alive, url = std::move(url), copts, ex = ioc_.get_executor()] {
         try {
             redis::Connection c(url, copts);
             c.connect();
@@ -322,6 +360,115 @@ void RedisPipe::on_connect_failed(const std::string &why) {
     }
     backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(50), std::chrono::milliseconds(2000));
     connect_later(backoff_);
+}
+
+// Subscribes on the connector pool once the watch's backoff has passed.
+void RedisPipe::begin_watch() {
+    if (stopped_ || !watch_ || watch_subscribing_ || watch_sd_)
+        return;
+    if (!watch_->due()) {
+        watch_retry_.expires_at(watch_->retry_at());
+        watch_retry_.async_wait([this, gen = watch_generation_](boost::system::error_code ec) {
+            if (!ec && gen == watch_generation_)
+                begin_watch();
+        });
+        return;
+    }
+    watch_subscribing_ = true;
+    std::weak_ptr<int> alive = alive_;
+    asio::post(connector_, [this, alive, watch = watch_, ex = ioc_.get_executor()] {
+        std::string failure;
+        try {
+            watch->subscribe();
+        } catch (const std::exception &e) {
+            failure = e.what();
+        }
+        asio::post(ex, [this, alive, failure = std::move(failure)] {
+            if (alive.expired())
+                return;
+            if (failure.empty())
+                on_watch_subscribed();
+            else
+                on_watch_failed(failure);
+        });
+    });
+}
+
+void RedisPipe::on_watch_subscribed() {
+    watch_subscribing_ = false;
+    if (stopped_) {
+        watch_->close();
+        return;
+    }
+    watched_ = watch_->sentinel();
+    watch_sd_.emplace(ioc_, watch_->fd());
+    if (watch_failure_logged_)
+        log::info("redis: sentinel notifications resumed from sentinel " +
+                  redis::format_endpoint(watched_->host, watched_->port));
+    watch_failure_logged_ = false;
+    wait_watch_readable();
+}
+
+void RedisPipe::on_watch_failed(const std::string &why) {
+    watch_subscribing_ = false;
+    watched_.reset();
+    if (!watch_failure_logged_)
+        log::warn(why + "; sentinel notifications unavailable (failovers still followed through errors), "
+                        "retrying at the next sentinel");
+    watch_failure_logged_ = true;
+    begin_watch();
+}
+
+void RedisPipe::drop_watch_descriptor() {
+    if (!watch_sd_)
+        return;
+    boost::system::error_code ignored;
+    watch_sd_->cancel(ignored);
+    watch_sd_->release();
+    watch_sd_.reset();
+}
+
+void RedisPipe::wait_watch_readable() {
+    watch_sd_->async_wait(asio::posix::stream_descriptor::wait_read,
+                          [this, gen = watch_generation_](boost::system::error_code ec) {
+                              if (gen != watch_generation_)
+                                  return;
+                              if (ec) {
+                                  ++watch_generation_;
+                                  drop_watch_descriptor();
+                                  watch_->close();
+                                  on_watch_failed("redis: waiting for sentinel notifications failed");
+                                  return;
+                              }
+                              on_watch_readable();
+                          });
+}
+
+void RedisPipe::on_watch_readable() {
+    std::optional<redis::MasterSwitch> moved;
+    try {
+        moved = watch_->poll();
+    } catch (const redis::Error &e) {
+        ++watch_generation_;
+        drop_watch_descriptor(); // the watch closed the socket; it schedules the next sentinel
+        on_watch_failed(e.what());
+        return;
+    }
+    if (moved)
+        follow_switch(*moved);
+    wait_watch_readable();
+}
+
+void RedisPipe::follow_switch(const redis::MasterSwitch &moved) {
+    if (first_to_follow(moved))
+        log::info("redis: sentinel " + redis::format_endpoint(watched_->host, watched_->port) + ": master " +
+                  moved.master + " moved from " + redis::format_endpoint(moved.from.host, moved.from.port) +
+                  " to " + redis::format_endpoint(moved.to.host, moved.to.port) +
+                  "; reconnecting to the new primary");
+    if (!conn_)
+        return; // a connect is under way or scheduled; it looks the primary up again
+    reset_connection();
+    begin_connect();
 }
 
 } // namespace vcon_redis::server::store

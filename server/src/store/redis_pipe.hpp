@@ -10,12 +10,19 @@
 // A READONLY reply (a Sentinel failover demoted the node) is returned and then drops the
 // connection too, so the reconnect asks the sentinels for the new primary.
 //
+// A Sentinel URL also subscribes (on the connector pool) to the sentinels' +switch-master
+// notifications (redis/sentinel_watch.hpp) and reads them on the io thread: a switch of our master
+// drops the connection at once and reconnects (Sentinel lookup first at the notifying sentinel,
+// ROLE check), so reads never stay on a demoted or partitioned old primary. A lost subscription
+// moves on to the next sentinel with backoff; the data connection never waits for it.
+//
 // One pipe talks to one node; RedisRouter (redis_router.hpp) puts one pipe per cluster primary
 // behind the slot map.
 #pragma once
 
 #include "app/metrics.hpp"
 #include "redis/connection.hpp"
+#include "redis/sentinel_watch.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -92,6 +99,14 @@ private:
     void arm_watchdog();
     void on_watchdog();
     void complete_front(redis::Reply reply);
+    void reset_connection();
+    void begin_watch();
+    void on_watch_subscribed();
+    void on_watch_failed(const std::string &why);
+    void wait_watch_readable();
+    void on_watch_readable();
+    void drop_watch_descriptor();
+    void follow_switch(const redis::MasterSwitch &moved);
 
     boost::asio::io_context &ioc_;
     Options options_;
@@ -113,6 +128,15 @@ private:
     bool failure_logged_ = false;
     boost::asio::steady_timer watchdog_;
     boost::asio::steady_timer retry_;
+
+    // Sentinel notifications. The connector pool has watch_ only while watch_subscribing_.
+    std::shared_ptr<redis::SentinelWatch> watch_;
+    std::optional<boost::asio::posix::stream_descriptor> watch_sd_; // wraps watch_'s fd, never owns it
+    std::optional<redis::HostPort> watched_;                        // the sentinel subscribed to
+    bool watch_subscribing_ = false;
+    bool watch_failure_logged_ = false;
+    unsigned watch_generation_ = 0;
+    boost::asio::steady_timer watch_retry_;
 };
 
 } // namespace vcon_redis::server::store
