@@ -2,7 +2,8 @@
 
 #include "redis/keys.hpp"
 
-#include <array>
+#include <openssl/evp.h>
+
 #include <cstdint>
 #include <stdexcept>
 
@@ -72,73 +73,27 @@ end
 return 0
 )lua";
 
-std::uint32_t rol(std::uint32_t v, int n) {
-    return (v << n) | (v >> (32 - n));
-}
-
 Script make_script(std::string_view name, std::string_view source) {
     return Script{name, source, detail::sha1_hex(source)};
 }
 
 } // namespace
 
-// SHA-1 (FIPS 180-1), only to name scripts the way Redis does (EVALSHA) without a round trip or
-// OpenSSL. Not used for anything security-related.
+// The SHA-1 Redis names a script by (EVALSHA), computed here so no round trip is needed. OpenSSL
+// is linked for TLS already; nothing security-related rests on SHA-1.
 std::string detail::sha1_hex(std::string_view data) {
-    std::array<std::uint32_t, 5> h{0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u, 0xC3D2E1F0u};
-    std::string msg(data);
-    msg.push_back(static_cast<char>(0x80));
-    while (msg.size() % 64 != 56)
-        msg.push_back('\0');
-    std::uint64_t bits = static_cast<std::uint64_t>(data.size()) * 8;
-    for (int i = 7; i >= 0; --i)
-        msg.push_back(static_cast<char>((bits >> (i * 8)) & 0xFF));
-
-    for (std::size_t off = 0; off < msg.size(); off += 64) {
-        std::array<std::uint32_t, 80> w{};
-        for (int i = 0; i < 16; ++i) {
-            const auto *b = reinterpret_cast<const unsigned char *>(msg.data() + off + 4 * i);
-            w[i] =
-                (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
-        }
-        for (int i = 16; i < 80; ++i)
-            w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
-        std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
-        for (int i = 0; i < 80; ++i) {
-            std::uint32_t f, k;
-            if (i < 20) {
-                f = (b & c) | (~b & d);
-                k = 0x5A827999u;
-            } else if (i < 40) {
-                f = b ^ c ^ d;
-                k = 0x6ED9EBA1u;
-            } else if (i < 60) {
-                f = (b & c) | (b & d) | (c & d);
-                k = 0x8F1BBCDCu;
-            } else {
-                f = b ^ c ^ d;
-                k = 0xCA62C1D6u;
-            }
-            std::uint32_t t = rol(a, 5) + f + e + k + w[i];
-            e = d;
-            d = c;
-            c = rol(b, 30);
-            b = a;
-            a = t;
-        }
-        h[0] += a;
-        h[1] += b;
-        h[2] += c;
-        h[3] += d;
-        h[4] += e;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha1(), nullptr) != 1)
+        throw std::runtime_error("SHA-1 unavailable in OpenSSL");
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(2 * len);
+    for (unsigned int k = 0; k < len; ++k) {
+        out.push_back(kHex[md[k] >> 4]);
+        out.push_back(kHex[md[k] & 0x0F]);
     }
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(40);
-    for (std::uint32_t v : h)
-        for (int shift = 28; shift >= 0; shift -= 4)
-            hex.push_back(digits[(v >> shift) & 0xF]);
-    return hex;
+    return out;
 }
 
 const Script &apply_script() {
