@@ -34,6 +34,8 @@ extern "C" {
 #include "utils/varlena.h"
 }
 
+#include "text/hex.hpp" // (vcon_redis::text: so PostgreSQL's varlena type is ::text below)
+
 namespace vcon_redis {
 namespace {
 
@@ -48,23 +50,13 @@ void SkipSpace(Scan *s) {
         s->p++;
 }
 
-int HexDigit(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 // Four hex digits after "\u"; -1 if they are not.
 int Hex4(Scan *s) {
     if (s->end - s->p < 4)
         return -1;
     int v = 0;
     for (int i = 0; i < 4; i++) {
-        int d = HexDigit(s->p[i]);
+        int d = text::hex_digit_value(s->p[i]);
         if (d < 0)
             return -1;
         v = v * 16 + d;
@@ -198,7 +190,7 @@ bool ParseScalar(Scan *s, StringInfo str, bool *is_string) {
 
 // The tags found so far: 'key:value' strings, unsorted, with repeats.
 struct Tags {
-    text **items;
+    ::text **items;
     int count;
     int cap;
 };
@@ -206,11 +198,12 @@ struct Tags {
 void AddTag(Tags *tags, const char *key, int keylen, const char *value, int valuelen) {
     if (tags->count == tags->cap) {
         tags->cap = tags->cap ? tags->cap * 2 : 8;
-        tags->items = tags->items ? static_cast<text **>(repalloc(tags->items, tags->cap * sizeof(text *)))
-                                  : static_cast<text **>(palloc(tags->cap * sizeof(text *)));
+        tags->items = tags->items
+                          ? static_cast<::text **>(repalloc(tags->items, tags->cap * sizeof(::text *)))
+                          : static_cast<::text **>(palloc(tags->cap * sizeof(::text *)));
     }
     int len = keylen + 1 + valuelen;
-    text *t = static_cast<text *>(palloc(VARHDRSZ + len));
+    ::text *t = static_cast<::text *>(palloc(VARHDRSZ + len));
     SET_VARSIZE(t, VARHDRSZ + len);
     memcpy(VARDATA(t), key, keylen);
     VARDATA(t)[keylen] = ':';
@@ -353,13 +346,13 @@ bool ParseBody(const char *data, int len, bool nested, Tags *tags) {
 }
 
 int CompareTags(const void *a, const void *b) {
-    const text *x = *static_cast<text *const *>(a);
-    const text *y = *static_cast<text *const *>(b);
+    const ::text *x = *static_cast<::text *const *>(a);
+    const ::text *y = *static_cast<::text *const *>(b);
     return varstr_cmp(VARDATA_ANY(x), VARSIZE_ANY_EXHDR(x), VARDATA_ANY(y), VARSIZE_ANY_EXHDR(y),
                       DEFAULT_COLLATION_OID);
 }
 
-bool SameTag(const text *x, const text *y) {
+bool SameTag(const ::text *x, const ::text *y) {
     return VARSIZE_ANY_EXHDR(x) == VARSIZE_ANY_EXHDR(y) &&
            memcmp(VARDATA_ANY(x), VARDATA_ANY(y), VARSIZE_ANY_EXHDR(x)) == 0;
 }
@@ -372,13 +365,13 @@ extern "C" {
 PG_FUNCTION_INFO_V1(vcon_redis_tag_array_text);
 
 Datum vcon_redis_tag_array_text(PG_FUNCTION_ARGS) {
-    text *body = PG_GETARG_TEXT_PP(0);
+    ::text *body = PG_GETARG_TEXT_PP(0);
     bool nested = PG_GETARG_BOOL(1);
     vcon_redis::Tags tags{nullptr, 0, 0};
     if (!vcon_redis::ParseBody(VARDATA_ANY(body), static_cast<int>(VARSIZE_ANY_EXHDR(body)), nested, &tags) ||
         tags.count == 0)
         PG_RETURN_NULL();
-    qsort(tags.items, tags.count, sizeof(text *), vcon_redis::CompareTags);
+    qsort(tags.items, tags.count, sizeof(::text *), vcon_redis::CompareTags);
     int kept = 0;
     for (int i = 0; i < tags.count; i++)
         if (kept == 0 || !vcon_redis::SameTag(tags.items[kept - 1], tags.items[i]))
