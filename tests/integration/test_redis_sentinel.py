@@ -242,6 +242,9 @@ def test_switch_master_notification_is_followed_while_the_old_primary_stays_up(s
             harness.wait_for(lambda: server.get(f"/api/v1/vcons/{u0}").cache == "HIT", 20,
                              what="server HIT via sentinel")
             time.sleep(1)  # both subscriptions in place
+            # WAIT is off: let the replica have u0 before it is promoted
+            harness.wait_for(lambda: new.client().get(f"vcon:{u0}") is not None, 10, interval=0.05,
+                             what="the replica to have the vCon")
 
             redis.sentinels[0].command("SENTINEL", "failover", MASTER)
             harness.wait_for(lambda: redis.sentinels[0].primary_port() == new_port, 30, interval=0.05,
@@ -267,6 +270,15 @@ def test_switch_master_notification_is_followed_while_the_old_primary_stays_up(s
             assert _role(old) == "master", f"the old primary was demoted within {followed_in:.1f} s"
             st = sstack.status()
             assert st["last_error_at"] == before["last_error_at"], st  # no failed attempt
+
+            # The near cache's invalidation connection, left on the old node, follows too: hits are
+            # served from process memory again (kept coherent by the new primary).
+            def near_hits():
+                server.get(f"/api/v1/vcons/{u0}")
+                return server.metrics().get('vcon_near_cache_total{event="hit"}', 0.0)
+            hits = near_hits()
+            harness.wait_for(lambda: near_hits() > hits + 1, 10, interval=0.1,
+                             what="near cache hits again after the failover")
             server_log = server.log()
     finally:
         sstack.pg.sql("ALTER SYSTEM RESET vcon_redis.wait_replicas")

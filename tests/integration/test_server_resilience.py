@@ -147,7 +147,8 @@ def test_sigterm_finishes_in_flight_requests_and_exits_0(stack, tmp_path):
     result = {}
     t = threading.Thread(target=lambda: result.setdefault("r", s.get(f"/api/v1/vcons/{u}", timeout=20)))
     t.start()
-    time.sleep(0.3)
+    # in flight: the server holds the fill lease it took before reading PostgreSQL (and sleeps)
+    harness.wait_for(lambda: stack.r.exists(f"{{vcon:{u}}}:lease"), 10, what="the request's fill lease")
     t0 = time.monotonic()
     s.proc.send_signal(signal.SIGTERM)
     t.join(20)

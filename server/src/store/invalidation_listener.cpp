@@ -24,15 +24,7 @@ InvalidationListener::InvalidationListener(asio::io_context &ioc, redis::Url url
                                            std::chrono::milliseconds connect_timeout,
                                            asio::thread_pool &connector, Metrics &metrics, Events events)
     : ioc_(ioc), url_(std::move(url)), connect_timeout_(connect_timeout), connector_(connector),
-      metrics_(metrics), events_(std::move(events)), retry_(ioc), pinger_(ioc) {}
-
-InvalidationListener::~InvalidationListener() {
-    if (sd_) { // the descriptor belongs to conn_: never let Asio close it too
-        boost::system::error_code ignored;
-        sd_->cancel(ignored);
-        sd_->release();
-    }
-}
+      metrics_(metrics), events_(std::move(events)), link_(ioc), retry_(ioc), pinger_(ioc) {}
 
 void InvalidationListener::start() {
     begin_connect();
@@ -42,27 +34,16 @@ void InvalidationListener::shutdown() {
     stopped_ = true;
     retry_.cancel();
     pinger_.cancel();
-    ++generation_;
     drop_connection();
 }
 
 void InvalidationListener::drop_connection() {
-    if (sd_) {
-        boost::system::error_code ignored;
-        sd_->cancel(ignored);
-        sd_->release();
-        sd_.reset();
-    }
-    if (conn_) {
-        conn_->close();
-        conn_.reset();
-    }
-    writing_ = false;
+    link_.close();
     pong_due_ = false;
 }
 
 void InvalidationListener::begin_connect() {
-    if (stopped_ || connecting_ || conn_)
+    if (stopped_ || connecting_ || link_.is_open())
         return;
     connecting_ = true;
     std::weak_ptr<int> alive = alive_;
@@ -120,16 +101,22 @@ void InvalidationListener::on_connected(redis::Connection conn, long long id, st
         conn.close();
         return;
     }
-    conn_.emplace(std::move(conn));
-    sd_.emplace(ioc_, conn_->fd());
+    link_.open(std::move(conn));
     backoff_ = std::chrono::milliseconds(0);
     if (failure_logged_)
         log::info("redis: near cache invalidation connection is back");
     failure_logged_ = false;
-    wait_readable();
+    link_.read_replies(
+        [this](redis::Reply r) {
+            if (dispatch(*r))
+                return true;
+            teardown("unexpected message " + redis::describe(*r));
+            return false;
+        },
+        [this](const std::string &why) { teardown(why); });
     pinger_.expires_after(kPingEvery);
-    pinger_.async_wait([this, gen = generation_](boost::system::error_code ec) {
-        if (!ec && gen == generation_)
+    pinger_.async_wait([this, gen = link_.generation()](boost::system::error_code ec) {
+        if (!ec && gen == link_.generation())
             ping();
     });
     events_.subscribed(id, name);
@@ -146,8 +133,12 @@ void InvalidationListener::on_connect_failed(const std::string &why) {
     connect_later(backoff_);
 }
 
+void InvalidationListener::reconnect(const std::string &why) {
+    if (!stopped_ && link_.is_open())
+        teardown(why);
+}
+
 void InvalidationListener::teardown(const std::string &why) {
-    ++generation_;
     drop_connection();
     pinger_.cancel();
     metrics_.backend_error(Backend::Redis);
@@ -155,42 +146,6 @@ void InvalidationListener::teardown(const std::string &why) {
     failure_logged_ = true;
     events_.lost();
     connect_later(std::chrono::milliseconds(50));
-}
-
-void InvalidationListener::wait_readable() {
-    sd_->async_wait(asio::posix::stream_descriptor::wait_read,
-                    [this, gen = generation_](boost::system::error_code ec) {
-                        if (gen != generation_)
-                            return;
-                        if (ec) {
-                            teardown("waiting to read failed");
-                            return;
-                        }
-                        on_readable();
-                    });
-}
-
-void InvalidationListener::on_readable() {
-    const auto gen = generation_;
-    try {
-        for (;;) {
-            const bool got = conn_->read();
-            for (redis::Reply r = conn_->next_reply(); r; r = conn_->next_reply()) {
-                if (!dispatch(*r)) {
-                    teardown("unexpected message " + redis::describe(*r));
-                    return;
-                }
-                if (gen != generation_)
-                    return;
-            }
-            if (!got)
-                break;
-        }
-    } catch (const redis::Error &e) {
-        teardown(e.what());
-        return;
-    }
-    wait_readable();
 }
 
 // ["message", channel, [key...] | nil] or ["pong", ""]; anything else is a protocol surprise.
@@ -221,7 +176,7 @@ bool InvalidationListener::dispatch(const redisReply &r) {
 }
 
 void InvalidationListener::ping() {
-    if (!conn_ || stopped_)
+    if (!link_.is_open() || stopped_)
         return;
     if (pong_due_) {
         teardown("no answer to PING within " + std::to_string(kPingEvery.count()) + " s");
@@ -229,41 +184,17 @@ void InvalidationListener::ping() {
     }
     pong_due_ = true;
     try {
-        conn_->append({std::string_view("PING")});
+        link_.connection().append({std::string_view("PING")});
     } catch (const redis::Error &e) {
         teardown(e.what());
         return;
     }
-    flush_output();
+    link_.flush([this](const std::string &why) { teardown(why); });
     pinger_.expires_after(kPingEvery);
-    pinger_.async_wait([this, gen = generation_](boost::system::error_code ec) {
-        if (!ec && gen == generation_)
+    pinger_.async_wait([this, gen = link_.generation()](boost::system::error_code ec) {
+        if (!ec && gen == link_.generation())
             ping();
     });
-}
-
-void InvalidationListener::flush_output() {
-    if (!conn_ || writing_)
-        return;
-    try {
-        if (conn_->flush())
-            return;
-    } catch (const redis::Error &e) {
-        teardown(e.what());
-        return;
-    }
-    writing_ = true;
-    sd_->async_wait(asio::posix::stream_descriptor::wait_write,
-                    [this, gen = generation_](boost::system::error_code ec) {
-                        if (gen != generation_)
-                            return;
-                        writing_ = false;
-                        if (ec) {
-                            teardown("waiting to write failed");
-                            return;
-                        }
-                        flush_output();
-                    });
 }
 
 } // namespace vcon_redis::server::store

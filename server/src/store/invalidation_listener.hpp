@@ -11,6 +11,7 @@
 
 #include "app/metrics.hpp"
 #include "redis/connection.hpp"
+#include "store/asio_connection.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -38,14 +39,17 @@ public:
     InvalidationListener(boost::asio::io_context &ioc, redis::Url url,
                          std::chrono::milliseconds connect_timeout, boost::asio::thread_pool &connector,
                          Metrics &metrics, Events events);
-    ~InvalidationListener();
     InvalidationListener(const InvalidationListener &) = delete;
     InvalidationListener &operator=(const InvalidationListener &) = delete;
 
     void start();    // call on the io thread or before it runs
     void shutdown(); // call on the io thread
 
-    bool subscribed() const noexcept { return conn_.has_value(); }
+    bool subscribed() const noexcept { return link_.is_open(); }
+
+    // Drops the connection (reported as lost) and makes it again: after a Sentinel failover the
+    // data connection may be on a node this one is not (a new lookup finds the new primary).
+    void reconnect(const std::string &why);
 
     static constexpr std::string_view kChannel = "__redis__:invalidate";
 
@@ -56,11 +60,8 @@ private:
     void on_connect_failed(const std::string &why);
     void teardown(const std::string &why);
     void drop_connection();
-    void wait_readable();
-    void on_readable();
     bool dispatch(const redisReply &r);
     void ping();
-    void flush_output();
 
     boost::asio::io_context &ioc_;
     redis::Url url_;
@@ -70,12 +71,9 @@ private:
     Events events_;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 
-    std::optional<redis::Connection> conn_;
-    std::optional<boost::asio::posix::stream_descriptor> sd_; // wraps conn_'s fd, never owns it
-    unsigned generation_ = 0;
+    AsioConnection link_;
     bool connecting_ = false;
     bool stopped_ = false;
-    bool writing_ = false;
     bool pong_due_ = false;
     bool failure_logged_ = false;
     std::chrono::milliseconds backoff_{0};

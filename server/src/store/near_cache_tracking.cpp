@@ -113,7 +113,11 @@ asio::awaitable<void> NearCacheTracking::arm() {
             r = co_await redis_.exec(list);
             ok = r && same(d, l, p) && r->type == REDIS_REPLY_STRING &&
                  redis::text(*r).find(" name=" + name + " ") != std::string_view::npos;
-            if (r && !ok && same(d, l, p))
+            if (r && !ok && same(d, l, p) && r->type == REDIS_REPLY_STRING)
+                // Not our listener on this node: the data connection moved (a Sentinel failover)
+                // and the listener did not. Its new connection looks the primary up again.
+                listener_.reconnect("it is not on the data connection's node (a failover?)");
+            else if (r && !ok && same(d, l, p))
                 refusal = "CLIENT LIST ID " + id + " answered " + redis::describe(*r);
         }
         if (ok) {

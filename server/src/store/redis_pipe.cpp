@@ -31,17 +31,10 @@ bool first_to_follow(const redis::MasterSwitch &moved) {
 } // namespace
 
 RedisPipe::RedisPipe(asio::io_context &ioc, Options options, asio::thread_pool &connector, Metrics &metrics)
-    : ioc_(ioc), options_(std::move(options)), connector_(connector), metrics_(metrics), watchdog_(ioc),
-      retry_(ioc), watch_retry_(ioc) {}
+    : ioc_(ioc), options_(std::move(options)), connector_(connector), metrics_(metrics), link_(ioc),
+      watchdog_(ioc), retry_(ioc), watch_retry_(ioc) {}
 
 RedisPipe::~RedisPipe() {
-    // The descriptor belongs to conn_ (hiredis closes it): never let Asio close it too.
-    if (sd_) {
-        boost::system::error_code ignored;
-        sd_->cancel(ignored);
-        sd_->release();
-        sd_.reset();
-    }
     drop_watch_descriptor();
 }
 
@@ -56,20 +49,9 @@ void RedisPipe::start() {
     }
 }
 
-// Forgets the socket without closing it twice: the stream descriptor releases the fd, which the
-// Connection owns and closes.
 void RedisPipe::drop_connection() {
     up_.store(false, std::memory_order_relaxed);
-    if (sd_) {
-        boost::system::error_code ignored;
-        sd_->cancel(ignored);
-        sd_->release();
-        sd_.reset();
-    }
-    if (conn_) {
-        conn_->close();
-        conn_.reset();
-    }
+    link_.close();
 }
 
 void RedisPipe::shutdown() {
@@ -83,7 +65,6 @@ void RedisPipe::shutdown() {
     drop_watch_descriptor();
     if (watch_ && !watch_subscribing_)
         watch_->close();
-    ++generation_;
     drop_connection();
     auto failed = std::move(pending_);
     pending_.clear();
@@ -93,14 +74,15 @@ void RedisPipe::shutdown() {
 
 asio::awaitable<redis::Reply> RedisPipe::exec(const redis::Command &cmd) {
     redis::Reply reply;
-    if (conn_ && !stopped_)
+    if (link_.is_open() && !stopped_)
         reply = co_await asio::async_initiate<decltype(asio::use_awaitable), void(redis::Reply)>(
             [this, &cmd](auto handler) {
-                if (!conn_) {
+                if (!link_.is_open()) {
                     asio::post(ioc_, [h = std::move(handler)]() mutable { std::move(h)(redis::Reply{}); });
                     return;
                 }
-                conn_->append(cmd); // only encodes into the output buffer; cannot fail on an open connection
+                link_.connection().append(
+                    cmd); // only encodes into the output buffer; cannot fail on an open connection
                 pending_.push_back(
                     Pending{std::chrono::steady_clock::now() + options_.command_timeout, std::move(handler)});
                 schedule_flush();
@@ -112,7 +94,7 @@ asio::awaitable<redis::Reply> RedisPipe::exec(const redis::Command &cmd) {
 
 asio::awaitable<std::vector<redis::Reply>> RedisPipe::exec_many(const std::vector<redis::Command> &cmds) {
     std::vector<redis::Reply> replies(cmds.size());
-    if (conn_ && !stopped_ && !cmds.empty())
+    if (link_.is_open() && !stopped_ && !cmds.empty())
         replies =
             co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::vector<redis::Reply>)>(
                 [this, &cmds](auto handler) {
@@ -123,14 +105,14 @@ asio::awaitable<std::vector<redis::Reply>> RedisPipe::exec_many(const std::vecto
                     };
                     auto batch = std::make_shared<Batch>(
                         Batch{std::vector<redis::Reply>(cmds.size()), cmds.size(), std::move(handler)});
-                    if (!conn_) {
+                    if (!link_.is_open()) {
                         asio::post(ioc_,
                                    [batch]() mutable { std::move(batch->done)(std::move(batch->replies)); });
                         return;
                     }
                     const auto deadline = std::chrono::steady_clock::now() + options_.command_timeout;
                     for (std::size_t i = 0; i < cmds.size(); ++i) {
-                        conn_->append(cmds[i]);
+                        link_.connection().append(cmds[i]);
                         pending_.push_back(Pending{deadline, [batch, i](redis::Reply r) {
                                                        batch->replies[i] = std::move(r);
                                                        if (--batch->left == 0)
@@ -154,52 +136,15 @@ asio::awaitable<redis::Reply> RedisPipe::mget(const std::vector<std::string> &ke
 }
 
 void RedisPipe::schedule_flush() {
-    if (flush_posted_ || writing_)
+    if (flush_posted_ || link_.writing())
         return;
     flush_posted_ = true;
-    asio::post(ioc_, [this, gen = generation_] {
-        if (gen != generation_)
+    asio::post(ioc_, [this, gen = link_.generation()] {
+        if (gen != link_.generation())
             return;
         flush_posted_ = false;
-        do_flush();
+        link_.flush([this](const std::string &why) { teardown(why); });
     });
-}
-
-void RedisPipe::do_flush() {
-    if (!conn_ || writing_)
-        return;
-    try {
-        if (conn_->flush())
-            return;
-    } catch (const redis::Error &e) {
-        teardown(e.what());
-        return;
-    }
-    writing_ = true;
-    sd_->async_wait(asio::posix::stream_descriptor::wait_write,
-                    [this, gen = generation_](boost::system::error_code ec) {
-                        if (gen != generation_)
-                            return;
-                        writing_ = false;
-                        if (ec) {
-                            teardown("redis: waiting to write failed");
-                            return;
-                        }
-                        do_flush();
-                    });
-}
-
-void RedisPipe::wait_readable() {
-    sd_->async_wait(asio::posix::stream_descriptor::wait_read,
-                    [this, gen = generation_](boost::system::error_code ec) {
-                        if (gen != generation_)
-                            return;
-                        if (ec) {
-                            teardown("redis: waiting to read failed");
-                            return;
-                        }
-                        on_readable();
-                    });
 }
 
 void RedisPipe::complete_front(redis::Reply reply) {
@@ -208,37 +153,22 @@ void RedisPipe::complete_front(redis::Reply reply) {
     std::move(handler)(std::move(reply)); // resumes the waiting coroutine inline
 }
 
-void RedisPipe::on_readable() {
-    const auto gen = generation_;
-    try {
-        for (;;) {
-            bool got = conn_->read();
-            for (;;) {
-                redis::Reply r = conn_->next_reply();
-                if (!r)
-                    break;
-                if (pending_.empty()) {
-                    teardown("redis: reply without a command");
-                    return;
-                }
-                const bool demoted = redis::is_error(*r) && redis::text(*r).starts_with("READONLY");
-                complete_front(std::move(r));
-                if (gen != generation_ || !conn_)
-                    return; // torn down by a resumed coroutine
-                if (demoted) {
-                    teardown("redis: " + options_.url.endpoint() +
-                             " answered READONLY (a replica now: failover?)");
-                    return;
-                }
-            }
-            if (!got)
-                break;
-        }
-    } catch (const redis::Error &e) {
-        teardown(e.what());
-        return;
+// One reply: the oldest waiting command's (replies are FIFO). false once the connection is gone.
+bool RedisPipe::on_reply(redis::Reply r) {
+    if (pending_.empty()) {
+        teardown("redis: reply without a command");
+        return false;
     }
-    wait_readable();
+    const bool demoted = redis::is_error(*r) && redis::text(*r).starts_with("READONLY");
+    const auto gen = link_.generation();
+    complete_front(std::move(r));
+    if (gen != link_.generation() || !link_.is_open())
+        return false; // torn down by a resumed coroutine
+    if (demoted) {
+        teardown("redis: " + options_.url.endpoint() + " answered READONLY (a replica now: failover?)");
+        return false;
+    }
+    return true;
 }
 
 void RedisPipe::arm_watchdog() {
@@ -268,16 +198,17 @@ void RedisPipe::on_watchdog() {
     arm_watchdog();
 }
 
-// Drops the connection; every waiting command completes with an empty Reply (BYPASS).
+// Drops the connection; every waiting command completes with an empty Reply (BYPASS), and what
+// follows the connection (on_connection: the near cache's tracking) hears that it is gone.
 void RedisPipe::reset_connection() {
-    ++generation_;
     drop_connection();
     flush_posted_ = false;
-    writing_ = false;
     auto failed = std::move(pending_);
     pending_.clear();
     for (auto &p : failed)
         asio::post(ioc_, [h = std::move(p.handler)]() mutable { std::move(h)(redis::Reply{}); });
+    if (options_.on_connection)
+        options_.on_connection(false);
 }
 
 void RedisPipe::teardown(const std::string &why) {
@@ -285,8 +216,6 @@ void RedisPipe::teardown(const std::string &why) {
     metrics_.backend_error(Backend::Redis);
     log::warn(why + "; serving BYPASS and reconnecting");
     failure_logged_ = true;
-    if (options_.on_connection)
-        options_.on_connection(false);
     if (!stopped_)
         connect_later(std::chrono::milliseconds(50));
 }
@@ -305,7 +234,7 @@ void RedisPipe::connect_later(std::chrono::milliseconds delay) {
 }
 
 void RedisPipe::begin_connect() {
-    if (stopped_ || connecting_ || conn_)
+    if (stopped_ || connecting_ || link_.is_open())
         return;
     connecting_ = true;
     std::weak_ptr<int> alive = alive_;
@@ -340,13 +269,13 @@ void RedisPipe::on_connected(redis::Connection conn) {
         conn.close();
         return;
     }
-    conn_.emplace(std::move(conn));
-    sd_.emplace(ioc_, conn_->fd());
+    link_.open(std::move(conn));
     backoff_ = std::chrono::milliseconds(0);
     up_.store(true, std::memory_order_relaxed);
     log::info("redis: connected to " + options_.url.endpoint());
     failure_logged_ = false;
-    wait_readable();
+    link_.read_replies([this](redis::Reply r) { return on_reply(std::move(r)); },
+                       [this](const std::string &why) { teardown(why); });
     if (options_.on_connection)
         options_.on_connection(true);
 }
@@ -465,7 +394,7 @@ void RedisPipe::follow_switch(const redis::MasterSwitch &moved) {
                   moved.master + " moved from " + redis::format_endpoint(moved.from.host, moved.from.port) +
                   " to " + redis::format_endpoint(moved.to.host, moved.to.port) +
                   "; reconnecting to the new primary");
-    if (!conn_)
+    if (!link_.is_open())
         return; // a connect is under way or scheduled; it looks the primary up again
     reset_connection();
     begin_connect();

@@ -22,6 +22,7 @@
 
 #include "app/metrics.hpp"
 #include "redis/connection.hpp"
+#include "store/asio_connection.hpp"
 #include "redis/sentinel_watch.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -93,9 +94,7 @@ private:
     void teardown(const std::string &why);
     void drop_connection();
     void schedule_flush();
-    void do_flush();
-    void wait_readable();
-    void on_readable();
+    bool on_reply(redis::Reply r);
     void arm_watchdog();
     void on_watchdog();
     void complete_front(redis::Reply reply);
@@ -114,16 +113,13 @@ private:
     Metrics &metrics_;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0); // weak-checked by connector jobs
 
-    std::optional<redis::Connection> conn_;
-    std::optional<boost::asio::posix::stream_descriptor> sd_; // wraps conn_'s fd, never owns it
+    AsioConnection link_;
     std::deque<Pending> pending_;
     std::atomic<bool> up_{false};
     bool connecting_ = false;
     bool stopped_ = false;
     bool flush_posted_ = false;
-    bool writing_ = false;
     bool watchdog_armed_ = false;
-    unsigned generation_ = 0; // bumps on every teardown; stale callbacks compare it
     std::chrono::milliseconds backoff_{0};
     bool failure_logged_ = false;
     boost::asio::steady_timer watchdog_;
