@@ -23,8 +23,9 @@ void AsioConnection::close() {
         ++generation_;
     }
     writing_ = false;
-    on_reply_ = nullptr;
-    on_read_error_ = nullptr;
+    // The handlers stay: close() is often called from inside one of them (destroying a
+    // std::function while it runs is undefined), and the generation check keeps them from being
+    // called for a closed connection. The next read_replies() replaces them.
 }
 
 void AsioConnection::flush(OnError on_error) {
@@ -77,8 +78,7 @@ void AsioConnection::on_readable() {
             const bool got = conn_->read();
             for (redis::Reply r = conn_->next_reply(); r; r = conn_->next_reply()) {
                 // A handler may close the connection (or resume a coroutine that does): stop then.
-                OnReply handler = on_reply_; // a copy: close() clears the member
-                if (!handler(std::move(r)) || gen != generation_)
+                if (!on_reply_(std::move(r)) || gen != generation_)
                     return;
             }
             if (!got)

@@ -47,7 +47,9 @@ public:
     // needs; one flush at a time (a call while one waits is folded into it).
     void flush(OnError on_error);
     // Reads whenever the socket is readable and hands every whole reply to on_reply, until the
-    // connection is closed, on_reply returns false, or an error (on_error).
+    // connection is closed, on_reply returns false, or an error (on_error). The handlers may close()
+    // the connection; they must not call read_replies() themselves (a connection is opened again
+    // from a later turn of the event loop, after a connect on the connector pool).
     void read_replies(OnReply on_reply, OnError on_error);
 
 private:

@@ -3,10 +3,6 @@
 #include "app/log.hpp"
 #include "store/random_token.hpp"
 
-#include <boost/asio/post.hpp>
-
-#include <algorithm>
-
 namespace asio = boost::asio;
 
 namespace vcon_redis::server::store {
@@ -24,15 +20,19 @@ InvalidationListener::InvalidationListener(asio::io_context &ioc, redis::Url url
                                            std::chrono::milliseconds connect_timeout,
                                            asio::thread_pool &connector, Metrics &metrics, Events events)
     : ioc_(ioc), url_(std::move(url)), connect_timeout_(connect_timeout), connector_(connector),
-      metrics_(metrics), events_(std::move(events)), link_(ioc), retry_(ioc), pinger_(ioc) {}
+      metrics_(metrics), events_(std::move(events)), link_(ioc),
+      reconnect_(ioc, connector,
+                 {[this] { return connect_work(); }, [this](Subscribed s) { on_connected(std::move(s)); },
+                  [this](const std::string &why) { on_connect_failed(why); }}),
+      pinger_(ioc) {}
 
 void InvalidationListener::start() {
-    begin_connect();
+    reconnect_.now();
 }
 
 void InvalidationListener::shutdown() {
     stopped_ = true;
-    retry_.cancel();
+    reconnect_.stop();
     pinger_.cancel();
     drop_connection();
 }
@@ -42,67 +42,31 @@ void InvalidationListener::drop_connection() {
     pong_due_ = false;
 }
 
-void InvalidationListener::begin_connect() {
-    if (stopped_ || connecting_ || link_.is_open())
-        return;
-    connecting_ = true;
-    std::weak_ptr<int> alive = alive_;
-    redis::Connection::Options copts;
-    copts.connect_timeout = connect_timeout_;
-    copts.command_timeout = std::max(connect_timeout_, std::chrono::milliseconds(1000));
-    asio::post(connector_, [this, alive, url = url_, copts, ex = ioc_.get_executor()] {
-        try {
-            redis::Connection c(url, copts);
-            c.connect();
-            std::string name = "vcon-near-" + random_token();
-            redis::Reply named = c.command({std::string_view("CLIENT"), std::string_view("SETNAME"), name});
-            redis::Reply id = c.command({std::string_view("CLIENT"), std::string_view("ID")});
-            redis::Reply sub = c.command({std::string_view("SUBSCRIBE"), kChannel});
-            if (!named || !is_text(named.get(), "OK"))
-                throw redis::Error(redis::Error::Kind::reply,
-                                   "CLIENT SETNAME answered " +
-                                       (named ? redis::describe(*named) : "nothing"));
-            if (!id || id->type != REDIS_REPLY_INTEGER)
-                throw redis::Error(redis::Error::Kind::reply,
-                                   "CLIENT ID answered " + (id ? redis::describe(*id) : "nothing"));
-            if (!sub || sub->type != REDIS_REPLY_ARRAY || sub->elements < 1 ||
-                !is_text(sub->element[0], "subscribe"))
-                throw redis::Error(redis::Error::Kind::reply,
-                                   "SUBSCRIBE answered " + (sub ? redis::describe(*sub) : "nothing"));
-            asio::post(ex,
-                       [this, alive, c = std::move(c), n = id->integer, name = std::move(name)]() mutable {
-                           if (!alive.expired())
-                               on_connected(std::move(c), n, std::move(name));
-                       });
-        } catch (const std::exception &e) {
-            asio::post(ex, [this, alive, msg = std::string(e.what())] {
-                if (!alive.expired())
-                    on_connect_failed(msg);
-            });
-        }
-    });
+// The connector pool's part of a connect: connect, name the connection, learn its id, subscribe.
+std::function<InvalidationListener::Subscribed()> InvalidationListener::connect_work() const {
+    return [url = url_, copts = connector_options(connect_timeout_)] {
+        redis::Connection c(url, copts);
+        c.connect();
+        std::string name = "vcon-near-" + random_token();
+        redis::Reply named = c.command({std::string_view("CLIENT"), std::string_view("SETNAME"), name});
+        redis::Reply id = c.command({std::string_view("CLIENT"), std::string_view("ID")});
+        redis::Reply sub = c.command({std::string_view("SUBSCRIBE"), kChannel});
+        if (!named || !is_text(named.get(), "OK"))
+            throw redis::Error(redis::Error::Kind::reply,
+                               "CLIENT SETNAME answered " + (named ? redis::describe(*named) : "nothing"));
+        if (!id || id->type != REDIS_REPLY_INTEGER)
+            throw redis::Error(redis::Error::Kind::reply,
+                               "CLIENT ID answered " + (id ? redis::describe(*id) : "nothing"));
+        if (!sub || sub->type != REDIS_REPLY_ARRAY || sub->elements < 1 ||
+            !is_text(sub->element[0], "subscribe"))
+            throw redis::Error(redis::Error::Kind::reply,
+                               "SUBSCRIBE answered " + (sub ? redis::describe(*sub) : "nothing"));
+        return Subscribed{std::move(c), id->integer, std::move(name)};
+    };
 }
 
-void InvalidationListener::connect_later(std::chrono::milliseconds delay) {
-    if (stopped_ || connecting_)
-        return;
-    connecting_ = true;
-    retry_.expires_after(delay);
-    retry_.async_wait([this](boost::system::error_code ec) {
-        connecting_ = false;
-        if (!ec && !stopped_)
-            begin_connect();
-    });
-}
-
-void InvalidationListener::on_connected(redis::Connection conn, long long id, std::string name) {
-    connecting_ = false;
-    if (stopped_) {
-        conn.close();
-        return;
-    }
-    link_.open(std::move(conn));
-    backoff_ = std::chrono::milliseconds(0);
+void InvalidationListener::on_connected(Subscribed made) {
+    link_.open(std::move(made.conn));
     if (failure_logged_)
         log::info("redis: near cache invalidation connection is back");
     failure_logged_ = false;
@@ -119,18 +83,15 @@ void InvalidationListener::on_connected(redis::Connection conn, long long id, st
         if (!ec && gen == link_.generation())
             ping();
     });
-    events_.subscribed(id, name);
+    events_.subscribed(made.id, made.name);
 }
 
 void InvalidationListener::on_connect_failed(const std::string &why) {
-    connecting_ = false;
     metrics_.backend_error(Backend::Redis);
     if (!failure_logged_) {
         log::warn(why + "; the near cache stays off until the invalidation connection is made");
         failure_logged_ = true;
     }
-    backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(50), std::chrono::milliseconds(2000));
-    connect_later(backoff_);
 }
 
 void InvalidationListener::reconnect(const std::string &why) {
@@ -145,7 +106,7 @@ void InvalidationListener::teardown(const std::string &why) {
     log::warn("redis: near cache invalidation connection lost (" + why + "); near cache dropped");
     failure_logged_ = true;
     events_.lost();
-    connect_later(std::chrono::milliseconds(50));
+    reconnect_.after(std::chrono::milliseconds(50));
 }
 
 // ["message", channel, [key...] | nil] or ["pong", ""]; anything else is a protocol surprise.

@@ -12,6 +12,7 @@
 #include "app/metrics.hpp"
 #include "redis/connection.hpp"
 #include "store/asio_connection.hpp"
+#include "store/reconnect.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -54,9 +55,15 @@ public:
     static constexpr std::string_view kChannel = "__redis__:invalidate";
 
 private:
-    void begin_connect();
-    void connect_later(std::chrono::milliseconds delay);
-    void on_connected(redis::Connection conn, long long id, std::string name);
+    // What a connect makes: the subscribed connection, its CLIENT ID and name.
+    struct Subscribed {
+        redis::Connection conn;
+        long long id = 0;
+        std::string name;
+    };
+
+    std::function<Subscribed()> connect_work() const;
+    void on_connected(Subscribed made);
     void on_connect_failed(const std::string &why);
     void teardown(const std::string &why);
     void drop_connection();
@@ -69,15 +76,11 @@ private:
     boost::asio::thread_pool &connector_;
     Metrics &metrics_;
     Events events_;
-    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
-
     AsioConnection link_;
-    bool connecting_ = false;
+    Reconnect<Subscribed> reconnect_;
     bool stopped_ = false;
     bool pong_due_ = false;
     bool failure_logged_ = false;
-    std::chrono::milliseconds backoff_{0};
-    boost::asio::steady_timer retry_;
     boost::asio::steady_timer pinger_;
 };
 

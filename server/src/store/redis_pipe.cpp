@@ -32,7 +32,11 @@ bool first_to_follow(const redis::MasterSwitch &moved) {
 
 RedisPipe::RedisPipe(asio::io_context &ioc, Options options, asio::thread_pool &connector, Metrics &metrics)
     : ioc_(ioc), options_(std::move(options)), connector_(connector), metrics_(metrics), link_(ioc),
-      watchdog_(ioc), retry_(ioc), watch_retry_(ioc) {}
+      reconnect_(ioc, connector,
+                 {[this] { return connect_work(); },
+                  [this](redis::Connection conn) { on_connected(std::move(conn)); },
+                  [this](const std::string &why) { on_connect_failed(why); }}),
+      watchdog_(ioc), watch_retry_(ioc) {}
 
 RedisPipe::~RedisPipe() {
     drop_watch_descriptor();
@@ -41,10 +45,8 @@ RedisPipe::~RedisPipe() {
 void RedisPipe::start() {
     begin_connect();
     if (options_.url.kind == redis::Url::Kind::Sentinel && !watch_) {
-        redis::Connection::Options copts;
-        copts.connect_timeout = options_.connect_timeout;
-        copts.command_timeout = std::max(options_.connect_timeout, std::chrono::milliseconds(1000));
-        watch_ = std::make_shared<redis::SentinelWatch>(options_.url, copts);
+        watch_ =
+            std::make_shared<redis::SentinelWatch>(options_.url, connector_options(options_.connect_timeout));
         begin_watch();
     }
 }
@@ -58,7 +60,7 @@ void RedisPipe::shutdown() {
     if (stopped_)
         return;
     stopped_ = true;
-    retry_.cancel();
+    reconnect_.stop();
     watchdog_.cancel();
     watch_retry_.cancel();
     ++watch_generation_;
@@ -216,61 +218,28 @@ void RedisPipe::teardown(const std::string &why) {
     metrics_.backend_error(Backend::Redis);
     log::warn(why + "; serving BYPASS and reconnecting");
     failure_logged_ = true;
-    if (!stopped_)
-        connect_later(std::chrono::milliseconds(50));
-}
-
-void RedisPipe::connect_later(std::chrono::milliseconds delay) {
-    if (stopped_ || connecting_)
-        return;
-    connecting_ = true;
-    retry_.expires_after(delay);
-    retry_.async_wait([this](boost::system::error_code ec) {
-        connecting_ = false;
-        if (ec || stopped_)
-            return;
-        begin_connect();
-    });
+    reconnect_.after(std::chrono::milliseconds(50));
 }
 
 void RedisPipe::begin_connect() {
-    if (stopped_ || connecting_ || link_.is_open())
-        return;
-    connecting_ = true;
-    std::weak_ptr<int> alive = alive_;
-    redis::Connection::Options copts;
-    copts.connect_timeout = options_.connect_timeout;
-    copts.command_timeout = std::max(options_.connect_timeout, std::chrono::milliseconds(1000));
+    if (!link_.is_open())
+        reconnect_.now();
+}
+
+// The connector pool's part of a connect: what it needs is copied now, on the io thread.
+std::function<redis::Connection()> RedisPipe::connect_work() const {
     // After a switch, the notifying sentinel already knows the new primary: ask it first.
     redis::Url url = watched_ ? redis::with_sentinel_first(options_.url, *watched_) : options_.url;
-    asio::post(connector_, [this, alive, url = std::move(url), copts, ex = ioc_.get_executor()] {
-        try {
-            redis::Connection c(url, copts);
-            c.connect();
-            redis::load_scripts(c); // EVALSHA then rarely needs its NOSCRIPT fallback
-            asio::post(ex, [this, alive, c = std::move(c)]() mutable {
-                if (alive.expired())
-                    return;
-                on_connected(std::move(c));
-            });
-        } catch (const std::exception &e) {
-            asio::post(ex, [this, alive, msg = std::string(e.what())] {
-                if (alive.expired())
-                    return;
-                on_connect_failed(msg);
-            });
-        }
-    });
+    return [url = std::move(url), copts = connector_options(options_.connect_timeout)] {
+        redis::Connection c(url, copts);
+        c.connect();
+        redis::load_scripts(c); // EVALSHA then rarely needs its NOSCRIPT fallback
+        return c;
+    };
 }
 
 void RedisPipe::on_connected(redis::Connection conn) {
-    connecting_ = false;
-    if (stopped_) {
-        conn.close();
-        return;
-    }
     link_.open(std::move(conn));
-    backoff_ = std::chrono::milliseconds(0);
     up_.store(true, std::memory_order_relaxed);
     log::info("redis: connected to " + options_.url.endpoint());
     failure_logged_ = false;
@@ -281,14 +250,11 @@ void RedisPipe::on_connected(redis::Connection conn) {
 }
 
 void RedisPipe::on_connect_failed(const std::string &why) {
-    connecting_ = false;
     metrics_.backend_error(Backend::Redis);
     if (!failure_logged_) {
         log::warn(why + "; serving BYPASS and retrying in the background");
         failure_logged_ = true;
     }
-    backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(50), std::chrono::milliseconds(2000));
-    connect_later(backoff_);
 }
 
 // Subscribes on the connector pool once the watch's backoff has passed.

@@ -22,8 +22,9 @@
 
 #include "app/metrics.hpp"
 #include "redis/connection.hpp"
-#include "store/asio_connection.hpp"
 #include "redis/sentinel_watch.hpp"
+#include "store/asio_connection.hpp"
+#include "store/reconnect.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -87,8 +88,8 @@ private:
         boost::asio::any_completion_handler<void(redis::Reply)> handler;
     };
 
-    void connect_later(std::chrono::milliseconds delay);
     void begin_connect();
+    std::function<redis::Connection()> connect_work() const;
     void on_connected(redis::Connection conn);
     void on_connect_failed(const std::string &why);
     void teardown(const std::string &why);
@@ -111,19 +112,17 @@ private:
     Options options_;
     boost::asio::thread_pool &connector_;
     Metrics &metrics_;
-    std::shared_ptr<int> alive_ = std::make_shared<int>(0); // weak-checked by connector jobs
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0); // weak-checked by the watch's connector jobs
 
     AsioConnection link_;
+    Reconnect<redis::Connection> reconnect_;
     std::deque<Pending> pending_;
     std::atomic<bool> up_{false};
-    bool connecting_ = false;
     bool stopped_ = false;
     bool flush_posted_ = false;
     bool watchdog_armed_ = false;
-    std::chrono::milliseconds backoff_{0};
     bool failure_logged_ = false;
     boost::asio::steady_timer watchdog_;
-    boost::asio::steady_timer retry_;
 
     // Sentinel notifications. The connector pool has watch_ only while watch_subscribing_.
     std::shared_ptr<redis::SentinelWatch> watch_;
