@@ -212,12 +212,30 @@ def report_abba(rep, label: str, pairs, unit: str, higher_is_better: bool):
                (" (>1 = B faster)" if higher_is_better else " (>1 = B slower)"))
 
 
-def abba_args(parser):
+def abba_parser(doc: str):
     """The options of the benchmarks that compare two Redis setups (write drain and read hits)."""
+    import argparse
+    parser = common_args(argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter))
     parser.add_argument("--count", type=int, default=2000, help="vCons per drain measurement")
     parser.add_argument("--reads", type=int, default=4000, help="GETs per read measurement")
     parser.add_argument("--rounds", type=int, default=1, help="ABBA repetitions")
     return parser
+
+
+def start_worker_pg(base: Path, redis_url: str, args, rep):
+    """PostgreSQL in base/pg with the worker on redis_url (polling every 200 ms), vcon_redis created and
+    attached, the --setup-sql run."""
+    pg = harness.PgCluster(base / "pg", settings={"vcon_redis.redis_url": f"'{redis_url}'",
+                                                  "vcon_redis.poll_interval": "200"}).init().start()
+    pg.sql("CREATE EXTENSION IF NOT EXISTS vcon_redis")
+    pg.sql("SELECT vcon_redis.attach()")
+    run_setup_sql(pg, args, rep)
+    return pg
+
+
+def small_doc_feed(pg, count: int, seed: int) -> DocFeed:
+    """`count` small generated vCons to save in batches, routed to the ingress list q_bench."""
+    return DocFeed(pg, [d for d in generate(count, seed=seed, size="small").splitlines() if d.strip()], "q_bench")
 
 
 def point_worker_at(pg, url: str, feed: DocFeed, settings: dict[str, str] | None = None):

@@ -13,7 +13,6 @@ only."""
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import tempfile
 from pathlib import Path
@@ -24,25 +23,17 @@ import readlib
 
 
 def main():
-    ap = benchlib.abba_args(benchlib.common_args(argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)))
-    args = ap.parse_args()
+    args = benchlib.abba_parser(__doc__).parse_args()
     readlib.install_signal_handlers()
     rep = benchlib.Report("redis_cluster", "Redis Cluster vs standalone (ABBA)")
 
     base = harness.make_reachable(Path(tempfile.mkdtemp(prefix="vcon-bench-cluster-")))
     single = harness.RedisServer(base / "single").start()
     cluster = harness.RedisClusterNodes(base / "cluster", primaries=3, replicas_per_primary=0).start()
-    pg = harness.PgCluster(base / "pg", settings={"vcon_redis.redis_url": f"'{single.url()}'",
-                                                  "vcon_redis.poll_interval": "200"}).init().start()
+    pg = benchlib.start_worker_pg(base, single.url(), args, rep)
     servers: list[subprocess.Popen] = []
     try:
-        pg.sql("CREATE EXTENSION IF NOT EXISTS vcon_redis")
-        pg.sql("SELECT vcon_redis.attach()")
-        benchlib.run_setup_sql(pg, args, rep)
-        docs = [d for d in benchlib.generate(args.count * 4 * args.rounds + 200, seed=13, size="small").splitlines()
-                if d.strip()]
-        feed = benchlib.DocFeed(pg, docs, "q_bench")
+        feed = benchlib.small_doc_feed(pg, args.count * 4 * args.rounds + 200, seed=13)
         written: list[str] = []
 
         def drain(url: str):

@@ -13,7 +13,6 @@ Not a test: it prints figures only."""
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import tempfile
 from pathlib import Path
@@ -24,9 +23,7 @@ import readlib
 
 
 def main():
-    ap = benchlib.abba_args(benchlib.common_args(argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)))
-    args = ap.parse_args()
+    args = benchlib.abba_parser(__doc__).parse_args()
     readlib.install_signal_handlers()
     rep = benchlib.Report("redis_tls_wait", "TLS vs plaintext and WAIT vs no WAIT (ABBA)")
 
@@ -36,18 +33,12 @@ def main():
     replica = harness.RedisServer(base / "replica", replica_of=primary.port).start()
     tls = harness.RedisServer(base / "tls", tls_dir=certs).start()
     tls_url = tls.url() + f"?tls_ca_file={certs / 'ca.crt'}"
-    pg = harness.PgCluster(base / "pg", settings={"vcon_redis.redis_url": f"'{primary.url()}'",
-                                                  "vcon_redis.poll_interval": "200"}).init().start()
+    pg = benchlib.start_worker_pg(base, primary.url(), args, rep)
     servers: list[subprocess.Popen] = []
     try:
-        pg.sql("CREATE EXTENSION IF NOT EXISTS vcon_redis")
-        pg.sql("SELECT vcon_redis.attach()")
-        benchlib.run_setup_sql(pg, args, rep)
         harness.wait_for(lambda: primary.client().info("replication")["connected_slaves"] == 1, 20,
                          what="replica in sync")
-        docs = [d for d in benchlib.generate(args.count * 8 * args.rounds + 200, seed=11, size="small").splitlines()
-                if d.strip()]
-        feed = benchlib.DocFeed(pg, docs, "q_bench")
+        feed = benchlib.small_doc_feed(pg, args.count * 8 * args.rounds + 200, seed=11)
 
         def drain(url: str, wait: int, written: list[str] | None = None):
             def run():
