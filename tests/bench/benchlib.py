@@ -6,6 +6,7 @@ one `PASS`/`MISS` line per target of docs/design.md ("Performance targets"). Ben
 
 from __future__ import annotations
 
+import argparse
 import atexit
 import http.client
 import json
@@ -212,14 +213,18 @@ def report_abba(rep, label: str, pairs, unit: str, higher_is_better: bool):
                (" (>1 = B faster)" if higher_is_better else " (>1 = B slower)"))
 
 
-def abba_parser(doc: str):
+def parser(doc: str) -> argparse.ArgumentParser:
+    """A benchmark's argument parser: its docstring as the help text, and the common options."""
+    return common_args(argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter))
+
+
+def abba_parser(doc: str) -> argparse.ArgumentParser:
     """The options of the benchmarks that compare two Redis setups (write drain and read hits)."""
-    import argparse
-    parser = common_args(argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter))
-    parser.add_argument("--count", type=int, default=2000, help="vCons per drain measurement")
-    parser.add_argument("--reads", type=int, default=4000, help="GETs per read measurement")
-    parser.add_argument("--rounds", type=int, default=1, help="ABBA repetitions")
-    return parser
+    ap = parser(doc)
+    ap.add_argument("--count", type=int, default=2000, help="vCons per drain measurement")
+    ap.add_argument("--reads", type=int, default=4000, help="GETs per read measurement")
+    ap.add_argument("--rounds", type=int, default=1, help="ABBA repetitions")
+    return ap
 
 
 def start_worker_pg(base: Path, redis_url: str, args, rep):
