@@ -59,6 +59,7 @@ DECLARE
     s constant text := quote_ident(schema);
     enc_check constant text :=
         'CHECK (encoding IS NULL OR encoding IN (''base64url'', ''json'', ''none''))';
+    t record;
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = schema) THEN
         EXECUTE format('CREATE SCHEMA %s', s);
@@ -67,9 +68,10 @@ BEGIN
     -- vcon-mcp's layout. dialog.type deliberately has no CHECK here: vcon-mcp's 4-value CHECK lacks
     -- the draft's recording-set, and real data carries other types (e.g. "video"), which
     -- validate_vcon reports as warnings. An existing vcon-mcp CHECK is left as it is.
-    -- One statement per table, each only when the table is missing (IF NOT EXISTS would NOTICE).
-    IF to_regclass(format('%s.%I', s, 'vcons')) IS NULL THEN
-        EXECUTE format($t$
+    -- One statement per table, each only when the table is missing (IF NOT EXISTS would NOTICE), in
+    -- this order (the references). Each is a format() template: %1$s the schema, %2$s enc_check.
+    FOR t IN SELECT * FROM (VALUES
+        ('vcons', $t$
         CREATE TABLE %1$s.vcons (
             id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
             uuid              uuid UNIQUE NOT NULL,
@@ -92,10 +94,8 @@ BEGIN
             must_support      text[],
             critical          text[],
             tenant_id         text
-        )$t$, s, enc_check);
-    END IF;
-    IF to_regclass(format('%s.%I', s, 'parties')) IS NULL THEN
-        EXECUTE format($t$
+        )$t$),
+        ('parties', $t$
         CREATE TABLE %1$s.parties (
             id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
             vcon_id         uuid NOT NULL REFERENCES %1$s.vcons (uuid) ON DELETE CASCADE,
@@ -109,10 +109,8 @@ BEGIN
             metadata        jsonb DEFAULT '{}',
             tenant_id       text,
             UNIQUE (vcon_id, party_index)
-        )$t$, s, enc_check);
-    END IF;
-    IF to_regclass(format('%s.%I', s, 'dialog')) IS NULL THEN
-        EXECUTE format($t$
+        )$t$),
+        ('dialog', $t$
         CREATE TABLE %1$s.dialog (
             id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
             vcon_id           uuid NOT NULL REFERENCES %1$s.vcons (uuid) ON DELETE CASCADE,
@@ -143,10 +141,8 @@ BEGIN
             target_dialog     integer[],
             tenant_id         text,
             UNIQUE (vcon_id, dialog_index)
-        )$t$, s, enc_check);
-    END IF;
-    IF to_regclass(format('%s.%I', s, 'party_history')) IS NULL THEN
-        EXECUTE format($t$
+        )$t$),
+        ('party_history', $t$
         CREATE TABLE %1$s.party_history (
             id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
             -- nullable: vcon-mcp's writers give only dialog_id (the capture finds the vCon through it)
@@ -158,10 +154,8 @@ BEGIN
                             'unmute', 'dtmfdown', 'dtmfup', 'keydown', 'keyup')),
             dtmf        text,
             tenant_id   text
-        )$t$, s, enc_check);
-    END IF;
-    IF to_regclass(format('%s.%I', s, 'analysis')) IS NULL THEN
-        EXECUTE format($t$
+        )$t$),
+        ('analysis', $t$
         CREATE TABLE %1$s.analysis (
             id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
             vcon_id        uuid NOT NULL REFERENCES %1$s.vcons (uuid) ON DELETE CASCADE,
@@ -182,10 +176,8 @@ BEGIN
             metadata       jsonb,
             tenant_id      text,
             UNIQUE (vcon_id, analysis_index)
-        )$t$, s, enc_check);
-    END IF;
-    IF to_regclass(format('%s.%I', s, 'attachments')) IS NULL THEN
-        EXECUTE format($t$
+        )$t$),
+        ('attachments', $t$
         CREATE TABLE %1$s.attachments (
             id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
             vcon_id          uuid NOT NULL REFERENCES %1$s.vcons (uuid) ON DELETE CASCADE,
@@ -207,10 +199,8 @@ BEGIN
             updated_at       timestamptz NOT NULL DEFAULT now(),
             tenant_id        text,
             UNIQUE (vcon_id, attachment_index)
-        )$t$, s, enc_check);
-    END IF;
-    IF to_regclass(format('%s.%I', s, 'groups')) IS NULL THEN
-        EXECUTE format($t$
+        )$t$),
+        ('groups', $t$
         CREATE TABLE %1$s.groups (
             id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
             vcon_id      uuid NOT NULL REFERENCES %1$s.vcons (uuid) ON DELETE CASCADE,
@@ -222,8 +212,11 @@ BEGIN
             content_hash text,
             tenant_id    text,
             UNIQUE (vcon_id, group_index)
-        )$t$, s, enc_check);
-    END IF;
+        )$t$)
+    ) AS v(name, ddl) LOOP
+        CONTINUE WHEN to_regclass(format('%s.%I', s, t.name)) IS NOT NULL;
+        EXECUTE format(t.ddl, s, enc_check);
+    END LOOP;
 END
 $fn$;
 

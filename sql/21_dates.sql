@@ -3,6 +3,13 @@
 -- A document's dates are stored as timestamptz and given back in one form, UTC
 -- (YYYY-MM-DDTHH:MM:SS[.ffffff]Z). A date without an offset (legacy conserver data) is taken as UTC.
 
+-- The common, unambiguous RFC 3339 date-time with an offset (day <= 28 needs no calendar): the fast
+-- path of every date check, one regular expression. SQL, inlined.
+CREATE OR REPLACE FUNCTION vcon_redis._is_plain_rfc3339(s text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT s ~ '^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-](0[0-9]|1[0-5]):[0-5][0-9])$'
+$$;
+
 -- NULL when s is an RFC 3339 date-time with an offset; 'no offset' when it is one without an
 -- offset (legacy conserver data); otherwise the error message. Checked without casting, so a bad
 -- date never raises (PostgreSQL 15 has no soft cast), and whatever passes casts safely.
@@ -12,8 +19,7 @@ DECLARE
     m text[];
     y int; mo int; d int;
 BEGIN
-    -- fast path: the common, unambiguous form (day <= 28 needs no calendar)
-    IF s ~ '^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-](0[0-9]|1[0-5]):[0-5][0-9])$' THEN
+    IF vcon_redis._is_plain_rfc3339(s) THEN
         RETURN NULL;
     END IF;
     m := regexp_match(s, '^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(\.[0-9]+)?)?([Zz]|[+-]([0-9]{2}):([0-9]{2}))?$');

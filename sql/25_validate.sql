@@ -40,6 +40,23 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                 ELSE jsonb_typeof(v) END
 $$;
 
+-- The error of a value at path that is present but not of JSON type `want` (string, object or
+-- array); NULL when it is, or when absent. The one "must be a …" rule of the member checks below,
+-- SQL inlined into each caller's expression.
+CREATE OR REPLACE FUNCTION vcon_redis._type_problem(v jsonb, path text, want text) RETURNS vcon_redis.problem
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN jsonb_typeof(v) <> want
+                THEN ('error', path, format('must be %s %s (got %s)', CASE WHEN want IN ('array', 'object') THEN 'an' ELSE 'a' END,
+                                            want, vcon_redis._shown_value(v)))::vcon_redis.problem END
+$$;
+
+-- Member k of o (at p.k) when absent: "missing (why)" at level (error, must, warning); else NULL.
+CREATE OR REPLACE FUNCTION vcon_redis._missing_problem(o jsonb, p text, k text, level text, why text)
+RETURNS vcon_redis.problem
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN NOT o ? k THEN (level, p || '.' || k, 'missing (' || why || ')')::vcon_redis.problem END
+$$;
+
 -- An index into an array of n elements named what (party, dialog, attachment).
 CREATE OR REPLACE FUNCTION vcon_redis._index_problem(v jsonb, n int, what text) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
@@ -84,21 +101,33 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     FROM jsonb_array_elements(a) WITH ORDINALITY AS x(h, i)
 $$;
 
+-- The content_hash member of o (a token or an array of tokens), and the url that needs one.
+CREATE OR REPLACE FUNCTION vcon_redis._content_hash_problems(o jsonb, p text)
+RETURNS vcon_redis.problem[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN jsonb_typeof(o -> 'content_hash') = 'array' THEN vcon_redis._hash_array_problems(o -> 'content_hash', p)
+                ELSE ARRAY[vcon_redis._hash_problem(o -> 'content_hash', p || '.content_hash')] END
+$$;
+
+CREATE OR REPLACE FUNCTION vcon_redis._url_without_hash_problem(o jsonb, p text) RETURNS vcon_redis.problem
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN o ? 'url' AND NOT o ? 'content_hash'
+                THEN ('must', p || '.content_hash', 'missing (the draft requires content_hash with url)')::vcon_redis.problem END
+$$;
+
 -- A url member at path: not a string or not a URL at all (no RFC 3986 `scheme ":"`, e.g.
 -- "not-a-url" or a bare file path) is an error; characters a URL cannot hold and a scheme other than
 -- https break a MUST of the draft but are stored as given.
 CREATE OR REPLACE FUNCTION vcon_redis._url_problem(v jsonb, path text) RETURNS vcon_redis.problem
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT CASE
-        WHEN jsonb_typeof(v) <> 'string'
-            THEN ('error', path, format('must be a string (got %s)', vcon_redis._shown_value(v)))::vcon_redis.problem
+    SELECT coalesce(vcon_redis._type_problem(v, path, 'string'), CASE
         WHEN v #>> '{}' !~ '^[A-Za-z][A-Za-z0-9+.-]*:'
             THEN ('error', path, format('not a URL (no scheme, as in https://…): %s', vcon_redis._quote(v #>> '{}')))::vcon_redis.problem
         WHEN v #>> '{}' ~ '[[:space:][:cntrl:]"<>\\^`{|}]'
             THEN ('must', path, 'has characters a URL cannot hold (space, control, ", <, >, {, }, |, \, ^ or `)')::vcon_redis.problem
         WHEN v #>> '{}' !~* '^https://'
             THEN ('must', path, 'not an https URL (the draft requires https)')::vcon_redis.problem
-    END
+    END)
 $$;
 
 -- Content members shared by dialog, analysis and attachments (§2.3 of the draft).
@@ -108,11 +137,10 @@ RETURNS vcon_redis.problem[]
 -- every dialog, analysis and attachment of every save.
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_remove(ARRAY[
-        CASE WHEN o ? 'encoding' AND jsonb_typeof(o -> 'encoding') <> 'string'
-                 THEN ('error', p || '.encoding', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'encoding')))::vcon_redis.problem
-             WHEN o ->> 'encoding' NOT IN ('base64url', 'json', 'none')
-                 THEN ('error', p || '.encoding', format('unknown encoding %s (must be base64url, json or none)', o -> 'encoding'))::vcon_redis.problem
-        END,
+        coalesce(vcon_redis._type_problem(o -> 'encoding', p || '.encoding', 'string'),
+                 CASE WHEN o ->> 'encoding' NOT IN ('base64url', 'json', 'none')
+                          THEN ('error', p || '.encoding', format('unknown encoding %s (must be base64url, json or none)', o -> 'encoding'))::vcon_redis.problem
+                 END),
         CASE WHEN o ? 'body' AND NOT o ? 'encoding' AND o -> 'body' <> '""'
                  THEN ('must', p || '.body', 'body without encoding (the draft requires encoding for a non-empty body)')::vcon_redis.problem
         END,
@@ -130,31 +158,26 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         END,
         CASE WHEN o ? 'body' AND o ? 'url' THEN ('warning', p, 'has both body and url')::vcon_redis.problem END,
         CASE WHEN o ? 'url' THEN vcon_redis._url_problem(o -> 'url', p || '.url') END,
-        CASE WHEN o ? 'url' AND NOT o ? 'content_hash'
-                 THEN ('must', p || '.content_hash', 'missing (the draft requires content_hash with url)')::vcon_redis.problem
-        END]
-        || CASE WHEN jsonb_typeof(o -> 'content_hash') = 'array' THEN vcon_redis._hash_array_problems(o -> 'content_hash', p)
-                ELSE ARRAY[vcon_redis._hash_problem(o -> 'content_hash', p || '.content_hash')] END
+        vcon_redis._url_without_hash_problem(o, p)]
+        || vcon_redis._content_hash_problems(o, p)
         || ARRAY[
         CASE WHEN o ? 'mediatype' THEN
-                 CASE WHEN jsonb_typeof(o -> 'mediatype') <> 'string'
-                          THEN ('error', p || '.mediatype', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'mediatype')))::vcon_redis.problem
-                      WHEN o ->> 'mediatype' !~ '^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+\s*(;.*)?$'
-                          THEN ('must', p || '.mediatype', format('not a media type type/subtype: %s', vcon_redis._shown_value(o -> 'mediatype')))::vcon_redis.problem
-                 END
+                 coalesce(vcon_redis._type_problem(o -> 'mediatype', p || '.mediatype', 'string'),
+                          CASE WHEN o ->> 'mediatype' !~ '^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+\s*(;.*)?$'
+                                   THEN ('must', p || '.mediatype', format('not a media type type/subtype: %s', vcon_redis._shown_value(o -> 'mediatype')))::vcon_redis.problem
+                          END)
              WHEN o ? 'body' AND o -> 'body' <> '""'
                  THEN ('must', p || '.mediatype', 'missing for inline content')::vcon_redis.problem
         END,
-        CASE WHEN o ? 'filename' AND jsonb_typeof(o -> 'filename') <> 'string'
-                 THEN ('error', p || '.filename', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'filename')))::vcon_redis.problem
-        END,
+        vcon_redis._type_problem(o -> 'filename', p || '.filename', 'string'),
         CASE WHEN kind IN ('recording', 'text') AND NOT o ? 'body' AND NOT o ? 'url' AND NOT redacted
                  THEN ('warning', p, format('%s dialog without body or url', kind))::vcon_redis.problem
         END], NULL)
 $$;
 
 
--- Members that must be strings when present.
+-- Members of o that must be strings when present, in the order of keys: _type_problem over a list,
+-- for the rare members (a list in the hot path is spelled out as inlined calls instead).
 CREATE OR REPLACE FUNCTION vcon_redis._string_problems(o jsonb, p text, keys text[])
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
@@ -164,7 +187,7 @@ DECLARE
 BEGIN
     FOREACH k IN ARRAY keys LOOP
         IF jsonb_typeof(o -> k) <> 'string' THEN
-            r := r || ('error', p || '.' || k, format('must be a string (got %s)', vcon_redis._shown_value(o -> k)))::vcon_redis.problem;
+            r := r || vcon_redis._type_problem(o -> k, p || '.' || k, 'string');
         END IF;
     END LOOP;
     RETURN r;
@@ -198,42 +221,55 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
             CASE WHEN missing IS NOT NULL THEN ARRAY[(missing_level, p || k, missing)::vcon_redis.problem] END
         WHEN jsonb_typeof(o -> k) <> 'string' THEN
             ARRAY[('error', p || k, format('must be an RFC 3339 date-time string (got %s)', vcon_redis._shown_value(o -> k)))::vcon_redis.problem]
-        WHEN o ->> k ~ '^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?([Zz]|[+-](0[0-9]|1[0-5]):[0-5][0-9])$'
-            THEN NULL
+        WHEN vcon_redis._is_plain_rfc3339(o ->> k) THEN NULL
         ELSE vcon_redis._date_format_problems(o ->> k, p || k)
     END
 $$;
 
--- UnsignedInt or UnsignedInt[] member indexing an array of n `what`s.
-CREATE OR REPLACE FUNCTION vcon_redis._indices_problems(o jsonb, p text, k text, n int, what text, allow_array boolean)
+-- The elements of the array a with their paths: path[0], path[1], … (the loops below walk arrays
+-- with it). SQL, inlined into the caller's FROM.
+CREATE OR REPLACE FUNCTION vcon_redis._elements(a jsonb, path text)
+RETURNS TABLE (element jsonb, element_path text)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT x, format('%s[%s]', path, i - 1) FROM jsonb_array_elements(a) WITH ORDINALITY AS e(x, i)
+$$;
+
+-- The errors of v at path indexing an array of n `what`s: an UnsignedInt, or with allow_array an
+-- UnsignedInt[] (errors at path[i]); none when v is NULL.
+CREATE OR REPLACE FUNCTION vcon_redis._index_problems(v jsonb, path text, n int, what text, allow_array boolean)
 RETURNS vcon_redis.problem[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
     r vcon_redis.problem[] := '{}';
-    v jsonb := o -> k;
     e jsonb;
-    i int := 0;
+    e_path text;
     msg text;
 BEGIN
     IF v IS NULL THEN
         RETURN r;
     END IF;
     IF jsonb_typeof(v) = 'array' AND allow_array THEN
-        FOR e IN SELECT x FROM jsonb_array_elements(v) x LOOP
+        FOR e, e_path IN SELECT * FROM vcon_redis._elements(v, path) LOOP
             msg := vcon_redis._index_problem(e, n, what);
             IF msg IS NOT NULL THEN
-                r := r || ('error', format('%s.%s[%s]', p, k, i), msg)::vcon_redis.problem;
+                r := r || ('error', e_path, msg)::vcon_redis.problem;
             END IF;
-            i := i + 1;
         END LOOP;
     ELSE
         msg := vcon_redis._index_problem(v, n, what);
         IF msg IS NOT NULL THEN
-            r := r || ('error', p || '.' || k, msg)::vcon_redis.problem;
+            r := r || ('error', path, msg)::vcon_redis.problem;
         END IF;
     END IF;
     RETURN r;
 END
+$$;
+
+-- Member k of o (at p.k) as an index, or with allow_array indices, into an array of n `what`s.
+CREATE OR REPLACE FUNCTION vcon_redis._indices_problems(o jsonb, p text, k text, n int, what text, allow_array boolean)
+RETURNS vcon_redis.problem[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT vcon_redis._index_problems(o -> k, p || '.' || k, n, what, allow_array)
 $$;
 
 -- The string value of a member, NULL when absent or not a string.
@@ -278,6 +314,14 @@ BEGIN
 END
 $$;
 
+-- A flat array of valid indices into an array of n elements, such as the common dialog parties
+-- [0, 1]: one regular expression and one jsonpath. SQL, inlined.
+CREATE OR REPLACE FUNCTION vcon_redis._is_flat_index_list(v jsonb, n int) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT jsonb_typeof(v) = 'array' AND v::text ~ '^\[([0-9]{1,9}(, [0-9]{1,9})*)?\]$'
+           AND NOT jsonb_path_exists(v, '$[*] ? (@ >= $n)', jsonb_build_object('n', n))
+$$;
+
 -- dialog parties beyond the common flat list: nested per-channel arrays, null placeholders, errors.
 CREATE OR REPLACE FUNCTION vcon_redis._dialog_parties_problems(e jsonb, p text, np int)
 RETURNS vcon_redis.problem[]
@@ -285,39 +329,18 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
     r vcon_redis.problem[];
     e2 jsonb;
-    h jsonb;
-    i int;
-    j int;
-    msg text;
+    e2_path text;
 BEGIN
-    IF jsonb_typeof(e) = 'array' AND e::text ~ '^\[([0-9]{1,9}(, [0-9]{1,9})*)?\]$'
-       AND NOT jsonb_path_exists(e, '$[*] ? (@ >= $n)', jsonb_build_object('n', np)) THEN
-        NULL;  -- the common case: a flat list of valid indices
+    IF vcon_redis._is_flat_index_list(e, np) THEN
+        NULL;  -- the common case
     ELSIF jsonb_typeof(e) = 'array' THEN
-        i := 0;
-        FOR e2 IN SELECT x FROM jsonb_array_elements(e) x LOOP
-            IF jsonb_typeof(e2) = 'array' THEN
-                j := 0;
-                FOR h IN SELECT x FROM jsonb_array_elements(e2) x LOOP
-                    msg := vcon_redis._index_problem(h, np, 'party');
-                    IF msg IS NOT NULL THEN
-                        r := r || ('error', format('%s.parties[%s][%s]', p, i, j), msg)::vcon_redis.problem;
-                    END IF;
-                    j := j + 1;
-                END LOOP;
-            ELSIF jsonb_typeof(e2) <> 'null' THEN
-                msg := vcon_redis._index_problem(e2, np, 'party');
-                IF msg IS NOT NULL THEN
-                    r := r || ('error', format('%s.parties[%s]', p, i), msg)::vcon_redis.problem;
-                END IF;
+        FOR e2, e2_path IN SELECT * FROM vcon_redis._elements(e, p || '.parties') LOOP
+            IF jsonb_typeof(e2) <> 'null' THEN   -- null: a channel placeholder
+                r := r || vcon_redis._index_problems(e2, e2_path, np, 'party', true);
             END IF;
-            i := i + 1;
         END LOOP;
-    ELSIF e IS NOT NULL THEN
-        msg := vcon_redis._index_problem(e, np, 'party');
-        IF msg IS NOT NULL THEN
-            r := r || ('error', p || '.parties', msg)::vcon_redis.problem;
-        END IF;
+    ELSE
+        r := vcon_redis._index_problems(e, p || '.parties', np, 'party', false);
     END IF;
     RETURN r;
 END
@@ -329,34 +352,31 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
     r vcon_redis.problem[];
     h jsonb;
-    i int;
     k text;
     ev text;
 BEGIN
     -- party_history (§4.3.13.1)
     IF o ? 'party_history' THEN
         IF jsonb_typeof(o -> 'party_history') <> 'array' THEN
-            r := r || ('error', p || '.party_history', format('must be an array (got %s)', vcon_redis._shown_value(o -> 'party_history')))::vcon_redis.problem;
+            r := r || vcon_redis._type_problem(o -> 'party_history', p || '.party_history', 'array');
         ELSE
-            i := 0;
-            FOR h IN SELECT x FROM jsonb_array_elements(o -> 'party_history') x LOOP
-                k := format('%s.party_history[%s]', p, i);
+            FOR h, k IN SELECT * FROM vcon_redis._elements(o -> 'party_history', p || '.party_history') LOOP
                 IF jsonb_typeof(h) <> 'object' THEN
-                    r := r || ('error', k, format('must be an object (got %s)', vcon_redis._shown_value(h)))::vcon_redis.problem;
+                    r := r || vcon_redis._type_problem(h, k, 'object');
                 ELSE
                     IF NOT h ? 'party' THEN
-                        r := r || ('error', k || '.party', 'missing (required)')::vcon_redis.problem;
+                        r := r || vcon_redis._missing_problem(h, k, 'party', 'error', 'required');
                     ELSE
                         r := r || vcon_redis._indices_problems(h, k, 'party', np, 'party', false);
                     END IF;
                     IF NOT h ? 'time' THEN
-                        r := r || ('error', k || '.time', 'missing (required)')::vcon_redis.problem;
+                        r := r || vcon_redis._missing_problem(h, k, 'time', 'error', 'required');
                     ELSE
                         r := r || vcon_redis._date_member(h, k || '.', 'time', NULL, NULL);
                     END IF;
-                    ev := CASE WHEN jsonb_typeof(h -> 'event') = 'string' THEN h ->> 'event' END;
+                    ev := vcon_redis._string_value(h -> 'event');
                     IF NOT h ? 'event' THEN
-                        r := r || ('error', k || '.event', 'missing (required)')::vcon_redis.problem;
+                        r := r || vcon_redis._missing_problem(h, k, 'event', 'error', 'required');
                     ELSIF ev IS NULL OR ev NOT IN ('join', 'drop', 'hold', 'unhold', 'mute', 'unmute',
                                                    'keydown', 'keyup', 'dtmfdown', 'dtmfup') THEN
                         r := r || ('error', k || '.event', format('unknown event %s (must be join, drop, hold, unhold, mute, unmute, keydown or keyup)', vcon_redis._shown_value(h -> 'event')))::vcon_redis.problem;
@@ -367,7 +387,6 @@ BEGIN
                     END IF;
                     r := r || vcon_redis._string_problems(h, k, ARRAY['button']);
                 END IF;
-                i := i + 1;
             END LOOP;
         END IF;
     END IF;
@@ -382,9 +401,8 @@ RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_remove(
         ARRAY[
-            CASE WHEN NOT o ? 'type' THEN ('error', p || '.type', 'missing (required)')::vcon_redis.problem
-                 WHEN jsonb_typeof(o -> 'type') <> 'string'
-                     THEN ('error', p || '.type', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'type')))::vcon_redis.problem
+            CASE WHEN NOT o ? 'type' THEN vcon_redis._missing_problem(o, p, 'type', 'error', 'required')
+                 WHEN jsonb_typeof(o -> 'type') <> 'string' THEN vcon_redis._type_problem(o -> 'type', p || '.type', 'string')
                  WHEN o ->> 'type' NOT IN ('recording', 'text', 'transfer', 'incomplete', 'recording-set')
                      THEN ('must', p || '.type', format('%s is not a dialog type of the draft (recording, text, transfer, incomplete, recording-set)', o -> 'type'))::vcon_redis.problem
             END]
@@ -402,14 +420,11 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
             END]
         -- parties: UnsignedInt | (UnsignedInt | UnsignedInt[] | null)[]; null only as a channel placeholder
         || CASE WHEN NOT o ? 'parties' THEN NULL
-                -- the common case, a flat list of valid indices, without a function call
-                WHEN jsonb_typeof(o -> 'parties') = 'array'
-                     AND (o -> 'parties')::text ~ '^\[([0-9]{1,9}(, [0-9]{1,9})*)?\]$'
-                     AND NOT jsonb_path_exists(o -> 'parties', '$[*] ? (@ >= $n)', jsonb_build_object('n', np))
-                    THEN NULL
+                -- the common case, without a call of _dialog_parties_problems
+                WHEN vcon_redis._is_flat_index_list(o -> 'parties', np) THEN NULL
                 WHEN o ? 'parties' THEN vcon_redis._dialog_parties_problems(o -> 'parties', p, np)
                 WHEN vcon_redis._string_value(o -> 'type') IN ('recording', 'text', 'recording-set')
-                    THEN ARRAY[('warning', p || '.parties', 'missing (recommended)')::vcon_redis.problem]
+                    THEN ARRAY[vcon_redis._missing_problem(o, p, 'parties', 'warning', 'recommended')]
            END
         || CASE WHEN o ?| ARRAY['originator', 'transferee', 'transferor', 'transfer_target', 'original',
                                 'consultation', 'target_dialog', 'recording_set'] THEN
@@ -434,23 +449,23 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         || ARRAY[
             CASE WHEN vcon_redis._string_value(o -> 'type') = 'incomplete' THEN
                      CASE WHEN NOT o ? 'disposition'
-                              THEN ('must', p || '.disposition', 'missing (required for an incomplete dialog)')::vcon_redis.problem
+                              THEN vcon_redis._missing_problem(o, p, 'disposition', 'must', 'required for an incomplete dialog')
                           WHEN o ->> 'disposition' NOT IN ('no-answer', 'congestion', 'failed', 'busy', 'hung-up', 'voicemail-no-message')
                               THEN ('must', p || '.disposition', format('unknown disposition %s (must be no-answer, congestion, failed, busy, hung-up or voicemail-no-message)', vcon_redis._shown_value(o -> 'disposition')))::vcon_redis.problem
                      END
                  WHEN o ? 'disposition' AND vcon_redis._string_value(o -> 'type') IN ('recording', 'text', 'transfer', 'recording-set')
                      THEN ('warning', p || '.disposition', format('should only be used on an incomplete dialog (type %s)', o ->> 'type'))::vcon_redis.problem
             END,
-            CASE WHEN vcon_redis._string_value(o -> 'type') = 'recording-set' AND NOT o ? 'recordings'
-                     THEN ('must', p || '.recordings', 'missing (required for a recording-set dialog)')::vcon_redis.problem
+            CASE WHEN vcon_redis._string_value(o -> 'type') = 'recording-set'
+                     THEN vcon_redis._missing_problem(o, p, 'recordings', 'must', 'required for a recording-set dialog')
             END]
         || CASE WHEN o ?| vcon_redis._forbidden(vcon_redis._string_value(o -> 'type'))
                 THEN vcon_redis._forbidden_problems(o, p, o ->> 'type') END
         || CASE WHEN vcon_redis._string_value(o -> 'type') = 'transfer' THEN ARRAY[
-               CASE WHEN NOT o ? 'transferee' THEN ('warning', p || '.transferee', 'missing (recommended for a transfer dialog)')::vcon_redis.problem END,
-               CASE WHEN NOT o ? 'transferor' THEN ('warning', p || '.transferor', 'missing (recommended for a transfer dialog)')::vcon_redis.problem END,
-               CASE WHEN NOT o ? 'original' THEN ('warning', p || '.original', 'missing (recommended for a transfer dialog)')::vcon_redis.problem END,
-               CASE WHEN NOT o ? 'target_dialog' THEN ('warning', p || '.target_dialog', 'missing (recommended for a transfer dialog)')::vcon_redis.problem END]
+               vcon_redis._missing_problem(o, p, 'transferee', 'warning', 'recommended for a transfer dialog'),
+               vcon_redis._missing_problem(o, p, 'transferor', 'warning', 'recommended for a transfer dialog'),
+               vcon_redis._missing_problem(o, p, 'original', 'warning', 'recommended for a transfer dialog'),
+               vcon_redis._missing_problem(o, p, 'target_dialog', 'warning', 'recommended for a transfer dialog')]
            END
         || CASE WHEN o ? 'party_history' THEN vcon_redis._party_history_problems(o, p, np) END,
         NULL)
@@ -461,38 +476,23 @@ CREATE OR REPLACE FUNCTION vcon_redis._party_problems(o jsonb, p text)
 RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_remove(ARRAY[
-            CASE WHEN jsonb_typeof(o -> 'tel') <> 'string'
-                     THEN ('error', p || '.tel', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'tel')))::vcon_redis.problem END,
-            CASE WHEN jsonb_typeof(o -> 'sip') <> 'string'
-                     THEN ('error', p || '.sip', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'sip')))::vcon_redis.problem END,
-            CASE WHEN jsonb_typeof(o -> 'stir') <> 'string'
-                     THEN ('error', p || '.stir', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'stir')))::vcon_redis.problem END,
-            CASE WHEN jsonb_typeof(o -> 'mailto') <> 'string'
-                     THEN ('error', p || '.mailto', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'mailto')))::vcon_redis.problem END,
-            CASE WHEN jsonb_typeof(o -> 'name') <> 'string'
-                     THEN ('error', p || '.name', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'name')))::vcon_redis.problem END,
-            CASE WHEN jsonb_typeof(o -> 'did') <> 'string'
-                     THEN ('error', p || '.did', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'did')))::vcon_redis.problem END,
-            CASE WHEN jsonb_typeof(o -> 'validation') <> 'string'
-                     THEN ('error', p || '.validation', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'validation')))::vcon_redis.problem END,
-            CASE WHEN jsonb_typeof(o -> 'gmlpos') <> 'string'
-                     THEN ('error', p || '.gmlpos', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'gmlpos')))::vcon_redis.problem END,
-            CASE WHEN jsonb_typeof(o -> 'uuid') <> 'string'
-                     THEN ('error', p || '.uuid', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'uuid')))::vcon_redis.problem END,
-            CASE WHEN jsonb_typeof(o -> 'timezone') <> 'string'
-                     THEN ('error', p || '.timezone', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'timezone')))::vcon_redis.problem END,
-            CASE WHEN jsonb_typeof(o -> 'type') <> 'string'
-                     THEN ('error', p || '.type', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'type')))::vcon_redis.problem END,
-            CASE WHEN jsonb_typeof(o -> 'org') <> 'string'
-                     THEN ('error', p || '.org', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'org')))::vcon_redis.problem END,
-            CASE WHEN jsonb_typeof(o -> 'dept') <> 'string'
-                     THEN ('error', p || '.dept', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'dept')))::vcon_redis.problem END,
-            CASE WHEN o ? 'civicaddress' AND jsonb_typeof(o -> 'civicaddress') <> 'object'
-                     THEN ('error', p || '.civicaddress', format('must be an object (got %s)', vcon_redis._shown_value(o -> 'civicaddress')))::vcon_redis.problem END,
+            vcon_redis._type_problem(o -> 'tel', p || '.tel', 'string'),
+            vcon_redis._type_problem(o -> 'sip', p || '.sip', 'string'),
+            vcon_redis._type_problem(o -> 'stir', p || '.stir', 'string'),
+            vcon_redis._type_problem(o -> 'mailto', p || '.mailto', 'string'),
+            vcon_redis._type_problem(o -> 'name', p || '.name', 'string'),
+            vcon_redis._type_problem(o -> 'did', p || '.did', 'string'),
+            vcon_redis._type_problem(o -> 'validation', p || '.validation', 'string'),
+            vcon_redis._type_problem(o -> 'gmlpos', p || '.gmlpos', 'string'),
+            vcon_redis._type_problem(o -> 'uuid', p || '.uuid', 'string'),
+            vcon_redis._type_problem(o -> 'timezone', p || '.timezone', 'string'),
+            vcon_redis._type_problem(o -> 'type', p || '.type', 'string'),
+            vcon_redis._type_problem(o -> 'org', p || '.org', 'string'),
+            vcon_redis._type_problem(o -> 'dept', p || '.dept', 'string'),
+            vcon_redis._type_problem(o -> 'civicaddress', p || '.civicaddress', 'object'),
             CASE WHEN jsonb_typeof(o -> 'did') = 'string' AND o ->> 'did' !~ '^did:[a-z0-9]+:'
                      THEN ('must', p || '.did', 'not a DID URI (did:<method>:…)')::vcon_redis.problem END,
-            CASE WHEN o ? 'name' AND NOT o ? 'validation'
-                     THEN ('warning', p || '.validation', 'missing (recommended when name is present)')::vcon_redis.problem END,
+            CASE WHEN o ? 'name' THEN vcon_redis._missing_problem(o, p, 'validation', 'warning', 'recommended when name is present') END,
             CASE WHEN jsonb_typeof(o -> 'type') = 'string' AND o ->> 'type' NOT IN ('person', 'bot', 'organization')
                      THEN ('warning', p || '.type', format('%s is not person, bot or organization', o -> 'type'))::vcon_redis.problem END,
             CASE WHEN jsonb_typeof(o -> 'tel') = 'string' AND o ->> 'tel' !~ '^(tel:)?\+?[0-9A-Fa-f*#().-]+(;.*)?$'
@@ -504,16 +504,12 @@ CREATE OR REPLACE FUNCTION vcon_redis._analysis_problems(o jsonb, p text, nd int
 RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_remove(ARRAY[
-            CASE WHEN NOT o ? 'type' THEN ('error', p || '.type', 'missing (required)')::vcon_redis.problem END,
-            CASE WHEN NOT o ? 'vendor' THEN ('must', p || '.vendor', 'missing (required by the draft)')::vcon_redis.problem END,
-            CASE WHEN jsonb_typeof(o -> 'type') <> 'string'
-                     THEN ('error', p || '.type', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'type')))::vcon_redis.problem END,
-            CASE WHEN jsonb_typeof(o -> 'vendor') <> 'string'
-                     THEN ('error', p || '.vendor', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'vendor')))::vcon_redis.problem END,
-            CASE WHEN jsonb_typeof(o -> 'product') <> 'string'
-                     THEN ('error', p || '.product', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'product')))::vcon_redis.problem END,
-            CASE WHEN jsonb_typeof(o -> 'schema') <> 'string'
-                     THEN ('error', p || '.schema', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'schema')))::vcon_redis.problem END]
+            vcon_redis._missing_problem(o, p, 'type', 'error', 'required'),
+            vcon_redis._missing_problem(o, p, 'vendor', 'must', 'required by the draft'),
+            vcon_redis._type_problem(o -> 'type', p || '.type', 'string'),
+            vcon_redis._type_problem(o -> 'vendor', p || '.vendor', 'string'),
+            vcon_redis._type_problem(o -> 'product', p || '.product', 'string'),
+            vcon_redis._type_problem(o -> 'schema', p || '.schema', 'string')]
         || CASE WHEN o ? 'dialog' THEN vcon_redis._indices_problems(o, p, 'dialog', nd, 'dialog', true) END
         || CASE WHEN o ? 'attachment' THEN vcon_redis._indices_problems(o, p, 'attachment', na, 'attachment', true) END
         || vcon_redis._content_problems(o, p, 'analysis', redacted)
@@ -528,13 +524,12 @@ CREATE OR REPLACE FUNCTION vcon_redis._attachment_problems(o jsonb, p text, np i
 RETURNS vcon_redis.problem[]
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT array_remove(ARRAY[
-            CASE WHEN jsonb_typeof(o -> 'purpose') <> 'string'
-                     THEN ('error', p || '.purpose', format('must be a string (got %s)', vcon_redis._shown_value(o -> 'purpose')))::vcon_redis.problem END]
+            vcon_redis._type_problem(o -> 'purpose', p || '.purpose', 'string')]
         || vcon_redis._date_member(o, p || '.', 'start', 'missing (required by the draft)', 'must')
         || CASE WHEN o ? 'party' THEN vcon_redis._indices_problems(o, p, 'party', np, 'party', false)
-                ELSE ARRAY[('must', p || '.party', 'missing (required by the draft)')::vcon_redis.problem] END
+                ELSE ARRAY[vcon_redis._missing_problem(o, p, 'party', 'must', 'required by the draft')] END
         || CASE WHEN o ? 'dialog' THEN vcon_redis._indices_problems(o, p, 'dialog', nd, 'dialog', false)
-                ELSE ARRAY[('must', p || '.dialog', 'missing (required by the draft)')::vcon_redis.problem] END
+                ELSE ARRAY[vcon_redis._missing_problem(o, p, 'dialog', 'must', 'required by the draft')] END
         || vcon_redis._content_problems(o, p, 'attachment', redacted),
         NULL)
 $$;
@@ -583,7 +578,7 @@ BEGIN
     IF NOT n ? 'uuid' THEN
         RETURN ARRAY[('error', 'uuid', 'missing (required)')::vcon_redis.problem];
     ELSIF jsonb_typeof(n -> 'uuid') <> 'string' THEN
-        RETURN ARRAY[('error', 'uuid', format('must be a string (got %s)', vcon_redis._shown_value(n -> 'uuid')))::vcon_redis.problem];
+        RETURN ARRAY[vcon_redis._type_problem(n -> 'uuid', 'uuid', 'string')];
     ELSIF u !~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN
         RETURN ARRAY[('error', 'uuid', format('not a UUID (8-4-4-4-12 hex digits): %s', vcon_redis._shown_value(n -> 'uuid')))::vcon_redis.problem];
     END IF;
@@ -604,11 +599,11 @@ DECLARE
     r vcon_redis.problem[] := '{}';
     k text;
     o jsonb;
-    i int;
+    p text;
 BEGIN
     IF raw ? 'vcon' THEN
         IF jsonb_typeof(raw -> 'vcon') <> 'string' THEN
-            r := r || ('error', 'vcon', format('must be a string (got %s)', vcon_redis._shown_value(raw -> 'vcon')))::vcon_redis.problem;
+            r := r || vcon_redis._type_problem(raw -> 'vcon', 'vcon', 'string');
         ELSIF raw ->> 'vcon' = '' THEN
             r := r || ('must', 'vcon', 'empty version string (omit the deprecated vcon member or use "0.4.0")')::vcon_redis.problem;
         ELSIF raw ->> 'vcon' <> '0.4.0' THEN
@@ -616,25 +611,23 @@ BEGIN
         END IF;
     END IF;
     IF n ? 'subject' AND jsonb_typeof(n -> 'subject') <> 'string' THEN
-        r := r || ('error', 'subject', format('must be a string (got %s)', vcon_redis._shown_value(n -> 'subject')))::vcon_redis.problem;
+        r := r || vcon_redis._type_problem(n -> 'subject', 'subject', 'string');
     END IF;
 
     -- arrays: null is an error here (a null parties is not "no parties" to a consumer indexing it)
     FOREACH k IN ARRAY ARRAY['parties', 'dialog', 'analysis', 'attachments', 'extensions', 'critical', 'must_support'] LOOP
         IF raw ? k AND jsonb_typeof(raw -> k) <> 'array' THEN
-            r := r || ('error', k, format('must be an array (got %s)', vcon_redis._shown_value(raw -> k)))::vcon_redis.problem;
+            r := r || vcon_redis._type_problem(raw -> k, k, 'array');
         END IF;
     END LOOP;
     FOREACH k IN ARRAY ARRAY['extensions', 'critical'] LOOP
         IF jsonb_typeof(n -> k) = 'array' THEN
-            i := 0;
-            FOR o IN SELECT x FROM jsonb_array_elements(n -> k) x LOOP
+            FOR o, p IN SELECT * FROM vcon_redis._elements(n -> k, k) LOOP
                 IF jsonb_typeof(o) <> 'string' THEN
-                    r := r || ('error', format('%s[%s]', k, i), format('must be a string (got %s)', vcon_redis._shown_value(o)))::vcon_redis.problem;
+                    r := r || vcon_redis._type_problem(o, p, 'string');
                 ELSIF k = 'critical' AND NOT coalesce(n -> 'extensions' @> jsonb_build_array(o), false) THEN
-                    r := r || ('warning', format('%s[%s]', k, i), format('%s is not listed in extensions', o))::vcon_redis.problem;
+                    r := r || ('warning', p, format('%s is not listed in extensions', o))::vcon_redis.problem;
                 END IF;
-                i := i + 1;
             END LOOP;
         END IF;
     END LOOP;
@@ -658,27 +651,22 @@ BEGIN
         o := n -> k;
         CONTINUE WHEN o IS NULL;
         IF jsonb_typeof(o) <> 'object' THEN
-            r := r || ('error', k, format('must be an object (got %s)', vcon_redis._shown_value(o)))::vcon_redis.problem;
+            r := r || vcon_redis._type_problem(o, k, 'object');
             CONTINUE;
         END IF;
         r := r || vcon_redis._string_problems(o, k, ARRAY['uuid', 'type']);
         r := r || array_remove(ARRAY[CASE WHEN o ? 'url' THEN vcon_redis._url_problem(o -> 'url', k || '.url') END]
-                               || CASE WHEN jsonb_typeof(o -> 'content_hash') = 'array'
-                                       THEN vcon_redis._hash_array_problems(o -> 'content_hash', k)
-                                       ELSE ARRAY[vcon_redis._hash_problem(o -> 'content_hash', k || '.content_hash')] END,
-                               NULL);
-        IF k = 'redacted' AND NOT o ? 'type' THEN
-            r := r || ('must', 'redacted.type', 'missing (required by the draft)')::vcon_redis.problem;
-        END IF;
-        IF k = 'redacted' AND NOT o ? 'uuid' THEN
-            r := r || ('warning', 'redacted.uuid', 'missing (recommended: without it the unredacted version cannot be found)')::vcon_redis.problem;
+                               || vcon_redis._content_hash_problems(o, k), NULL);
+        IF k = 'redacted' THEN
+            r := r || array_remove(ARRAY[
+                     vcon_redis._missing_problem(o, k, 'type', 'must', 'required by the draft'),
+                     vcon_redis._missing_problem(o, k, 'uuid', 'warning', 'recommended: without it the unredacted version cannot be found')],
+                     NULL);
         END IF;
         IF k = 'amended' AND NOT o ? 'uuid' AND NOT o ? 'url' THEN
             r := r || ('must', 'amended', 'needs uuid or url')::vcon_redis.problem;
         END IF;
-        IF o ? 'url' AND NOT o ? 'content_hash' THEN
-            r := r || ('must', k || '.content_hash', 'missing (the draft requires content_hash with url)')::vcon_redis.problem;
-        END IF;
+        r := r || array_remove(ARRAY[vcon_redis._url_without_hash_problem(o, k)], NULL);
     END LOOP;
     RETURN r;
 END
@@ -693,7 +681,6 @@ DECLARE
     k text;
     o jsonb;
     p text;
-    i int;
     np constant int := CASE WHEN jsonb_typeof(n -> 'parties') = 'array' THEN jsonb_array_length(n -> 'parties') ELSE 0 END;
     nd constant int := CASE WHEN jsonb_typeof(n -> 'dialog') = 'array' THEN jsonb_array_length(n -> 'dialog') ELSE 0 END;
     na constant int := CASE WHEN jsonb_typeof(n -> 'attachments') = 'array' THEN jsonb_array_length(n -> 'attachments') ELSE 0 END;
@@ -705,12 +692,9 @@ BEGIN
 
     FOREACH k IN ARRAY ARRAY['parties', 'dialog', 'analysis', 'attachments'] LOOP
         CONTINUE WHEN jsonb_typeof(n -> k) IS DISTINCT FROM 'array';
-        i := 0;
-        FOR o IN SELECT x FROM jsonb_array_elements(n -> k) x LOOP
-            p := format('%s[%s]', k, i);
-            i := i + 1;
+        FOR o, p IN SELECT * FROM vcon_redis._elements(n -> k, k) LOOP
             IF jsonb_typeof(o) <> 'object' THEN
-                r := r || ('error', p, format('must be an object (got %s)', vcon_redis._shown_value(o)))::vcon_redis.problem;
+                r := r || vcon_redis._type_problem(o, p, 'object');
                 CONTINUE;
             END IF;
             r := r || CASE k

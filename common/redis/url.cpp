@@ -320,27 +320,31 @@ std::string Url::endpoint() const {
     return format_endpoint(host, port);
 }
 
-Url Url::node(const HostPort &at) const {
+namespace {
+
+// One TCP endpoint with these credentials and TLS settings (a data node's, or a sentinel's).
+Url tcp_endpoint(const HostPort &at, const std::string &user, const std::string &password,
+                 const TlsSettings &tls) {
     Url n;
-    n.kind = Kind::Tcp;
+    n.kind = Url::Kind::Tcp;
     n.host = at.host;
     n.port = at.port;
     n.user = user;
     n.password = password;
-    n.db = db;
     n.tls = tls;
     return n;
 }
 
-Url Url::sentinel(const HostPort &at) const {
-    Url n;
-    n.kind = Kind::Tcp;
-    n.host = at.host;
-    n.port = at.port;
-    n.user = sentinel_user;
-    n.password = sentinel_password;
-    n.tls = tls;
+} // namespace
+
+Url Url::node(const HostPort &at) const {
+    Url n = tcp_endpoint(at, user, password, tls);
+    n.db = db;
     return n;
+}
+
+Url Url::sentinel(const HostPort &at) const {
+    return tcp_endpoint(at, sentinel_user, sentinel_password, tls);
 }
 
 std::string Url::redacted() const {

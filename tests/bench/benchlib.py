@@ -6,7 +6,9 @@ one `PASS`/`MISS` line per target of docs/design.md ("Performance targets"). Ben
 
 from __future__ import annotations
 
+import argparse
 import atexit
+import http.client
 import json
 import math
 import os
@@ -49,19 +51,26 @@ def start_stack(name: str, settings: dict | None = None, keep: bool = False):
     base = Path(tempfile.mkdtemp(prefix=f"vcon-bench-{name}-"))
     base.chmod(0o755)  # PostgreSQL runs as the postgres user when we are root
     pg, redis_server = harness.start_stack(base, settings=settings)
-
-    def teardown():
-        crashes = pg.crashes()
-        if keep:
-            print(f"# kept: {base}")
-            return
-        pg.destroy()
-        redis_server.destroy()
-        shutil.rmtree(base, ignore_errors=True)
-        if crashes:
-            print("# PostgreSQL log shows a crash:\n# " + "\n# ".join(crashes))
-    atexit.register(teardown)
+    atexit.register(tear_down, base, pg, [redis_server], keep)
     return pg, redis_server
+
+
+def tear_down(base: Path, pg, redis_nodes: list, keep: bool, processes: list[subprocess.Popen] = ()):
+    """Stops `processes` (servers), then removes PostgreSQL, the Redis nodes and the folder `base`
+    unless keep; says so when the PostgreSQL log shows a crash."""
+    for proc in processes:
+        proc.terminate()
+        proc.wait()
+    crashes = pg.crashes()
+    if keep:
+        print(f"# kept: {base}")
+    else:
+        pg.destroy()
+        for node in redis_nodes:
+            node.destroy()
+        shutil.rmtree(base, ignore_errors=True)
+    if crashes:
+        print("# PostgreSQL log shows a crash:\n# " + "\n# ".join(crashes))
 
 
 def copy_docs(pg, table: str, copy_text: str, column: str = "doc"):
@@ -202,6 +211,86 @@ def report_abba(rep, label: str, pairs, unit: str, higher_is_better: bool):
     per = [b / a for a, b in pairs]
     rep.figure(f"{label} ratio B/A", ratio, "", f"per pair {min(per):.3f}..{max(per):.3f}" +
                (" (>1 = B faster)" if higher_is_better else " (>1 = B slower)"))
+
+
+def parser(doc: str) -> argparse.ArgumentParser:
+    """A benchmark's argument parser: its docstring as the help text, and the common options."""
+    return common_args(argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter))
+
+
+def abba_parser(doc: str) -> argparse.ArgumentParser:
+    """The options of the benchmarks that compare two Redis setups (write drain and read hits)."""
+    ap = parser(doc)
+    ap.add_argument("--count", type=int, default=2000, help="vCons per drain measurement")
+    ap.add_argument("--reads", type=int, default=4000, help="GETs per read measurement")
+    ap.add_argument("--rounds", type=int, default=1, help="ABBA repetitions")
+    return ap
+
+
+def start_worker_pg(base: Path, redis_url: str, args, rep):
+    """PostgreSQL in base/pg with the worker on redis_url (polling every 200 ms), vcon_redis created and
+    attached, the --setup-sql run."""
+    pg = harness.PgCluster(base / "pg", settings={"vcon_redis.redis_url": f"'{redis_url}'",
+                                                  "vcon_redis.poll_interval": "200"}).init().start()
+    pg.sql("CREATE EXTENSION IF NOT EXISTS vcon_redis")
+    pg.sql("SELECT vcon_redis.attach()")
+    run_setup_sql(pg, args, rep)
+    return pg
+
+
+def small_doc_feed(pg, count: int, seed: int) -> DocFeed:
+    """`count` small generated vCons to save in batches, routed to the ingress list q_bench."""
+    return DocFeed(pg, [d for d in generate(count, seed=seed, size="small").splitlines() if d.strip()], "q_bench")
+
+
+def point_worker_at(pg, url: str, feed: DocFeed, settings: dict[str, str] | None = None):
+    """Moves the worker to the Redis at `url` (and any other vcon_redis settings given): ALTER SYSTEM,
+    reload, wait until status() and SHOW report them, then drain a warm-up batch (connect, slot map,
+    SCRIPT LOAD) so that the next measurement times only the drain."""
+    settings = settings or {}
+    pg.sql("ALTER SYSTEM SET vcon_redis.redis_url = %s", (url,))
+    for name, value in settings.items():
+        pg.sql(f"ALTER SYSTEM SET {name} = %s", (value,))
+    pg.reload()
+    host = url.split("?")[0].split("//")[1].split("@")[-1].split(",")[0].split("/")[0]  # as status() shows it
+    harness.wait_for(lambda: host in (pg.sql("SELECT redis_url FROM vcon_redis.status()")[0][0] or ""), 20,
+                     what="worker on the new URL")
+    for name, value in settings.items():
+        harness.wait_for(lambda: pg.sql(f"SHOW {name}")[0][0] == value, 20, what=f"{name} reloaded")
+    feed.save(50)
+    wait_drained(pg, 60)
+
+
+def timed_drain(pg, feed: DocFeed, url: str, count: int, settings: dict[str, str] | None = None) -> tuple[float, list[str]]:
+    """One drain measurement: the worker on `url`, `count` vCons saved in one transaction, seconds from
+    their COMMIT until the outbox is empty; and their uuids."""
+    point_worker_at(pg, url, feed, settings)
+    uuids = feed.save(count)
+    return wait_drained(pg, 300), uuids
+
+
+def abba_read_hits(rep, pg, log_dir: Path, servers: list, urls: tuple[str, str], uuids: list[str], reads: int,
+                   rounds: int, label: str, ab: str):
+    """Read hits of two Redis setups: a one-thread vcon-cache-server on each of `urls` (A, B; appended to
+    `servers` for the caller to stop), the same `uuids` cached in both (misses fill), then GETs/s of
+    them over one keep-alive connection in ABBA order, reported as `label`; `ab` says what A and B are."""
+    import readlib  # here, not at the top: readlib imports this module
+
+    ports = []
+    for url in urls:
+        proc, port = readlib.start_plain_server(pg.url(), url, log_dir)
+        servers.append(proc)
+        ports.append(port)
+    for port in ports:
+        harness.wait_for(lambda: readlib.get_vcon(http.client.HTTPConnection("127.0.0.1", port, timeout=10),
+                                                  uuids[0])[1] == "HIT", 20, what="a first HIT")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for u in uuids:
+            readlib.get_vcon(conn, u)
+        conn.close()
+    rep.note(f"{reads} GETs of cached vCons per measurement, one keep-alive connection; {ab}")
+    report_abba(rep, label, abba(readlib.hit_rate(ports[0], uuids, reads, rep),
+                                 readlib.hit_rate(ports[1], uuids, reads, rep), rounds), "/s", True)
 
 
 def common_args(parser):

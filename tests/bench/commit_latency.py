@@ -20,7 +20,6 @@ the highest rate that the loaders reached with p99 < 10 ms: the rate the first r
 ms at is the floor, the first rate that misses (or is not reached) ends the sweep.
 """
 
-import argparse
 import json
 import multiprocessing as mp
 import sys
@@ -184,8 +183,7 @@ def sweep(rep, pg, redis_server, args, write, start_rate, docs_for):
 
 
 def main():
-    ap = benchlib.common_args(argparse.ArgumentParser(description=__doc__,
-                                                      formatter_class=argparse.RawDescriptionHelpFormatter))
+    ap = benchlib.parser(__doc__)
     ap.add_argument("--rate", type=float, default=None,
                     help="commits per second for every path (default: 500 for save_vcon, 2000 for insert)")
     ap.add_argument("--duration", type=float, default=30.0,

@@ -22,7 +22,6 @@ backend (`GET /api/v1/vcons/not-a-uuid` → 400, a tiny body) and the ratio net 
 ratio). The server's own view (/metrics cache counters) is checked against the counts.
 """
 
-import argparse
 import statistics
 import sys
 import time
@@ -32,8 +31,7 @@ import readlib
 
 
 def main():
-    ap = benchlib.common_args(argparse.ArgumentParser(description=__doc__,
-                                                      formatter_class=argparse.RawDescriptionHelpFormatter))
+    ap = benchlib.parser(__doc__)
     ap.add_argument("--count", type=int, default=200, help="vCons loaded (default 200)")
     ap.add_argument("--size", default="medium", help="vcon-gen size class (small, medium, large, mixed)")
     ap.add_argument("--samples", type=int, default=1000, help="timed hit/miss pairs (default 1000)")

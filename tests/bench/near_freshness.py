@@ -14,7 +14,6 @@ Python threads: their resolution is a few hundred µs (the GIL alternates them),
 an upper bound; "plain" shows that floor (a plain server reads Redis on every request).
 """
 
-import argparse
 import subprocess
 import sys
 import threading
@@ -27,8 +26,7 @@ from read_throughput import start_server
 
 
 def main():
-    ap = benchlib.common_args(argparse.ArgumentParser(description=__doc__,
-                                                      formatter_class=argparse.RawDescriptionHelpFormatter))
+    ap = benchlib.parser(__doc__)
     ap.add_argument("--count", type=int, default=100, help="vCons loaded (default 100)")
     ap.add_argument("--samples", type=int, default=200, help="updates measured per server (default 200)")
     ap.add_argument("--no-load", action="store_true", help="no wrk load during the samples")

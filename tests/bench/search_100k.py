@@ -33,7 +33,6 @@ primary-key SELECT of one vcons row. Ratios = search p50 ÷ reference p50.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 import random
@@ -384,8 +383,7 @@ def measure(st, rep, args, mode: str, params: dict[str, list], ref: dict[str, fl
 
 
 def main():
-    ap = benchlib.common_args(argparse.ArgumentParser(description=__doc__,
-                                                      formatter_class=argparse.RawDescriptionHelpFormatter))
+    ap = benchlib.parser(__doc__)
     ap.add_argument("--count", type=int, default=100000, help="vCons loaded (default 100000)")
     ap.add_argument("--size", default="small", help="vcon-gen size class (default small)")
     ap.add_argument("--samples", type=int, default=200, help="timed requests per kind and API (default 200)")

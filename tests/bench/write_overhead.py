@@ -18,7 +18,6 @@ Its tps separates the two costs that share this machine's cores: capture in the 
 (paused ÷ detached) and the worker's draining work (attached ÷ paused).
 """
 
-import argparse
 import os
 import re
 import subprocess
@@ -49,8 +48,7 @@ def pgbench(pg, script: Path, clients: int, seconds: int) -> dict:
 
 
 def main():
-    ap = benchlib.common_args(argparse.ArgumentParser(description=__doc__,
-                                                      formatter_class=argparse.RawDescriptionHelpFormatter))
+    ap = benchlib.parser(__doc__)
     ap.add_argument("--docs", type=int, default=4000, help="distinct documents in the staging table")
     ap.add_argument("--bytes", type=int, default=10000, help="approximate size of each document")
     ap.add_argument("--duration", type=int, default=15, help="seconds per pgbench run")

@@ -6,6 +6,7 @@
 #include "redis/slot.hpp"
 #include "redis/slot_map.hpp"
 #include "redis/url.hpp"
+#include "thrown_errors.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,6 +14,7 @@
 #include <string>
 
 using namespace vcon_redis::redis;
+using vcon_redis::testing::url_error;
 
 namespace {
 
@@ -34,16 +36,6 @@ std::string bulk(const std::string &s) {
 std::string range(int start, int end, const std::string &host, int port) {
     return "*3\r\n:" + std::to_string(start) + "\r\n:" + std::to_string(end) + "\r\n*3\r\n" + bulk(host) +
            ":" + std::to_string(port) + "\r\n" + bulk("0123456789abcdef");
-}
-
-std::string url_error(const std::string &text) {
-    try {
-        Url::parse(text);
-    } catch (const UrlError &e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "no UrlError for " << text;
-    return {};
 }
 
 } // namespace

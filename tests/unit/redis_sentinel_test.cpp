@@ -3,12 +3,14 @@
 // primary refused with a message saying so.
 #include "redis/connection.hpp"
 #include "redis_server_fixture.hpp"
+#include "thrown_errors.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
 using namespace vcon_redis::redis;
+using vcon_redis::testing::connect_error;
 using vcon_redis::testing::RedisServer;
 using vcon_redis::testing::SentinelProcess;
 
@@ -19,17 +21,6 @@ std::string sentinel_url(std::initializer_list<int> ports, const std::string &ma
     for (int p : ports)
         hosts += (hosts.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(p);
     return "redis+sentinel://" + hosts + "/" + master + "/" + std::to_string(db);
-}
-
-Error connect_error(const std::string &url) {
-    try {
-        Connection c(Url::parse(url), {});
-        c.connect();
-    } catch (const Error &e) {
-        return e;
-    }
-    ADD_FAILURE() << "connected through " << url;
-    return Error(Error::Kind::reply, "none");
 }
 
 } // namespace

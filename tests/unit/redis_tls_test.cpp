@@ -3,6 +3,7 @@
 // non-blocking primitives, large pipelines, and errors that never carry a password.
 #include "redis/connection.hpp"
 #include "redis_server_fixture.hpp"
+#include "thrown_errors.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +12,7 @@
 #include <string>
 
 using namespace vcon_redis::redis;
+using vcon_redis::testing::connect_error;
 using vcon_redis::testing::RedisServer;
 using vcon_redis::testing::TestCerts;
 
@@ -36,17 +38,6 @@ protected:
         return "?tls_ca_file=" + certs->file(ca);
     }
 };
-
-Error connect_error(const std::string &url) {
-    try {
-        Connection c(Url::parse(url), {});
-        c.connect();
-    } catch (const Error &e) {
-        return e;
-    }
-    ADD_FAILURE() << "connected to " << url;
-    return Error(Error::Kind::reply, "none");
-}
 
 bool contains(const std::string &s, const std::string &part) {
     return s.find(part) != std::string::npos;

@@ -1,26 +1,12 @@
 #include "redis/url.hpp"
+#include "thrown_errors.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
 using vcon_redis::redis::Url;
-using vcon_redis::redis::UrlError;
-
-namespace {
-
-// The message of the UrlError thrown for text (fails the test if nothing is thrown).
-std::string error_of(const std::string &text) {
-    try {
-        Url::parse(text);
-    } catch (const UrlError &e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "no UrlError for " << text;
-    return {};
-}
-
-} // namespace
+using vcon_redis::testing::url_error;
 
 TEST(RedisUrl, HostOnlyDefaults) {
     Url u = Url::parse("redis://localhost");
@@ -96,35 +82,35 @@ TEST(RedisUrl, UnixSocketWithQueryParams) {
 }
 
 TEST(RedisUrl, SchemeErrors) {
-    EXPECT_EQ(error_of("http://h"),
+    EXPECT_EQ(url_error("http://h"),
               R"(redis_url: unsupported scheme "http" (use redis://, rediss://, unix://, )"
               R"(redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster://))");
-    EXPECT_NE(error_of("localhost:6379").find("missing scheme"), std::string::npos);
-    EXPECT_NE(error_of("redis+sentinel://h").find("missing master name"), std::string::npos);
-    EXPECT_NE(error_of("redis://h?tls_ca_file=x").find("need a TLS URL"), std::string::npos);
-    EXPECT_NE(error_of("unix:///s?tls_verify=no").find("need a TLS URL"), std::string::npos);
-    EXPECT_NE(error_of("rediss://h?tls_verify=maybe").find("invalid tls_verify"), std::string::npos);
-    EXPECT_NE(error_of("rediss://h?tls_cert_file=c").find("go together"), std::string::npos);
-    EXPECT_NE(error_of("rediss://h?tls_bogus=1").find("unknown query parameter \"tls_bogus\""),
+    EXPECT_NE(url_error("localhost:6379").find("missing scheme"), std::string::npos);
+    EXPECT_NE(url_error("redis+sentinel://h").find("missing master name"), std::string::npos);
+    EXPECT_NE(url_error("redis://h?tls_ca_file=x").find("need a TLS URL"), std::string::npos);
+    EXPECT_NE(url_error("unix:///s?tls_verify=no").find("need a TLS URL"), std::string::npos);
+    EXPECT_NE(url_error("rediss://h?tls_verify=maybe").find("invalid tls_verify"), std::string::npos);
+    EXPECT_NE(url_error("rediss://h?tls_cert_file=c").find("go together"), std::string::npos);
+    EXPECT_NE(url_error("rediss://h?tls_bogus=1").find("unknown query parameter \"tls_bogus\""),
               std::string::npos);
-    EXPECT_NE(error_of("redis://h?sentinel_password=x").find("unknown query parameter"), std::string::npos);
-    EXPECT_NE(error_of("redis+sentinel://h/m?sentinel_user=u").find("needs a sentinel_password"),
+    EXPECT_NE(url_error("redis://h?sentinel_password=x").find("unknown query parameter"), std::string::npos);
+    EXPECT_NE(url_error("redis+sentinel://h/m?sentinel_user=u").find("needs a sentinel_password"),
               std::string::npos);
 }
 
 TEST(RedisUrl, ComponentErrors) {
-    EXPECT_NE(error_of("redis://").find("missing host"), std::string::npos);
-    EXPECT_NE(error_of("redis://h:0").find("invalid port"), std::string::npos);
-    EXPECT_NE(error_of("redis://h:65536").find("invalid port"), std::string::npos);
-    EXPECT_NE(error_of("redis://h:").find("invalid port"), std::string::npos);
-    EXPECT_NE(error_of("redis://h/x").find("invalid db"), std::string::npos);
-    EXPECT_NE(error_of("redis://h/-1").find("invalid db"), std::string::npos);
-    EXPECT_NE(error_of("redis://[::1").find("IPv6"), std::string::npos);
-    EXPECT_NE(error_of("redis://h?foo=1").find("unknown query parameter \"foo\""), std::string::npos);
-    EXPECT_NE(error_of("unix://relative.sock").find("absolute socket path"), std::string::npos);
-    EXPECT_NE(error_of("unix://").find("absolute socket path"), std::string::npos);
-    EXPECT_NE(error_of("redis://alice@h").find("needs a password"), std::string::npos);
-    EXPECT_NE(error_of("unix:///" + std::string(120, 'x')).find("too long"), std::string::npos);
+    EXPECT_NE(url_error("redis://").find("missing host"), std::string::npos);
+    EXPECT_NE(url_error("redis://h:0").find("invalid port"), std::string::npos);
+    EXPECT_NE(url_error("redis://h:65536").find("invalid port"), std::string::npos);
+    EXPECT_NE(url_error("redis://h:").find("invalid port"), std::string::npos);
+    EXPECT_NE(url_error("redis://h/x").find("invalid db"), std::string::npos);
+    EXPECT_NE(url_error("redis://h/-1").find("invalid db"), std::string::npos);
+    EXPECT_NE(url_error("redis://[::1").find("IPv6"), std::string::npos);
+    EXPECT_NE(url_error("redis://h?foo=1").find("unknown query parameter \"foo\""), std::string::npos);
+    EXPECT_NE(url_error("unix://relative.sock").find("absolute socket path"), std::string::npos);
+    EXPECT_NE(url_error("unix://").find("absolute socket path"), std::string::npos);
+    EXPECT_NE(url_error("redis://alice@h").find("needs a password"), std::string::npos);
+    EXPECT_NE(url_error("unix:///" + std::string(120, 'x')).find("too long"), std::string::npos);
     EXPECT_EQ(Url::parse("unix:///" + std::string(106, 'x')).path.size(), 107u);
 }
 
@@ -137,7 +123,7 @@ TEST(RedisUrl, ErrorsNeverContainThePassword) {
           "redis+sentinel://h/m?sentinel_password=" + secret + "&x=1",
           "unix:///s?password=" + secret + "&bad=1", "redis://[::1]" + secret,
           "unix:///s?password=" + secret + "%", secret}) {
-        std::string msg = error_of(bad);
+        std::string msg = url_error(bad);
         EXPECT_EQ(msg.find(secret), std::string::npos) << msg;
         EXPECT_EQ(msg.rfind("redis_url: ", 0), 0u) << msg;
     }
@@ -212,5 +198,5 @@ TEST(RedisUrl, Sentinel) {
     EXPECT_TRUE(t.node({"h", 1}).tls.enabled);
     EXPECT_EQ(t.sentinel(t.sentinels[0]).tls.ca_file, "ca.crt");
     EXPECT_EQ(Url::parse("redis+sentinel://s/m/").db, 0);
-    EXPECT_NE(error_of("redis+sentinel://s,/m").find("missing host"), std::string::npos);
+    EXPECT_NE(url_error("redis+sentinel://s,/m").find("missing host"), std::string::npos);
 }

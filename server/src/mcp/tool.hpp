@@ -8,6 +8,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 
+#include <string>
+#include <vector>
+
 namespace vcon_redis::server::mcp {
 
 struct Tool {
@@ -46,8 +49,26 @@ nlohmann::json read_only_annotations(const char *title);
 // Why semantic and hybrid search are refused: "needs …" (a sentence, for isError messages).
 const char *no_embeddings_reason();
 
+// An inputSchema property that is a string.
+nlohmann::json string_property(const char *description);
+
 // The inputSchema property of vcon-mcp's `tags` filters: an object of string values.
 nlohmann::json tags_property(const char *description);
+
+// What vcon-mcp's two search tools, search_vcons and search_vcons_content, say differently about
+// the parameters they share.
+struct SearchParameters {
+    int default_limit;
+    const char *limit_description;
+    std::vector<std::string> formats; // of response_format
+    const char *default_format;
+    const char *format_description;
+    const char *count_description; // of include_count
+};
+
+// The inputSchema of a search tool: its own `properties` and the shared ones (start_date,
+// end_date, tags, limit 1..1000, response_format, include_count); no other property accepted.
+nlohmann::json search_input_schema(nlohmann::json properties, const SearchParameters &parameters);
 
 // The outputSchema of search_vcons and search_vcons_content (vcon-mcp's search result shape):
 // success, count, response_format, total_count (when asked for), results.

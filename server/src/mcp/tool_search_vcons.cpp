@@ -53,47 +53,25 @@ boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
     co_return out;
 }
 
-json string_property(const char *description) {
-    return {{"type", "string"}, {"description", description}};
-}
-
 } // namespace
 
 Tool search_vcons_tool() {
-    json input = {
-        {"type", "object"},
-        {"properties",
-         {{"subject", string_property("Search by subject (case-insensitive partial match)")},
-          {"party_name", string_property("Search by party name (case-insensitive partial match)")},
-          {"party_email", string_property("Search by party email address (case-insensitive partial match)")},
-          {"party_tel", string_property("Search by party telephone number (partial match)")},
-          {"start_date", string_property("Filter by vCons created on or after this date (ISO 8601 format)")},
-          {"end_date", string_property("Filter by vCons created on or before this date (ISO 8601 format)")},
-          {"tags", tags_property("Filter by tags (key-value pairs), all must match. Example: "
-                                 "{\"department\": \"sales\", \"priority\": \"high\"}")},
-          {"limit",
-           {{"type", "number"},
-            {"minimum", 1},
-            {"maximum", 1000},
-            {"default", 10},
-            {"description", "Maximum number of results to return (default: 10, max: 1000)"}}},
-          {"response_format",
-           {{"type", "string"},
-            {"enum", {"full", "metadata", "ids_only"}},
-            {"default", "metadata"},
-            {"description", "Response format: \"full\" (complete vCons), \"metadata\" (summary info), "
-                            "\"ids_only\" (just UUIDs)"}}},
-          {"include_count",
-           {{"type", "boolean"},
-            {"default", false},
-            {"description", "Include total_count, the number of all matching vCons"}}},
-          {"offset",
-           {{"type", "integer"},
-            {"minimum", 0},
-            {"default", 0},
-            {"description", "Number of results to skip (paging; an addition to vcon-mcp's parameters)"}}}}},
-        {"additionalProperties", false},
-    };
+    json input = search_input_schema(
+        {{"subject", string_property("Search by subject (case-insensitive partial match)")},
+         {"party_name", string_property("Search by party name (case-insensitive partial match)")},
+         {"party_email", string_property("Search by party email address (case-insensitive partial match)")},
+         {"party_tel", string_property("Search by party telephone number (partial match)")},
+         {"offset",
+          {{"type", "integer"},
+           {"minimum", 0},
+           {"default", 0},
+           {"description", "Number of results to skip (paging; an addition to vcon-mcp's parameters)"}}}},
+        {10,
+         "Maximum number of results to return (default: 10, max: 1000)",
+         {"full", "metadata", "ids_only"},
+         "metadata",
+         "Response format: \"full\" (complete vCons), \"metadata\" (summary info), \"ids_only\" (just UUIDs)",
+         "Include total_count, the number of all matching vCons"});
     return Tool{
         json{{"name", "search_vcons"},
              {"title", "Search vCons"},

@@ -63,41 +63,20 @@ boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
 } // namespace
 
 Tool search_vcons_content_tool() {
-    json input = {
-        {"type", "object"},
-        {"properties",
-         {{"query",
-           {{"type", "string"},
-            {"minLength", 1},
-            {"description", "Words to search for (web-search syntax: quotes for phrases, OR, -word)"}}},
-          {"start_date",
-           {{"type", "string"},
-            {"description", "Filter by vCons created on or after this date (ISO 8601 format)"}}},
-          {"end_date",
-           {{"type", "string"},
-            {"description", "Filter by vCons created on or before this date (ISO 8601 format)"}}},
-          {"tags", tags_property("Filter by tags (key-value pairs), all must match. Example: "
-                                 "{\"department\": \"sales\", \"priority\": \"high\"}")},
-          {"limit",
-           {{"type", "number"},
-            {"minimum", 1},
-            {"maximum", 1000},
-            {"default", 50},
-            {"description", "Maximum number of matches (default: 50; at most 100 rows are returned)"}}},
-          {"response_format",
-           {{"type", "string"},
-            {"enum", {"full", "snippets", "metadata", "ids_only"}},
-            {"default", "snippets"},
-            {"description", "Response format: \"snippets\" (matches with highlighted text), \"metadata\" "
-                            "(vcon_id, content_type, relevance_score), \"ids_only\" (just the vcon_ids), "
-                            "\"full\" (the complete vCons of the first 20 distinct matches)"}}},
-          {"include_count",
-           {{"type", "boolean"},
-            {"default", false},
-            {"description", "Include total_count, the number of distinct vCons that match"}}}}},
-        {"required", {"query"}},
-        {"additionalProperties", false},
-    };
+    json input = search_input_schema(
+        {{"query",
+          {{"type", "string"},
+           {"minLength", 1},
+           {"description", "Words to search for (web-search syntax: quotes for phrases, OR, -word)"}}}},
+        {50,
+         "Maximum number of matches (default: 50; at most 100 rows are returned)",
+         {"full", "snippets", "metadata", "ids_only"},
+         "snippets",
+         "Response format: \"snippets\" (matches with highlighted text), \"metadata\" (vcon_id, "
+         "content_type, relevance_score), \"ids_only\" (just the vcon_ids), \"full\" (the complete vCons of "
+         "the first 20 distinct matches)",
+         "Include total_count, the number of distinct vCons that match"});
+    input["required"] = {"query"};
     return Tool{
         json{{"name", "search_vcons_content"},
              {"title", "Search vCon content"},

@@ -186,10 +186,6 @@ boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
     co_return out;
 }
 
-json string_property(const char *description) {
-    return {{"type", "string"}, {"description", description}};
-}
-
 } // namespace
 
 Tool vcon_search_tool() {

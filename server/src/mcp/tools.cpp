@@ -43,8 +43,33 @@ const char *no_embeddings_reason() {
            "does not have: Debian 12 packages neither, and vcon-cache-server reads only the vCon tables.";
 }
 
+json string_property(const char *description) {
+    return {{"type", "string"}, {"description", description}};
+}
+
 json tags_property(const char *description) {
     return {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}, {"description", description}};
+}
+
+json search_input_schema(json properties, const SearchParameters &parameters) {
+    properties["start_date"] =
+        string_property("Filter by vCons created on or after this date (ISO 8601 format)");
+    properties["end_date"] =
+        string_property("Filter by vCons created on or before this date (ISO 8601 format)");
+    properties["tags"] = tags_property("Filter by tags (key-value pairs), all must match. Example: "
+                                       "{\"department\": \"sales\", \"priority\": \"high\"}");
+    properties["limit"] = {{"type", "number"},
+                           {"minimum", 1},
+                           {"maximum", 1000},
+                           {"default", parameters.default_limit},
+                           {"description", parameters.limit_description}};
+    properties["response_format"] = {{"type", "string"},
+                                     {"enum", parameters.formats},
+                                     {"default", parameters.default_format},
+                                     {"description", parameters.format_description}};
+    properties["include_count"] = {
+        {"type", "boolean"}, {"default", false}, {"description", parameters.count_description}};
+    return {{"type", "object"}, {"properties", std::move(properties)}, {"additionalProperties", false}};
 }
 
 json search_output_schema() {
