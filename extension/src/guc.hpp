@@ -1,4 +1,4 @@
-// The extension's configuration parameters (DESIGN §6). Variables are read by the worker after
+// The extension's configuration parameters (README "Configuration (GUCs)"). Variables are read by the worker after
 // ProcessConfigFile and by status(); the capture triggers read ingress_lists via current_setting.
 #pragma once
 
