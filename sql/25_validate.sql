@@ -419,12 +419,12 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                      THEN ('error', p || '.duration', format('too large (got %s)', o -> 'duration'))::vcon_redis.problem
             END]
         -- parties: UnsignedInt | (UnsignedInt | UnsignedInt[] | null)[]; null only as a channel placeholder
-        || CASE WHEN NOT o ? 'parties' THEN NULL
+        || CASE WHEN NOT o ? 'parties' THEN
+                    CASE WHEN vcon_redis._string_value(o -> 'type') IN ('recording', 'text', 'recording-set')
+                         THEN ARRAY[vcon_redis._missing_problem(o, p, 'parties', 'warning', 'recommended')] END
                 -- the common case, without a call of _dialog_parties_problems
                 WHEN vcon_redis._is_flat_index_list(o -> 'parties', np) THEN NULL
-                WHEN o ? 'parties' THEN vcon_redis._dialog_parties_problems(o -> 'parties', p, np)
-                WHEN vcon_redis._string_value(o -> 'type') IN ('recording', 'text', 'recording-set')
-                    THEN ARRAY[vcon_redis._missing_problem(o, p, 'parties', 'warning', 'recommended')]
+                ELSE vcon_redis._dialog_parties_problems(o -> 'parties', p, np)
            END
         || CASE WHEN o ?| ARRAY['originator', 'transferee', 'transferor', 'transfer_target', 'original',
                                 'consultation', 'target_dialog', 'recording_set'] THEN

@@ -215,3 +215,14 @@ FROM (VALUES
     ('out_of_range parties', :'f_out_of_range'::jsonb, 'error', 'dialog[0].parties[1]', 'party index 5 out of range (2 parties)'),
     ('out_of_range originator', :'f_out_of_range'::jsonb, 'error', 'dialog[0].originator', 'party index 7 out of range (2 parties)')
 ) AS f(name, doc, severity, path, message);
+
+-- A recording, text or recording-set dialog without parties: a warning (recommended); other types
+-- say nothing.
+SELECT d ->> 'type' AS type, v.severity, v.path, v.message
+FROM (VALUES ('{"type": "text", "start": "2024-01-01T00:00:00Z", "body": "hi", "encoding": "none", "mediatype": "text/plain"}'::jsonb),
+             ('{"type": "transfer", "start": "2024-01-01T00:00:00Z"}'::jsonb)) AS t(d)
+LEFT JOIN LATERAL (SELECT * FROM vcon_redis.validate_vcon(jsonb_build_object(
+    'uuid', '019f15a6-a752-826f-b9a2-279e0d16bc46', 'created_at', '2024-01-01T00:00:00Z',
+    'parties', '[{"tel": "+15551230000"}]'::jsonb, 'dialog', jsonb_build_array(d)))
+    WHERE path = 'dialog[0].parties') v ON true
+ORDER BY 1;
