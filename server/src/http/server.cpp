@@ -4,12 +4,13 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -29,6 +30,10 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
+// How often each io thread looks for connections past their deadline: deadlines are honoured at
+// most this late.
+constexpr auto kSweepPeriod = std::chrono::milliseconds(200);
+
 // A malformed request (as opposed to a closed, reset or timed-out connection).
 bool is_parse_error(const boost::system::error_code &ec) {
     return ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
@@ -46,17 +51,17 @@ struct ConnectionSlot {
 // After a response that ends the connection early (413, 431, 400) the client may still be
 // sending: half-close, then read and discard for a moment so the kernel does not answer the
 // unread bytes with a reset that destroys our response before the client read it.
-asio::awaitable<void> lingering_close(beast::tcp_stream &stream) {
+asio::awaitable<void> lingering_close(tcp::socket &socket, SessionRegistry::Entry &entry) {
     boost::system::error_code ec;
     std::size_t n = 0, total = 0;
     std::array<char, 16384> sink;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream.expires_after(std::chrono::seconds(2));
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    entry.expires_after(std::chrono::seconds(2));
     while (!ec && total < (64u << 20)) {
-        std::tie(ec, n) = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+        std::tie(ec, n) = co_await socket.async_read_some(asio::buffer(sink), use_tuple);
         total += n;
     }
-    stream.socket().close(ec);
+    socket.close(ec);
 }
 
 using Parser = bhttp::request_parser<bhttp::string_body>;
@@ -77,15 +82,15 @@ std::optional<Response> refusal(const boost::system::error_code &ec, const Limit
 
 // Reads one request within the limits: the header, the 100 Continue it may ask for, the body.
 // True when it is complete (`version` then says its HTTP version); false when the connection is to
-// end, with `refused` set when the client is answered first. One co_return at function scope
+// end, with `refused` set when the client is answered first. The request timeout runs from the
+// request's first byte (the caller's deadline). One co_return at function scope
 // (docs/internals.md, g++ 12 coroutine rule), as in every coroutine here.
-asio::awaitable<bool> read_request(beast::tcp_stream &stream, beast::flat_buffer &buffer, Parser &parser,
+asio::awaitable<bool> read_request(tcp::socket &stream, beast::flat_buffer &buffer, Parser &parser,
                                    const Limits &limits, unsigned &version,
                                    std::optional<Response> &refused) {
     boost::system::error_code ec;
     std::size_t n = 0;
     const char *part = "";
-    stream.expires_after(limits.request_timeout);
     std::tie(ec, n) = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
     if (!ec) {
         part = " body";
@@ -108,8 +113,8 @@ asio::awaitable<bool> read_request(beast::tcp_stream &stream, beast::flat_buffer
 
 // Serves one request and writes its response; false when the connection is to end (the request
 // did not ask for keep-alive, the server is stopping, or the write failed).
-asio::awaitable<bool> answer(beast::tcp_stream &stream, IoThreadSlot &w, Request req, unsigned version,
-                             bool keep_alive, const Limits &limits) {
+asio::awaitable<bool> answer(tcp::socket &stream, SessionRegistry::Entry &entry, IoThreadSlot &w, Request req,
+                             unsigned version, bool keep_alive, const Limits &limits) {
     boost::system::error_code ec;
     std::size_t n = 0;
     Response res;
@@ -123,32 +128,34 @@ asio::awaitable<bool> answer(beast::tcp_stream &stream, IoThreadSlot &w, Request
     res.version(version);
     res.keep_alive(keep_alive);
     res.prepare_payload();
-    stream.expires_after(limits.request_timeout);
+    entry.expires_after(limits.request_timeout);
     std::tie(ec, n) = co_await bhttp::async_write(stream, res, use_tuple);
     co_return keep_alive && !ec;
 }
 
 // Writes the answer that ends the connection, then lets the client's unread bytes drain.
-asio::awaitable<void> send_refusal(beast::tcp_stream &stream, Response &res, unsigned version) {
+asio::awaitable<void> send_refusal(tcp::socket &stream, SessionRegistry::Entry &entry, Response &res,
+                                   unsigned version) {
     boost::system::error_code ec;
     std::size_t n = 0;
     res.version(version);
     res.keep_alive(false);
     res.prepare_payload();
-    stream.expires_after(std::chrono::seconds(5));
+    entry.expires_after(std::chrono::seconds(5));
     std::tie(ec, n) = co_await bhttp::async_write(stream, res, use_tuple);
     if (!ec)
-        co_await lingering_close(stream);
+        co_await lingering_close(stream, entry);
 }
 
-// One keep-alive connection: wait for a request (idle timeout), read it, answer it; repeat.
+// One keep-alive connection: wait for a request (idle timeout), read it, answer it; repeat. The
+// deadlines are the session's entry in the registry, enforced by the io thread's sweeper.
 asio::awaitable<void> session(tcp::socket socket, IoThreadSlot w, Limits limits, Metrics &metrics,
                               std::shared_ptr<std::atomic<int>> count) {
     ConnectionSlot slot{std::move(count)};
-    beast::tcp_stream stream(std::move(socket));
+    tcp::socket &stream = socket;
     boost::system::error_code ec;
     std::size_t n = 0;
-    stream.socket().set_option(tcp::no_delay(true), ec);
+    stream.set_option(tcp::no_delay(true), ec);
     SessionRegistry::Entry entry(w.sessions, stream);
     beast::flat_buffer buffer;
     std::optional<Parser> parser;
@@ -159,13 +166,14 @@ asio::awaitable<void> session(tcp::socket socket, IoThreadSlot w, Limits limits,
     while (!w.sessions.stopping() && keep_alive) {
         entry.set(SessionRegistry::State::Idle);
         if (buffer.size() == 0) {
-            stream.expires_after(limits.idle_timeout);
+            entry.expires_after(limits.idle_timeout);
             std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
             if (ec)
                 break; // closed, idle timeout, shutdown
             buffer.commit(n);
         }
         entry.set(SessionRegistry::State::Reading);
+        entry.expires_after(limits.request_timeout);
         const auto started = std::chrono::steady_clock::now();
         parser.emplace();
         parser->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
@@ -177,19 +185,32 @@ asio::awaitable<void> session(tcp::socket socket, IoThreadSlot w, Limits limits,
             break;
         }
         entry.set(SessionRegistry::State::Busy);
+        entry.expires_never(); // the handler has its own deadlines (Redis, PostgreSQL)
         keep_alive = parser->get().keep_alive();
         // A large body grew the read buffer: give the memory back while the request is served
         // rather than hold it for the life of a keep-alive connection.
         if (buffer.size() == 0 && buffer.capacity() > 16384)
             buffer.shrink_to_fit();
         Request req = parser->release(); // named before the co_await (g++ 12 coroutine rule)
-        keep_alive = co_await answer(stream, w, std::move(req), version, keep_alive, limits);
+        keep_alive = co_await answer(stream, entry, w, std::move(req), version, keep_alive, limits);
     }
 
     if (refused)
-        co_await send_refusal(stream, *refused, version);
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream.socket().close(ec);
+        co_await send_refusal(stream, entry, *refused, version);
+    stream.shutdown(tcp::socket::shutdown_send, ec);
+    stream.close(ec);
+}
+
+// Closes the connections of one io thread that are past their deadline, every kSweepPeriod, for
+// as long as the io thread runs (also while the server drains its connections at shutdown).
+asio::awaitable<void> sweep(SessionRegistry &sessions) {
+    boost::system::error_code ec;
+    asio::steady_timer tick(co_await asio::this_coro::executor);
+    while (ec != asio::error::operation_aborted) {
+        tick.expires_after(kSweepPeriod);
+        std::tie(ec) = co_await tick.async_wait(use_tuple);
+        sessions.sweep(SessionRegistry::Clock::now());
+    }
 }
 
 } // namespace
@@ -217,6 +238,8 @@ void Server::listen(const std::string &host, unsigned short port) {
 }
 
 void Server::start() {
+    for (auto &w : workers_)
+        asio::co_spawn(w.ioc, sweep(w.sessions), asio::detached);
     asio::co_spawn(workers_.front().ioc, accept_loop(), [](std::exception_ptr e) {
         if (!e)
             return;
