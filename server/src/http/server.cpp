@@ -7,6 +7,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -17,6 +18,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <array>
 #include <exception>
 #include <optional>
 #include <tuple>
@@ -65,6 +67,37 @@ asio::awaitable<void> lingering_close(tcp::socket &socket, SessionRegistry::Entr
 }
 
 using Parser = bhttp::request_parser<bhttp::string_body>;
+
+// The status line and header fields of `res` as they go on the wire: what Beast's serializer
+// writes for a response whose Content-Length prepare_payload() has set, built in one string.
+std::string response_head(const Response &res) {
+    std::string head;
+    head.reserve(192);
+    head.append("HTTP/")
+        .append(1, static_cast<char>('0' + res.version() / 10))
+        .append(1, '.')
+        .append(1, static_cast<char>('0' + res.version() % 10))
+        .append(1, ' ')
+        .append(std::to_string(res.result_int()))
+        .append(1, ' ')
+        .append(res.reason())
+        .append("\r\n");
+    for (const auto &field : res)
+        head.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+    head.append("\r\n");
+    return head;
+}
+
+// Writes a prepared response: its head and its body as two buffers of one gathering write (the
+// body is not copied; one sendmsg for both when the socket takes them).
+asio::awaitable<boost::system::error_code> write_response(tcp::socket &stream, const Response &res) {
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    const std::string head = response_head(res);
+    const std::array<asio::const_buffer, 2> wire{asio::buffer(head), asio::buffer(res.body())};
+    std::tie(ec, n) = co_await asio::async_write(stream, wire, use_tuple);
+    co_return ec;
+}
 
 // The answer that ends the connection after reading failed with `ec`, when the client is at fault:
 // 431 (header too large), 413 (body too large), 400 (malformed); nullopt for a closed, reset or
@@ -116,7 +149,6 @@ asio::awaitable<bool> read_request(tcp::socket &stream, beast::flat_buffer &buff
 asio::awaitable<bool> answer(tcp::socket &stream, SessionRegistry::Entry &entry, IoThreadSlot &w, Request req,
                              unsigned version, bool keep_alive, const Limits &limits) {
     boost::system::error_code ec;
-    std::size_t n = 0;
     Response res;
     try {
         res = co_await w.handler.handle(std::move(req));
@@ -129,7 +161,7 @@ asio::awaitable<bool> answer(tcp::socket &stream, SessionRegistry::Entry &entry,
     res.keep_alive(keep_alive);
     res.prepare_payload();
     entry.expires_after(limits.request_timeout);
-    std::tie(ec, n) = co_await bhttp::async_write(stream, res, use_tuple);
+    ec = co_await write_response(stream, res);
     co_return keep_alive && !ec;
 }
 
@@ -137,12 +169,11 @@ asio::awaitable<bool> answer(tcp::socket &stream, SessionRegistry::Entry &entry,
 asio::awaitable<void> send_refusal(tcp::socket &stream, SessionRegistry::Entry &entry, Response &res,
                                    unsigned version) {
     boost::system::error_code ec;
-    std::size_t n = 0;
     res.version(version);
     res.keep_alive(false);
     res.prepare_payload();
     entry.expires_after(std::chrono::seconds(5));
-    std::tie(ec, n) = co_await bhttp::async_write(stream, res, use_tuple);
+    ec = co_await write_response(stream, res);
     if (!ec)
         co_await lingering_close(stream, entry);
 }
