@@ -292,6 +292,21 @@ def main():
         rep.figure("redis-benchmark", f"-c {args.connections} -n {n} -t get -d {avg_size}", "",
                    "key:__rand_int__ holds a value of that size")
 
+        def wrk_run(port: int, cpu_seconds) -> dict:
+            """wrk against port: its figures, the CPU of the process measured by cpu_seconds(), of
+            redis-server and of wrk (per request)."""
+            cpu0, rcpu0, ccpu0 = cpu_seconds(), benchlib.cpu_seconds(st.redis_server.proc.pid), children_cpu()
+            out = subprocess.run(wrk_cmd(port), capture_output=True, text=True, timeout=args.duration + 60)
+            if out.returncode != 0:
+                raise RuntimeError(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
+            res = parse_wrk(out.stdout)
+            res["cpu_s"] = cpu_seconds() - cpu0
+            per = 1e6 / max(1, res["requests"])
+            res["redis_cpu_us"] = (benchlib.cpu_seconds(st.redis_server.proc.pid) - rcpu0) * per
+            res["client_cpu_us"] = (children_cpu() - ccpu0) * per
+            res["total_cpu_us"] = res["cpu_s"] * per + res["redis_cpu_us"] + res["client_cpu_us"]
+            return res
+
         def server_run(name: str):
             server_pid, port = servers[name]
             before = counts(port)
@@ -304,22 +319,11 @@ def main():
                     stop.wait(0.02)
             th = threading.Thread(target=sample, daemon=True)
             th.start()
-            cpu0 = benchlib.cpu_seconds(server_pid)
-            rcpu0 = benchlib.cpu_seconds(st.redis_server.proc.pid)
-            ccpu0 = children_cpu()
             try:
-                out = subprocess.run(wrk_cmd(port), capture_output=True, text=True, timeout=args.duration + 60)
+                res = wrk_run(port, lambda: benchlib.cpu_seconds(server_pid))
             finally:
                 stop.set()
                 th.join()
-            if out.returncode != 0:
-                raise RuntimeError(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
-            res = parse_wrk(out.stdout)
-            res["cpu_s"] = benchlib.cpu_seconds(server_pid) - cpu0
-            per = 1e6 / max(1, res["requests"])
-            res["redis_cpu_us"] = (benchlib.cpu_seconds(st.redis_server.proc.pid) - rcpu0) * per
-            res["client_cpu_us"] = (children_cpu() - ccpu0) * per
-            res["total_cpu_us"] = res["cpu_s"] * per + res["redis_cpu_us"] + res["client_cpu_us"]
             after = counts(port)
             res["hits"] = after["hit"] - before["hit"]
             res["near_hits"] = after["near_hit"] - before["near_hit"]
@@ -328,19 +332,8 @@ def main():
             res["rss_peak_kb"] = peak[0]
             return res
 
-        def nginx_run():
-            cpu0 = benchlib.tree_cpu_seconds(nginx_proc.pid)
-            rcpu0 = benchlib.cpu_seconds(st.redis_server.proc.pid)
-            ccpu0 = children_cpu()
-            out = subprocess.run(wrk_cmd(nginx_port), capture_output=True, text=True, timeout=args.duration + 60)
-            if out.returncode != 0:
-                raise RuntimeError(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
-            res = parse_wrk(out.stdout)
-            res["cpu_s"] = benchlib.tree_cpu_seconds(nginx_proc.pid) - cpu0
-            per = 1e6 / max(1, res["requests"])
-            res["client_cpu_us"] = (children_cpu() - ccpu0) * per
-            res["total_cpu_us"] = res["cpu_s"] * per + res["client_cpu_us"]
-            return res
+        def nginx_run():  # master and workers
+            return wrk_run(nginx_port, lambda: benchlib.tree_cpu_seconds(nginx_proc.pid))
 
         def redis_run():
             pid = st.redis_server.proc.pid
@@ -360,24 +353,22 @@ def main():
         if args.baseline_bin:
             runs["base"] = []
 
-        def report_server(k: int, name: str, s: dict):
+        def report_wrk(k: int, name: str, s: dict, hits: str, rss: str):
             rep.figure(f"round {k + 1} {name}", round(s["rps"], 1), "req/s",
-                       f"p50 {s['p50_ms']:.3f} ms, p99 {s['p99_ms']:.3f} ms; {s['requests']} requests, "
-                       f"{s['hits']:.0f} HITs ({s['near_hits']:.0f} from the near cache), {s['not_hit']:.0f} not HIT, "
-                       f"{s['non2xx']} non-2xx, {s['errors']} socket errors; server CPU "
-                       f"{s['cpu_s'] / args.duration * 100:.0f} % ({s['cpu_s'] / max(1, s['requests']) * 1e6:.1f} µs/req; "
-                       f"all processes {s['total_cpu_us']:.1f} µs/req: + redis-server {s['redis_cpu_us']:.1f}, "
-                       f"wrk {s['client_cpu_us']:.1f}); RSS peak {s['rss_peak_kb'] / 1024:.1f} MiB; "
-                       f"load {readlib.loadavg()}")
+                       f"p50 {s['p50_ms']:.3f} ms, p99 {s['p99_ms']:.3f} ms; {s['requests']} requests, {hits}"
+                       f"{s['non2xx']} non-2xx, {s['errors']} socket errors; {'nginx' if name == 'nginx' else 'server'} "
+                       f"CPU {s['cpu_s'] / args.duration * 100:.0f} % ({s['cpu_s'] / max(1, s['requests']) * 1e6:.1f} "
+                       f"µs/req; all processes {s['total_cpu_us']:.1f} µs/req: + redis-server {s['redis_cpu_us']:.1f}, "
+                       f"wrk {s['client_cpu_us']:.1f}){rss}; load {readlib.loadavg()}")
+
+        def report_server(k: int, name: str, s: dict):
+            report_wrk(k, name, s, f"{s['hits']:.0f} HITs ({s['near_hits']:.0f} from the near cache), "
+                                   f"{s['not_hit']:.0f} not HIT, ", f"; RSS peak {s['rss_peak_kb'] / 1024:.1f} MiB")
             if s["non2xx"] or s["not_hit"] or s["errors"]:
                 rep.note(f"round {k + 1} {name}: NOT all requests were clean cache hits (see above)")
 
         def report_nginx(k: int, g: dict):
-            rep.figure(f"round {k + 1} nginx", round(g["rps"], 1), "req/s",
-                       f"p50 {g['p50_ms']:.3f} ms, p99 {g['p99_ms']:.3f} ms; {g['requests']} requests, "
-                       f"{g['non2xx']} non-2xx, {g['errors']} socket errors; nginx CPU "
-                       f"{g['cpu_s'] / max(1, g['requests']) * 1e6:.1f} µs/req (all processes "
-                       f"{g['total_cpu_us']:.1f} µs/req: + wrk {g['client_cpu_us']:.1f}); load {readlib.loadavg()}")
+            report_wrk(k, "nginx", g, "", "")
             if g["non2xx"] or g["errors"]:
                 rep.note(f"round {k + 1} nginx: NOT all requests were clean 200s (see above)")
 
