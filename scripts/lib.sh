@@ -14,6 +14,8 @@ DEBIAN_PACKAGES=(
     nodejs npm
 )
 TEST_PACKAGES=(clang-14 clang-format-14 libclang-rt-14-dev wrk)
+# tests/bench/run_all.sh: wrk drives the HTTP benchmarks, nginx-light is read_throughput's reference
+BENCH_PACKAGES=(wrk nginx-light)
 
 step() { printf '\n==> %s\n' "$*"; }
 

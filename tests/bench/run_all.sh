@@ -28,9 +28,10 @@ while [ $# -gt 0 ]; do
     shift
 done
 
+# shellcheck source=../../scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
+install_packages "${BENCH_PACKAGES[@]}"
 if [ "$build" = 1 ]; then
-    # shellcheck source=../../scripts/lib.sh
-    source "$ROOT/scripts/lib.sh"
     build_release
 fi
 export VCON_BUILD_DIR="${VCON_BUILD_DIR:-$ROOT/build}"

@@ -4,18 +4,21 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <array>
 #include <exception>
 #include <optional>
 #include <tuple>
@@ -28,6 +31,10 @@ namespace vcon_redis::server::http {
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// How often each io thread looks for connections past their deadline: deadlines are honoured at
+// most this late.
+constexpr auto kSweepPeriod = std::chrono::milliseconds(200);
 
 // A malformed request (as opposed to a closed, reset or timed-out connection).
 bool is_parse_error(const boost::system::error_code &ec) {
@@ -46,20 +53,51 @@ struct ConnectionSlot {
 // After a response that ends the connection early (413, 431, 400) the client may still be
 // sending: half-close, then read and discard for a moment so the kernel does not answer the
 // unread bytes with a reset that destroys our response before the client read it.
-asio::awaitable<void> lingering_close(beast::tcp_stream &stream) {
+asio::awaitable<void> lingering_close(tcp::socket &socket, SessionRegistry::Entry &entry) {
     boost::system::error_code ec;
     std::size_t n = 0, total = 0;
     std::array<char, 16384> sink;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream.expires_after(std::chrono::seconds(2));
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    entry.expires_after(std::chrono::seconds(2));
     while (!ec && total < (64u << 20)) {
-        std::tie(ec, n) = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+        std::tie(ec, n) = co_await socket.async_read_some(asio::buffer(sink), use_tuple);
         total += n;
     }
-    stream.socket().close(ec);
+    socket.close(ec);
 }
 
 using Parser = bhttp::request_parser<bhttp::string_body>;
+
+// The status line and header fields of `res` as they go on the wire: what Beast's serializer
+// writes for a response whose Content-Length prepare_payload() has set, built in one string.
+std::string response_head(const Response &res) {
+    std::string head;
+    head.reserve(192);
+    head.append("HTTP/")
+        .append(1, static_cast<char>('0' + res.version() / 10))
+        .append(1, '.')
+        .append(1, static_cast<char>('0' + res.version() % 10))
+        .append(1, ' ')
+        .append(std::to_string(res.result_int()))
+        .append(1, ' ')
+        .append(res.reason())
+        .append("\r\n");
+    for (const auto &field : res)
+        head.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+    head.append("\r\n");
+    return head;
+}
+
+// Writes a prepared response: its head and its body as two buffers of one gathering write (the
+// body is not copied; one sendmsg for both when the socket takes them).
+asio::awaitable<boost::system::error_code> write_response(tcp::socket &stream, const Response &res) {
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    const std::string head = response_head(res);
+    const std::array<asio::const_buffer, 2> wire{asio::buffer(head), asio::buffer(res.body())};
+    std::tie(ec, n) = co_await asio::async_write(stream, wire, use_tuple);
+    co_return ec;
+}
 
 // The answer that ends the connection after reading failed with `ec`, when the client is at fault:
 // 431 (header too large), 413 (body too large), 400 (malformed); nullopt for a closed, reset or
@@ -77,15 +115,15 @@ std::optional<Response> refusal(const boost::system::error_code &ec, const Limit
 
 // Reads one request within the limits: the header, the 100 Continue it may ask for, the body.
 // True when it is complete (`version` then says its HTTP version); false when the connection is to
-// end, with `refused` set when the client is answered first. One co_return at function scope
+// end, with `refused` set when the client is answered first. The request timeout runs from the
+// request's first byte (the caller's deadline). One co_return at function scope
 // (docs/internals.md, g++ 12 coroutine rule), as in every coroutine here.
-asio::awaitable<bool> read_request(beast::tcp_stream &stream, beast::flat_buffer &buffer, Parser &parser,
+asio::awaitable<bool> read_request(tcp::socket &stream, beast::flat_buffer &buffer, Parser &parser,
                                    const Limits &limits, unsigned &version,
                                    std::optional<Response> &refused) {
     boost::system::error_code ec;
     std::size_t n = 0;
     const char *part = "";
-    stream.expires_after(limits.request_timeout);
     std::tie(ec, n) = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
     if (!ec) {
         part = " body";
@@ -108,10 +146,9 @@ asio::awaitable<bool> read_request(beast::tcp_stream &stream, beast::flat_buffer
 
 // Serves one request and writes its response; false when the connection is to end (the request
 // did not ask for keep-alive, the server is stopping, or the write failed).
-asio::awaitable<bool> answer(beast::tcp_stream &stream, IoThreadSlot &w, Request req, unsigned version,
-                             bool keep_alive, const Limits &limits) {
+asio::awaitable<bool> answer(tcp::socket &stream, SessionRegistry::Entry &entry, IoThreadSlot &w, Request req,
+                             unsigned version, bool keep_alive, const Limits &limits) {
     boost::system::error_code ec;
-    std::size_t n = 0;
     Response res;
     try {
         res = co_await w.handler.handle(std::move(req));
@@ -123,32 +160,33 @@ asio::awaitable<bool> answer(beast::tcp_stream &stream, IoThreadSlot &w, Request
     res.version(version);
     res.keep_alive(keep_alive);
     res.prepare_payload();
-    stream.expires_after(limits.request_timeout);
-    std::tie(ec, n) = co_await bhttp::async_write(stream, res, use_tuple);
+    entry.expires_after(limits.request_timeout);
+    ec = co_await write_response(stream, res);
     co_return keep_alive && !ec;
 }
 
 // Writes the answer that ends the connection, then lets the client's unread bytes drain.
-asio::awaitable<void> send_refusal(beast::tcp_stream &stream, Response &res, unsigned version) {
+asio::awaitable<void> send_refusal(tcp::socket &stream, SessionRegistry::Entry &entry, Response &res,
+                                   unsigned version) {
     boost::system::error_code ec;
-    std::size_t n = 0;
     res.version(version);
     res.keep_alive(false);
     res.prepare_payload();
-    stream.expires_after(std::chrono::seconds(5));
-    std::tie(ec, n) = co_await bhttp::async_write(stream, res, use_tuple);
+    entry.expires_after(std::chrono::seconds(5));
+    ec = co_await write_response(stream, res);
     if (!ec)
-        co_await lingering_close(stream);
+        co_await lingering_close(stream, entry);
 }
 
-// One keep-alive connection: wait for a request (idle timeout), read it, answer it; repeat.
+// One keep-alive connection: wait for a request (idle timeout), read it, answer it; repeat. The
+// deadlines are the session's entry in the registry, enforced by the io thread's sweeper.
 asio::awaitable<void> session(tcp::socket socket, IoThreadSlot w, Limits limits, Metrics &metrics,
                               std::shared_ptr<std::atomic<int>> count) {
     ConnectionSlot slot{std::move(count)};
-    beast::tcp_stream stream(std::move(socket));
+    tcp::socket &stream = socket;
     boost::system::error_code ec;
     std::size_t n = 0;
-    stream.socket().set_option(tcp::no_delay(true), ec);
+    stream.set_option(tcp::no_delay(true), ec);
     SessionRegistry::Entry entry(w.sessions, stream);
     beast::flat_buffer buffer;
     std::optional<Parser> parser;
@@ -159,13 +197,14 @@ asio::awaitable<void> session(tcp::socket socket, IoThreadSlot w, Limits limits,
     while (!w.sessions.stopping() && keep_alive) {
         entry.set(SessionRegistry::State::Idle);
         if (buffer.size() == 0) {
-            stream.expires_after(limits.idle_timeout);
+            entry.expires_after(limits.idle_timeout);
             std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
             if (ec)
                 break; // closed, idle timeout, shutdown
             buffer.commit(n);
         }
         entry.set(SessionRegistry::State::Reading);
+        entry.expires_after(limits.request_timeout);
         const auto started = std::chrono::steady_clock::now();
         parser.emplace();
         parser->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
@@ -177,19 +216,32 @@ asio::awaitable<void> session(tcp::socket socket, IoThreadSlot w, Limits limits,
             break;
         }
         entry.set(SessionRegistry::State::Busy);
+        entry.expires_never(); // the handler has its own deadlines (Redis, PostgreSQL)
         keep_alive = parser->get().keep_alive();
         // A large body grew the read buffer: give the memory back while the request is served
         // rather than hold it for the life of a keep-alive connection.
         if (buffer.size() == 0 && buffer.capacity() > 16384)
             buffer.shrink_to_fit();
         Request req = parser->release(); // named before the co_await (g++ 12 coroutine rule)
-        keep_alive = co_await answer(stream, w, std::move(req), version, keep_alive, limits);
+        keep_alive = co_await answer(stream, entry, w, std::move(req), version, keep_alive, limits);
     }
 
     if (refused)
-        co_await send_refusal(stream, *refused, version);
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream.socket().close(ec);
+        co_await send_refusal(stream, entry, *refused, version);
+    stream.shutdown(tcp::socket::shutdown_send, ec);
+    stream.close(ec);
+}
+
+// Closes the connections of one io thread that are past their deadline, every kSweepPeriod, for
+// as long as the io thread runs (also while the server drains its connections at shutdown).
+asio::awaitable<void> sweep(SessionRegistry &sessions) {
+    boost::system::error_code ec;
+    asio::steady_timer tick(co_await asio::this_coro::executor);
+    while (ec != asio::error::operation_aborted) {
+        tick.expires_after(kSweepPeriod);
+        std::tie(ec) = co_await tick.async_wait(use_tuple);
+        sessions.sweep(SessionRegistry::Clock::now());
+    }
 }
 
 } // namespace
@@ -217,6 +269,8 @@ void Server::listen(const std::string &host, unsigned short port) {
 }
 
 void Server::start() {
+    for (auto &w : workers_)
+        asio::co_spawn(w.ioc, sweep(w.sessions), asio::detached);
     asio::co_spawn(workers_.front().ioc, accept_loop(), [](std::exception_ptr e) {
         if (!e)
             return;

@@ -1,7 +1,9 @@
 // The HTTP/1.1 front end: one acceptor, connections spread round-robin over the io threads, one
-// coroutine per connection (keep-alive), Beast parser limits for header and body, an idle timeout
-// between requests and a whole-request timeout from its first byte (slow clients cannot hold a
-// thread: there is none to hold), a connection cap, TCP_NODELAY.
+// coroutine per connection (keep-alive, pipelining), Beast parser limits for header and body, an
+// idle timeout between requests and a whole-request timeout from its first byte (slow clients cannot
+// hold a thread: there is none to hold) kept as one deadline per connection that each io thread
+// sweeps (SessionRegistry), a connection cap, TCP_NODELAY. Responses go out as one gathering write
+// of their head and body.
 #pragma once
 
 #include "app/metrics.hpp"
