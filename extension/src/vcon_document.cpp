@@ -20,15 +20,19 @@
 extern "C" {
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "common/jsonapi.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/jsonb.h"
+#include "utils/jsonfuncs.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
@@ -216,6 +220,9 @@ enum Read { kVcons, kParties, kDialog, kHistory, kAnalysis, kAttachments, kReads
 const char *const kQueries[kReads] = {kVconsQuery,   kPartiesQuery,  kDialogQuery,
                                       kHistoryQuery, kAnalysisQuery, kAttachmentsQuery};
 
+// The widest read (dialog) has 25 columns.
+constexpr int kMaxColumns = 32;
+
 // Prepared once per session as generic plans (index probes on = ANY are right for one uuid and for a
 // worker batch alike); the plan cache revalidates them after DDL (attach recreates the views).
 SPIPlanPtr plans[kReads];
@@ -235,6 +242,9 @@ SPITupleTable *RunRead(Read read, Datum uuids) {
     int ret = SPI_execute_plan(plans[read], values, nullptr, false, 0);
     if (ret != SPI_OK_SELECT)
         elog(ERROR, "the vCon document read failed: %s", SPI_result_code_string(ret));
+    if (SPI_tuptable->tupdesc->natts > kMaxColumns)
+        elog(ERROR, "the vCon document read has %d columns, more than %d", SPI_tuptable->tupdesc->natts,
+             kMaxColumns);
     // (kept until SPI_finish: SPI frees a result table only when asked or when SPI ends)
     return SPI_tuptable;
 }
@@ -264,14 +274,20 @@ HeapTuple RowOf(Rows *rows, const pg_uuid_t *uuid, int vcon_column) {
 // ---------------------------------------------------------------------------------------------
 // Pushing members.
 
-// A row being pushed: its tuple and descriptor.
+// A row being pushed, deformed once (reading its columns one by one walked the tuple from its start
+// for every column after a NULL or a varlena).
 struct Row {
-    HeapTuple tuple;
-    TupleDesc desc;
+    Datum values[kMaxColumns];
+    bool nulls[kMaxColumns];
 };
 
+void Deform(Row *row, HeapTuple tuple, TupleDesc desc) {
+    heap_deform_tuple(tuple, desc, row->values, row->nulls);
+}
+
 Datum Get(const Row *row, int column, bool *isnull) {
-    return SPI_getbinval(row->tuple, row->desc, column, isnull);
+    *isnull = row->nulls[column - 1];
+    return row->values[column - 1];
 }
 
 void PushKey(JsonbParseState **st, const char *key) {
@@ -298,6 +314,96 @@ void PushJsonb(JsonbParseState **st, JsonbIteratorToken seq, Jsonb *jb) {
 bool IsJsonbNull(Jsonb *jb) {
     JsonbValue v;
     return JB_ROOT_IS_SCALAR(jb) && JsonbExtractScalar(&jb->root, &v) && v.type == jbvNull;
+}
+
+// JSON text parsed straight into the document being built, as the value of the member or element
+// the parse state expects next: jsonb_in's semantic actions (same lexer, same errors: a malformed
+// body fails as body::jsonb did), without making a jsonb of it first and unpacking that again.
+struct JsonInto {
+    JsonbParseState **st;
+};
+
+void JsonIntoPush(JsonInto *in, JsonbValue *v) {
+    JsonbParseState *st = *in->st;
+    // a value in an object follows its key; anything else is an element
+    pushJsonbValue(in->st, st != nullptr && st->contVal.type == jbvObject ? WJB_VALUE : WJB_ELEM, v);
+}
+
+int CheckedStringLen(size_t len) {
+    if (len > JENTRY_OFFLENMASK)
+        ereport(ERROR,
+                (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                 errmsg("string too long to represent as jsonb string"),
+                 errdetail("Due to an implementation restriction, jsonb strings cannot exceed %d bytes.",
+                           JENTRY_OFFLENMASK)));
+    return static_cast<int>(len);
+}
+
+void JsonIntoObjectStart(void *state) {
+    pushJsonbValue(static_cast<JsonInto *>(state)->st, WJB_BEGIN_OBJECT, nullptr);
+}
+
+void JsonIntoObjectEnd(void *state) {
+    pushJsonbValue(static_cast<JsonInto *>(state)->st, WJB_END_OBJECT, nullptr);
+}
+
+void JsonIntoArrayStart(void *state) {
+    pushJsonbValue(static_cast<JsonInto *>(state)->st, WJB_BEGIN_ARRAY, nullptr);
+}
+
+void JsonIntoArrayEnd(void *state) {
+    pushJsonbValue(static_cast<JsonInto *>(state)->st, WJB_END_ARRAY, nullptr);
+}
+
+void JsonIntoField(void *state, char *fname, bool isnull) {
+    JsonbValue k;
+    k.type = jbvString;
+    k.val.string.len = CheckedStringLen(strlen(fname));
+    k.val.string.val = fname;
+    pushJsonbValue(static_cast<JsonInto *>(state)->st, WJB_KEY, &k);
+}
+
+void JsonIntoScalar(void *state, char *token, JsonTokenType type) {
+    JsonbValue v;
+    switch (type) {
+    case JSON_TOKEN_STRING:
+        v.type = jbvString;
+        v.val.string.len = CheckedStringLen(strlen(token));
+        v.val.string.val = token;
+        break;
+    case JSON_TOKEN_NUMBER:
+        v.type = jbvNumeric;
+        v.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(token),
+                                                            ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+        break;
+    case JSON_TOKEN_TRUE:
+    case JSON_TOKEN_FALSE:
+        v.type = jbvBool;
+        v.val.boolean = type == JSON_TOKEN_TRUE;
+        break;
+    case JSON_TOKEN_NULL:
+        v.type = jbvNull;
+        break;
+    default:
+        elog(ERROR, "invalid json token type");
+    }
+    JsonIntoPush(static_cast<JsonInto *>(state), &v);
+}
+
+void PushJsonText(JsonbParseState **st, ::text *json) {
+    JsonInto in{st};
+    JsonSemAction sem;
+    memset(&sem, 0, sizeof sem);
+    sem.semstate = &in;
+    sem.object_start = JsonIntoObjectStart;
+    sem.object_end = JsonIntoObjectEnd;
+    sem.array_start = JsonIntoArrayStart;
+    sem.array_end = JsonIntoArrayEnd;
+    sem.object_field_start = JsonIntoField;
+    sem.scalar = JsonIntoScalar;
+    JsonLexContext *lex = makeJsonLexContextCstringLen(
+        VARDATA_ANY(json), static_cast<int>(VARSIZE_ANY_EXHDR(json)), GetDatabaseEncoding(), true);
+    pg_parse_json_or_ereport(lex, &sem);
 }
 
 // A text column as a JSON string, omitted when NULL.
@@ -403,9 +509,8 @@ void BodyMember(JsonbParseState **st, const Row *row, int body_column, int json_
     bool json_null = false;
     Datum json = Get(row, json_column, &json_null);
     if (!json_null && DatumGetBool(json)) {
-        Jsonb *jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(TextDatumGetCString(body))));
         PushKey(st, "body");
-        PushJsonb(st, WJB_VALUE, jb);
+        PushJsonText(st, DatumGetTextPP(body));
         return;
     }
     if (foreign_column > 0) {
@@ -524,7 +629,8 @@ void PushDialog(JsonbParseState **st, const Row *r, Rows *history, const pg_uuid
     pg_uuid_t *id = DatumGetUUIDP(Get(r, kDId, &isnull));
     bool opened = false;
     for (HeapTuple h; (h = RowOf(history, vcon, kHVcon)) != nullptr; history->next++) {
-        Row hr{h, history->table->tupdesc};
+        Row hr;
+        Deform(&hr, h, history->table->tupdesc);
         bool hnull = false;
         Datum dialog = Get(&hr, kHDialog, &hnull);
         if (hnull || memcmp(DatumGetUUIDP(dialog)->data, id->data, UUID_LEN) != 0)
@@ -586,7 +692,8 @@ void ChildArray(JsonbParseState **st, const char *key, Rows *rows, const pg_uuid
             pushJsonbValue(st, WJB_BEGIN_ARRAY, nullptr);
             opened = true;
         }
-        Row r{t, rows->table->tupdesc};
+        Row r;
+        Deform(&r, t, rows->table->tupdesc);
         push(st, &r);
     }
     if (opened)
@@ -623,7 +730,8 @@ JsonbValue *BuildDocument(const Row *v, Reads *reads) {
             pushJsonbValue(&st, WJB_BEGIN_ARRAY, nullptr);
             opened = true;
         }
-        Row r{t, dialog->table->tupdesc};
+        Row r;
+        Deform(&r, t, dialog->table->tupdesc);
         PushDialog(&st, &r, history, uuid);
     }
     if (opened)
@@ -759,7 +867,8 @@ void ReturnDocuments(FunctionCallInfo fcinfo, bool compact) {
     for (uint64 i = 0; i < vcons->numvals; i++) {
         CHECK_FOR_INTERRUPTS();
         MemoryContext old = MemoryContextSwitchTo(per_doc);
-        Row v{vcons->vals[i], vcons->tupdesc};
+        Row v;
+        Deform(&v, vcons->vals[i], vcons->tupdesc);
         bool isnull = false;
         Datum values[2] = {Get(&v, kVUuid, &isnull), 0};
         bool nulls[2] = {false, false};
