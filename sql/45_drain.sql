@@ -1,7 +1,7 @@
 -- The worker's read of one outbox batch: the documents of its vCons, or why one cannot be built.
 --
--- _drain_documents(uuids) is vcon_json_many(uuids) that isolates a bad vCon instead of failing the
--- batch: when the set-based build raises a data error, each vCon is built alone, and a vCon whose
+-- _drain_documents(uuids) is _vcon_texts(uuids) (vcon_json_many's documents as the compact text
+-- Redis holds) that isolates a bad vCon instead of failing the batch: when the set-based build raises a data error, each vCon is built alone, and a vCon whose
 -- own build fails comes back with its error (the worker dead-letters its events and removes its
 -- cache key) while every other vCon comes back with its document. The happy path costs one
 -- subtransaction per batch.
@@ -18,11 +18,10 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT left(state, 2) IN ('22', '54', 'P0') OR state = 'XX000' $$;
 
--- work_mem: a batch's documents pass through three tuplestores (vcon_json_many's and this
--- function's RETURN QUERY, the worker's materialised CTE); with the default 4 MB a batch of 500
--- realistic vCons (~5 MB) spilled to temporary files, ~12 % of the worker's CPU.
+-- work_mem: a batch's documents pass through tuplestores (_vcon_texts's and this function's RETURN
+-- QUERY); with the default 4 MB a batch of 500 realistic vCons (~5 MB) spilled to temporary files.
 CREATE OR REPLACE FUNCTION vcon_redis._drain_documents(uuids uuid[])
-RETURNS TABLE (uuid uuid, doc jsonb, error text)
+RETURNS TABLE (uuid uuid, doc text, error text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 SET work_mem = '64MB'
@@ -36,9 +35,9 @@ DECLARE
     first_state text;
 BEGIN
     BEGIN
-        -- vcon_json_many is a PL/pgSQL set-returning function: it materialises every row before
-        -- this RETURN QUERY sees the first, so an error leaves nothing half-returned
-        RETURN QUERY SELECT m.uuid, m.doc, NULL::text FROM vcon_redis.vcon_json_many(uuids) m;
+        -- _vcon_texts materialises every row before this RETURN QUERY sees the first, so an error
+        -- leaves nothing half-returned
+        RETURN QUERY SELECT m.uuid, m.doc, NULL::text FROM vcon_redis._vcon_texts(uuids) m;
         RETURN;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
@@ -48,7 +47,7 @@ BEGIN
     END;
     FOREACH u IN ARRAY uuids LOOP
         BEGIN
-            RETURN QUERY SELECT m.uuid, m.doc, NULL::text FROM vcon_redis.vcon_json_many(ARRAY[u]) m;
+            RETURN QUERY SELECT m.uuid, m.doc, NULL::text FROM vcon_redis._vcon_texts(ARRAY[u]) m;
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
             IF NOT vcon_redis._vcon_data_error(state) THEN
@@ -56,7 +55,7 @@ BEGIN
             END IF;
             failed := failed + 1;
             first_state := coalesce(first_state, state);
-            RETURN QUERY SELECT u, NULL::jsonb, format('document cannot be built: %s (SQLSTATE %s)', message, state);
+            RETURN QUERY SELECT u, NULL::text, format('document cannot be built: %s (SQLSTATE %s)', message, state);
         END;
     END LOOP;
     IF failed > 1 AND failed = cardinality(uuids) THEN

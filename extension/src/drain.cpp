@@ -1,4 +1,4 @@
-// DrainBatch (drain.hpp). The C++ objects (commands, compacted documents, ids) live in this
+// DrainBatch (drain.hpp). The C++ objects (commands, ids, dead events) live in this
 // frame; every PostgreSQL call goes through PgGuard into outbox_spi.cpp's plain C code.
 //
 // What each event does in Redis (docs/internals.md): document present → write_through SETs
@@ -21,7 +21,6 @@ extern "C" {
 #include "redis_link.hpp"
 #include "wake.hpp"
 
-#include "json/compact.hpp"
 #include "redis/error.hpp"
 #include "redis/reply.hpp"
 #include "redis/scripts.hpp"
@@ -38,8 +37,8 @@ namespace {
 namespace redis = vcon_redis::redis;
 
 // Rows per Redis pipeline, and the document bytes after which a chunk is cut short: bounds the
-// worker's memory when documents are large (a chunk's text is held ~3 times: tuple, compacted,
-// encoded).
+// worker's memory when documents are large (a chunk's text is held twice: copied out of the
+// tuple, encoded).
 constexpr int kChunkRows = 128;
 constexpr std::size_t kChunkDocBytes = 8u << 20;
 
@@ -138,7 +137,6 @@ int64_t RunCalls(redis::Client &client, const Calls &c, const OutboxRow *rows, s
 // batch is retried: documents are written again, pushes are guarded).
 int64_t ApplyChunk(redis::Client &client, const Settings &settings, const OutboxRow *rows, int count,
                    std::vector<bool> &failed, std::vector<DeadEvent> &dead) {
-    std::vector<std::string> docs(count); // sized once: the calls hold views into these strings
     std::vector<std::string> remove;
     Calls documents;
     documents.calls.reserve(count);
@@ -153,11 +151,13 @@ int64_t ApplyChunk(redis::Client &client, const Settings &settings, const Outbox
         redis::ApplyAction action = ActionFor(row, settings.mode);
         if (action == redis::ApplyAction::none)
             continue;
-        if (action == redis::ApplyAction::set)
-            docs[i] = vcon_redis::json::compact_json(std::string_view(row.doc, row.doc_len));
-        documents.add(redis::apply_call(settings.prefix, row.vcon_uuid, action, docs[i], settings.ttl,
-                                        row.event_id, {}),
-                      i);
+        // the document is already the compact text Redis holds (sql/45_drain.sql), in the chunk
+        // context, which outlives these calls
+        std::string_view doc =
+            action == redis::ApplyAction::set ? std::string_view(row.doc, row.doc_len) : std::string_view();
+        documents.add(
+            redis::apply_call(settings.prefix, row.vcon_uuid, action, doc, settings.ttl, row.event_id, {}),
+            i);
     }
     int64_t pushes = RunCalls(client, documents, rows, failed, dead, remove);
 

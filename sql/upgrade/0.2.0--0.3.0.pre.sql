@@ -6,3 +6,4 @@
 DROP FUNCTION vcon_redis.search_vcons(text, text, text, text, timestamptz, timestamptz, integer, integer);
 DROP FUNCTION vcon_redis.search_vcons_content(text, timestamptz, timestamptz, integer);
 DROP FUNCTION vcon_redis._tag_filter(jsonb);                            -- errors name their caller
+DROP FUNCTION vcon_redis._drain_documents(uuid[]);                      -- documents as compact text

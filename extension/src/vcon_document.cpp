@@ -1,0 +1,910 @@
+// vcon_redis.vcon_json_many(uuids uuid[]) RETURNS TABLE (uuid uuid, doc jsonb): the canonical vCon
+// documents, the one definition of the document (sql/40_json.sql states its rules). vcon_json and
+// the worker's drain (sql/45_drain.sql) are made of this function.
+//
+// Set-based: one read per table for all the vCons asked (index probes on vcon_id = ANY, ordered by
+// vCon then *_index), merged here vCon by vCon. Each document is built as a JsonbValue with
+// PostgreSQL's own pushJsonbValue, which sorts every object's keys as jsonb does and, for a repeated
+// key, keeps the last one pushed: the column members are pushed first, then the members of `extra`,
+// exactly `columns || extra`. jsonb columns, `extra` and JSON bodies are pushed as jsonb containers,
+// so nothing is printed and parsed again. The SQL definition this replaced (text assembly and one
+// jsonb parse per vCon, ~1.5 ms of CPU for a realistic vCon) is kept in tests/regress/sql/document.sql
+// as the reference the output is compared with, byte for byte.
+//
+// What the reads compute in SQL (cheap, per row, and only where the rule needs a value of SQL
+// semantics): a REAL duration's text (to_jsonb, float4out), the scalar-or-array members of int[]
+// columns, text[] members, and another client's body read as vcon-mcp reads it (_parsed_body, a
+// PL/pgSQL exception block: reached only for rows with body_json IS NULL whose body starts like JSON).
+//
+// Plain C: every PostgreSQL call here may ereport, and no C++ object lives in these frames.
+extern "C" {
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "common/jsonapi.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/jsonb.h"
+#include "utils/jsonfuncs.h"
+#include "utils/memutils.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+#include "utils/uuid.h"
+}
+
+namespace vcon_redis {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// The reads. Each is ordered by vCon (uuid order, as the vcons read), then by the child's index; the
+// columns are cast to the types read below, so an older or other-client column type still reads.
+
+// A body member of analysis/attachments as vcon-mcp reads another client's row (sql/40_json.sql):
+// NULL unless that rule applies; then the value, or jsonb null for "omit".
+#define FOREIGN_BODY                                                                                         \
+    "CASE WHEN t.body_json IS NULL AND (t.encoding IS NULL OR t.encoding = 'none')"                          \
+    "          AND t.body ~ '^[[:space:]]*([[{\"0-9-]|true|false|null)'"                                     \
+    "     THEN coalesce(vcon_redis._parsed_body(t.body)::jsonb, 'null') END"
+
+// An int[] a document holds as a scalar when it has one element (NULL: omitted).
+#define SCALAR_OR_ARRAY(a)                                                                                   \
+    "CASE cardinality(" a ") WHEN 0 THEN NULL WHEN 1 THEN to_jsonb((" a ")[1]) ELSE to_jsonb(" a ") END"
+
+const char *const kVconsQuery =
+    "SELECT v.uuid, v.extra::jsonb, (CASE WHEN v.extra IS NULL THEN v.vcon_version END)::text,"
+    " v.group_data::jsonb,"
+    " CASE WHEN v.extra IS NULL AND v.amended IN ('{}', 'null') THEN v.appended ELSE v.amended END::jsonb,"
+    " v.subject::text,"
+    " CASE WHEN cardinality(v.critical) > 0 THEN to_jsonb(v.critical)"
+    "      WHEN v.extra IS NULL AND cardinality(v.must_support) > 0 THEN to_jsonb(v.must_support) END,"
+    " v.redacted::jsonb, v.created_at::timestamptz,"
+    " CASE WHEN cardinality(v.extensions) > 0 THEN to_jsonb(v.extensions) END,"
+    " (CASE WHEN v.extra IS NULL THEN v.updated_at ELSE v.doc_updated_at END)::timestamptz"
+    " FROM vcons v WHERE v.uuid = ANY ($1) ORDER BY v.uuid";
+enum VconsColumn {
+    kVUuid = 1,
+    kVExtra,
+    kVVcon,
+    kVGroup,
+    kVAmended,
+    kVSubject,
+    kVCritical,
+    kVRedacted,
+    kVCreatedAt,
+    kVExtensions,
+    kVUpdatedAt
+};
+
+const char *const kPartiesQuery =
+    "SELECT t.vcon_id, t.extra::jsonb, t.did::text, t.sip::text, t.tel::text, t.name::text, t.stir::text,"
+    " t.uuid::text, t.jcard::jsonb, t.gmlpos::text, t.mailto::text, t.timezone::text, t.validation::text,"
+    " t.civicaddress::jsonb"
+    " FROM parties t WHERE t.vcon_id = ANY ($1) ORDER BY t.vcon_id, t.party_index";
+enum PartyColumn {
+    kPVcon = 1,
+    kPExtra,
+    kPDid,
+    kPSip,
+    kPTel,
+    kPName,
+    kPStir,
+    kPUuid,
+    kPJcard,
+    kPGmlpos,
+    kPMailto,
+    kPTimezone,
+    kPValidation,
+    kPCivic
+};
+
+const char *const kDialogQuery =
+    "SELECT t.vcon_id, t.id, t.extra::jsonb, t.url::text, t.body::text, t.body_json::boolean, t.type::text,"
+    " t.start_time::timestamptz,"
+    // exact value unless another client changed duration_seconds since; a REAL as its shortest exact
+    // text (float4out), as vcon-mcp reads it, never ::numeric
+    " CASE WHEN t.duration IS NOT NULL AND t.duration_seconds IS NOT DISTINCT FROM t.duration::real"
+    "      THEN to_jsonb(t.duration) ELSE to_jsonb(t.duration_seconds) END,"
+    " t.encoding::text, t.filename::text, " SCALAR_OR_ARRAY(
+        "t.original") ","
+                      " CASE WHEN cardinality(t.parties) > 0 THEN to_jsonb(t.parties) END,"
+                      " t.mediatype::text, t.message_id::text, t.originator::int4,"
+                      " CASE WHEN t.session_id IS NOT NULL THEN t.session_id::jsonb"
+                      "      ELSE to_jsonb(nullif(t.session_id_legacy, '')) END,"
+                      " t.transferee::int4, t.transferor::int4, t.application::text, t.disposition::text,"
+                      " " SCALAR_OR_ARRAY("t.consultation") ", t.content_hash::text, " SCALAR_OR_ARRAY(
+                          "t.target_dialog") ","
+                                             " " SCALAR_OR_ARRAY(
+                                                 "t.transfer_target") " FROM dialog t WHERE t.vcon_id = ANY "
+                                                                      "($1) ORDER BY t.vcon_id, "
+                                                                      "t.dialog_index, t.id";
+enum DialogColumn {
+    kDVcon = 1,
+    kDId,
+    kDExtra,
+    kDUrl,
+    kDBody,
+    kDBodyJson,
+    kDType,
+    kDStart,
+    kDDuration,
+    kDEncoding,
+    kDFilename,
+    kDOriginal,
+    kDParties,
+    kDMediatype,
+    kDMessageId,
+    kDOriginator,
+    kDSessionId,
+    kDTransferee,
+    kDTransferor,
+    kDApplication,
+    kDDisposition,
+    kDConsultation,
+    kDContentHash,
+    kDTargetDialog,
+    kDTransferTarget
+};
+
+// In the order of the dialog read, so each dialog's history follows it.
+const char *const kHistoryQuery =
+    "SELECT d.vcon_id, h.dialog_id, h.extra::jsonb, h.dtmf::text, h.time::timestamptz, h.event::text,"
+    " h.party_index::int4"
+    " FROM party_history h JOIN dialog d ON d.id = h.dialog_id WHERE d.vcon_id = ANY ($1)"
+    " ORDER BY d.vcon_id, d.dialog_index, d.id, h.history_index, h.time, h.id";
+enum HistoryColumn { kHVcon = 1, kHDialog, kHExtra, kHDtmf, kHTime, kHEvent, kHParty };
+
+const char *const kAnalysisQuery =
+    "SELECT t.vcon_id, t.extra::jsonb, t.url::text, t.body::text, t.body_json::boolean, " FOREIGN_BODY ","
+    " t.type::text, " SCALAR_OR_ARRAY(
+        "t.dialog_indices") ", t.schema::text,"
+                            // save_vcon stores an absent vendor as '' (vcon-mcp's column is NOT NULL)
+                            " (CASE WHEN t.extra IS NULL THEN t.vendor ELSE nullif(t.vendor, '') END)::text,"
+                            " t.product::text, t.encoding::text, t.filename::text, t.mediatype::text, "
+                            "t.content_hash::text"
+                            " FROM analysis t WHERE t.vcon_id = ANY ($1) ORDER BY t.vcon_id, "
+                            "t.analysis_index";
+enum AnalysisColumn {
+    kAVcon = 1,
+    kAExtra,
+    kAUrl,
+    kABody,
+    kABodyJson,
+    kAForeignBody,
+    kAType,
+    kADialog,
+    kASchema,
+    kAVendor,
+    kAProduct,
+    kAEncoding,
+    kAFilename,
+    kAMediatype,
+    kAContentHash
+};
+
+const char *const kAttachmentsQuery =
+    "SELECT t.vcon_id, t.extra::jsonb, t.url::text, t.body::text, t.body_json::boolean, " FOREIGN_BODY ","
+    // our rows mirror purpose into type (a document's own type is in extra); other clients' type is
+    // what they look up ("tags", "strolid_dealer")
+    " (CASE WHEN t.extra IS NULL THEN t.type END)::text, t.party::int4, t.start_time::timestamptz,"
+    " t.dialog::int4,"
+    " (CASE WHEN t.extra IS NULL THEN coalesce(t.purpose, t.type) ELSE t.purpose END)::text,"
+    " t.encoding::text, t.filename::text, t.mimetype::text, t.content_hash::text"
+    " FROM attachments t WHERE t.vcon_id = ANY ($1) ORDER BY t.vcon_id, t.attachment_index";
+enum AttachmentColumn {
+    kFVcon = 1,
+    kFExtra,
+    kFUrl,
+    kFBody,
+    kFBodyJson,
+    kFForeignBody,
+    kFType,
+    kFParty,
+    kFStart,
+    kFDialog,
+    kFPurpose,
+    kFEncoding,
+    kFFilename,
+    kFMediatype,
+    kFContentHash
+};
+
+enum Read { kVcons, kParties, kDialog, kHistory, kAnalysis, kAttachments, kReads };
+const char *const kQueries[kReads] = {kVconsQuery,   kPartiesQuery,  kDialogQuery,
+                                      kHistoryQuery, kAnalysisQuery, kAttachmentsQuery};
+
+// The widest read (dialog) has 25 columns.
+constexpr int kMaxColumns = 32;
+
+// Prepared once per session as generic plans (index probes on = ANY are right for one uuid and for a
+// worker batch alike); the plan cache revalidates them after DDL (attach recreates the views).
+SPIPlanPtr plans[kReads];
+
+SPITupleTable *RunRead(Read read, Datum uuids) {
+    if (plans[read] == nullptr) {
+        Oid argtypes[1] = {UUIDARRAYOID};
+        SPIPlanPtr plan = SPI_prepare_cursor(kQueries[read], 1, argtypes, CURSOR_OPT_GENERIC_PLAN);
+        if (plan == nullptr)
+            elog(ERROR, "could not prepare the vCon document read: %s", SPI_result_code_string(SPI_result));
+        if (SPI_keepplan(plan) != 0)
+            elog(ERROR, "SPI_keepplan failed");
+        plans[read] = plan;
+    }
+    Datum values[1] = {uuids};
+    // read_only = false: a fresh snapshot, so vcon_json(save_vcon(doc)) sees the rows just saved
+    int ret = SPI_execute_plan(plans[read], values, nullptr, false, 0);
+    if (ret != SPI_OK_SELECT)
+        elog(ERROR, "the vCon document read failed: %s", SPI_result_code_string(ret));
+    if (SPI_tuptable->tupdesc->natts > kMaxColumns)
+        elog(ERROR, "the vCon document read has %d columns, more than %d", SPI_tuptable->tupdesc->natts,
+             kMaxColumns);
+    // (kept until SPI_finish: SPI frees a result table only when asked or when SPI ends)
+    return SPI_tuptable;
+}
+
+// One read's rows and the merge position in them.
+struct Rows {
+    SPITupleTable *table;
+    uint64 next;
+};
+
+// The current row of rows if it belongs to vCon `uuid` (advancing past rows of vCons before it).
+HeapTuple RowOf(Rows *rows, const pg_uuid_t *uuid, int vcon_column) {
+    while (rows->next < rows->table->numvals) {
+        HeapTuple tuple = rows->table->vals[rows->next];
+        bool isnull = false;
+        Datum v = SPI_getbinval(tuple, rows->table->tupdesc, vcon_column, &isnull);
+        int cmp = isnull ? -1 : memcmp(DatumGetUUIDP(v)->data, uuid->data, UUID_LEN);
+        if (cmp == 0)
+            return tuple;
+        if (cmp > 0)
+            return nullptr;
+        rows->next++;
+    }
+    return nullptr;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pushing members.
+
+// A row being pushed, deformed once (reading its columns one by one walked the tuple from its start
+// for every column after a NULL or a varlena).
+struct Row {
+    Datum values[kMaxColumns];
+    bool nulls[kMaxColumns];
+};
+
+void Deform(Row *row, HeapTuple tuple, TupleDesc desc) {
+    heap_deform_tuple(tuple, desc, row->values, row->nulls);
+}
+
+Datum Get(const Row *row, int column, bool *isnull) {
+    *isnull = row->nulls[column - 1];
+    return row->values[column - 1];
+}
+
+void PushKey(JsonbParseState **st, const char *key) {
+    JsonbValue k;
+    k.type = jbvString;
+    k.val.string.val = const_cast<char *>(key);
+    k.val.string.len = static_cast<int>(strlen(key));
+    pushJsonbValue(st, WJB_KEY, &k);
+}
+
+// A jsonb container (or scalar) as the value of the member or element `seq`.
+void PushJsonb(JsonbParseState **st, JsonbIteratorToken seq, Jsonb *jb) {
+    JsonbValue v;
+    if (JB_ROOT_IS_SCALAR(jb)) {
+        JsonbExtractScalar(&jb->root, &v);
+    } else {
+        v.type = jbvBinary;
+        v.val.binary.data = &jb->root;
+        v.val.binary.len = static_cast<int>(VARSIZE(jb) - VARHDRSZ);
+    }
+    pushJsonbValue(st, seq, &v);
+}
+
+bool IsJsonbNull(Jsonb *jb) {
+    JsonbValue v;
+    return JB_ROOT_IS_SCALAR(jb) && JsonbExtractScalar(&jb->root, &v) && v.type == jbvNull;
+}
+
+// JSON text parsed straight into the document being built, as the value of the member or element
+// the parse state expects next: jsonb_in's semantic actions (same lexer, same errors: a malformed
+// body fails as body::jsonb did), without making a jsonb of it first and unpacking that again.
+struct JsonInto {
+    JsonbParseState **st;
+};
+
+void JsonIntoPush(JsonInto *in, JsonbValue *v) {
+    JsonbParseState *st = *in->st;
+    // a value in an object follows its key; anything else is an element
+    pushJsonbValue(in->st, st != nullptr && st->contVal.type == jbvObject ? WJB_VALUE : WJB_ELEM, v);
+}
+
+int CheckedStringLen(size_t len) {
+    if (len > JENTRY_OFFLENMASK)
+        ereport(ERROR,
+                (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                 errmsg("string too long to represent as jsonb string"),
+                 errdetail("Due to an implementation restriction, jsonb strings cannot exceed %d bytes.",
+                           JENTRY_OFFLENMASK)));
+    return static_cast<int>(len);
+}
+
+void JsonIntoObjectStart(void *state) {
+    pushJsonbValue(static_cast<JsonInto *>(state)->st, WJB_BEGIN_OBJECT, nullptr);
+}
+
+void JsonIntoObjectEnd(void *state) {
+    pushJsonbValue(static_cast<JsonInto *>(state)->st, WJB_END_OBJECT, nullptr);
+}
+
+void JsonIntoArrayStart(void *state) {
+    pushJsonbValue(static_cast<JsonInto *>(state)->st, WJB_BEGIN_ARRAY, nullptr);
+}
+
+void JsonIntoArrayEnd(void *state) {
+    pushJsonbValue(static_cast<JsonInto *>(state)->st, WJB_END_ARRAY, nullptr);
+}
+
+void JsonIntoField(void *state, char *fname, bool isnull) {
+    JsonbValue k;
+    k.type = jbvString;
+    k.val.string.len = CheckedStringLen(strlen(fname));
+    k.val.string.val = fname;
+    pushJsonbValue(static_cast<JsonInto *>(state)->st, WJB_KEY, &k);
+}
+
+void JsonIntoScalar(void *state, char *token, JsonTokenType type) {
+    JsonbValue v;
+    switch (type) {
+    case JSON_TOKEN_STRING:
+        v.type = jbvString;
+        v.val.string.len = CheckedStringLen(strlen(token));
+        v.val.string.val = token;
+        break;
+    case JSON_TOKEN_NUMBER:
+        v.type = jbvNumeric;
+        v.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(token),
+                                                            ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+        break;
+    case JSON_TOKEN_TRUE:
+    case JSON_TOKEN_FALSE:
+        v.type = jbvBool;
+        v.val.boolean = type == JSON_TOKEN_TRUE;
+        break;
+    case JSON_TOKEN_NULL:
+        v.type = jbvNull;
+        break;
+    default:
+        elog(ERROR, "invalid json token type");
+    }
+    JsonIntoPush(static_cast<JsonInto *>(state), &v);
+}
+
+void PushJsonText(JsonbParseState **st, ::text *json) {
+    JsonInto in{st};
+    JsonSemAction sem;
+    memset(&sem, 0, sizeof sem);
+    sem.semstate = &in;
+    sem.object_start = JsonIntoObjectStart;
+    sem.object_end = JsonIntoObjectEnd;
+    sem.array_start = JsonIntoArrayStart;
+    sem.array_end = JsonIntoArrayEnd;
+    sem.object_field_start = JsonIntoField;
+    sem.scalar = JsonIntoScalar;
+    JsonLexContext *lex = makeJsonLexContextCstringLen(
+        VARDATA_ANY(json), static_cast<int>(VARSIZE_ANY_EXHDR(json)), GetDatabaseEncoding(), true);
+    pg_parse_json_or_ereport(lex, &sem);
+}
+
+// A text column as a JSON string, omitted when NULL.
+void StringMember(JsonbParseState **st, const char *key, const Row *row, int column) {
+    bool isnull = false;
+    Datum d = Get(row, column, &isnull);
+    if (isnull)
+        return;
+    ::text *t = DatumGetTextPP(d);
+    PushKey(st, key);
+    JsonbValue v;
+    v.type = jbvString;
+    v.val.string.val = VARDATA_ANY(t);
+    v.val.string.len = static_cast<int>(VARSIZE_ANY_EXHDR(t));
+    pushJsonbValue(st, WJB_VALUE, &v);
+}
+
+// An int4 column as a JSON number, omitted when NULL.
+void IntMember(JsonbParseState **st, const char *key, const Row *row, int column) {
+    bool isnull = false;
+    Datum d = Get(row, column, &isnull);
+    if (isnull)
+        return;
+    PushKey(st, key);
+    JsonbValue v;
+    v.type = jbvNumeric;
+    v.val.numeric = int64_to_numeric(DatumGetInt32(d));
+    pushJsonbValue(st, WJB_VALUE, &v);
+}
+
+// A value computed by the read as jsonb, pushed as it is; omitted when NULL.
+void ValueMember(JsonbParseState **st, const char *key, const Row *row, int column) {
+    bool isnull = false;
+    Datum d = Get(row, column, &isnull);
+    if (isnull)
+        return;
+    PushKey(st, key);
+    PushJsonb(st, WJB_VALUE, DatumGetJsonbP(d));
+}
+
+// A jsonb column: omitted when NULL, null, {} or [].
+void JsonbMember(JsonbParseState **st, const char *key, const Row *row, int column) {
+    bool isnull = false;
+    Datum d = Get(row, column, &isnull);
+    if (isnull)
+        return;
+    Jsonb *jb = DatumGetJsonbP(d);
+    if (JB_ROOT_COUNT(jb) == 0 && !JB_ROOT_IS_SCALAR(jb))
+        return; // {} or []
+    if (IsJsonbNull(jb))
+        return;
+    PushKey(st, key);
+    PushJsonb(st, WJB_VALUE, jb);
+}
+
+// A timestamp as RFC 3339 in UTC with the fraction trimmed of trailing zeros:
+// "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"; omitted when NULL or infinite (to_char gives NULL there).
+void DateMember(JsonbParseState **st, const char *key, const Row *row, int column) {
+    bool isnull = false;
+    Datum d = Get(row, column, &isnull);
+    if (isnull)
+        return;
+    TimestampTz ts = DatumGetTimestampTz(d);
+    if (TIMESTAMP_NOT_FINITE(ts))
+        return;
+    char buf[64];
+    struct pg_tm tm;
+    fsec_t fsec;
+    if (timestamp2tm(ts, nullptr, &tm, &fsec, nullptr, nullptr) != 0)
+        ereport(ERROR, (errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE), errmsg("timestamp out of range")));
+    int len;
+    if (tm.tm_year > 0) {
+        len = snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06d", tm.tm_year, tm.tm_mon,
+                       tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(fsec));
+    } else {
+        // BC: to_char's own rendering of the year (timestamptz in UTC is the same value as timestamp)
+        ::text *t = DatumGetTextPP(DirectFunctionCall2(timestamp_to_char, TimestampGetDatum(ts),
+                                                       CStringGetTextDatum("YYYY-MM-DD\"T\"HH24:MI:SS.US")));
+        len = Min(static_cast<int>(VARSIZE_ANY_EXHDR(t)), static_cast<int>(sizeof buf) - 1);
+        memcpy(buf, VARDATA_ANY(t), len);
+    }
+    while (len > 0 && buf[len - 1] == '0')
+        len--;
+    if (len > 0 && buf[len - 1] == '.')
+        len--;
+    buf[len++] = 'Z';
+    PushKey(st, key);
+    JsonbValue v;
+    v.type = jbvString;
+    v.val.string.val = pnstrdup(buf, len);
+    v.val.string.len = len;
+    pushJsonbValue(st, WJB_VALUE, &v);
+}
+
+// The body member (sql/40_json.sql, _body_json): a JSON body (body_json) as its JSON value (a
+// malformed one fails as body::jsonb did); another client's body read as vcon-mcp reads it when the
+// read computed it (foreign_column > 0); otherwise the JSON string. Omitted when the body is NULL.
+void BodyMember(JsonbParseState **st, const Row *row, int body_column, int json_column, int foreign_column) {
+    bool isnull = false;
+    Datum body = Get(row, body_column, &isnull);
+    if (isnull)
+        return;
+    bool json_null = false;
+    Datum json = Get(row, json_column, &json_null);
+    if (!json_null && DatumGetBool(json)) {
+        PushKey(st, "body");
+        PushJsonText(st, DatumGetTextPP(body));
+        return;
+    }
+    if (foreign_column > 0) {
+        bool foreign_null = false;
+        Datum foreign = Get(row, foreign_column, &foreign_null);
+        if (!foreign_null) {
+            Jsonb *jb = DatumGetJsonbP(foreign);
+            if (IsJsonbNull(jb))
+                return; // a JSON null body: omitted
+            PushKey(st, "body");
+            PushJsonb(st, WJB_VALUE, jb);
+            return;
+        }
+    }
+    StringMember(st, "body", row, body_column);
+}
+
+// Opens an object whose members come from columns and then from `extra` (read at extra_column). A
+// non-object extra (never written by save_vcon) makes the value what `object || extra` is: an array
+// of the object and extra's elements (or extra itself when it is a scalar). Returns extra (NULL when
+// NULL) for CloseObject.
+Jsonb *OpenObject(JsonbParseState **st, const Row *row, int extra_column) {
+    bool isnull = false;
+    Datum d = Get(row, extra_column, &isnull);
+    Jsonb *extra = isnull ? nullptr : DatumGetJsonbP(d);
+    if (extra != nullptr && !JB_ROOT_IS_OBJECT(extra))
+        pushJsonbValue(st, WJB_BEGIN_ARRAY, nullptr);
+    pushJsonbValue(st, WJB_BEGIN_OBJECT, nullptr);
+    return extra;
+}
+
+// Pushes extra's members over the columns' (the last of a repeated key wins) and closes the object
+// (and the array a non-object extra makes). Returns the finished value at the top level.
+JsonbValue *CloseObject(JsonbParseState **st, Jsonb *extra) {
+    if (extra != nullptr && JB_ROOT_IS_OBJECT(extra)) {
+        JsonbIterator *it = JsonbIteratorInit(&extra->root);
+        JsonbValue v;
+        JsonbIteratorToken tok;
+        while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE) {
+            if (tok == WJB_KEY || tok == WJB_VALUE)
+                pushJsonbValue(st, tok, &v);
+        }
+    }
+    JsonbValue *res = pushJsonbValue(st, WJB_END_OBJECT, nullptr);
+    if (extra == nullptr || JB_ROOT_IS_OBJECT(extra))
+        return res;
+    if (JB_ROOT_IS_SCALAR(extra)) {
+        PushJsonb(st, WJB_ELEM, extra);
+    } else {
+        JsonbIterator *it = JsonbIteratorInit(&extra->root);
+        JsonbValue v;
+        JsonbIteratorToken tok;
+        while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE) {
+            if (tok == WJB_ELEM)
+                pushJsonbValue(st, WJB_ELEM, &v);
+        }
+    }
+    return pushJsonbValue(st, WJB_END_ARRAY, nullptr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The objects.
+
+void PushParty(JsonbParseState **st, const Row *r) {
+    bool isnull = false;
+    Get(r, kPExtra, &isnull);
+    Jsonb *extra = OpenObject(st, r, kPExtra);
+    StringMember(st, "did", r, kPDid);
+    StringMember(st, "sip", r, kPSip);
+    StringMember(st, "tel", r, kPTel);
+    StringMember(st, "name", r, kPName);
+    StringMember(st, "stir", r, kPStir);
+    StringMember(st, "uuid", r, kPUuid);
+    // vcon-mcp's member name for its own rows, the draft's for ours
+    JsonbMember(st, isnull ? "jcard" : "jCard", r, kPJcard);
+    StringMember(st, "gmlpos", r, kPGmlpos);
+    StringMember(st, "mailto", r, kPMailto);
+    StringMember(st, "timezone", r, kPTimezone);
+    StringMember(st, "validation", r, kPValidation);
+    JsonbMember(st, "civicaddress", r, kPCivic);
+    CloseObject(st, extra);
+}
+
+void PushHistory(JsonbParseState **st, const Row *r) {
+    Jsonb *extra = OpenObject(st, r, kHExtra);
+    StringMember(st, "dtmf", r, kHDtmf);
+    DateMember(st, "time", r, kHTime);
+    StringMember(st, "event", r, kHEvent);
+    IntMember(st, "party", r, kHParty);
+    CloseObject(st, extra);
+}
+
+// A dialog and, from `history` (in the same order), the party_history rows of this dialog.
+void PushDialog(JsonbParseState **st, const Row *r, Rows *history, const pg_uuid_t *vcon) {
+    Jsonb *extra = OpenObject(st, r, kDExtra);
+    StringMember(st, "url", r, kDUrl);
+    BodyMember(st, r, kDBody, kDBodyJson, 0);
+    StringMember(st, "type", r, kDType);
+    DateMember(st, "start", r, kDStart);
+    ValueMember(st, "duration", r, kDDuration);
+    StringMember(st, "encoding", r, kDEncoding);
+    StringMember(st, "filename", r, kDFilename);
+    ValueMember(st, "original", r, kDOriginal);
+    ValueMember(st, "parties", r, kDParties);
+    StringMember(st, "mediatype", r, kDMediatype);
+    StringMember(st, "message_id", r, kDMessageId);
+    IntMember(st, "originator", r, kDOriginator);
+    JsonbMember(st, "session_id", r, kDSessionId);
+    IntMember(st, "transferee", r, kDTransferee);
+    IntMember(st, "transferor", r, kDTransferor);
+    StringMember(st, "application", r, kDApplication);
+    StringMember(st, "disposition", r, kDDisposition);
+    ValueMember(st, "consultation", r, kDConsultation);
+    StringMember(st, "content_hash", r, kDContentHash);
+    bool isnull = false;
+    pg_uuid_t *id = DatumGetUUIDP(Get(r, kDId, &isnull));
+    bool opened = false;
+    for (HeapTuple h; (h = RowOf(history, vcon, kHVcon)) != nullptr; history->next++) {
+        Row hr;
+        Deform(&hr, h, history->table->tupdesc);
+        bool hnull = false;
+        Datum dialog = Get(&hr, kHDialog, &hnull);
+        if (hnull || memcmp(DatumGetUUIDP(dialog)->data, id->data, UUID_LEN) != 0)
+            break;
+        if (!opened) {
+            PushKey(st, "party_history");
+            pushJsonbValue(st, WJB_BEGIN_ARRAY, nullptr);
+            opened = true;
+        }
+        PushHistory(st, &hr);
+    }
+    if (opened)
+        pushJsonbValue(st, WJB_END_ARRAY, nullptr);
+    ValueMember(st, "target_dialog", r, kDTargetDialog);
+    ValueMember(st, "transfer_target", r, kDTransferTarget);
+    CloseObject(st, extra);
+}
+
+void PushAnalysis(JsonbParseState **st, const Row *r) {
+    Jsonb *extra = OpenObject(st, r, kAExtra);
+    StringMember(st, "url", r, kAUrl);
+    BodyMember(st, r, kABody, kABodyJson, kAForeignBody);
+    StringMember(st, "type", r, kAType);
+    ValueMember(st, "dialog", r, kADialog);
+    StringMember(st, "schema", r, kASchema);
+    StringMember(st, "vendor", r, kAVendor);
+    StringMember(st, "product", r, kAProduct);
+    StringMember(st, "encoding", r, kAEncoding);
+    StringMember(st, "filename", r, kAFilename);
+    StringMember(st, "mediatype", r, kAMediatype);
+    StringMember(st, "content_hash", r, kAContentHash);
+    CloseObject(st, extra);
+}
+
+void PushAttachment(JsonbParseState **st, const Row *r) {
+    Jsonb *extra = OpenObject(st, r, kFExtra);
+    StringMember(st, "url", r, kFUrl);
+    BodyMember(st, r, kFBody, kFBodyJson, kFForeignBody);
+    StringMember(st, "type", r, kFType);
+    IntMember(st, "party", r, kFParty);
+    DateMember(st, "start", r, kFStart);
+    IntMember(st, "dialog", r, kFDialog);
+    StringMember(st, "purpose", r, kFPurpose);
+    StringMember(st, "encoding", r, kFEncoding);
+    StringMember(st, "filename", r, kFFilename);
+    StringMember(st, "mediatype", r, kFMediatype);
+    StringMember(st, "content_hash", r, kFContentHash);
+    CloseObject(st, extra);
+}
+
+// The member `key`: an array of one object per row of `rows` belonging to vCon `vcon`; omitted when
+// there is none.
+void ChildArray(JsonbParseState **st, const char *key, Rows *rows, const pg_uuid_t *vcon, int vcon_column,
+                void (*push)(JsonbParseState **, const Row *)) {
+    bool opened = false;
+    for (HeapTuple t; (t = RowOf(rows, vcon, vcon_column)) != nullptr; rows->next++) {
+        if (!opened) {
+            PushKey(st, key);
+            pushJsonbValue(st, WJB_BEGIN_ARRAY, nullptr);
+            opened = true;
+        }
+        Row r;
+        Deform(&r, t, rows->table->tupdesc);
+        push(st, &r);
+    }
+    if (opened)
+        pushJsonbValue(st, WJB_END_ARRAY, nullptr);
+}
+
+struct Reads {
+    Rows rows[kReads];
+};
+
+// The document of the vCon of row `v`, as the value pushJsonbValue built (keys sorted and unique).
+JsonbValue *BuildDocument(const Row *v, Reads *reads) {
+    JsonbParseState *st = nullptr;
+    bool isnull = false;
+    const pg_uuid_t *uuid = DatumGetUUIDP(Get(v, kVUuid, &isnull));
+    Jsonb *extra = OpenObject(&st, v, kVExtra);
+
+    PushKey(&st, "uuid");
+    JsonbValue u;
+    u.type = jbvString;
+    u.val.string.val =
+        DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(const_cast<pg_uuid_t *>(uuid))));
+    u.val.string.len = static_cast<int>(strlen(u.val.string.val));
+    pushJsonbValue(&st, WJB_VALUE, &u);
+
+    StringMember(&st, "vcon", v, kVVcon);
+    JsonbMember(&st, "group", v, kVGroup);
+    Rows *dialog = &reads->rows[kDialog];
+    Rows *history = &reads->rows[kHistory];
+    bool opened = false;
+    for (HeapTuple t; (t = RowOf(dialog, uuid, kDVcon)) != nullptr; dialog->next++) {
+        if (!opened) {
+            PushKey(&st, "dialog");
+            pushJsonbValue(&st, WJB_BEGIN_ARRAY, nullptr);
+            opened = true;
+        }
+        Row r;
+        Deform(&r, t, dialog->table->tupdesc);
+        PushDialog(&st, &r, history, uuid);
+    }
+    if (opened)
+        pushJsonbValue(&st, WJB_END_ARRAY, nullptr);
+    JsonbMember(&st, "amended", v, kVAmended);
+    ChildArray(&st, "parties", &reads->rows[kParties], uuid, kPVcon, PushParty);
+    StringMember(&st, "subject", v, kVSubject);
+    ChildArray(&st, "analysis", &reads->rows[kAnalysis], uuid, kAVcon, PushAnalysis);
+    ValueMember(&st, "critical", v, kVCritical);
+    JsonbMember(&st, "redacted", v, kVRedacted);
+    DateMember(&st, "created_at", v, kVCreatedAt);
+    ValueMember(&st, "extensions", v, kVExtensions);
+    DateMember(&st, "updated_at", v, kVUpdatedAt);
+    ChildArray(&st, "attachments", &reads->rows[kAttachments], uuid, kFVcon, PushAttachment);
+    return CloseObject(&st, extra);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The compact text (what Redis holds): jsonb's text output (JsonbToCString, escape_json) without the
+// space it puts after ',' and ':' — exactly common/json/compact.hpp's compact_json of
+// vcon_json(uuid)::text, written straight from the built value, with no jsonb in between.
+
+// A string as escape_json writes it: \b \f \n \r \t \" \\ by name, other bytes below 0x20 as \u00xx,
+// every other byte as it is (runs of those appended at once).
+void AppendString(StringInfo out, const char *s, int len) {
+    appendStringInfoChar(out, '"');
+    const char *run = s;
+    const char *end = s + len;
+    for (const char *p = s; p < end; p++) {
+        unsigned char c = static_cast<unsigned char>(*p);
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        if (p > run)
+            appendBinaryStringInfo(out, run, static_cast<int>(p - run));
+        run = p + 1;
+        switch (c) {
+        case '\b':
+            appendBinaryStringInfo(out, "\\b", 2);
+            break;
+        case '\f':
+            appendBinaryStringInfo(out, "\\f", 2);
+            break;
+        case '\n':
+            appendBinaryStringInfo(out, "\\n", 2);
+            break;
+        case '\r':
+            appendBinaryStringInfo(out, "\\r", 2);
+            break;
+        case '\t':
+            appendBinaryStringInfo(out, "\\t", 2);
+            break;
+        case '"':
+            appendBinaryStringInfo(out, "\\\"", 2);
+            break;
+        case '\\':
+            appendBinaryStringInfo(out, "\\\\", 2);
+            break;
+        default:
+            appendStringInfo(out, "\\u%04x", static_cast<int>(c));
+            break;
+        }
+    }
+    if (end > run)
+        appendBinaryStringInfo(out, run, static_cast<int>(end - run));
+    appendStringInfoChar(out, '"');
+}
+
+void AppendValue(StringInfo out, const JsonbValue *v) {
+    switch (v->type) {
+    case jbvNull:
+        appendBinaryStringInfo(out, "null", 4);
+        break;
+    case jbvBool:
+        if (v->val.boolean)
+            appendBinaryStringInfo(out, "true", 4);
+        else
+            appendBinaryStringInfo(out, "false", 5);
+        break;
+    case jbvString:
+        AppendString(out, v->val.string.val, v->val.string.len);
+        break;
+    case jbvNumeric:
+        appendStringInfoString(
+            out, DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric))));
+        break;
+    case jbvArray:
+        check_stack_depth();
+        appendStringInfoChar(out, '[');
+        for (int i = 0; i < v->val.array.nElems; i++) {
+            if (i > 0)
+                appendStringInfoChar(out, ',');
+            AppendValue(out, &v->val.array.elems[i]);
+        }
+        appendStringInfoChar(out, ']');
+        break;
+    case jbvObject:
+        check_stack_depth();
+        appendStringInfoChar(out, '{');
+        for (int i = 0; i < v->val.object.nPairs; i++) {
+            if (i > 0)
+                appendStringInfoChar(out, ',');
+            AppendString(out, v->val.object.pairs[i].key.val.string.val,
+                         v->val.object.pairs[i].key.val.string.len);
+            appendStringInfoChar(out, ':');
+            AppendValue(out, &v->val.object.pairs[i].value);
+        }
+        appendStringInfoChar(out, '}');
+        break;
+    default:
+        // pushJsonbValue unpacks every container it is given: a built value holds none
+        elog(ERROR, "unexpected jsonb value type %d in a built document", static_cast<int>(v->type));
+    }
+}
+
+// The documents of the given vCons into the function's result set, one row (uuid, document) per vCon
+// found: the jsonb value (compact false) or the compact text.
+void ReturnDocuments(FunctionCallInfo fcinfo, bool compact) {
+    InitMaterializedSRF(fcinfo, 0);
+    ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    Datum uuids = PG_GETARG_DATUM(0);
+
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "SPI_connect failed");
+    Reads reads;
+    for (int i = 0; i < kReads; i++) {
+        reads.rows[i].table = RunRead(static_cast<Read>(i), uuids);
+        reads.rows[i].next = 0;
+    }
+    MemoryContext per_doc =
+        AllocSetContextCreate(CurrentMemoryContext, "vcon document", ALLOCSET_DEFAULT_SIZES);
+    SPITupleTable *vcons = reads.rows[kVcons].table;
+    StringInfoData text;
+    for (uint64 i = 0; i < vcons->numvals; i++) {
+        CHECK_FOR_INTERRUPTS();
+        MemoryContext old = MemoryContextSwitchTo(per_doc);
+        Row v;
+        Deform(&v, vcons->vals[i], vcons->tupdesc);
+        bool isnull = false;
+        Datum values[2] = {Get(&v, kVUuid, &isnull), 0};
+        bool nulls[2] = {false, false};
+        JsonbValue *doc = BuildDocument(&v, &reads);
+        if (compact) {
+            initStringInfo(&text);
+            AppendValue(&text, doc);
+            values[1] = PointerGetDatum(cstring_to_text_with_len(text.data, text.len));
+        } else {
+            values[1] = JsonbPGetDatum(JsonbValueToJsonb(doc));
+        }
+        MemoryContextSwitchTo(old);
+        tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+        MemoryContextReset(per_doc);
+    }
+    MemoryContextDelete(per_doc);
+    for (int i = 0; i < kReads; i++)
+        SPI_freetuptable(reads.rows[i].table);
+    SPI_finish();
+}
+
+} // namespace
+} // namespace vcon_redis
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(vcon_redis_vcon_json_many);
+PG_FUNCTION_INFO_V1(vcon_redis_vcon_texts);
+
+Datum vcon_redis_vcon_json_many(PG_FUNCTION_ARGS) {
+    vcon_redis::ReturnDocuments(fcinfo, false);
+    return (Datum)0;
+}
+
+Datum vcon_redis_vcon_texts(PG_FUNCTION_ARGS) {
+    vcon_redis::ReturnDocuments(fcinfo, true);
+    return (Datum)0;
+}
+}
