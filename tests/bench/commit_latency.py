@@ -15,9 +15,10 @@ Two write paths (--write, both by default), each its own run at the same rate:
   insert     plain SQL as any client would write it: INSERT INTO vcons … ; INSERT INTO parties …
              (two statements, one transaction) — the capture/worker path with a cheap write.
 
---sweep then runs each path again at rising rates (--sweep-step apart, shorter runs) and reports
-the highest rate that the loaders reached with p99 < 10 ms: the rate the first run stayed under 10
-ms at is the floor, the first rate that misses (or is not reached) ends the sweep.
+--sweep then runs each path again at rates --sweep-step apart (shorter runs) and reports the
+highest rate that the loaders reached with p99 < 10 ms: rising from the first run's rate when it
+passed (the first rate that misses, or is not reached, ends the sweep), falling from it when it
+missed (the first rate that passes ends the sweep).
 """
 
 import json
@@ -163,21 +164,27 @@ def report_run(rep, pg, write, asked, measured, pops, rtts):
     return rate, p99, reached
 
 
-def sweep(rep, pg, redis_server, args, write, start_rate, docs_for):
-    """Runs write at start_rate + k·step (k = 1, 2, …) until a run misses p99 < 10 ms or does not
-    reach its rate; reports the highest rate that kept p99 < 10 ms (0 if none)."""
+def sweep(rep, pg, redis_server, args, write, start_rate, start_passed, docs_for):
+    """From start_rate (the first run's rate), runs write at rates `step` apart: upwards while runs
+    keep p99 < 10 ms and reach their rate when the first run did, else downwards until one does.
+    Reports the highest rate that kept p99 < 10 ms (0 if none)."""
     step = args.sweep_step or start_rate / 5
-    best = start_rate
+    direction = 1 if start_passed else -1
+    best = start_rate if start_passed else 0
     rate = start_rate
     while True:
-        rate += step
+        rate += direction * step
+        if rate <= 0:
+            break
         docs = docs_for(rate, args.sweep_duration)
         print(f"  --- sweep {write} at {rate:g}/s")
         measured, pops, rtts = run_once(pg, redis_server, docs, args, write, rate, args.sweep_duration)
         achieved, p99, reached = report_run(rep, pg, write, rate, measured, pops, rtts)
-        if not reached or p99 >= 10.0:
+        passed = reached and p99 < 10.0
+        if passed:
+            best = max(best, rate)
+        if passed != start_passed:
             break
-        best = rate
     rep.figure(f"{write}: highest rate with p99 < 10 ms", best, "commits/s",
                f"rates {step:g}/s apart, {args.sweep_duration:g} s each")
 
@@ -227,10 +234,7 @@ def main():
         measured, pops, rtts = run_once(pg, redis_server, docs, args, write, rate, args.duration)
         _, p99, reached = report_run(rep, pg, write, rate, measured, pops, rtts)
         if args.sweep:
-            if reached and p99 < 10.0:
-                sweep(rep, pg, redis_server, args, write, rate, docs_for)
-            else:
-                rep.figure(f"{write}: highest rate with p99 < 10 ms", f"below {rate:g}", "commits/s")
+            sweep(rep, pg, redis_server, args, write, rate, reached and p99 < 10.0, docs_for)
     rep.save(args.json)
     return 0
 
