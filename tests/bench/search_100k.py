@@ -370,7 +370,8 @@ def measure(st, rep, args, mode: str, params: dict[str, list], ref: dict[str, fl
             rep.note(f"{kind}: no index serves a substring search without pg_trgm (sequential scan)")
         else:
             rep.figure(f"[{mode}] {kind} plans using the index", plans_ok, f"of {min(args.explain, 10)}",
-                       "expected " + ", ".join(sorted(expected))
+                       "expected " + " or ".join(", ".join(sorted(e)) for e in
+                                                 (expected if isinstance(expected, list) else [expected]))
                        + (f"; other plans used {bad_plans[0]}" if bad_plans else ""))
         if expected is not None or mode == "trgm":
             worst = max(p(rest_ms, 50) if rest_ms else 0, p(mcp_ms, 50) if mcp_ms else 0) or p(sql_ms, 50)
