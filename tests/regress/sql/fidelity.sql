@@ -173,5 +173,23 @@ $$;
 SELECT count(*) AS helper_calls_left FROM explained
 WHERE line ~ '_(body_column|body_json_column|array_member|string_value)\(';
 
+-- So are the row functions of sql/28_rows.sql that save_vcon's INSERTs select from: the plan scans
+-- jsonb_array_elements, never a Function Scan of them.
+TRUNCATE explained;
+DO $$
+DECLARE
+    l text;
+BEGIN
+    FOR l IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF)
+        SELECT * FROM vcon_redis._vcon_row($1), vcon_redis._party_rows($1 -> ''parties''),
+               vcon_redis._dialog_rows($1 -> ''dialog''), vcon_redis._analysis_rows($1 -> ''analysis''),
+               vcon_redis._attachment_rows($1 -> ''attachments'')' USING '{}'::jsonb LOOP
+        INSERT INTO explained VALUES (l);
+    END LOOP;
+END
+$$;
+SELECT count(*) AS row_function_scans_left FROM explained WHERE line ~ '_(vcon|party|dialog|analysis|attachment)_rows?\(';
+SELECT count(*) > 0 AS scans_the_arrays FROM explained WHERE line ~ 'jsonb_array_elements';
+
 -- clean up
 SELECT count(*) FILTER (WHERE vcon_redis.delete_vcon(u)) = count(u) AS cleaned FROM results;
