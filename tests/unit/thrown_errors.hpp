@@ -1,6 +1,6 @@
-// What a call that must fail threw, for the tests of error messages: the UrlError of parsing a
-// Redis URL, the redis::Error of connecting through one. Each marks the test failed when nothing
-// was thrown.
+// What a call that must fail threw, for the tests of error messages: the message of any exception
+// type, the UrlError of parsing a Redis URL, the redis::Error of connecting through one. Each marks
+// the test failed when nothing was thrown.
 #pragma once
 
 #include "redis/connection.hpp"
@@ -12,14 +12,18 @@
 
 namespace vcon_redis::testing {
 
-inline std::string url_error(const std::string &text) {
+template <class E, class F> std::string thrown_message(F &&call) {
     try {
-        redis::Url::parse(text);
-    } catch (const redis::UrlError &e) {
+        call();
+    } catch (const E &e) {
         return e.what();
     }
-    ADD_FAILURE() << "no UrlError for " << text;
+    ADD_FAILURE() << "nothing was thrown";
     return {};
+}
+
+inline std::string url_error(const std::string &text) {
+    return thrown_message<redis::UrlError>([&] { redis::Url::parse(text); });
 }
 
 inline redis::Error connect_error(const std::string &url) {

@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
-#include <map>
 #include <string_view>
 #include <thread>
 
@@ -86,7 +85,158 @@ void check_hosts(const std::vector<std::string> &hosts) {
             throw ConfigError("--allowed-hosts: '" + h + "' is not a host name, IP address or host:port");
 }
 
+// How a setting stores a value: `name` is the flag or variable it came by (for errors), `in_argv`
+// says it came on the command line.
+using Store = std::function<void(std::string_view name, std::string_view value, bool in_argv)>;
+
+// One setting: its flag, its environment variable (either may be absent) and how its value is
+// checked and stored. The environment is applied first, in this order, then the command line.
+struct Setting {
+    std::string_view flag; // "" = environment only
+    const char *env;       // nullptr = flag only
+    Store store;
+};
+
+Store int_into(int &dst, long long lo, long long hi) {
+    return [&dst, lo, hi](std::string_view name, std::string_view v, bool) {
+        dst = static_cast<int>(to_int(name, v, lo, hi));
+    };
+}
+
+Store size_into(std::size_t &dst, long long lo, long long hi) {
+    return [&dst, lo, hi](std::string_view name, std::string_view v, bool) {
+        dst = static_cast<std::size_t>(to_int(name, v, lo, hi));
+    };
+}
+
+Store list_into(std::vector<std::string> &dst) {
+    return [&dst](std::string_view, std::string_view v, bool) { dst = split_list(v); };
+}
+
+// A URL that may carry a password: remembered as given in argv (main warns and masks it).
+Store url_into(std::string &dst, bool &in_argv) {
+    return [&dst, &in_argv](std::string_view, std::string_view v, bool argv) {
+        dst = v;
+        in_argv = argv;
+    };
+}
+
+Store url_file_into(std::string &dst, bool &in_argv) {
+    return [&dst, &in_argv](std::string_view name, std::string_view v, bool) {
+        dst = read_secret_file(name, std::string(v));
+        in_argv = false;
+    };
+}
+
+std::vector<Setting> settings_of(Config &c) {
+    return {
+        {"--database-url", "DATABASE_URL", url_into(c.database_url, c.database_url_in_argv)},
+        {"--database-url-file", "DATABASE_URL_FILE", url_file_into(c.database_url, c.database_url_in_argv)},
+        {"--redis-url", "REDIS_URL", url_into(c.redis_url, c.redis_url_in_argv)},
+        {"--redis-url-file", "REDIS_URL_FILE", url_file_into(c.redis_url, c.redis_url_in_argv)},
+        {"--expiry", "VCON_REDIS_EXPIRY",
+         [&c](std::string_view name, std::string_view v, bool) {
+             c.expiry_s = static_cast<int>(to_int(name, v, 0, 1LL << 30));
+             c.expiry_explicit = true;
+         }},
+        {"--key-prefix", nullptr,
+         [&c](std::string_view, std::string_view v, bool) {
+             c.key_prefix = v;
+             c.key_prefix_explicit = true;
+         }},
+        {"--allowed-hosts", "VCON_ALLOWED_HOSTS", list_into(c.allowed_hosts)},
+        {"--allowed-origins", "VCON_ALLOWED_ORIGINS", list_into(c.allowed_origins)},
+        {"", "VCON_API_TOKEN", [&c](std::string_view, std::string_view v, bool) { c.api_token = v; }},
+        {"", "VCON_TEST_FILL_DELAY_MS", int_into(c.test_fill_delay_ms, 0, 600000)},
+        {"", "VCON_TEST_NEAR_DELAY_MS", int_into(c.test_near_delay_ms, 0, 600000)},
+        {"--near-cache-bytes", "VCON_NEAR_CACHE_BYTES", size_into(c.near_cache_bytes, 0, 1LL << 40)},
+        {"--settings-check-interval", nullptr, int_into(c.settings_check_interval_s, 1, 3600)},
+        {"--redis-timeout-ms", nullptr, int_into(c.redis_timeout_ms, 1, 60000)},
+        {"--redis-connect-timeout-ms", nullptr, int_into(c.redis_connect_timeout_ms, 1, 60000)},
+        {"--pg-pool-size", nullptr, int_into(c.pg_pool_size, 1, 256)},
+        {"--pg-connect-timeout", nullptr, int_into(c.pg_connect_timeout_s, 2, 600)},
+        {"--pg-statement-timeout-ms", nullptr, int_into(c.pg_statement_timeout_ms, 0, 3600000)},
+        {"--lease-ms", nullptr, int_into(c.lease_ms, 10, 600000)},
+        {"--listen", nullptr, [&c](std::string_view, std::string_view v, bool) { parse_listen(c, v); }},
+        {"--max-body-bytes", nullptr, size_into(c.max_body_bytes, 1, 1LL << 30)},
+        {"--max-mcp-message-bytes", nullptr, size_into(c.max_mcp_message_bytes, 4096, 1LL << 30)},
+        {"--max-header-bytes", nullptr, size_into(c.max_header_bytes, 1024, 1LL << 20)},
+        {"--max-connections", nullptr, int_into(c.max_connections, 1, 1000000)},
+        {"--idle-timeout", nullptr, int_into(c.idle_timeout_s, 1, 86400)},
+        {"--request-timeout", nullptr, int_into(c.request_timeout_s, 1, 3600)},
+        {"--threads", nullptr, int_into(c.threads, 1, 64)},
+    };
+}
+
+void apply_environment(const std::vector<Setting> &settings) {
+    for (const auto &s : settings) {
+        if (s.env == nullptr)
+            continue;
+        const char *v = std::getenv(s.env);
+        if (v != nullptr && *v != '\0')
+            s.store(s.env, v, false);
+    }
+}
+
+// --flag value, --flag=value, and the two flags without a value (--stdio, -h/--help).
+void apply_arguments(Config &c, const std::vector<Setting> &settings, int argc, char **argv) {
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "-h" || arg == "--help") {
+            c.help = true;
+            continue;
+        }
+        if (arg == "--stdio") {
+            c.stdio = true;
+            continue;
+        }
+        std::string_view name = arg, value;
+        bool has_value = false;
+        if (auto eq = arg.find('='); eq != std::string_view::npos && arg.starts_with("--")) {
+            name = arg.substr(0, eq);
+            value = arg.substr(eq + 1);
+            has_value = true;
+        }
+        auto it = std::find_if(settings.begin(), settings.end(),
+                               [&](const Setting &s) { return !s.flag.empty() && s.flag == name; });
+        if (it == settings.end())
+            throw ConfigError("unknown option '" + std::string(name) + "' (see --help)");
+        if (!has_value) {
+            if (i + 1 >= argc)
+                throw ConfigError(std::string(name) + ": missing value");
+            value = argv[++i];
+        }
+        it->store(name, value, true);
+    }
+}
+
+// What holds across settings, checked once all are in.
+void check_and_complete(Config &c) {
+    if (c.key_prefix.empty())
+        throw ConfigError("--key-prefix must not be empty");
+    check_hosts(c.allowed_hosts);
+    // Clients that reach a specific listen address by its IP send it as Host: allow it. An IP
+    // literal cannot be rebound, so this opens nothing to web pages.
+    if (c.listen_host != "0.0.0.0" && c.listen_host != "::") {
+        std::string self =
+            c.listen_host.find(':') != std::string::npos ? "[" + c.listen_host + "]" : c.listen_host;
+        if (std::find(c.allowed_hosts.begin(), c.allowed_hosts.end(), self) == c.allowed_hosts.end())
+            c.allowed_hosts.push_back(std::move(self));
+    }
+}
+
 } // namespace
+
+Config parse_config(int argc, char **argv) {
+    Config c;
+    unsigned hw = std::thread::hardware_concurrency();
+    c.threads = static_cast<int>(std::clamp(hw == 0 ? 1u : hw, 1u, 2u));
+    const auto settings = settings_of(c);
+    apply_environment(settings);
+    apply_arguments(c, settings, argc, argv);
+    check_and_complete(c);
+    return c;
+}
 
 std::string usage() {
     return R"(Usage: vcon-cache-server [options]
@@ -175,146 +325,6 @@ Environment only
   -h, --help                this text.
 Exit status: 0 after a clean shutdown (SIGTERM/SIGINT), 2 for a configuration error, 1 otherwise.
 )";
-}
-
-Config parse_config(int argc, char **argv) {
-    Config c;
-    unsigned hw = std::thread::hardware_concurrency();
-    c.threads = static_cast<int>(std::clamp(hw == 0 ? 1u : hw, 1u, 2u));
-
-    auto env = [](const char *name) -> const char * {
-        const char *v = std::getenv(name);
-        return (v && *v) ? v : nullptr;
-    };
-    if (auto v = env("DATABASE_URL"))
-        c.database_url = v;
-    if (auto v = env("DATABASE_URL_FILE"))
-        c.database_url = read_secret_file("DATABASE_URL_FILE", v);
-    if (auto v = env("REDIS_URL"))
-        c.redis_url = v;
-    if (auto v = env("REDIS_URL_FILE"))
-        c.redis_url = read_secret_file("REDIS_URL_FILE", v);
-    if (auto v = env("VCON_REDIS_EXPIRY")) {
-        c.expiry_s = static_cast<int>(to_int("VCON_REDIS_EXPIRY", v, 0, 1LL << 30));
-        c.expiry_explicit = true;
-    }
-    if (auto v = env("VCON_ALLOWED_HOSTS"))
-        c.allowed_hosts = split_list(v);
-    if (auto v = env("VCON_ALLOWED_ORIGINS"))
-        c.allowed_origins = split_list(v);
-    if (auto v = env("VCON_API_TOKEN"))
-        c.api_token = v;
-    if (auto v = env("VCON_TEST_FILL_DELAY_MS"))
-        c.test_fill_delay_ms = static_cast<int>(to_int("VCON_TEST_FILL_DELAY_MS", v, 0, 600000));
-    if (auto v = env("VCON_TEST_NEAR_DELAY_MS"))
-        c.test_near_delay_ms = static_cast<int>(to_int("VCON_TEST_NEAR_DELAY_MS", v, 0, 600000));
-    if (auto v = env("VCON_NEAR_CACHE_BYTES"))
-        c.near_cache_bytes = static_cast<std::size_t>(to_int("VCON_NEAR_CACHE_BYTES", v, 0, 1LL << 40));
-
-    using Setter = std::function<void(std::string_view)>;
-    auto int_into = [](int &dst, const char *name, long long lo, long long hi) {
-        return Setter(
-            [&dst, name, lo, hi](std::string_view v) { dst = static_cast<int>(to_int(name, v, lo, hi)); });
-    };
-    auto size_into = [](std::size_t &dst, const char *name, long long lo, long long hi) {
-        return Setter([&dst, name, lo, hi](std::string_view v) {
-            dst = static_cast<std::size_t>(to_int(name, v, lo, hi));
-        });
-    };
-    std::map<std::string, Setter, std::less<>> with_value{
-        {"--database-url",
-         [&](std::string_view v) {
-             c.database_url = v;
-             c.database_url_in_argv = true;
-         }},
-        {"--database-url-file",
-         [&](std::string_view v) {
-             c.database_url = read_secret_file("--database-url-file", std::string(v));
-             c.database_url_in_argv = false;
-         }},
-        {"--redis-url",
-         [&](std::string_view v) {
-             c.redis_url = v;
-             c.redis_url_in_argv = true;
-         }},
-        {"--redis-url-file",
-         [&](std::string_view v) {
-             c.redis_url = read_secret_file("--redis-url-file", std::string(v));
-             c.redis_url_in_argv = false;
-         }},
-        {"--expiry",
-         [&](std::string_view v) {
-             c.expiry_s = static_cast<int>(to_int("--expiry", v, 0, 1LL << 30));
-             c.expiry_explicit = true;
-         }},
-        {"--key-prefix",
-         [&](std::string_view v) {
-             c.key_prefix = v;
-             c.key_prefix_explicit = true;
-         }},
-        {"--settings-check-interval",
-         int_into(c.settings_check_interval_s, "--settings-check-interval", 1, 3600)},
-        {"--redis-timeout-ms", int_into(c.redis_timeout_ms, "--redis-timeout-ms", 1, 60000)},
-        {"--redis-connect-timeout-ms",
-         int_into(c.redis_connect_timeout_ms, "--redis-connect-timeout-ms", 1, 60000)},
-        {"--pg-pool-size", int_into(c.pg_pool_size, "--pg-pool-size", 1, 256)},
-        {"--pg-connect-timeout", int_into(c.pg_connect_timeout_s, "--pg-connect-timeout", 2, 600)},
-        {"--pg-statement-timeout-ms",
-         int_into(c.pg_statement_timeout_ms, "--pg-statement-timeout-ms", 0, 3600000)},
-        {"--lease-ms", int_into(c.lease_ms, "--lease-ms", 10, 600000)},
-        {"--listen", [&](std::string_view v) { parse_listen(c, v); }},
-        {"--allowed-origins", [&](std::string_view v) { c.allowed_origins = split_list(v); }},
-        {"--allowed-hosts", [&](std::string_view v) { c.allowed_hosts = split_list(v); }},
-        {"--near-cache-bytes", size_into(c.near_cache_bytes, "--near-cache-bytes", 0, 1LL << 40)},
-        {"--max-body-bytes", size_into(c.max_body_bytes, "--max-body-bytes", 1, 1LL << 30)},
-        {"--max-mcp-message-bytes",
-         size_into(c.max_mcp_message_bytes, "--max-mcp-message-bytes", 4096, 1LL << 30)},
-        {"--max-header-bytes", size_into(c.max_header_bytes, "--max-header-bytes", 1024, 1LL << 20)},
-        {"--max-connections", int_into(c.max_connections, "--max-connections", 1, 1000000)},
-        {"--idle-timeout", int_into(c.idle_timeout_s, "--idle-timeout", 1, 86400)},
-        {"--request-timeout", int_into(c.request_timeout_s, "--request-timeout", 1, 3600)},
-        {"--threads", int_into(c.threads, "--threads", 1, 64)},
-    };
-
-    for (int i = 1; i < argc; ++i) {
-        std::string_view arg = argv[i];
-        if (arg == "-h" || arg == "--help") {
-            c.help = true;
-            continue;
-        }
-        if (arg == "--stdio") {
-            c.stdio = true;
-            continue;
-        }
-        std::string_view name = arg, value;
-        bool has_value = false;
-        if (auto eq = arg.find('='); eq != std::string_view::npos && arg.starts_with("--")) {
-            name = arg.substr(0, eq);
-            value = arg.substr(eq + 1);
-            has_value = true;
-        }
-        auto it = with_value.find(name);
-        if (it == with_value.end())
-            throw ConfigError("unknown option '" + std::string(name) + "' (see --help)");
-        if (!has_value) {
-            if (i + 1 >= argc)
-                throw ConfigError(std::string(name) + ": missing value");
-            value = argv[++i];
-        }
-        it->second(value);
-    }
-    if (c.key_prefix.empty())
-        throw ConfigError("--key-prefix must not be empty");
-    check_hosts(c.allowed_hosts);
-    // Clients that reach a specific listen address by its IP send it as Host: allow it. An IP
-    // literal cannot be rebound, so this opens nothing to web pages.
-    if (c.listen_host != "0.0.0.0" && c.listen_host != "::") {
-        std::string self =
-            c.listen_host.find(':') != std::string::npos ? "[" + c.listen_host + "]" : c.listen_host;
-        if (std::find(c.allowed_hosts.begin(), c.allowed_hosts.end(), self) == c.allowed_hosts.end())
-            c.allowed_hosts.push_back(std::move(self));
-    }
-    return c;
 }
 
 } // namespace vcon_redis::server
