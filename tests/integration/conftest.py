@@ -85,13 +85,28 @@ def running_stack(base, prepare=None):
     """The body of a stack fixture: harness.start_stack (with `prepare`), the worker running;
     afterwards everything destroyed and the PostgreSQL log checked for crashes."""
     pg, redis_server = harness.start_stack(base, prepare=prepare)
+    yield from serving_stack(pg, redis_server)
+
+
+def serving_stack(pg: harness.PgCluster, redis_server, secrets=(), setup=None):
+    """The body of a stack fixture over a started cluster and any Redis (standalone, TLS, Sentinel,
+    Cluster: anything with client() and destroy()): vcon_redis created and attached, the worker
+    running, `setup(stack)` applied; afterwards both destroyed, and the PostgreSQL log checked for
+    crashes and for each of `secrets` (a password, key material) that must never be logged."""
+    pg.sql("CREATE EXTENSION IF NOT EXISTS vcon_redis")
+    pg.sql("SELECT vcon_redis.attach() WHERE NOT EXISTS (SELECT FROM vcon_redis.config)")
     s = Stack(pg, redis_server)
+    if setup:
+        setup(s)
     harness.wait_for(lambda: s.status()["worker_state"] in ("idle", "draining"), 30, what="worker to start")
     yield s
+    log = pg.log.read_text(errors="replace")
     crashes = pg.crashes()
     pg.destroy()
     redis_server.destroy()
     assert not crashes, "PostgreSQL log shows a crash:\n" + "\n".join(crashes)
+    for secret in secrets:
+        assert secret not in log, "a secret is in the PostgreSQL log"
 
 
 def run_clients(count: int, client) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 import harness
 from cache_server import CacheServer
-from conftest import Stack, compact, run_clients, save, small_vcon
+from conftest import compact, run_clients, save, serving_stack, small_vcon
 
 LISTS = ("q_cluster_a", "q_cluster_b", "q_cluster_c")
 TOTAL = 10_000
@@ -30,15 +30,7 @@ def cstack(tmp_path_factory):
         "vcon_redis.redis_url": f"'{cluster.url()}'",
         "vcon_redis.poll_interval": "200",
     }).init().start()
-    pg.sql("CREATE EXTENSION IF NOT EXISTS vcon_redis")
-    pg.sql("SELECT vcon_redis.attach()")
-    s = Stack(pg, cluster)
-    harness.wait_for(lambda: s.status()["worker_state"] in ("idle", "draining"), 30, what="worker to start")
-    yield s
-    crashes = pg.crashes()
-    pg.destroy()
-    cluster.destroy()
-    assert not crashes, "PostgreSQL log shows a crash:\n" + "\n".join(crashes)
+    yield from serving_stack(pg, cluster)
 
 
 class _Poller:

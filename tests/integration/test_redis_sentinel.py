@@ -14,7 +14,7 @@ import pytest
 
 import harness
 from cache_server import CacheServer
-from conftest import Stack, compact, save, small_vcon
+from conftest import compact, save, serving_stack, small_vcon
 
 MASTER = "vconmaster"
 PASSWORD = "SentinelDataPw7"
@@ -74,17 +74,7 @@ def sstack(tmp_path_factory):
         "vcon_redis.wait_timeout": "1000",
         "vcon_redis.poll_interval": "200",
     }).init().start()
-    pg.sql("CREATE EXTENSION IF NOT EXISTS vcon_redis")
-    pg.sql("SELECT vcon_redis.attach()")
-    s = Stack(pg, redis)
-    harness.wait_for(lambda: s.status()["worker_state"] in ("idle", "draining"), 30, what="worker to start")
-    yield s
-    log = pg.log.read_text(errors="replace")
-    crashes = pg.crashes()
-    pg.destroy()
-    redis.destroy()
-    assert not crashes, "PostgreSQL log shows a crash:\n" + "\n".join(crashes)
-    assert PASSWORD not in log
+    yield from serving_stack(pg, redis, secrets=(PASSWORD,))
 
 
 def _commit_1000(stack, list_name: str, during):

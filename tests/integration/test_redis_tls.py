@@ -10,7 +10,7 @@ import redis
 
 import harness
 from cache_server import CacheServer, wait_cached
-from conftest import Stack, barrier, save, small_vcon
+from conftest import barrier, save, serving_stack, small_vcon
 
 PASSWORD = "TlsSecretPw42"
 
@@ -29,19 +29,10 @@ def tls_stack(tmp_path_factory):
     if harness.IS_ROOT:
         shutil.chown(pg.data / "redis-ca.crt", harness.PG_OS_USER, harness.PG_OS_USER)
     pg.start()
-    pg.sql("CREATE EXTENSION IF NOT EXISTS vcon_redis")
-    pg.sql("SELECT vcon_redis.attach()")
-    s = Stack(pg, redis_server)
-    s.certs = certs
-    harness.wait_for(lambda: s.status()["worker_state"] in ("idle", "draining"), 30, what="worker to start")
-    yield s
-    log = pg.log.read_text(errors="replace")
-    crashes = pg.crashes()
-    pg.destroy()
-    redis_server.destroy()
-    assert not crashes, "PostgreSQL log shows a crash:\n" + "\n".join(crashes)
-    assert PASSWORD not in log
-    assert "PRIVATE KEY" not in log
+
+    def keep_certs(s):
+        s.certs = certs
+    yield from serving_stack(pg, redis_server, secrets=(PASSWORD, "PRIVATE KEY"), setup=keep_certs)
 
 
 def _set(stack, **gucs):

@@ -9,7 +9,7 @@ import pytest
 
 import harness
 from cache_server import CacheServer
-from conftest import Stack, save, small_vcon
+from conftest import save, serving_stack, small_vcon
 from cache_server import wait_cached
 from test_redis_sentinel import MASTER, SentinelRedis
 from test_redis_tls import tls_stack  # noqa: F401  (a fixture)
@@ -22,15 +22,7 @@ def sstack(tmp_path_factory):
     redis = SentinelRedis(base)
     pg = harness.PgCluster(base / "pg", settings={"vcon_redis.redis_url": f"'{redis.url()}'",
                                                   "vcon_redis.poll_interval": "200"}).init().start()
-    pg.sql("CREATE EXTENSION IF NOT EXISTS vcon_redis")
-    pg.sql("SELECT vcon_redis.attach()")
-    s = Stack(pg, redis)
-    harness.wait_for(lambda: s.status()["worker_state"] in ("idle", "draining"), 30, what="worker to start")
-    yield s
-    crashes = pg.crashes()
-    pg.destroy()
-    redis.destroy()
-    assert not crashes, "PostgreSQL log shows a crash:\n" + "\n".join(crashes)
+    yield from serving_stack(pg, redis)
 
 
 def test_a_sentinel_failover_drops_the_near_cache(sstack, tmp_path):
