@@ -16,6 +16,10 @@ Diagnostic third mode (--split, on by default): attached with Redis paused (SIGS
 cannot drain: the triggers and outbox run, the worker's document building (vcon_json_many) does not.
 Its tps separates the two costs that share this machine's cores: capture in the user's transaction
 (paused ÷ detached) and the worker's draining work (attached ÷ paused).
+
+--durable runs the cluster as deployed, fsync = on and synchronous_commit = on (the test harness
+runs PostgreSQL with fsync = off, which makes a commit nearly free and so exaggerates every per-row
+cost against a deployed database).
 """
 
 import os
@@ -58,11 +62,18 @@ def main():
     ap.add_argument("--no-split", dest="split", action="store_false",
                     help="skip the diagnostic runs with Redis paused")
     ap.add_argument("--workloads", default="save_vcon,plain", help="comma-separated: save_vcon, plain")
+    ap.add_argument("--durable", action="store_true",
+                    help="fsync = on, synchronous_commit = on, as deployed (default: the harness's fsync = off)")
     args = ap.parse_args()
 
-    rep = benchlib.Report("write_overhead", "tps with capture attached / detached: save_vcon (target >= 0.9), "
+    durability = "durable (fsync on)" if args.durable else "fsync off"
+    rep = benchlib.Report("write_overhead" + ("_durable" if args.durable else ""),
+                          f"tps with capture attached / detached, {durability}: save_vcon (target >= 0.9), "
                           "plain single-table INSERTs (target >= 0.95)")
-    pg, redis_server = benchlib.start_stack("write", keep=args.keep)
+    settings = {"fsync": "on", "synchronous_commit": "on"} if args.durable else None
+    pg, redis_server = benchlib.start_stack("write", settings=settings, keep=args.keep)
+    rep.figure("durability", durability, "", ", ".join(f"{k} = {v}" for k, v in pg.sql(
+        "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit') ORDER BY name")))
     r = redis_server.client()
     benchlib.run_setup_sql(pg, args, rep)
 
