@@ -27,6 +27,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import benchlib
@@ -49,6 +50,28 @@ def pgbench(pg, script: Path, clients: int, seconds: int) -> dict:
     lat = re.search(r"latency average = ([0-9.]+) ms", out)
     done = re.search(r"number of transactions actually processed: (\d+)", out)
     return {"tps": tps, "latency_ms": float(lat.group(1)) if lat else None, "xacts": int(done.group(1)) if done else None}
+
+
+def wait_backends_reaped(pm_pid: int, timeout: float = 5.0):
+    """Waits until the client backends of the runs and statements that just ended are gone and
+    reaped by the postmaster: until then the CPU of an exiting backend can be missed by
+    tree_cpu_seconds (neither a live child's nor yet in the postmaster's cutime), and a run's
+    server CPU read as ~0."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(_client_backend_or_zombie(entry, pm_pid) for entry in os.listdir("/proc")):
+        time.sleep(0.02)
+
+
+def _client_backend_or_zombie(entry: str, pm_pid: int) -> bool:
+    try:
+        if not entry.isdigit():
+            return False
+        fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+        if int(fields[1]) != pm_pid:
+            return False
+        return fields[0] in ("Z", "X") or b"127.0.0.1(" in open(f"/proc/{entry}/cmdline", "rb").read()
+    except OSError:
+        return False
 
 
 def main():
@@ -104,6 +127,7 @@ def measure(workload, args, pg, redis_server, r, rep, pm_pid):
     script.write_text(SCRIPTS[workload].format(n=args.docs))
 
     def server_cpu() -> float:
+        wait_backends_reaped(pm_pid)
         return benchlib.tree_cpu_seconds(pm_pid) + benchlib.cpu_seconds(redis_server.proc.pid)
 
     def run(mode: str) -> dict:
