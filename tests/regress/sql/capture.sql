@@ -146,6 +146,14 @@ FROM vcon_redis.outbox;
 COMMIT;
 DELETE FROM vcon_redis.outbox;
 
+-- An outbox with other columns than the triggers know (a later version's, mid-upgrade) gets its
+-- rows through INSERT, with its defaults.
+BEGIN;
+ALTER TABLE vcon_redis.outbox ADD COLUMN note text NOT NULL DEFAULT 'from the default';
+INSERT INTO vcons (id, uuid) VALUES ('00000000-0000-8000-8000-00000000000d', '00000000-0000-8000-8000-00000000000d');
+SELECT vcon_uuid, created, note FROM vcon_redis.outbox;
+ROLLBACK;
+
 -- SQL that writes outbox rows itself (resync, here) in the same transaction: a capture after it
 -- coalesces into its row (ON CONFLICT), a creation marks it created.
 BEGIN;
