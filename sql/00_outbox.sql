@@ -10,6 +10,10 @@
 -- Both tables are private: no role but the extension's owner may read or write them. Events are
 -- written only by the capture triggers (SECURITY DEFINER, sql/50_capture.sql) and by resync();
 -- sql/90_privileges.sql holds every grant.
+--
+-- The capture triggers write most rows without the executor (extension/src/capture.cpp): they
+-- compute the column defaults below themselves and check that the table still has exactly these
+-- columns (else they fall back to INSERT … ON CONFLICT). A changed default must change them too.
 
 CREATE TABLE vcon_redis.outbox (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -4,12 +4,19 @@
 //
 // The PL/pgSQL versions cost a function call, a search_path switch and an INSERT … ON CONFLICT into
 // the outbox per statement, all but the first finding the event already there. These read the
-// statement's transition tables, remember which vCons this transaction has already recorded, and
-// insert an outbox row only for a vCon they have not: once per vCon per transaction. A creation
-// (an INSERT into vcons) always upserts, to mark the event `created` with the ingress lists in
-// force. The set lives in TopTransactionContext and is forgotten when a subtransaction aborts (its
-// outbox rows are gone with it; the next statement records again, and ON CONFLICT keeps a row that
-// survived from being doubled).
+// statement's transition tables, remember which vCons this transaction has recorded, and write an
+// outbox row only for a vCon they have not: once per vCon per transaction. A creation (an INSERT
+// into vcons) of a vCon already recorded upserts, to mark the event `created` with the ingress
+// lists in force. The set lives in TopTransactionContext; each vCon in it carries the
+// subtransaction that wrote its row, and leaves the set when that subtransaction (or one around
+// it) aborts, since its row is gone with it.
+//
+// So the set is exactly this transaction's outbox rows, and a vCon outside it has none: its row is
+// written directly, heap tuple and index entries as PostgreSQL writes its catalogs
+// (CatalogTupleInsert), without SPI, the executor or ON CONFLICT, which were most of a plain
+// INSERT's capture cost. When SQL wrote outbox rows in the transaction too (resync(),
+// retry_dead_letters(), the TRUNCATE trigger: they call _wake()), or the outbox is not the table
+// this code knows, the rows go through SPI and ON CONFLICT as before.
 //
 // The functions are SECURITY DEFINER without a SET clause, which would cost a GUC save and restore
 // on every call; the statements they run are planned with search_path pinned to pg_catalog,
@@ -21,13 +28,18 @@
 extern "C" {
 #include "postgres.h"
 
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "nodes/makefuncs.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
@@ -35,12 +47,15 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/guc.h"
+#include "utils/fmgrprotos.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 #include "utils/uuid.h"
+#include "utils/xid8.h"
 }
 
 #include "capture.hpp"
@@ -65,15 +80,24 @@ SPIPlanPtr insert_event = nullptr;
 SPIPlanPtr upsert_creation = nullptr;
 SPIPlanPtr ingress_lists = nullptr;
 
-// The vCons this transaction has recorded, valid while recorded_lxid is the current transaction.
+// The vCons this transaction has recorded, each with the subtransaction whose insert made its row;
+// valid while recorded_lxid is the current transaction. When a subtransaction aborts, the entries
+// of it and of its children go (their rows went with it), so the set is exactly this transaction's
+// outbox rows, unless SQL wrote some too (sql_rows_lxid): resync(), retry_dead_letters() and the
+// TRUNCATE trigger, which all call _wake() afterwards (NoteOutboxRowsFromSql).
+struct RecordedVcon {
+    pg_uuid_t uuid; // the key
+    SubTransactionId subid;
+};
 HTAB *recorded = nullptr;
 LocalTransactionId recorded_lxid = InvalidLocalTransactionId;
+LocalTransactionId sql_rows_lxid = InvalidLocalTransactionId;
 
 HTAB *RecordedSet() {
     if (recorded == nullptr || recorded_lxid != MyProc->lxid) {
         HASHCTL ctl;
         ctl.keysize = sizeof(pg_uuid_t);
-        ctl.entrysize = sizeof(pg_uuid_t);
+        ctl.entrysize = sizeof(RecordedVcon);
         ctl.hcxt = TopTransactionContext;
         recorded = hash_create("vcon_redis recorded vCons", 32, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
         recorded_lxid = MyProc->lxid;
@@ -81,9 +105,38 @@ HTAB *RecordedSet() {
     return recorded;
 }
 
-extern "C" void vcon_redis_subxact_callback(SubXactEvent event, SubTransactionId, SubTransactionId, void *) {
-    if (event == SUBXACT_EVENT_ABORT_SUB)
-        recorded = nullptr; // (its memory goes with the transaction)
+bool Recorded(Datum uuid) {
+    bool found;
+    (void)hash_search(RecordedSet(), DatumGetPointer(uuid), HASH_FIND, &found);
+    return found;
+}
+
+void Remember(Datum uuid) {
+    bool found;
+    auto *entry =
+        static_cast<RecordedVcon *>(hash_search(RecordedSet(), DatumGetPointer(uuid), HASH_ENTER, &found));
+    if (!found)
+        entry->subid = GetCurrentSubTransactionId();
+}
+
+// Whether the outbox rows of this transaction are exactly the recorded set: then a vCon not in it
+// has no row, and its event is inserted directly, without ON CONFLICT.
+bool RowsAreRecorded() {
+    return sql_rows_lxid != MyProc->lxid;
+}
+
+extern "C" void vcon_redis_subxact_callback(SubXactEvent event, SubTransactionId subid, SubTransactionId,
+                                            void *) {
+    if (event != SUBXACT_EVENT_ABORT_SUB || recorded == nullptr || recorded_lxid != MyProc->lxid)
+        return;
+    // Subtransaction ids grow: the aborted one's children (committed into it) have larger ones,
+    // the vCons its parent recorded before it began smaller ones.
+    HASH_SEQ_STATUS scan;
+    hash_seq_init(&scan, recorded);
+    while (auto *entry = static_cast<RecordedVcon *>(hash_seq_search(&scan))) {
+        if (entry->subid >= subid)
+            (void)hash_search(recorded, &entry->uuid, HASH_REMOVE, nullptr);
+    }
 }
 
 // Runs f() with search_path = pg_catalog, pg_temp (restored on return; on an ERROR, by the abort).
@@ -108,12 +161,25 @@ SPIPlanPtr Plan(SPIPlanPtr *cache, const char *sql, int nargs, Oid *argtypes) {
     return *cache;
 }
 
-void Connect(bool *connected) {
-    if (*connected)
+// The ingress lists of a creation: a text[] or NULL.
+struct Lists {
+    Datum value;
+    bool isnull;
+};
+
+// One trigger call's connections: SPI, and the outbox opened for direct inserts (both lazily).
+struct CaptureCall {
+    bool connected = false;
+    Relation outbox = nullptr;
+    CatalogIndexState indexes = nullptr;
+};
+
+void Connect(CaptureCall *call) {
+    if (call->connected)
         return;
     if (SPI_connect() != SPI_OK_CONNECT)
         elog(ERROR, "vcon_redis: SPI_connect failed");
-    *connected = true;
+    call->connected = true;
 }
 
 void Execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected) {
@@ -122,31 +188,135 @@ void Execute(SPIPlanPtr plan, Datum *values, const char *nulls, int expected) {
         elog(ERROR, "vcon_redis: a capture statement failed: %s", SPI_result_code_string(rc));
 }
 
-// Inserts the event of `uuid` unless this transaction has recorded it already.
-void Record(Datum uuid, bool *connected) {
-    bool found;
-    (void)hash_search(RecordedSet(), DatumGetPointer(uuid), HASH_FIND, &found);
-    if (found)
+// The outbox's columns as the direct insert fills them, in table order (sql/00_outbox.sql); the
+// values are its column defaults, computed as they do.
+enum OutboxColumn {
+    kId,
+    kXid,
+    kVconUuid,
+    kCreated,
+    kLists,
+    kEventId,
+    kEnqueuedAt,
+    kAttempts,
+    kOutboxColumns
+};
+constexpr struct {
+    const char *name;
+    Oid type;
+} kOutboxShape[kOutboxColumns] = {
+    {"id", INT8OID},         {"xid", XID8OID},      {"vcon_uuid", UUIDOID},          {"created", BOOLOID},
+    {"lists", TEXTARRAYOID}, {"event_id", UUIDOID}, {"enqueued_at", TIMESTAMPTZOID}, {"attempts", INT4OID}};
+
+// The outbox table and its identity sequence, looked up once per backend; forgotten when the
+// table's relcache entry is invalidated (any ALTER, DROP EXTENSION). InvalidOid: not looked up.
+Oid outbox_relid = InvalidOid;
+Oid outbox_sequence = InvalidOid;
+bool outbox_direct = false; // the table has exactly kOutboxShape's columns, id an identity
+
+extern "C" void vcon_redis_relcache_callback(Datum, Oid relid) {
+    if (relid == InvalidOid || relid == outbox_relid)
+        outbox_relid = InvalidOid;
+}
+
+bool HasOutboxShape(Relation rel) {
+    TupleDesc desc = RelationGetDescr(rel);
+    if (desc->natts != kOutboxColumns)
+        return false;
+    for (int i = 0; i < kOutboxColumns; i++) {
+        Form_pg_attribute att = TupleDescAttr(desc, i);
+        if (att->attisdropped || att->atttypid != kOutboxShape[i].type ||
+            strcmp(NameStr(att->attname), kOutboxShape[i].name) != 0)
+            return false;
+    }
+    return true;
+}
+
+// Whether every index of the opened outbox takes plain column values (what CatalogTupleInsert
+// supports: no expression, predicate, exclusion or deferred constraint).
+bool PlainIndexes(CatalogIndexState indexes) {
+    for (int i = 0; i < indexes->ri_NumIndices; i++) {
+        IndexInfo *info = indexes->ri_IndexRelationInfo[i];
+        if (info->ii_Expressions != NIL || info->ii_Predicate != NIL || info->ii_ExclusionOps != nullptr ||
+            !indexes->ri_IndexRelationDescs[i]->rd_index->indimmediate)
+            return false;
+    }
+    return true;
+}
+
+// Opens the outbox for direct inserts; false when it cannot take them (then SPI writes the row).
+bool OpenOutbox(CaptureCall *call) {
+    if (call->outbox != nullptr)
+        return true;
+    Relation rel = table_openrv(makeRangeVar(pstrdup("vcon_redis"), pstrdup("outbox"), -1), RowExclusiveLock);
+    if (outbox_relid != RelationGetRelid(rel)) {
+        outbox_sequence =
+            HasOutboxShape(rel) ? getIdentitySequence(RelationGetRelid(rel), kId + 1, true) : InvalidOid;
+        outbox_direct = OidIsValid(outbox_sequence);
+        outbox_relid = RelationGetRelid(rel);
+    }
+    CatalogIndexState indexes = outbox_direct ? CatalogOpenIndexes(rel) : nullptr;
+    if (indexes == nullptr || !PlainIndexes(indexes)) {
+        if (indexes != nullptr)
+            CatalogCloseIndexes(indexes);
+        table_close(rel, NoLock);
+        return false;
+    }
+    call->outbox = rel;
+    call->indexes = indexes;
+    return true;
+}
+
+void CloseOutbox(CaptureCall *call) {
+    if (call->outbox == nullptr)
         return;
-    Connect(connected);
-    Oid argtypes[1] = {UUIDOID};
-    Datum values[1] = {uuid};
-    Execute(Plan(&insert_event, kInsertEvent, 1, argtypes), values, nullptr, SPI_OK_INSERT);
-    (void)hash_search(RecordedSet(), DatumGetPointer(uuid), HASH_ENTER, &found);
+    CatalogCloseIndexes(call->indexes);
+    table_close(call->outbox, NoLock); // the lock is kept until the transaction ends
+}
+
+// Inserts the event of `uuid` as heap tuple + index entries, without the executor, when this
+// transaction's outbox rows are exactly the recorded set (so it has none yet: the unique index
+// is checked all the same). False when the row must go through SPI.
+bool InsertDirectly(Datum uuid, bool created, Lists lists, CaptureCall *call) {
+    if (!RowsAreRecorded() || !OpenOutbox(call))
+        return false;
+    Datum values[kOutboxColumns];
+    bool nulls[kOutboxColumns] = {};
+    values[kId] = Int64GetDatum(nextval_internal(outbox_sequence, false));
+    values[kXid] = FullTransactionIdGetDatum(GetTopFullTransactionId()); // pg_current_xact_id()
+    values[kVconUuid] = uuid;
+    values[kCreated] = BoolGetDatum(created);
+    values[kLists] = lists.value;
+    nulls[kLists] = lists.isnull;
+    values[kEventId] = DirectFunctionCall1(gen_random_uuid, Datum(0));
+    values[kEnqueuedAt] = TimestampTzGetDatum(GetCurrentTimestamp()); // clock_timestamp()
+    values[kAttempts] = Int32GetDatum(0);
+    HeapTuple tuple = heap_form_tuple(RelationGetDescr(call->outbox), values, nulls);
+    CatalogTupleInsertWithInfo(call->outbox, tuple, call->indexes);
+    heap_freetuple(tuple);
+    return true;
+}
+
+// Inserts the event of `uuid` unless this transaction has recorded it already.
+void Record(Datum uuid, CaptureCall *call) {
+    if (Recorded(uuid))
+        return;
+    if (!InsertDirectly(uuid, false, {Datum(0), true}, call)) {
+        Connect(call);
+        Oid argtypes[1] = {UUIDOID};
+        Datum values[1] = {uuid};
+        Execute(Plan(&insert_event, kInsertEvent, 1, argtypes), values, nullptr, SPI_OK_INSERT);
+    }
+    Remember(uuid);
 }
 
 // The ingress lists of a creation (vcon_redis._ingress_lists(), which refuses a list that is not
 // allowed); without a list configured, NULL without asking.
-struct Lists {
-    Datum value;
-    bool isnull;
-};
-
-Lists IngressLists(bool *connected) {
+Lists IngressLists(CaptureCall *call) {
     const char *setting = GetConfigOption("vcon_redis.ingress_lists", true, false);
     if (setting == nullptr || strspn(setting, " \t,") == strlen(setting))
         return {Datum(0), true};
-    Connect(connected);
+    Connect(call);
     Execute(Plan(&ingress_lists, kIngressLists, 0, nullptr), nullptr, nullptr, SPI_OK_SELECT);
     Lists lists;
     Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &lists.isnull);
@@ -155,15 +325,16 @@ Lists IngressLists(bool *connected) {
 }
 
 // Records the creation of `uuid`: always, since an event recorded earlier in the transaction (a
-// delete, a child row) must become a creation.
-void RecordCreation(Datum uuid, Lists lists, bool *connected) {
-    Connect(connected);
-    Oid argtypes[2] = {UUIDOID, TEXTARRAYOID};
-    Datum values[2] = {uuid, lists.value};
-    const char nulls[2] = {' ', lists.isnull ? 'n' : ' '};
-    Execute(Plan(&upsert_creation, kUpsertCreation, 2, argtypes), values, nulls, SPI_OK_INSERT);
-    bool found;
-    (void)hash_search(RecordedSet(), DatumGetPointer(uuid), HASH_ENTER, &found);
+// delete, a child row) must become a creation (an upsert; a vCon not recorded yet is inserted).
+void RecordCreation(Datum uuid, Lists lists, CaptureCall *call) {
+    if (Recorded(uuid) || !InsertDirectly(uuid, true, lists, call)) {
+        Connect(call);
+        Oid argtypes[2] = {UUIDOID, TEXTARRAYOID};
+        Datum values[2] = {uuid, lists.value};
+        const char nulls[2] = {' ', lists.isnull ? 'n' : ' '};
+        Execute(Plan(&upsert_creation, kUpsertCreation, 2, argtypes), values, nulls, SPI_OK_INSERT);
+    }
+    Remember(uuid);
 }
 
 // Where a row names its vCon: the uuid column vcon_id, else (party_history without one, or with
@@ -176,8 +347,8 @@ struct KeyColumns {
 // Records the vCon of every row of `rows` (a transition table of `rel`) that names it, as a
 // creation with `creation`'s lists when that is given; collects the dialog ids of the rows that
 // name only their dialog into *dialogs.
-void RecordRows(Relation rel, Tuplestorestate *rows, KeyColumns keys, const Lists *creation, bool *connected,
-                ArrayBuildState **dialogs) {
+void RecordRows(Relation rel, Tuplestorestate *rows, KeyColumns keys, const Lists *creation,
+                CaptureCall *call, ArrayBuildState **dialogs) {
     if (rows == nullptr)
         return;
     TupleDesc desc = RelationGetDescr(rel);
@@ -190,9 +361,9 @@ void RecordRows(Relation rel, Tuplestorestate *rows, KeyColumns keys, const List
         bool isnull = true;
         Datum key = keys.vcon_id != 0 ? slot_getattr(slot, keys.vcon_id, &isnull) : Datum(0);
         if (!isnull && creation != nullptr) {
-            RecordCreation(key, *creation, connected);
+            RecordCreation(key, *creation, call);
         } else if (!isnull) {
-            Record(key, connected);
+            Record(key, call);
         } else if (keys.dialog_id != 0) {
             key = slot_getattr(slot, keys.dialog_id, &isnull);
             if (!isnull)
@@ -207,10 +378,10 @@ void RecordRows(Relation rel, Tuplestorestate *rows, KeyColumns keys, const List
 
 // Records the vCons of the dialogs `dialogs` (of rel's schema). A dialog already gone (deleted by
 // the same statement) names none: its own trigger recorded its vCon.
-void RecordDialogs(Relation rel, ArrayBuildState *dialogs, bool *connected) {
+void RecordDialogs(Relation rel, ArrayBuildState *dialogs, CaptureCall *call) {
     if (dialogs == nullptr)
         return;
-    Connect(connected);
+    Connect(call);
     Datum ids = makeArrayResult(dialogs, CurrentMemoryContext);
     Oid argtypes[1] = {get_array_type(dialogs->element_type)};
     Datum values[1] = {ids};
@@ -231,7 +402,7 @@ void RecordDialogs(Relation rel, ArrayBuildState *dialogs, bool *connected) {
                              sizeof(pg_uuid_t));
     }
     for (uint64 i = 0; i < n; i++)
-        Record(found[i], connected);
+        Record(found[i], call);
 }
 
 TriggerData *CheckTrigger(FunctionCallInfo fcinfo, const char *name) {
@@ -258,16 +429,17 @@ AttrNumber UuidColumn(Relation rel, const char *name, bool required) {
 }
 
 Datum Capture(TriggerData *trigdata, KeyColumns keys, bool creations) {
-    bool connected = false;
+    CaptureCall call;
     ArrayBuildState *dialogs = nullptr;
     Lists lists{Datum(0), true};
     if (creations && TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-        lists = IngressLists(&connected); // once per statement, not per row
+        lists = IngressLists(&call); // once per statement, not per row
     const Lists *creation = creations && TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ? &lists : nullptr;
-    RecordRows(trigdata->tg_relation, trigdata->tg_newtable, keys, creation, &connected, &dialogs);
-    RecordRows(trigdata->tg_relation, trigdata->tg_oldtable, keys, nullptr, &connected, &dialogs);
-    RecordDialogs(trigdata->tg_relation, dialogs, &connected);
-    if (connected)
+    RecordRows(trigdata->tg_relation, trigdata->tg_newtable, keys, creation, &call, &dialogs);
+    RecordRows(trigdata->tg_relation, trigdata->tg_oldtable, keys, nullptr, &call, &dialogs);
+    RecordDialogs(trigdata->tg_relation, dialogs, &call);
+    CloseOutbox(&call); // before SPI_finish frees the memory it was opened in
+    if (call.connected)
         SPI_finish();
     WakeAtCommit();
     return PointerGetDatum(nullptr);
@@ -277,6 +449,11 @@ Datum Capture(TriggerData *trigdata, KeyColumns keys, bool creations) {
 
 void RegisterCaptureCallback() noexcept {
     RegisterSubXactCallback(vcon_redis_subxact_callback, nullptr);
+    CacheRegisterRelcacheCallback(vcon_redis_relcache_callback, Datum(0));
+}
+
+void NoteOutboxRowsFromSql() noexcept {
+    sql_rows_lxid = MyProc->lxid;
 }
 
 } // namespace vcon_redis

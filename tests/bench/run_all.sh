@@ -8,7 +8,7 @@
 #   --no-build  use the existing build/ and installed extension (default: build and install first,
 #               as scripts/test.sh does, so the figures are of the current sources)
 #   --quick     shorter runs (smoke check of the scripts, figures are noisier)
-#   --only      write_overhead, commit_latency, bulk_100k, read_throughput, near_freshness, hit_vs_miss,
+#   --only      write_overhead (fsync off, then --durable), commit_latency, bulk_100k, read_throughput, near_freshness, hit_vs_miss,
 #               redis_tls_wait, search_100k, redis_cluster
 # Each benchmark is also runnable alone: /usr/bin/python3 tests/bench/<name>.py --help
 set -uo pipefail
@@ -59,12 +59,22 @@ for name in "${names[@]}"; do
     args=()
     if [ "$quick" = 1 ]; then read -ra args <<<"${quick_args[$name]}"; else read -ra args <<<"${full_args[$name]:-}"; fi
     "$PY" "$HERE/$name.py" --json "$results/$name.json" "${args[@]}" || echo "FAIL $name: the benchmark itself failed"
+    if [ "$name" = write_overhead ]; then # again as deployed: fsync = on, synchronous_commit = on
+        echo
+        "$PY" "$HERE/$name.py" --durable --json "$results/${name}_durable.json" "${args[@]}" ||
+            echo "FAIL $name --durable: the benchmark itself failed"
+    fi
 done
 
 echo
 echo "=== summary ($(nproc) cpu, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 misses=0
+summaries=()
 for name in "${names[@]}"; do
+    summaries+=("$name")
+    if [ "$name" = write_overhead ]; then summaries+=(write_overhead_durable); fi
+done
+for name in "${summaries[@]}"; do
     f="$results/$name.json"
     if [ ! -s "$f" ]; then echo "FAIL $name: no result"; misses=$((misses + 1)); continue; fi
     "$PY" - "$f" <<'EOF' || misses=$((misses + 1))

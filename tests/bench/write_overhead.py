@@ -16,6 +16,10 @@ Diagnostic third mode (--split, on by default): attached with Redis paused (SIGS
 cannot drain: the triggers and outbox run, the worker's document building (vcon_json_many) does not.
 Its tps separates the two costs that share this machine's cores: capture in the user's transaction
 (paused ÷ detached) and the worker's draining work (attached ÷ paused).
+
+--durable runs the cluster as deployed, fsync = on and synchronous_commit = on (the test harness
+runs PostgreSQL with fsync = off, which makes a commit nearly free and so exaggerates every per-row
+cost against a deployed database).
 """
 
 import os
@@ -23,6 +27,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import benchlib
@@ -47,6 +52,28 @@ def pgbench(pg, script: Path, clients: int, seconds: int) -> dict:
     return {"tps": tps, "latency_ms": float(lat.group(1)) if lat else None, "xacts": int(done.group(1)) if done else None}
 
 
+def wait_backends_reaped(pm_pid: int, timeout: float = 5.0):
+    """Waits until the client backends of the runs and statements that just ended are gone and
+    reaped by the postmaster: until then the CPU of an exiting backend can be missed by
+    tree_cpu_seconds (neither a live child's nor yet in the postmaster's cutime), and a run's
+    server CPU read as ~0."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(_client_backend_or_zombie(entry, pm_pid) for entry in os.listdir("/proc")):
+        time.sleep(0.02)
+
+
+def _client_backend_or_zombie(entry: str, pm_pid: int) -> bool:
+    try:
+        if not entry.isdigit():
+            return False
+        fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+        if int(fields[1]) != pm_pid:
+            return False
+        return fields[0] in ("Z", "X") or b"127.0.0.1(" in open(f"/proc/{entry}/cmdline", "rb").read()
+    except OSError:
+        return False
+
+
 def main():
     ap = benchlib.parser(__doc__)
     ap.add_argument("--docs", type=int, default=4000, help="distinct documents in the staging table")
@@ -58,11 +85,18 @@ def main():
     ap.add_argument("--no-split", dest="split", action="store_false",
                     help="skip the diagnostic runs with Redis paused")
     ap.add_argument("--workloads", default="save_vcon,plain", help="comma-separated: save_vcon, plain")
+    ap.add_argument("--durable", action="store_true",
+                    help="fsync = on, synchronous_commit = on, as deployed (default: the harness's fsync = off)")
     args = ap.parse_args()
 
-    rep = benchlib.Report("write_overhead", "tps with capture attached / detached: save_vcon (target >= 0.9), "
+    durability = "durable (fsync on)" if args.durable else "fsync off"
+    rep = benchlib.Report("write_overhead" + ("_durable" if args.durable else ""),
+                          f"tps with capture attached / detached, {durability}: save_vcon (target >= 0.9), "
                           "plain single-table INSERTs (target >= 0.95)")
-    pg, redis_server = benchlib.start_stack("write", keep=args.keep)
+    settings = {"fsync": "on", "synchronous_commit": "on"} if args.durable else None
+    pg, redis_server = benchlib.start_stack("write", settings=settings, keep=args.keep)
+    rep.figure("durability", durability, "", ", ".join(f"{k} = {v}" for k, v in pg.sql(
+        "SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit') ORDER BY name")))
     r = redis_server.client()
     benchlib.run_setup_sql(pg, args, rep)
 
@@ -93,6 +127,7 @@ def measure(workload, args, pg, redis_server, r, rep, pm_pid):
     script.write_text(SCRIPTS[workload].format(n=args.docs))
 
     def server_cpu() -> float:
+        wait_backends_reaped(pm_pid)
         return benchlib.tree_cpu_seconds(pm_pid) + benchlib.cpu_seconds(redis_server.proc.pid)
 
     def run(mode: str) -> dict:

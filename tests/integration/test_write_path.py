@@ -240,3 +240,35 @@ def test_large_documents_round_trip(stack):
         assert len(stack.cached(u)) > 900_000
     stack.assert_converged(uuids)
     assert stack.r.lrange("q_large", 0, -1) == uuids
+
+
+def test_subtransactions_and_resync_around_directly_written_events(stack):
+    """The triggers write a vCon's first event of a transaction without ON CONFLICT and remember it
+    per subtransaction: a savepoint that rolls back after recording (with a released one inside)
+    takes its event, and the next change records the vCon again; resync() in the same transaction
+    makes them coalesce with its rows, and a creation after it still pushes once."""
+    changed, resynced, created = small_vcon(60), small_vcon(61), small_vcon(62)
+    save(stack.pg, changed)
+    save(stack.pg, resynced)
+    barrier(stack)
+    stack.r.delete(f"vcon:{resynced['uuid']}")
+    with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
+        cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_sub'")
+        cur.execute("SAVEPOINT outer_sp")
+        cur.execute("SAVEPOINT inner_sp")
+        cur.execute("UPDATE vcons SET subject = 'rolled back' WHERE uuid = %s", (changed["uuid"],))
+        cur.execute("RELEASE SAVEPOINT inner_sp")
+        cur.execute("ROLLBACK TO SAVEPOINT outer_sp")
+        cur.execute("UPDATE vcons SET subject = 'kept' WHERE uuid = %s", (changed["uuid"],))
+        cur.execute("SELECT vcon_redis.resync(%s::uuid[])", ([resynced["uuid"]],))
+        save(cur, created)
+        cur.execute("UPDATE vcons SET subject = 'after resync' WHERE uuid = %s", (created["uuid"],))
+        cur.execute("SELECT vcon_uuid::text, created FROM vcon_redis.outbox WHERE xid = pg_current_xact_id()")
+        assert sorted(cur.fetchall()) == sorted([(changed["uuid"], False), (resynced["uuid"], False),
+                                                 (created["uuid"], True)])
+        conn.commit()
+    barrier(stack)
+    assert json.loads(stack.cached(changed["uuid"]))["subject"] == "kept"
+    assert json.loads(stack.cached(created["uuid"]))["subject"] == "after resync"
+    assert stack.r.lrange("q_sub", 0, -1) == [created["uuid"]]
+    stack.assert_converged([changed["uuid"], resynced["uuid"], created["uuid"]])

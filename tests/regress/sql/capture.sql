@@ -98,6 +98,75 @@ DELETE FROM parties WHERE vcon_id = '00000000-0000-8000-8000-00000000000a';
 COMMIT;
 SELECT * FROM outbox();
 DELETE FROM vcon_redis.outbox;
+-- Savepoints nested in one that rolls back: what the inner ones recorded, released into it, goes
+-- with it, and is recorded again (once) by the next statement; what the outer transaction
+-- recorded before stays recorded once.
+BEGIN;
+INSERT INTO parties (vcon_id, party_index, name) VALUES ('00000000-0000-8000-8000-000000000009', 2, 'Hal');
+SAVEPOINT outer_sp;
+INSERT INTO parties (vcon_id, party_index, name) VALUES ('00000000-0000-8000-8000-000000000009', 3, 'Ivy');
+SAVEPOINT inner_sp;
+INSERT INTO parties (vcon_id, party_index, name) VALUES ('00000000-0000-8000-8000-00000000000a', 2, 'Jo');
+RELEASE SAVEPOINT inner_sp;
+ROLLBACK TO SAVEPOINT outer_sp;
+SELECT vcon_uuid, created FROM vcon_redis.outbox WHERE xid = pg_current_xact_id() ORDER BY id;
+UPDATE parties SET name = 'Hank' WHERE vcon_id = '00000000-0000-8000-8000-000000000009' AND party_index = 2;
+INSERT INTO parties (vcon_id, party_index, name) VALUES ('00000000-0000-8000-8000-00000000000a', 3, 'Kim');
+SELECT vcon_uuid, created FROM vcon_redis.outbox WHERE xid = pg_current_xact_id() ORDER BY id;
+COMMIT;
+DELETE FROM vcon_redis.outbox;
+-- A PL/pgSQL exception block is a subtransaction too.
+BEGIN;
+DO $$
+BEGIN
+    INSERT INTO parties (vcon_id, party_index, name) VALUES ('00000000-0000-8000-8000-000000000009', 4, 'Lu');
+    RAISE EXCEPTION 'undo';
+EXCEPTION WHEN raise_exception THEN
+    NULL;
+END
+$$;
+SELECT count(*) AS after_the_exception FROM vcon_redis.outbox WHERE xid = pg_current_xact_id();
+UPDATE parties SET name = 'Lou' WHERE vcon_id = '00000000-0000-8000-8000-000000000009' AND party_index = 2;
+SELECT vcon_uuid, created FROM vcon_redis.outbox WHERE xid = pg_current_xact_id() ORDER BY id;
+COMMIT;
+DELETE FROM parties WHERE party_index >= 2;
+DELETE FROM vcon_redis.outbox;
+
+-- The triggers write the row's columns themselves: they are what the column defaults give.
+BEGIN;
+SELECT pg_current_xact_id() AS xact \gset
+SELECT last_value AS before_id FROM vcon_redis.outbox_id_seq \gset
+INSERT INTO vcons (id, uuid) VALUES ('00000000-0000-8000-8000-00000000000b', '00000000-0000-8000-8000-00000000000b'),
+                                    ('00000000-0000-8000-8000-00000000000c', '00000000-0000-8000-8000-00000000000c');
+SELECT count(*) AS events, bool_and(xid = :'xact'::xid8) AS this_xid, bool_and(id > :before_id) AS ids_from_the_sequence,
+       count(DISTINCT event_id) AS distinct_event_ids, bool_and(event_id::text ~ '^.{14}4') AS v4_event_ids,
+       bool_and(enqueued_at BETWEEN now() AND clock_timestamp()) AS enqueued_now, bool_and(attempts = 0) AS no_attempts,
+       bool_and(created) AS created, bool_and(lists IS NULL) AS no_lists
+FROM vcon_redis.outbox;
+COMMIT;
+DELETE FROM vcon_redis.outbox;
+
+-- An outbox with other columns than the triggers know (a later version's, mid-upgrade) gets its
+-- rows through INSERT, with its defaults.
+BEGIN;
+ALTER TABLE vcon_redis.outbox ADD COLUMN note text NOT NULL DEFAULT 'from the default';
+INSERT INTO vcons (id, uuid) VALUES ('00000000-0000-8000-8000-00000000000d', '00000000-0000-8000-8000-00000000000d');
+SELECT vcon_uuid, created, note FROM vcon_redis.outbox;
+ROLLBACK;
+
+-- SQL that writes outbox rows itself (resync, here) in the same transaction: a capture after it
+-- coalesces into its row (ON CONFLICT), a creation marks it created.
+BEGIN;
+SELECT vcon_redis.resync(ARRAY['00000000-0000-8000-8000-00000000000b', '00000000-0000-8000-8000-00000000000c']::uuid[]);
+UPDATE vcons SET subject = 'resynced' WHERE uuid = '00000000-0000-8000-8000-00000000000b';
+DELETE FROM vcons WHERE uuid = '00000000-0000-8000-8000-00000000000c';
+SET LOCAL vcon_redis.ingress_lists = 'q4';
+INSERT INTO vcons (id, uuid) VALUES ('00000000-0000-8000-8000-00000000000c', '00000000-0000-8000-8000-00000000000c');
+COMMIT;
+SELECT * FROM outbox();
+DELETE FROM vcons WHERE uuid IN ('00000000-0000-8000-8000-00000000000b', '00000000-0000-8000-8000-00000000000c');
+DELETE FROM vcon_redis.outbox;
+
 -- party_history rows name their vCon by vcon_id, or (other writers, vcon-mcp) only by dialog_id.
 INSERT INTO dialog (id, vcon_id, dialog_index, type)
 VALUES ('00000000-0000-4000-8000-0000000000d1', '00000000-0000-8000-8000-00000000000a', 0, 'text');
