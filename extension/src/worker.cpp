@@ -1,14 +1,18 @@
 // The background worker: main entry, loop, error recovery and backoff.
 //
 // Loop: wait for a commit's wake-up (WorkerShared::should_wake + latch) or poll_interval, then
-// drain batches until one is not full. A failed batch (Redis down, timeout, error reply, an ERROR
-// in the worker's SQL) is rolled back — its rows stay in the outbox — the error is published and
-// logged, the connection is dropped and the worker waits with exponential backoff (100 ms … 5 s)
-// before trying again, staying responsive to SIGTERM/SIGHUP throughout. With a Sentinel URL the loop
-// also follows the sentinels' +switch-master notifications (RedisLink::FollowSwitches): the idle
-// wait includes the subscription's socket, and a switch of our master drops the primary connection
-// so the next batch goes to the new primary. It exits with code 1 only
-// (exit 0 would unregister it), so the postmaster always restarts it.
+// drain batches until one is not full. While commits keep arriving (a wake-up soon after the
+// previous batch), a batch starts vcon_redis.batch_delay after the oldest waiting commit, so the
+// commits of that window share it: at one or two events per batch the per-batch cost (transaction,
+// document reads, outbox read and delete, Redis round trip) was most of an event's cost. A failed
+// batch (Redis down, timeout, error reply, an ERROR in the worker's SQL) is rolled back — its rows
+// stay in the outbox — the error is published and logged, the connection is dropped and the worker
+// waits with exponential backoff (100 ms … 5 s) before trying again, staying responsive to
+// SIGTERM/SIGHUP throughout. With a Sentinel URL the loop also follows the sentinels'
+// +switch-master notifications (RedisLink::FollowSwitches): the idle wait includes the
+// subscription's socket, and a switch of our master drops the primary connection so the next batch
+// goes to the new primary. It exits with code 1 only (exit 0 would unregister it), so the
+// postmaster always restarts it.
 extern "C" {
 #include "postgres.h"
 
@@ -47,6 +51,9 @@ namespace {
 constexpr int kBackoffMinMs = 100;
 constexpr int kBackoffMaxMs = 5000;
 constexpr long kRepeatLogMs = 60 * 1000; // the same error is logged again at most once a minute
+// A wake-up this soon after the previous batch began means commits keep arriving: gather them
+// (vcon_redis.batch_delay). An isolated commit is applied at once.
+constexpr long kSteadyWindowMs = 50;
 
 enum class Failure { none, redis, sql, reconnect };
 
@@ -73,6 +80,7 @@ private:
     void RunOneBatch();
     void Recover(Failure failure, const char *message);
     void WaitForWork();
+    bool GatherCommits();
     void FollowSentinel();
     void BackOff();
     void Log(int elevel, const char *message);
@@ -89,6 +97,7 @@ private:
     vcon_redis::redis::Clock::time_point poll_at_{}; // the next safety-net poll; {} = not set
     char last_logged_[kMessageMax] = "";
     TimestampTz last_logged_at_ = 0;
+    TimestampTz last_batch_at_ = 0; // when the previous batch began; 0 = none yet
 };
 
 void Worker::Run() {
@@ -101,8 +110,12 @@ void Worker::Run() {
         }
         FollowSentinel();
         WorkerShared *shared = Shared();
-        if (pg_atomic_exchange_u32(&shared->should_wake, 0) != 0)
+        if (pg_atomic_exchange_u32(&shared->should_wake, 0) != 0) {
+            // the commits that arrive while gathering are in this batch: their bell is answered
+            if (!pending_ && GatherCommits())
+                pg_atomic_exchange_u32(&shared->should_wake, 0);
             pending_ = true;
+        }
         if (!pending_) {
             WaitForWork();
             continue;
@@ -110,6 +123,7 @@ void Worker::Run() {
         pending_ = false;
         poll_at_ = {}; // the next safety-net poll counts from the next idle wait
         MemoryContextReset(loop_context_);
+        last_batch_at_ = GetCurrentTimestamp();
         RunOneBatch();
     }
 }
@@ -281,6 +295,37 @@ void Worker::WaitForWork() {
     if ((rc & WL_TIMEOUT) && Clock::now() >= poll_at_) {
         pending_ = true; // the safety-net poll
         poll_at_ = {};
+    }
+}
+
+// After a wake-up within kSteadyWindowMs of the previous batch, waits until vcon_redis.batch_delay
+// has passed since the oldest waiting commit (or since now, when its time is unknown), so that the
+// commits of that window share one batch; leaves at once on SIGTERM or changed Redis settings.
+// Returns whether it waited.
+bool Worker::GatherCommits() {
+    const int delay_ms = guc::batch_delay_ms;
+    const TimestampTz now = GetCurrentTimestamp();
+    if (delay_ms <= 0 || last_batch_at_ == 0 ||
+        TimestampDifferenceExceeds(last_batch_at_, now, kSteadyWindowMs))
+        return false;
+    const auto first = static_cast<TimestampTz>(pg_atomic_read_u64(&Shared()->first_commit_at));
+    const TimestampTz until = TimestampTzPlusMilliseconds(first != 0 ? std::min(first, now) : now, delay_ms);
+    for (;;) {
+        long left_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+        if (left_ms <= 0)
+            return true;
+        int rc = PgGuard([left_ms]() noexcept {
+            return WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, left_ms,
+                             PG_WAIT_EXTENSION);
+        });
+        if (rc & WL_LATCH_SET) {
+            ResetLatch(MyLatch); // never raises (pg_guard.hpp)
+            if (ServiceInterrupts()) {
+                link_.Reset(); // new Redis settings: reconnect at the next batch
+                PublishConfiguredUrl();
+                return true;
+            }
+        }
     }
 }
 
