@@ -28,6 +28,7 @@ Portal batch_portal = nullptr;
 // batch: at a few events per batch that planning was a large share of the worker's CPU. The plan
 // cache revalidates kept plans after DDL (DROP/CREATE EXTENSION included).
 SPIPlanPtr batch_plan = nullptr;
+SPIPlanPtr isolating_batch_plan = nullptr;
 SPIPlanPtr delete_plan = nullptr;
 SPIPlanPtr dead_letter_plan = nullptr;
 
@@ -50,19 +51,26 @@ bool ExtensionInstalled() {
 }
 
 // Both CTEs are materialised: the batch is read once, and the documents of its distinct vCons are
-// built by one set-based call, as the compact text Redis holds, which names the vCons whose
-// document cannot be built instead of failing (sql/45_drain.sql).
+// built by one set-based call, as the compact text Redis holds. The isolating read names the vCons
+// whose document cannot be built instead of failing (_drain_documents, sql/45_drain.sql: PL/pgSQL
+// and a subtransaction per batch); the plain read calls the C builder directly and fails the whole
+// batch on any error, after which the worker reads that batch again isolating (drain.hpp).
+#define BATCH_QUERY(documents)                                                                               \
+    "WITH batch AS MATERIALIZED ("                                                                           \
+    "    SELECT ctid, id, vcon_uuid, created, lists, event_id, enqueued_at"                                  \
+    "    FROM vcon_redis.outbox ORDER BY id LIMIT $1),"                                                      \
+    " docs AS MATERIALIZED (" documents ")"                                                                  \
+    " SELECT b.ctid, b.id, b.vcon_uuid::text, b.created, b.lists, b.event_id::text, b.enqueued_at,"          \
+    "        docs.doc, docs.error"                                                                           \
+    " FROM batch b LEFT JOIN docs ON docs.uuid = b.vcon_uuid"                                                \
+    " ORDER BY b.id"
 const char *const kBatchQuery =
-    "WITH batch AS MATERIALIZED ("
-    "    SELECT ctid, id, vcon_uuid, created, lists, event_id, enqueued_at"
-    "    FROM vcon_redis.outbox ORDER BY id LIMIT $1),"
-    " docs AS MATERIALIZED ("
-    "    SELECT d.uuid, d.doc, d.error FROM vcon_redis._drain_documents("
-    "        ARRAY(SELECT DISTINCT vcon_uuid FROM batch)) AS d)"
-    " SELECT b.ctid, b.id, b.vcon_uuid::text, b.created, b.lists, b.event_id::text, b.enqueued_at,"
-    "        docs.doc, docs.error"
-    " FROM batch b LEFT JOIN docs ON docs.uuid = b.vcon_uuid"
-    " ORDER BY b.id";
+    BATCH_QUERY("SELECT d.uuid, d.doc, NULL::text AS error FROM vcon_redis._vcon_texts("
+                "ARRAY(SELECT DISTINCT vcon_uuid FROM batch)) AS d");
+const char *const kIsolatingBatchQuery =
+    BATCH_QUERY("SELECT d.uuid, d.doc, d.error FROM vcon_redis._drain_documents(ARRAY(SELECT DISTINCT "
+                "vcon_uuid FROM batch)) AS d");
+#undef BATCH_QUERY
 
 enum BatchColumn { kCtid = 1, kId, kUuid, kCreated, kLists, kEventId, kEnqueuedAt, kDoc, kError };
 
@@ -124,7 +132,7 @@ void CopyRow(HeapTuple tuple, TupleDesc desc, OutboxRow *row) {
 
 } // namespace
 
-bool BeginBatch(int batch_size) {
+bool BeginBatch(int batch_size, bool isolating) {
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
     if (SPI_connect() != SPI_OK_CONNECT)
@@ -147,8 +155,9 @@ bool BeginBatch(int batch_size) {
     Datum values[1] = {Int32GetDatum(batch_size)};
     const Oid argtypes[1] = {INT4OID};
     // read_only = false: vcon_json_many is VOLATILE (it must see rows of its caller's statement).
-    batch_portal =
-        SPI_cursor_open(nullptr, KeptPlan(&batch_plan, kBatchQuery, 1, argtypes), values, nullptr, false);
+    SPIPlanPtr plan = isolating ? KeptPlan(&isolating_batch_plan, kIsolatingBatchQuery, 1, argtypes)
+                                : KeptPlan(&batch_plan, kBatchQuery, 1, argtypes);
+    batch_portal = SPI_cursor_open(nullptr, plan, values, nullptr, false);
     if (batch_portal == nullptr)
         elog(ERROR, "could not open the outbox cursor");
     return true;

@@ -91,6 +91,7 @@ private:
     RedisLink link_;
     bool pending_ = true;    // drain without waiting (start, after a full batch, after a failure)
     bool installed_ = false; // the last batch found the extension
+    bool isolating_ = false; // the next batch reads its documents isolating (DrainBatch)
     bool ever_connected_ = false;
     int backoff_ms_ = 0;
     bool watch_failure_logged_ = false;              // since the last subscription that worked
@@ -139,7 +140,7 @@ void Worker::RunOneBatch() {
             link_.Connect();
         }
         PublishState(WorkerState::draining);
-        result = DrainBatch(link_, chunk_context_);
+        result = DrainBatch(link_, chunk_context_, isolating_);
     } catch (const WorkerStopping &) {
         throw;
     } catch (const ReconnectRequested &e) {
@@ -151,6 +152,16 @@ void Worker::RunOneBatch() {
     } catch (const std::exception &e) { // PgError from the batch's SQL, or anything else
         failure = Failure::sql;
         snprintf(message, sizeof message, "batch failed: %s", e.what());
+    }
+    if (failure == Failure::sql && !isolating_) {
+        // The plain read failed (a vCon whose document cannot be built, or the database's state):
+        // read the same batch again at once, isolating; only a failure of that one is reported.
+        PgGuard([]() noexcept { AbortBatch(); });
+        MemoryContextReset(chunk_context_);
+        MemoryContextSwitchTo(loop_context_);
+        isolating_ = true;
+        pending_ = true;
+        return;
     }
     if (failure != Failure::none) {
         // A connection that sat idle may have been closed by a Redis restart: the first failure on
@@ -167,6 +178,7 @@ void Worker::RunOneBatch() {
     }
 
     installed_ = result.installed;
+    isolating_ = false;
     if (!result.installed) {
         link_.Close();
         PublishState(WorkerState::no_extension);
