@@ -79,6 +79,7 @@ public:
 private:
     void RunOneBatch();
     void Recover(Failure failure, const char *message);
+    void ReadAgainIsolating();
     void WaitForWork();
     bool GatherCommits();
     void FollowSentinel();
@@ -154,13 +155,7 @@ void Worker::RunOneBatch() {
         snprintf(message, sizeof message, "batch failed: %s", e.what());
     }
     if (failure == Failure::sql && !isolating_) {
-        // The plain read failed (a vCon whose document cannot be built, or the database's state):
-        // read the same batch again at once, isolating; only a failure of that one is reported.
-        PgGuard([]() noexcept { AbortBatch(); });
-        MemoryContextReset(chunk_context_);
-        MemoryContextSwitchTo(loop_context_);
-        isolating_ = true;
-        pending_ = true;
+        ReadAgainIsolating();
         return;
     }
     if (failure != Failure::none) {
@@ -208,6 +203,19 @@ void Worker::RunOneBatch() {
     PublishSuccess(result.lag_ms);
     pending_ = result.full;
     PublishState(pending_ ? WorkerState::draining : WorkerState::idle);
+}
+
+// The plain read of a batch failed (a vCon whose document cannot be built, or the database's
+// state): roll back and read the same batch again at once, isolating (DrainBatch); only a failure
+// of that read is reported. The Redis connection is dropped as after any failure (the exception
+// may have left a pipeline half read).
+void Worker::ReadAgainIsolating() {
+    PgGuard([]() noexcept { AbortBatch(); });
+    link_.Close();
+    MemoryContextReset(chunk_context_);
+    MemoryContextSwitchTo(loop_context_);
+    isolating_ = true;
+    pending_ = true;
 }
 
 void Worker::Recover(Failure failure, const char *message) {

@@ -198,9 +198,11 @@ def delay_ab(rep, pg, redis_server, args, write, rate, docs_for):
     pairs = benchlib.abba(lambda: delay_run(rep, pg, redis_server, args, write, rate, a, docs_for(rate, args.duration)),
                           lambda: delay_run(rep, pg, redis_server, args, write, rate, b, docs_for(rate, args.duration)),
                           args.rounds)
-    for key, label in (("p99", "p99 commit → visible"), ("per_batch", "events per batch"),
-                       ("cpu_us", "worker CPU per event")):
+    for key, label in (("p99", "p99 commit → visible"), ("cpu_us", "worker CPU per event")):
         benchlib.report_abba(rep, f"{write}: {label}", [(x[key], y[key]) for x, y in pairs], "", False)
+    per_batch = [y["per_batch"] / x["per_batch"] for x, y in pairs]
+    rep.figure(f"{write}: events per batch ratio B/A", sum(y["per_batch"] for _, y in pairs) /
+               sum(x["per_batch"] for x, _ in pairs), "", f"per pair {min(per_batch):.3f}..{max(per_batch):.3f}")
     pg.sql("ALTER SYSTEM RESET vcon_redis.batch_delay")
     pg.sql("SELECT pg_reload_conf()")
 
