@@ -1,10 +1,12 @@
--- The worker's read of one outbox batch: the documents of its vCons, or why one cannot be built.
+-- The worker's second read of an outbox batch whose first read failed: the documents of its vCons,
+-- or why one cannot be built. (The first read calls _vcon_texts directly: extension/src/outbox_spi.cpp.)
 --
 -- _drain_documents(uuids) is _vcon_texts(uuids) (vcon_json_many's documents as the compact text
--- Redis holds) that isolates a bad vCon instead of failing the batch: when the set-based build raises a data error, each vCon is built alone, and a vCon whose
--- own build fails comes back with its error (the worker dead-letters its events and removes its
--- cache key) while every other vCon comes back with its document. The happy path costs one
--- subtransaction per batch.
+-- Redis holds) that isolates a bad vCon instead of failing the batch: when the set-based build
+-- raises a data error, each vCon is built alone, and a vCon whose own build fails comes back with
+-- its error (the worker dead-letters its events and removes its cache key) while every other vCon
+-- comes back with its document. It costs a subtransaction, which the worker pays only for a batch
+-- whose first read failed.
 --
 -- Only errors that belong to the data of one vCon are isolated: data exceptions (class 22: a
 -- malformed JSON body, a value out of range), program limits (class 54: a document too large),

@@ -199,10 +199,10 @@ void ConfirmReplicated(redis::Client &client) {
 
 } // namespace
 
-BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context) {
+BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context, bool isolating) {
     BatchResult result;
     const int batch_size = guc::batch_size;
-    if (!PgGuard([&]() noexcept { return BeginBatch(batch_size); })) {
+    if (!PgGuard([&]() noexcept { return BeginBatch(batch_size, isolating); })) {
         result.installed = false;
         return result;
     }

@@ -31,6 +31,7 @@ char *database = nullptr;
 char *worker_role = nullptr;
 int batch_size = 500;
 int poll_interval_ms = 1000;
+int batch_delay_ms = 2;
 int connect_timeout_ms = 2000;
 int command_timeout_ms = 5000;
 char *tls_ca_file = nullptr;
@@ -161,6 +162,13 @@ void DefineGucs() {
     DefineCustomIntVariable(
         "vcon_redis.poll_interval", "How often the worker checks the outbox without a wake-up.", nullptr,
         &guc::poll_interval_ms, 1000, 10, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable(
+        "vcon_redis.batch_delay",
+        "While commits keep arriving, how long after the oldest waiting commit the worker starts its batch.",
+        "Commits of that window share one batch (one transaction, one document read, one Redis round "
+        "trip); 0 starts every batch at once.",
+        &guc::batch_delay_ms, 2, 0, 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
 
     DefineCustomIntVariable("vcon_redis.connect_timeout", "Timeout of connecting to Redis (incl. AUTH).",
                             nullptr, &guc::connect_timeout_ms, 2000, 1, 600 * 1000, PGC_SIGHUP, GUC_UNIT_MS,

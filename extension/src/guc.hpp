@@ -20,6 +20,7 @@ extern char *database;
 extern char *worker_role;
 extern int batch_size;
 extern int poll_interval_ms;
+extern int batch_delay_ms;
 extern int connect_timeout_ms;
 extern int command_timeout_ms;
 // Redis TLS, Sentinel and WAIT (guc.cpp defines them in one block).

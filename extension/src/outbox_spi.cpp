@@ -24,16 +24,21 @@ namespace {
 // The open batch cursor of the current transaction.
 Portal batch_portal = nullptr;
 
-// The batch and DELETE statements are parsed and planned once per worker process, not once per
-// batch: at a few events per batch that planning was a large share of the worker's CPU. The plan
-// cache revalidates kept plans after DDL (DROP/CREATE EXTENSION included).
+// The batch and DELETE statements are parsed once per worker process, not once per batch: at a few
+// events per batch that planning was a large share of the worker's CPU. The plan cache revalidates
+// kept plans after DDL (DROP/CREATE EXTENSION included). The DELETE by ctid is planned once too
+// (CURSOR_OPT_GENERIC_PLAN: a TID scan whatever the array; left to choose, the plan cache planned it
+// again for every batch, ~9 % of the worker's CPU at two events per batch). The batch read keeps
+// custom plans: its LIMIT must be known, or a large outbox would be sorted whole.
 SPIPlanPtr batch_plan = nullptr;
+SPIPlanPtr isolating_batch_plan = nullptr;
 SPIPlanPtr delete_plan = nullptr;
 SPIPlanPtr dead_letter_plan = nullptr;
 
-SPIPlanPtr KeptPlan(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes) {
+SPIPlanPtr KeptPlan(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes,
+                    int cursor_options = 0) {
     if (*slot == nullptr) {
-        SPIPlanPtr plan = SPI_prepare(sql, nargs, const_cast<Oid *>(argtypes));
+        SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, const_cast<Oid *>(argtypes), cursor_options);
         if (plan == nullptr)
             elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
         if (SPI_keepplan(plan) != 0)
@@ -50,19 +55,26 @@ bool ExtensionInstalled() {
 }
 
 // Both CTEs are materialised: the batch is read once, and the documents of its distinct vCons are
-// built by one set-based call, as the compact text Redis holds, which names the vCons whose
-// document cannot be built instead of failing (sql/45_drain.sql).
+// built by one set-based call, as the compact text Redis holds. The isolating read names the vCons
+// whose document cannot be built instead of failing (_drain_documents, sql/45_drain.sql: PL/pgSQL
+// and a subtransaction per batch); the plain read calls the C builder directly and fails the whole
+// batch on any error, after which the worker reads that batch again isolating (drain.hpp).
+#define BATCH_QUERY(documents)                                                                               \
+    "WITH batch AS MATERIALIZED ("                                                                           \
+    "    SELECT ctid, id, vcon_uuid, created, lists, event_id, enqueued_at"                                  \
+    "    FROM vcon_redis.outbox ORDER BY id LIMIT $1),"                                                      \
+    " docs AS MATERIALIZED (" documents ")"                                                                  \
+    " SELECT b.ctid, b.id, b.vcon_uuid::text, b.created, b.lists, b.event_id::text, b.enqueued_at,"          \
+    "        docs.doc, docs.error"                                                                           \
+    " FROM batch b LEFT JOIN docs ON docs.uuid = b.vcon_uuid"                                                \
+    " ORDER BY b.id"
 const char *const kBatchQuery =
-    "WITH batch AS MATERIALIZED ("
-    "    SELECT ctid, id, vcon_uuid, created, lists, event_id, enqueued_at"
-    "    FROM vcon_redis.outbox ORDER BY id LIMIT $1),"
-    " docs AS MATERIALIZED ("
-    "    SELECT d.uuid, d.doc, d.error FROM vcon_redis._drain_documents("
-    "        ARRAY(SELECT DISTINCT vcon_uuid FROM batch)) AS d)"
-    " SELECT b.ctid, b.id, b.vcon_uuid::text, b.created, b.lists, b.event_id::text, b.enqueued_at,"
-    "        docs.doc, docs.error"
-    " FROM batch b LEFT JOIN docs ON docs.uuid = b.vcon_uuid"
-    " ORDER BY b.id";
+    BATCH_QUERY("SELECT d.uuid, d.doc, NULL::text AS error FROM vcon_redis._vcon_texts("
+                "ARRAY(SELECT DISTINCT vcon_uuid FROM batch)) AS d");
+const char *const kIsolatingBatchQuery =
+    BATCH_QUERY("SELECT d.uuid, d.doc, d.error FROM vcon_redis._drain_documents(ARRAY(SELECT DISTINCT "
+                "vcon_uuid FROM batch)) AS d");
+#undef BATCH_QUERY
 
 enum BatchColumn { kCtid = 1, kId, kUuid, kCreated, kLists, kEventId, kEnqueuedAt, kDoc, kError };
 
@@ -124,7 +136,7 @@ void CopyRow(HeapTuple tuple, TupleDesc desc, OutboxRow *row) {
 
 } // namespace
 
-bool BeginBatch(int batch_size) {
+bool BeginBatch(int batch_size, bool isolating) {
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
     if (SPI_connect() != SPI_OK_CONNECT)
@@ -147,8 +159,9 @@ bool BeginBatch(int batch_size) {
     Datum values[1] = {Int32GetDatum(batch_size)};
     const Oid argtypes[1] = {INT4OID};
     // read_only = false: vcon_json_many is VOLATILE (it must see rows of its caller's statement).
-    batch_portal =
-        SPI_cursor_open(nullptr, KeptPlan(&batch_plan, kBatchQuery, 1, argtypes), values, nullptr, false);
+    SPIPlanPtr plan = isolating ? KeptPlan(&isolating_batch_plan, kIsolatingBatchQuery, 1, argtypes)
+                                : KeptPlan(&batch_plan, kBatchQuery, 1, argtypes);
+    batch_portal = SPI_cursor_open(nullptr, plan, values, nullptr, false);
     if (batch_portal == nullptr)
         elog(ERROR, "could not open the outbox cursor");
     return true;
@@ -205,9 +218,10 @@ void FinishBatch(const ItemPointerData *ctids, int count, const DeadRow *dead, i
         // version for the next batch (applied again, harmlessly).
         Datum values[1] = {TidArray(ctids, count, sizeof(ItemPointerData))};
         const Oid argtypes[1] = {TIDARRAYOID};
-        int ret = SPI_execute_plan(
-            KeptPlan(&delete_plan, "DELETE FROM vcon_redis.outbox WHERE ctid = ANY ($1)", 1, argtypes),
-            values, nullptr, false, 0);
+        int ret =
+            SPI_execute_plan(KeptPlan(&delete_plan, "DELETE FROM vcon_redis.outbox WHERE ctid = ANY ($1)", 1,
+                                      argtypes, CURSOR_OPT_GENERIC_PLAN),
+                             values, nullptr, false, 0);
         if (ret != SPI_OK_DELETE)
             elog(ERROR, "deleting applied outbox rows failed: %s", SPI_result_code_string(ret));
     }

@@ -38,9 +38,10 @@ struct DeadRow {
 };
 
 // Starts the transaction and opens the batch cursor (first batch_size events in id order joined
-// with vcon_json_many). Returns false, with the transaction committed, when this database lacks
-// the extension (no vcon_redis.outbox or vcon_json_many).
-bool BeginBatch(int batch_size);
+// with their documents). Isolating: a vCon whose document cannot be built comes back with its
+// error (sql/45_drain.sql); otherwise any error fails the batch. Returns false, with the
+// transaction committed, when this database lacks the extension (no vcon_redis.outbox).
+bool BeginBatch(int batch_size, bool isolating);
 
 // Fetches the next rows (at most max_rows, and stops early once max_doc_bytes of documents are
 // held) into *rows, allocated in into. Returns the number of rows, 0 at the end.

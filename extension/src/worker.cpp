@@ -1,14 +1,18 @@
 // The background worker: main entry, loop, error recovery and backoff.
 //
 // Loop: wait for a commit's wake-up (WorkerShared::should_wake + latch) or poll_interval, then
-// drain batches until one is not full. A failed batch (Redis down, timeout, error reply, an ERROR
-// in the worker's SQL) is rolled back — its rows stay in the outbox — the error is published and
-// logged, the connection is dropped and the worker waits with exponential backoff (100 ms … 5 s)
-// before trying again, staying responsive to SIGTERM/SIGHUP throughout. With a Sentinel URL the loop
-// also follows the sentinels' +switch-master notifications (RedisLink::FollowSwitches): the idle
-// wait includes the subscription's socket, and a switch of our master drops the primary connection
-// so the next batch goes to the new primary. It exits with code 1 only
-// (exit 0 would unregister it), so the postmaster always restarts it.
+// drain batches until one is not full. While commits keep arriving (a wake-up soon after the
+// previous batch), a batch starts vcon_redis.batch_delay after the oldest waiting commit, so the
+// commits of that window share it: at one or two events per batch the per-batch cost (transaction,
+// document reads, outbox read and delete, Redis round trip) was most of an event's cost. A failed
+// batch (Redis down, timeout, error reply, an ERROR in the worker's SQL) is rolled back — its rows
+// stay in the outbox — the error is published and logged, the connection is dropped and the worker
+// waits with exponential backoff (100 ms … 5 s) before trying again, staying responsive to
+// SIGTERM/SIGHUP throughout. With a Sentinel URL the loop also follows the sentinels'
+// +switch-master notifications (RedisLink::FollowSwitches): the idle wait includes the
+// subscription's socket, and a switch of our master drops the primary connection so the next batch
+// goes to the new primary. It exits with code 1 only (exit 0 would unregister it), so the
+// postmaster always restarts it.
 extern "C" {
 #include "postgres.h"
 
@@ -47,6 +51,9 @@ namespace {
 constexpr int kBackoffMinMs = 100;
 constexpr int kBackoffMaxMs = 5000;
 constexpr long kRepeatLogMs = 60 * 1000; // the same error is logged again at most once a minute
+// A wake-up this soon after the previous batch began means commits keep arriving: gather them
+// (vcon_redis.batch_delay). An isolated commit is applied at once.
+constexpr long kSteadyWindowMs = 50;
 
 enum class Failure { none, redis, sql, reconnect };
 
@@ -72,7 +79,9 @@ public:
 private:
     void RunOneBatch();
     void Recover(Failure failure, const char *message);
+    void ReadAgainIsolating();
     void WaitForWork();
+    bool GatherCommits();
     void FollowSentinel();
     void BackOff();
     void Log(int elevel, const char *message);
@@ -83,12 +92,14 @@ private:
     RedisLink link_;
     bool pending_ = true;    // drain without waiting (start, after a full batch, after a failure)
     bool installed_ = false; // the last batch found the extension
+    bool isolating_ = false; // the next batch reads its documents isolating (DrainBatch)
     bool ever_connected_ = false;
     int backoff_ms_ = 0;
     bool watch_failure_logged_ = false;              // since the last subscription that worked
     vcon_redis::redis::Clock::time_point poll_at_{}; // the next safety-net poll; {} = not set
     char last_logged_[kMessageMax] = "";
     TimestampTz last_logged_at_ = 0;
+    TimestampTz last_batch_at_ = 0; // when the previous batch began; 0 = none yet
 };
 
 void Worker::Run() {
@@ -101,8 +112,12 @@ void Worker::Run() {
         }
         FollowSentinel();
         WorkerShared *shared = Shared();
-        if (pg_atomic_exchange_u32(&shared->should_wake, 0) != 0)
+        if (pg_atomic_exchange_u32(&shared->should_wake, 0) != 0) {
+            // the commits that arrive while gathering are in this batch: their bell is answered
+            if (!pending_ && GatherCommits())
+                pg_atomic_exchange_u32(&shared->should_wake, 0);
             pending_ = true;
+        }
         if (!pending_) {
             WaitForWork();
             continue;
@@ -110,6 +125,7 @@ void Worker::Run() {
         pending_ = false;
         poll_at_ = {}; // the next safety-net poll counts from the next idle wait
         MemoryContextReset(loop_context_);
+        last_batch_at_ = GetCurrentTimestamp();
         RunOneBatch();
     }
 }
@@ -125,7 +141,7 @@ void Worker::RunOneBatch() {
             link_.Connect();
         }
         PublishState(WorkerState::draining);
-        result = DrainBatch(link_, chunk_context_);
+        result = DrainBatch(link_, chunk_context_, isolating_);
     } catch (const WorkerStopping &) {
         throw;
     } catch (const ReconnectRequested &e) {
@@ -137,6 +153,10 @@ void Worker::RunOneBatch() {
     } catch (const std::exception &e) { // PgError from the batch's SQL, or anything else
         failure = Failure::sql;
         snprintf(message, sizeof message, "batch failed: %s", e.what());
+    }
+    if (failure == Failure::sql && !isolating_) {
+        ReadAgainIsolating();
+        return;
     }
     if (failure != Failure::none) {
         // A connection that sat idle may have been closed by a Redis restart: the first failure on
@@ -153,6 +173,7 @@ void Worker::RunOneBatch() {
     }
 
     installed_ = result.installed;
+    isolating_ = false;
     if (!result.installed) {
         link_.Close();
         PublishState(WorkerState::no_extension);
@@ -182,6 +203,19 @@ void Worker::RunOneBatch() {
     PublishSuccess(result.lag_ms);
     pending_ = result.full;
     PublishState(pending_ ? WorkerState::draining : WorkerState::idle);
+}
+
+// The plain read of a batch failed (a vCon whose document cannot be built, or the database's
+// state): roll back and read the same batch again at once, isolating (DrainBatch); only a failure
+// of that read is reported. The Redis connection is dropped as after any failure (the exception
+// may have left a pipeline half read).
+void Worker::ReadAgainIsolating() {
+    PgGuard([]() noexcept { AbortBatch(); });
+    link_.Close();
+    MemoryContextReset(chunk_context_);
+    MemoryContextSwitchTo(loop_context_);
+    isolating_ = true;
+    pending_ = true;
 }
 
 void Worker::Recover(Failure failure, const char *message) {
@@ -281,6 +315,37 @@ void Worker::WaitForWork() {
     if ((rc & WL_TIMEOUT) && Clock::now() >= poll_at_) {
         pending_ = true; // the safety-net poll
         poll_at_ = {};
+    }
+}
+
+// After a wake-up within kSteadyWindowMs of the previous batch, waits until vcon_redis.batch_delay
+// has passed since the oldest waiting commit (or since now, when its time is unknown), so that the
+// commits of that window share one batch; leaves at once on SIGTERM or changed Redis settings.
+// Returns whether it waited.
+bool Worker::GatherCommits() {
+    const int delay_ms = guc::batch_delay_ms;
+    const TimestampTz now = GetCurrentTimestamp();
+    if (delay_ms <= 0 || last_batch_at_ == 0 ||
+        TimestampDifferenceExceeds(last_batch_at_, now, kSteadyWindowMs))
+        return false;
+    const auto first = static_cast<TimestampTz>(pg_atomic_read_u64(&Shared()->first_commit_at));
+    const TimestampTz until = TimestampTzPlusMilliseconds(first != 0 ? std::min(first, now) : now, delay_ms);
+    for (;;) {
+        long left_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+        if (left_ms <= 0)
+            return true;
+        int rc = PgGuard([left_ms]() noexcept {
+            return WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, left_ms,
+                             PG_WAIT_EXTENSION);
+        });
+        if (rc & WL_LATCH_SET) {
+            ResetLatch(MyLatch); // never raises (pg_guard.hpp)
+            if (ServiceInterrupts()) {
+                link_.Reset(); // new Redis settings: reconnect at the next batch
+                PublishConfiguredUrl();
+                return true;
+            }
+        }
     }
 }
 

@@ -19,6 +19,10 @@ Two write paths (--write, both by default), each its own run at the same rate:
 highest rate that the loaders reached with p99 < 10 ms: rising from the first run's rate when it
 passed (the first rate that misses, or is not reached, ends the sweep), falling from it when it
 missed (the first rate that passes ends the sweep).
+
+--batch-delay-ab A,B instead compares two values of vcon_redis.batch_delay (ms) at each path's rate,
+in ABBA order (--rounds): p99 commit → visible, events per batch and the worker's CPU per event of
+each run, and the ratios B/A.
 """
 
 import json
@@ -164,6 +168,45 @@ def report_run(rep, pg, write, asked, measured, pops, rtts):
     return rate, p99, reached
 
 
+def delay_run(rep, pg, redis_server, args, write, rate, delay, docs):
+    """One run at rate with vcon_redis.batch_delay = delay ms: p99 (from COMMIT sent), events per
+    batch and the worker's CPU µs per event."""
+    pg.sql(f"ALTER SYSTEM SET vcon_redis.batch_delay = {int(delay)}")
+    pg.sql("SELECT pg_reload_conf()")
+    time.sleep(0.5)
+    pid = pg.worker_pid()
+    before = pg.sql("SELECT events_applied, batches FROM vcon_redis._worker_state()")[0]
+    cpu0 = benchlib.cpu_seconds(pid)
+    measured, pops, rtts = run_once(pg, redis_server, docs, args, write, rate, args.duration)
+    cpu = benchlib.cpu_seconds(pid) - cpu0
+    after = pg.sql("SELECT events_applied, batches FROM vcon_redis._worker_state()")[0]
+    events, batches = after[0] - before[0], max(after[1] - before[1], 1)
+    lat = [(pops[u] - t0) * 1000 for u, _, _, t0, _ in measured if u in pops]
+    p99 = benchlib.percentile(lat, 99) if lat else float("inf")
+    out = {"p99": p99, "per_batch": events / batches, "cpu_us": cpu / max(events, 1) * 1e6}
+    rep.figure(f"{write} batch_delay {delay:g} ms", f"p50 {benchlib.percentile(lat, 50):.2f} ms, p99 {p99:.2f} ms, "
+               f"{events / batches:.2f} events/batch, worker {out['cpu_us']:.0f} µs CPU/event, "
+               f"{len(measured) - len(lat)} never seen")
+    return out
+
+
+def delay_ab(rep, pg, redis_server, args, write, rate, docs_for):
+    """ABBA of the two --batch-delay-ab values at rate: per-run figures, then ratios B/A."""
+    a, b = (float(x) for x in args.batch_delay_ab.split(","))
+    rep.note(f"{write} at {rate:g}/s: A = batch_delay {a:g} ms, B = {b:g} ms; load average "
+             f"{open('/proc/loadavg').read().split()[:3]}")
+    pairs = benchlib.abba(lambda: delay_run(rep, pg, redis_server, args, write, rate, a, docs_for(rate, args.duration)),
+                          lambda: delay_run(rep, pg, redis_server, args, write, rate, b, docs_for(rate, args.duration)),
+                          args.rounds)
+    for key, label in (("p99", "p99 commit → visible"), ("cpu_us", "worker CPU per event")):
+        benchlib.report_abba(rep, f"{write}: {label}", [(x[key], y[key]) for x, y in pairs], "", False)
+    per_batch = [y["per_batch"] / x["per_batch"] for x, y in pairs]
+    rep.figure(f"{write}: events per batch ratio B/A", sum(y["per_batch"] for _, y in pairs) /
+               sum(x["per_batch"] for x, _ in pairs), "", f"per pair {min(per_batch):.3f}..{max(per_batch):.3f}")
+    pg.sql("ALTER SYSTEM RESET vcon_redis.batch_delay")
+    pg.sql("SELECT pg_reload_conf()")
+
+
 def sweep(rep, pg, redis_server, args, write, start_rate, start_passed, docs_for):
     """From start_rate (the first run's rate), runs write at rates `step` apart: upwards while runs
     keep p99 < 10 ms and reach their rate when the first run did, else downwards until one does.
@@ -203,6 +246,8 @@ def main():
     ap.add_argument("--sweep-step", type=float, default=None,
                     help="commits/s between sweep rates (default: a fifth of the path's first rate)")
     ap.add_argument("--sweep-duration", type=float, default=8.0, help="measured seconds of each sweep run")
+    ap.add_argument("--batch-delay-ab", metavar="A,B", help="compare these vcon_redis.batch_delay values (ms)")
+    ap.add_argument("--rounds", type=int, default=1, help="ABBA rounds of --batch-delay-ab")
     args = ap.parse_args()
     target_rate = {"save_vcon": 500.0, "insert": 2000.0}
 
@@ -228,6 +273,9 @@ def main():
         if write not in target_rate:
             sys.exit(f"unknown write path {write}")
         rate = args.rate or target_rate[write]
+        if args.batch_delay_ab:
+            delay_ab(rep, pg, redis_server, args, write, rate, docs_for)
+            continue
         docs = docs_for(rate, args.duration)
         rep.figure(f"{write}: documents", len(docs), "",
                    f"--size {args.size}, avg {sum(len(d[1]) for d in docs) / len(docs):.0f} B, {rate:g}/s")

@@ -2,6 +2,7 @@
 removed) while every other event flows; transient failures wait and retry; retry and discard."""
 
 import json
+import time
 
 import harness
 from conftest import barrier, compact, run_clients, save, small_vcon
@@ -150,3 +151,37 @@ def test_a_schema_error_is_not_a_dead_letter(stack):
     assert stack.cached(doc["uuid"]) is not None
     assert stack.status()["dead_letters"] == before
     assert json.loads(stack.cached(doc["uuid"]))["uuid"] == doc["uuid"]
+
+
+def test_only_a_failing_batch_reads_its_documents_isolating(stack):
+    """A batch's documents come straight from the C builder; only a batch whose read fails is read
+    again through _drain_documents (PL/pgSQL and a subtransaction), which dead-letters the bad vCon
+    while the others of that batch are applied."""
+    def isolating_reads() -> int:
+        barrier(stack)
+        time.sleep(1.1)  # the worker flushes its function statistics at most once a second
+        barrier(stack)
+        return stack.pg.sql("SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions "
+                            "WHERE schemaname = 'vcon_redis' AND funcname = '_drain_documents'")[0][0]
+
+    stack.pg.sql("ALTER SYSTEM SET track_functions = 'pl'")
+    stack.pg.reload()
+    time.sleep(0.5)
+    try:
+        before = isolating_reads()
+        good = [save(stack.pg, small_vcon(9400 + i)) for i in range(10)]
+        assert isolating_reads() == before
+        poison = small_vcon(9410)
+        save(stack.pg, poison)
+        barrier(stack)
+        with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
+            cur.execute(POISON_SQL, (poison["uuid"],))
+            neighbour = save(cur, small_vcon(9411))  # the same transaction, so the same batch
+            conn.commit()
+        assert isolating_reads() > before
+        assert "document cannot be built" in _dead(stack)[poison["uuid"]]["error"]
+        for u in good + [neighbour]:
+            assert stack.cached(u) == compact(stack.doc(u))
+    finally:
+        stack.pg.sql("ALTER SYSTEM RESET track_functions")
+        stack.pg.reload()

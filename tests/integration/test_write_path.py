@@ -154,6 +154,35 @@ def test_cache_mode_invalidate_then_off(stack):
         time.sleep(0.5)
 
 
+def test_batch_delay_gathers_a_stream_of_commits(stack):
+    """Commits that keep arriving right after a batch wait vcon_redis.batch_delay for each other and
+    share one batch (without it, each commit 20 ms apart is a batch of its own); order and the
+    pushes stay exact."""
+    def worker_batches():
+        return stack.pg.sql("SELECT batches FROM vcon_redis._worker_state()")[0][0]
+
+    stack.pg.sql("ALTER SYSTEM SET vcon_redis.batch_delay = 400")
+    stack.pg.reload()
+    time.sleep(0.5)
+    try:
+        barrier(stack)
+        before = worker_batches()
+        uuids = []
+        with contextlib.closing(stack.pg.connect()) as conn, conn.cursor() as cur:
+            cur.execute("SET vcon_redis.ingress_lists = 'q_gather'")
+            for i in range(6):  # the first is applied at once; the others, within 50 ms of it, gather
+                uuids.append(save(cur, small_vcon(60 + i)))
+                time.sleep(0.02)
+        harness.wait_for(lambda: stack.r.llen("q_gather") == len(uuids), 10, what="the gathered pushes")
+        assert worker_batches() - before <= 3
+        assert stack.r.lrange("q_gather", 0, -1) == uuids
+        stack.assert_converged(uuids)
+    finally:
+        stack.pg.sql("ALTER SYSTEM RESET vcon_redis.batch_delay")
+        stack.pg.reload()
+        time.sleep(0.5)
+
+
 def test_resync_restores_a_flushed_cache(stack):
     uuids = [save(stack.pg, small_vcon(40 + i)) for i in range(10)]
     barrier(stack)
