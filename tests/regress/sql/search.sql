@@ -498,6 +498,9 @@ EXPLAIN (COSTS OFF)
 SELECT a.vcon_id FROM attachments a
 WHERE (a.purpose = 'tags' OR a.type = 'tags') AND vcon_redis._tag_array(a.body) @> '{dealer:7}'::text[];
 ROLLBACK;
+-- the candidates of tags spread over several tags attachments (_tag_spread_matches)
+EXPLAIN (COSTS OFF)
+SELECT s.vcon_id FROM attachments s WHERE (s.purpose = 'tags' OR s.type = 'tags') AND s.attachment_index <> 0;
 EXPLAIN (COSTS OFF)
 SELECT v.uuid FROM vcons v WHERE to_tsvector('english', coalesce(v.subject, '')) @@ websearch_to_tsquery('english', 'invoice');
 EXPLAIN (COSTS OFF)
