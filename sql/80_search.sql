@@ -492,8 +492,12 @@ $$;
 
 -- The vCons whose tags contain every pair of `want` only as the union of several tags attachments
 -- (no single one holds them all): rare, the conserver and vcon-mcp both keep one tags attachment.
--- Empty for a single pair. Costs one index-only scan of the partial index
--- attachments_tags_vcon_idx, plus the tags of the vCons with more than one tags attachment.
+-- Empty for a single pair. Two tags attachments of one vCon have different attachment_index
+-- (UNIQUE (vcon_id, attachment_index), in vcon-mcp's tables too), so one of them is not at index
+-- 0: the candidates are the vCons of the partial index attachments_tags_later_idx (tags
+-- attachments off index 0; empty when every vCon keeps its one tags attachment first), each
+-- checked for a second tags attachment and for the union of its tags. It used to group all tags
+-- attachments by vCon (a scan of attachments_tags_vcon_idx, ~50 ms at 100 000 vCons).
 CREATE OR REPLACE FUNCTION vcon_redis._tag_spread_matches(want text[]) RETURNS uuid[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET jit = off
@@ -504,11 +508,13 @@ BEGIN
     IF cardinality(want) < 2 THEN
         RETURN '{}';
     END IF;
-    EXECUTE 'SELECT coalesce(array_agg(s.vcon_id), ''{}'')
-             FROM (SELECT a.vcon_id FROM attachments a
-                   WHERE (a.purpose = ''tags'' OR a.type = ''tags'')
-                   GROUP BY a.vcon_id HAVING count(*) > 1) s
-             WHERE $1 <@ ARRAY(SELECT unnest(vcon_redis._tag_array(a.body))
+    EXECUTE 'SELECT coalesce(array_agg(DISTINCT s.vcon_id), ''{}'')
+             FROM attachments s
+             WHERE (s.purpose = ''tags'' OR s.type = ''tags'') AND s.attachment_index <> 0
+               AND EXISTS (SELECT FROM attachments o
+                           WHERE o.vcon_id = s.vcon_id AND (o.purpose = ''tags'' OR o.type = ''tags'')
+                             AND o.attachment_index <> s.attachment_index)
+               AND $1 <@ ARRAY(SELECT unnest(vcon_redis._tag_array(a.body))
                                FROM attachments a
                                WHERE a.vcon_id = s.vcon_id
                                  AND (a.purpose = ''tags'' OR a.type = ''tags''))'
@@ -607,7 +613,9 @@ BEGIN
              '((encoding IS NULL) OR (encoding <> ''base64url''::text))'),
             ('attachments', 'attachments_tags_idx',
              'USING gin (vcon_redis._tag_array(body))', tags_pred),
-            ('attachments', 'attachments_tags_vcon_idx', 'USING btree (vcon_id)', tags_pred)
+            ('attachments', 'attachments_tags_vcon_idx', 'USING btree (vcon_id)', tags_pred),
+            ('attachments', 'attachments_tags_later_idx', 'USING btree (vcon_id)',
+             '(' || tags_pred || ' AND (attachment_index <> 0))')
         ) AS t(tbl, name, def, pred)
         UNION ALL
         SELECT * FROM (VALUES

@@ -74,7 +74,7 @@ def test_a_date_the_server_accepts_is_one_postgres_reads(stack, server, param):
 def test_a_date_without_offset_is_utc(server):
     def found(**dates):
         query = "&".join(f"{k}={urllib.parse.quote(v)}" for k, v in dates.items())
-        return server.get(f"/api/v1/vcons?subject={MARKER}&{query}").json()["pagination"]["total"]
+        return server.get(f"/api/v1/vcons?subject={MARKER}&include_count=true&{query}").json()["pagination"]["total"]
     assert found(start_date="2026-03-01T10:00:00") == 1
     assert found(start_date="2026-03-01T10:00:00.001") == 0
     assert found(start_date="2026-03-01") == 2
@@ -83,7 +83,7 @@ def test_a_date_without_offset_is_utc(server):
 
 def test_rest_and_mcp_count_the_same_matches_on_every_page(server):
     for offset in (0, 1, 2, 3, 50):
-        rest = server.get(f"/api/v1/vcons?subject={MARKER}&limit=2&offset={offset}").json()
+        rest = server.get(f"/api/v1/vcons?subject={MARKER}&limit=2&offset={offset}&include_count=true").json()
         refused, text = tool(server, "search_vcons",
                              {"subject": MARKER, "limit": 2, "offset": offset, "include_count": True})
         assert not refused, text

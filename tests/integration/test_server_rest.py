@@ -113,7 +113,7 @@ def test_keep_alive_survives_an_early_rejection(stack, server):
 def test_search_pagination(stack, server):
     marker = "pagination-" + uuidlib.uuid4().hex[:8]
     uuids = [save(stack.pg, small_vcon(i, subject=f"{marker} {i}")) for i in range(5)]
-    r = server.get(f"/api/v1/vcons?subject={marker}&limit=2&offset=0")
+    r = server.get(f"/api/v1/vcons?subject={marker}&limit=2&offset=0&include_count=true")
     assert r.status == 200 and r.headers["content-type"] == "application/json"
     page = r.json()
     assert page["success"] is True
@@ -123,16 +123,35 @@ def test_search_pagination(stack, server):
     seen = [row["uuid"] for off in (0, 2, 4)
             for row in server.get(f"/api/v1/vcons?subject={marker}&limit=2&offset={off}").json()["data"]]
     assert sorted(seen) == sorted(uuids)
-    last = server.get(f"/api/v1/vcons?subject={marker}&limit=2&offset=4").json()
+    last = server.get(f"/api/v1/vcons?subject={marker}&limit=2&offset=4&include_count=true").json()
     assert last["pagination"]["has_more"] is False and len(last["data"]) == 1
-    past = server.get(f"/api/v1/vcons?subject={marker}&limit=2&offset=50").json()
+    past = server.get(f"/api/v1/vcons?subject={marker}&limit=2&offset=50&include_count=true").json()
     assert past["data"] == [] and past["pagination"]["total"] == 5
-    for bad in ("limit=0", "limit=abc", "limit=5000", "offset=-1", "start_date=yesterday", "end_date=2026-13-01"):
+    for bad in ("limit=0", "limit=abc", "limit=5000", "offset=-1", "start_date=yesterday", "end_date=2026-13-01",
+                "include_count=yes", "include_count="):
         r = server.get(f"/api/v1/vcons?{bad}")
         assert r.status == 400, bad
         assert r.json()["success"] is False
-    ok = server.get(f"/api/v1/vcons?subject={marker}&start_date=2020-01-01&end_date=2030-01-01T00:00:00Z")
+    ok = server.get(f"/api/v1/vcons?subject={marker}&start_date=2020-01-01&end_date=2030-01-01T00:00:00Z"
+                    "&include_count=true")
     assert ok.status == 200 and ok.json()["pagination"]["total"] == 5
+
+
+def test_search_without_count_still_knows_the_last_page(stack, server):
+    # No include_count: no total, and has_more exact from the rows (a full page that is the last one
+    # too), as with it.
+    marker = "nocount-" + uuidlib.uuid4().hex[:8]
+    for i in range(4):
+        save(stack.pg, small_vcon(i, subject=f"{marker} {i}"))
+    for offset, more, rows in ((0, True, 2), (1, True, 2), (2, False, 2), (3, False, 1), (9, False, 0)):
+        for counted in (False, True):
+            q = f"/api/v1/vcons?subject={marker}&limit=2&offset={offset}" + ("&include_count=true" if counted else "")
+            page = server.get(q).json()
+            assert len(page["data"]) == rows, (q, page)
+            assert page["pagination"]["has_more"] is more, (q, page)
+            assert ("total" in page["pagination"]) is counted, (q, page)
+            if counted:
+                assert page["pagination"]["total"] == 4, (q, page)
 
 
 def test_healthz_and_metrics(server):

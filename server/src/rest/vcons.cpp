@@ -76,11 +76,17 @@ boost::asio::awaitable<http::Response> get_vcon(store::CachedStore &store, std::
     co_return res;
 }
 
-// The validated filter and page of a search, or the 400 to answer.
+// The validated filter, page and include_count of a search, or the 400 to answer.
 static std::optional<http::Response> search_params(const QueryString &qs, MetadataFilter &filter,
-                                                   long long &limit, long long &offset) {
+                                                   long long &limit, long long &offset, bool &with_count) {
     limit = kDefaultLimit;
     offset = 0;
+    with_count = false;
+    if (auto v = qs.get("include_count")) {
+        if (*v != "true" && *v != "false")
+            return bad_request("include_count must be true or false");
+        with_count = *v == "true";
+    }
     if (auto v = qs.get("limit")) {
         auto n = parse_int(*v);
         if (!n || *n < 1 || *n > kMaxLimit)
@@ -114,7 +120,8 @@ static std::optional<http::Response> search_params(const QueryString &qs, Metada
     return std::nullopt;
 }
 
-static http::Response search_response(const store::PgResult &r, long long limit, long long offset) {
+static http::Response search_response(const store::PgResult &r, long long limit, long long offset,
+                                      bool with_count) {
     if (r.kind == store::PgResult::Kind::Unavailable) {
         auto res = http::json_error(503, "unavailable", r.error.empty() ? "database unavailable" : r.error);
         res.set(http::bhttp::field::retry_after, "1");
@@ -125,14 +132,14 @@ static http::Response search_response(const store::PgResult &r, long long limit,
         return http::json_error(500, "database_error", r.error);
     const auto page = metadata_page(nlohmann::json::parse(
         r.kind == store::PgResult::Kind::Row ? r.value : std::string(), nullptr, false));
-    if (!page || !page->total) // REST always counts (metadata_search_call's default)
+    if (!page || (with_count && !page->total))
         return http::json_error(500, "internal_error", "bad search result");
-    const long long count = static_cast<long long>(page->rows.size());
-    const long long total = *page->total;
+    // total only when counted (include_count=true): the count reads every match.
+    const std::string total = with_count ? ",\"total\":" + std::to_string(*page->total) : std::string();
     std::string body = "{\"success\":true,\"data\":" + page->rows.dump() +
                        ",\"pagination\":{\"limit\":" + std::to_string(limit) +
-                       ",\"offset\":" + std::to_string(offset) + ",\"total\":" + std::to_string(total) +
-                       ",\"has_more\":" + (offset + count < total ? "true" : "false") + "}}";
+                       ",\"offset\":" + std::to_string(offset) + total +
+                       ",\"has_more\":" + (page->has_more ? "true" : "false") + "}}";
     return http::json_response(200, std::move(body));
 }
 
@@ -140,14 +147,15 @@ boost::asio::awaitable<http::Response> search_vcons(store::CachedStore &store, s
     const QueryString qs(query);
     MetadataFilter filter;
     long long limit = 0, offset = 0;
-    std::optional<http::Response> invalid = search_params(qs, filter, limit, offset);
+    bool with_count = false;
+    std::optional<http::Response> invalid = search_params(qs, filter, limit, offset, with_count);
     http::Response res;
     if (invalid) {
         res = std::move(*invalid);
     } else {
-        SqlCall call = metadata_search_call(filter, limit, offset);
+        SqlCall call = metadata_search_call(filter, limit, offset, with_count);
         store::PgResult r = co_await store.query(std::move(call.sql), std::move(call.params));
-        res = search_response(r, limit, offset);
+        res = search_response(r, limit, offset, with_count);
     }
     co_return res;
 }

@@ -5,21 +5,30 @@ namespace vcon_redis::server {
 namespace {
 
 // $1-$6 the filters, $7 limit, $8 offset, $9 tags, $10 with_count. The count past the end is asked
-// only then. An empty first page has 0 matches, counted or not.
+// only then. An empty first page has 0 matches, counted or not. has_more: a page shorter than the
+// limit is the last one; a full page has more when the count says so, or, uncounted, when one row
+// follows it (a second page query of one row, never a count).
 constexpr const char *kMetadataSearchSql = R"sql(
 WITH page AS (
     SELECT * FROM vcon_redis.search_vcons($1::text, $2::text, $3::text, $4::text, $5::timestamptz,
                                           $6::timestamptz, $7::int, $8::int, $9::jsonb, $10::boolean)
-                  WITH ORDINALITY)
+                  WITH ORDINALITY),
+n AS (SELECT count(*) AS found, max(total_count) AS total FROM page)
 SELECT jsonb_build_object(
     'rows', coalesce((SELECT jsonb_agg(to_jsonb(page) - 'total_count' - 'ordinality' ORDER BY ordinality)
                       FROM page), '[]'::jsonb),
-    'total', CASE WHEN EXISTS (SELECT FROM page) THEN (SELECT max(total_count) FROM page)
+    'total', CASE WHEN n.found > 0 THEN n.total
                   WHEN $8::int > 0 AND $10::boolean THEN coalesce((SELECT max(total_count)
                       FROM vcon_redis.search_vcons($1::text, $2::text, $3::text, $4::text, $5::timestamptz,
                                                    $6::timestamptz, 1, 0, $9::jsonb)), 0)
                   WHEN $8::int > 0 THEN NULL
-                  ELSE 0 END)
+                  ELSE 0 END,
+    'has_more', CASE WHEN n.found < $7::int THEN false
+                     WHEN n.total IS NOT NULL THEN $8::int + n.found < n.total
+                     ELSE EXISTS (SELECT FROM vcon_redis.search_vcons(
+                              $1::text, $2::text, $3::text, $4::text, $5::timestamptz, $6::timestamptz, 1,
+                              least($8::bigint + $7::int, 2147483647)::int, $9::jsonb, false)) END)
+FROM n
 )sql";
 
 } // namespace
@@ -34,9 +43,10 @@ SqlCall metadata_search_call(const MetadataFilter &f, std::int64_t limit, std::i
 
 std::optional<MetadataPage> metadata_page(nlohmann::json doc) {
     if (doc.is_discarded() || !doc.is_object() || !doc.contains("rows") || !doc["rows"].is_array() ||
-        !doc.contains("total") || !(doc["total"].is_number_integer() || doc["total"].is_null()))
+        !doc.contains("total") || !(doc["total"].is_number_integer() || doc["total"].is_null()) ||
+        !doc.contains("has_more") || !doc["has_more"].is_boolean())
         return std::nullopt;
-    MetadataPage page{std::move(doc["rows"]), std::nullopt};
+    MetadataPage page{std::move(doc["rows"]), std::nullopt, doc["has_more"].get<bool>()};
     if (doc["total"].is_number_integer())
         page.total = doc["total"].get<std::int64_t>();
     return page;

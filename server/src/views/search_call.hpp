@@ -26,11 +26,12 @@ struct MetadataFilter {
     std::optional<std::string> subject, party_name, party_email, party_tel, start_date, end_date, tags;
 };
 
-// One page of vcon_redis.search_vcons → {"rows":[{uuid, subject, created_at, *_count}…], "total":n}.
+// One page of vcon_redis.search_vcons → {"rows":[{uuid, subject, created_at, *_count}…], "total":n,
+// "has_more":b}.
 // `total` counts every match, also when `offset` is past the last one (the function then returns
 // no row, so the count comes from a one-row call at offset 0). Without `with_count` the count of
 // all matches is not run (it reads every match: most of a common substring's time) and `total` is
-// null unless the page itself is the last one.
+// null unless the page itself is the last one; `has_more` (rows after this page) is exact either way.
 SqlCall metadata_search_call(const MetadataFilter &filter, std::int64_t limit, std::int64_t offset,
                              bool with_count = true);
 
@@ -39,6 +40,7 @@ SqlCall metadata_search_call(const MetadataFilter &filter, std::int64_t limit, s
 struct MetadataPage {
     nlohmann::json rows = nlohmann::json::array();
     std::optional<std::int64_t> total;
+    bool has_more = false;
 };
 std::optional<MetadataPage> metadata_page(nlohmann::json answer);
 

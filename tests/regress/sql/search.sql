@@ -21,7 +21,7 @@ FROM pg_indexes
 WHERE schemaname = 'public'
   AND indexname IN ('vcons_subject_fts_idx', 'vcons_created_at_idx', 'parties_name_fts_idx',
                     'dialog_text_fts_idx', 'analysis_text_fts_idx', 'attachments_tags_idx',
-                    'attachments_tags_vcon_idx', 'parties_name_lower_idx',
+                    'attachments_tags_vcon_idx', 'attachments_tags_later_idx', 'parties_name_lower_idx',
                     'parties_mailto_lower_idx', 'parties_tel_idx')
 ORDER BY 1, 2;
 
@@ -453,6 +453,20 @@ SELECT md5('tagged' || g)::uuid, 0, 'tags', '["bulk:yes"]', 'json' FROM generate
 SELECT count(*) FROM vcon_redis.search_by_tags('{"bulk": "yes"}', 1000);
 SELECT count(*) FROM vcon_redis.search_by_tags('{"bulk": "yes"}');
 ROLLBACK;
+-- tags spread over two tags attachments whatever their attachment_index (one of two distinct
+-- indexes is not 0, here -1 and 0); one tags attachment off index 0 alone is no spread
+BEGIN;
+INSERT INTO vcons (id, uuid, subject, created_at)
+VALUES ('01928e10-0000-8000-8000-000000000008', '01928e10-0000-8000-8000-000000000008', 'Spread', '2026-01-08'),
+       ('01928e10-0000-8000-8000-000000000009', '01928e10-0000-8000-8000-000000000009', 'One', '2026-01-09');
+INSERT INTO attachments (vcon_id, attachment_index, type, body, encoding)
+VALUES ('01928e10-0000-8000-8000-000000000008', -1, 'tags', '["zone:1"]', 'json'),
+       ('01928e10-0000-8000-8000-000000000008', 0, 'tags', '["shift:2"]', 'json'),
+       ('01928e10-0000-8000-8000-000000000009', 3, 'tags', '["zone:1"]', 'json');
+SELECT * FROM vcon_redis.search_by_tags('{"zone": "1", "shift": "2"}');
+SELECT uuid, total_count FROM vcon_redis.search_vcons(tags => '{"zone": "1", "shift": "2"}');
+SELECT * FROM vcon_redis.search_by_tags('{"zone": "1"}');
+ROLLBACK;
 -- a tags row changed by plain SQL is found at once (no materialized view to refresh)
 UPDATE attachments SET body = '["dealer:7","status:open"]'
 WHERE vcon_id = '01928e10-0000-8000-8000-000000000004' AND attachment_index = 0;
@@ -484,6 +498,9 @@ EXPLAIN (COSTS OFF)
 SELECT a.vcon_id FROM attachments a
 WHERE (a.purpose = 'tags' OR a.type = 'tags') AND vcon_redis._tag_array(a.body) @> '{dealer:7}'::text[];
 ROLLBACK;
+-- the candidates of tags spread over several tags attachments (_tag_spread_matches)
+EXPLAIN (COSTS OFF)
+SELECT s.vcon_id FROM attachments s WHERE (s.purpose = 'tags' OR s.type = 'tags') AND s.attachment_index <> 0;
 EXPLAIN (COSTS OFF)
 SELECT v.uuid FROM vcons v WHERE to_tsvector('english', coalesce(v.subject, '')) @@ websearch_to_tsquery('english', 'invoice');
 EXPLAIN (COSTS OFF)
