@@ -10,8 +10,10 @@ Used by scripts/run.sh (the demo) and by the MCP client tests. Data persists in 
 import argparse
 import os
 import shlex
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -58,6 +60,30 @@ def up(args):
         print(f"export {k}={shlex.quote(v)}")
 
 
+def alive(pid: int) -> bool:
+    """Whether pid is a running process (a zombie, which nobody may reap here, is not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+def stop_process(pid: int, timeout: float = 10.0):
+    """SIGTERM, then waits until the process is gone (SIGKILL after `timeout`): a redis-server that
+    is still writing its files at exit would race the caller's removal of its folder."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not alive(pid):
+                return
+            time.sleep(0.05)
+
+
 def down(args):
     loc = Path(args.dir) / "location"
     base = Path(loc.read_text()) if loc.exists() else Path(args.dir)
@@ -66,10 +92,7 @@ def down(args):
     crashes = pg.crashes()
     pidfile = base / "redis" / "pid"
     if pidfile.exists():
-        try:
-            os.kill(int(pidfile.read_text()), 15)
-        except ProcessLookupError:
-            pass
+        stop_process(int(pidfile.read_text()))
         pidfile.unlink()
     if crashes:
         print("PostgreSQL log shows a crash:\n" + "\n".join(crashes), file=sys.stderr)
