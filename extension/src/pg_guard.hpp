@@ -14,6 +14,7 @@
 //     GetCurrentTimestamp TimestampDifferenceExceeds TimestampDifferenceMilliseconds
 //     TimestampTzPlusMilliseconds MemoryContextSwitchTo MemoryContextReset SpinLockAcquire
 //     SpinLockRelease SpinLockInit pg_atomic_init_u32 pg_atomic_init_u64 pg_atomic_read_u32
+//     pg_atomic_read_u64
 //     pg_atomic_write_u32 pg_atomic_exchange_u32 pg_atomic_fetch_add_u64 ResetLatch SetLatch
 //     ReleaseExternalFD pqsignal pgstat_report_appname strlcpy snprintf strcmp MAXALIGN
 //   plain-c:

@@ -86,6 +86,7 @@ private:
     void BackOff();
     void Log(int elevel, const char *message);
     bool ServiceInterrupts();
+    bool SleepUntil(TimestampTz until);
 
     MemoryContext loop_context_;
     MemoryContext chunk_context_;
@@ -318,6 +319,25 @@ void Worker::WaitForWork() {
     }
 }
 
+// Sleeps until `until`, ignoring commit wake-ups (their bell stays rung in WorkerShared); false when
+// it left early because SIGHUP changed the Redis settings (SIGTERM exits in ServiceInterrupts).
+bool Worker::SleepUntil(TimestampTz until) {
+    for (;;) {
+        long left_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+        if (left_ms <= 0)
+            return true;
+        int rc = PgGuard([left_ms]() noexcept {
+            return WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, left_ms,
+                             PG_WAIT_EXTENSION);
+        });
+        if (rc & WL_LATCH_SET) {
+            ResetLatch(MyLatch); // never raises (pg_guard.hpp)
+            if (ServiceInterrupts())
+                return false;
+        }
+    }
+}
+
 // After a wake-up within kSteadyWindowMs of the previous batch, waits until vcon_redis.batch_delay
 // has passed since the oldest waiting commit (or since now, when its time is unknown), so that the
 // commits of that window share one batch; leaves at once on SIGTERM or changed Redis settings.
@@ -330,46 +350,19 @@ bool Worker::GatherCommits() {
         return false;
     const auto first = static_cast<TimestampTz>(pg_atomic_read_u64(&Shared()->first_commit_at));
     const TimestampTz until = TimestampTzPlusMilliseconds(first != 0 ? std::min(first, now) : now, delay_ms);
-    for (;;) {
-        long left_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
-        if (left_ms <= 0)
-            return true;
-        int rc = PgGuard([left_ms]() noexcept {
-            return WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, left_ms,
-                             PG_WAIT_EXTENSION);
-        });
-        if (rc & WL_LATCH_SET) {
-            ResetLatch(MyLatch); // never raises (pg_guard.hpp)
-            if (ServiceInterrupts()) {
-                link_.Reset(); // new Redis settings: reconnect at the next batch
-                PublishConfiguredUrl();
-                return true;
-            }
-        }
+    if (!SleepUntil(until)) {
+        link_.Reset(); // new Redis settings: reconnect at the next batch
+        PublishConfiguredUrl();
     }
+    return true;
 }
 
 // Waits backoff_ms_ (doubling it), ignoring commit wake-ups — a burst of commits must not turn
 // into a reconnect storm — but leaving at once on SIGTERM or changed Redis settings.
 void Worker::BackOff() {
     backoff_ms_ = backoff_ms_ == 0 ? kBackoffMinMs : std::min(backoff_ms_ * 2, kBackoffMaxMs);
-    TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), backoff_ms_);
-    for (;;) {
-        long left_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
-        if (left_ms <= 0)
-            return;
-        int rc = PgGuard([left_ms]() noexcept {
-            return WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, left_ms,
-                             PG_WAIT_EXTENSION);
-        });
-        if (rc & WL_LATCH_SET) {
-            ResetLatch(MyLatch); // never raises (pg_guard.hpp)
-            if (ServiceInterrupts()) {
-                backoff_ms_ = 0;
-                return;
-            }
-        }
-    }
+    if (!SleepUntil(TimestampTzPlusMilliseconds(GetCurrentTimestamp(), backoff_ms_)))
+        backoff_ms_ = 0;
 }
 
 // Logs message, but the same message at most once a minute (a down Redis retries every 5 s).
