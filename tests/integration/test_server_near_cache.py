@@ -78,12 +78,16 @@ def cached_vcon(stack, n, **extra) -> str:
 def test_a_hot_document_is_served_from_the_near_cache_without_redis(stack, server):
     u = cached_vcon(stack, 1)
     wait_live(server, stack, u)
-    expected = json.loads(stack.cached(u))
+    cached = stack.cached(u)
+    expected = json.loads(cached)
+    wire = b'{"success":true,"vcon":' + (cached.encode() if isinstance(cached, str) else cached) + b"}"
     before = gets_in_redis(stack)
     for _ in range(50):
         r = server.get(f"/api/v1/vcons/{u}")
         assert r.status == 200 and r.cache == "HIT"
         assert r.json()["vcon"] == expected
+        assert r.body == wire and r.headers["content-length"] == str(len(wire))
+        assert r.headers["content-type"] == "application/json"
     assert gets_in_redis(stack) == before
     assert len(listeners(stack)) == 1
 

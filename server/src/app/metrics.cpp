@@ -24,21 +24,28 @@ const char *to_string(Route r) {
     return "other";
 }
 
+Metrics::Shard &Metrics::mine() {
+    static std::atomic<std::size_t> threads{0};
+    thread_local const std::size_t index = threads.fetch_add(1, std::memory_order_relaxed) % kShards;
+    return shards_[index];
+}
+
 void Metrics::request(Route route, unsigned status, std::chrono::steady_clock::duration took) {
     auto r = static_cast<std::size_t>(route);
     if (status < kMinStatus || status > kMaxStatus)
         status = 500;
-    requests_[r][status - kMinStatus].fetch_add(1, std::memory_order_relaxed);
+    Shard &shard = mine();
+    add(shard.requests[r][status - kMinStatus], 1);
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(took).count();
     double s = static_cast<double>(ns) / 1e9;
-    auto &h = durations_[r];
+    auto &h = shard.durations[r];
     std::size_t i = 0;
     while (i < kBuckets.size() && s > kBuckets[i])
         ++i;
     if (i < kBuckets.size())
-        h.buckets[i].fetch_add(1, std::memory_order_relaxed);
-    h.count.fetch_add(1, std::memory_order_relaxed);
-    h.sum_ns.fetch_add(static_cast<std::uint64_t>(ns < 0 ? 0 : ns), std::memory_order_relaxed);
+        add(h.buckets[i], 1);
+    add(h.count, 1);
+    add(h.sum_ns, static_cast<std::uint64_t>(ns < 0 ? 0 : ns));
 }
 
 namespace {
@@ -56,7 +63,7 @@ std::string Metrics::render(const GaugeSnapshot &g) const {
            "# TYPE vcon_http_requests_total counter\n";
     for (std::size_t r = 0; r < kRouteCount; ++r)
         for (unsigned s = kMinStatus; s <= kMaxStatus; ++s) {
-            auto n = requests_[r][s - kMinStatus].load(std::memory_order_relaxed);
+            auto n = sum([r, s](const Shard &x) { return &x.requests[r][s - kMinStatus]; });
             if (n == 0)
                 continue;
             out += "vcon_http_requests_total{route=\"";
@@ -73,7 +80,7 @@ std::string Metrics::render(const GaugeSnapshot &g) const {
            "# TYPE vcon_cache_total counter\n";
     for (std::size_t i = 0; i < kCacheEventCount; ++i)
         out += std::string("vcon_cache_total{result=\"") + cache_names[i] + "\"} " +
-               std::to_string(cache_[i].load(std::memory_order_relaxed)) + "\n";
+               std::to_string(sum([i](const Shard &x) { return &x.cache[i]; })) + "\n";
 
     static constexpr const char *near_names[] = {"hit",          "miss",     "store", "stale_refused",
                                                  "invalidation", "eviction", "flush"};
@@ -84,27 +91,29 @@ std::string Metrics::render(const GaugeSnapshot &g) const {
            "# TYPE vcon_near_cache_total counter\n";
     for (std::size_t i = 0; i < kNearEventCount; ++i)
         out += std::string("vcon_near_cache_total{event=\"") + near_names[i] + "\"} " +
-               std::to_string(near_[i].load(std::memory_order_relaxed)) + "\n";
+               std::to_string(sum([i](const Shard &x) { return &x.near[i]; })) + "\n";
     out += "# HELP vcon_near_cache_bytes Bytes charged to the near cache (all io threads).\n"
            "# TYPE vcon_near_cache_bytes gauge\n";
-    out += "vcon_near_cache_bytes " + std::to_string(near_bytes_.load(std::memory_order_relaxed)) + "\n";
+    out +=
+        "vcon_near_cache_bytes " + std::to_string(sum([](const Shard &x) { return &x.near_bytes; })) + "\n";
 
     out += "# HELP vcon_http_request_duration_seconds Time from a complete request to its response.\n"
            "# TYPE vcon_http_request_duration_seconds histogram\n";
     for (std::size_t r = 0; r < kRouteCount; ++r) {
-        const auto &h = durations_[r];
         std::string route = to_string(static_cast<Route>(r));
         std::uint64_t cum = 0;
         for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-            cum += h.buckets[i].load(std::memory_order_relaxed);
+            cum += sum([r, i](const Shard &x) { return &x.durations[r].buckets[i]; });
             out += "vcon_http_request_duration_seconds_bucket{route=\"" + route + "\",le=\"" +
                    fmt_double(kBuckets[i]) + "\"} " + std::to_string(cum) + "\n";
         }
-        auto count = h.count.load(std::memory_order_relaxed);
+        auto count = sum([r](const Shard &x) { return &x.durations[r].count; });
         out += "vcon_http_request_duration_seconds_bucket{route=\"" + route + "\",le=\"+Inf\"} " +
                std::to_string(count) + "\n";
         out += "vcon_http_request_duration_seconds_sum{route=\"" + route + "\"} " +
-               fmt_double(static_cast<double>(h.sum_ns.load(std::memory_order_relaxed)) / 1e9) + "\n";
+               fmt_double(static_cast<double>(sum([r](const Shard &x) { return &x.durations[r].sum_ns; })) /
+                          1e9) +
+               "\n";
         out += "vcon_http_request_duration_seconds_count{route=\"" + route + "\"} " + std::to_string(count) +
                "\n";
     }
@@ -130,9 +139,10 @@ std::string Metrics::render(const GaugeSnapshot &g) const {
     out += "vcon_http_connections " + std::to_string(g.http_connections) + "\n";
     out += "# HELP vcon_backend_errors_total Failed backend operations (connect, I/O, timeout, query).\n"
            "# TYPE vcon_backend_errors_total counter\n";
-    out +=
-        "vcon_backend_errors_total{backend=\"postgres\"} " + std::to_string(backend_errors_[0].load()) + "\n";
-    out += "vcon_backend_errors_total{backend=\"redis\"} " + std::to_string(backend_errors_[1].load()) + "\n";
+    out += "vcon_backend_errors_total{backend=\"postgres\"} " +
+           std::to_string(sum([](const Shard &x) { return &x.backend_errors[0]; })) + "\n";
+    out += "vcon_backend_errors_total{backend=\"redis\"} " +
+           std::to_string(sum([](const Shard &x) { return &x.backend_errors[1]; })) + "\n";
     return out;
 }
 

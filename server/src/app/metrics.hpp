@@ -1,4 +1,6 @@
 // Process-wide Prometheus metrics: lock-free counters and histograms, rendered as text for /metrics.
+// Each thread counts into its own shard (no cache line bounced between the io threads per request);
+// render() sums the shards.
 #pragma once
 
 #include <array>
@@ -54,12 +56,10 @@ public:
                                                      0.025,  0.05,    0.1,    0.25,  0.5,    1.0,   2.5};
 
     void request(Route route, unsigned status, std::chrono::steady_clock::duration took);
-    void cache(CacheEvent e) { cache_[static_cast<std::size_t>(e)].fetch_add(1, std::memory_order_relaxed); }
-    void near(NearEvent e) { near_[static_cast<std::size_t>(e)].fetch_add(1, std::memory_order_relaxed); }
-    void near_bytes(std::int64_t delta) { near_bytes_.fetch_add(delta, std::memory_order_relaxed); }
-    void backend_error(Backend b) {
-        backend_errors_[static_cast<std::size_t>(b)].fetch_add(1, std::memory_order_relaxed);
-    }
+    void cache(CacheEvent e) { add(mine().cache[static_cast<std::size_t>(e)], 1); }
+    void near(NearEvent e) { add(mine().near[static_cast<std::size_t>(e)], 1); }
+    void near_bytes(std::int64_t delta) { add(mine().near_bytes, delta); }
+    void backend_error(Backend b) { add(mine().backend_errors[static_cast<std::size_t>(b)], 1); }
 
     std::string render(const GaugeSnapshot &g) const;
 
@@ -70,12 +70,34 @@ private:
         std::atomic<std::uint64_t> sum_ns{0};
     };
     static constexpr unsigned kMinStatus = 100, kMaxStatus = 599;
-    std::array<std::array<std::atomic<std::uint64_t>, kMaxStatus - kMinStatus + 1>, kRouteCount> requests_{};
-    std::array<Histogram, kRouteCount> durations_{};
-    std::array<std::atomic<std::uint64_t>, kCacheEventCount> cache_{};
-    std::array<std::atomic<std::uint64_t>, 2> backend_errors_{};
-    std::array<std::atomic<std::uint64_t>, kNearEventCount> near_{};
-    std::atomic<std::int64_t> near_bytes_{0};
+    // Threads beyond this many share shards (still exact: the counters stay atomic).
+    static constexpr std::size_t kShards = 8;
+    struct alignas(64) Shard {
+        std::array<std::array<std::atomic<std::uint64_t>, kMaxStatus - kMinStatus + 1>, kRouteCount>
+            requests{};
+        std::array<Histogram, kRouteCount> durations{};
+        std::array<std::atomic<std::uint64_t>, kCacheEventCount> cache{};
+        std::array<std::atomic<std::uint64_t>, 2> backend_errors{};
+        std::array<std::atomic<std::uint64_t>, kNearEventCount> near{};
+        std::atomic<std::int64_t> near_bytes{0};
+    };
+    template <class T> static void add(std::atomic<T> &counter, T n) {
+        counter.fetch_add(n, std::memory_order_relaxed);
+    }
+    static void add(std::atomic<std::uint64_t> &counter, int n) {
+        add(counter, static_cast<std::uint64_t>(n));
+    }
+    // The calling thread's shard.
+    Shard &mine();
+    // The sum over the shards of the counter `counter(shard)` points to.
+    template <class F> auto sum(F counter) const {
+        decltype(counter(shards_[0])->load()) total{};
+        for (const auto &s : shards_)
+            total += counter(s)->load(std::memory_order_relaxed);
+        return total;
+    }
+
+    std::array<Shard, kShards> shards_{};
 };
 
 } // namespace vcon_redis::server

@@ -27,9 +27,9 @@ bool iequals(std::string_view a, std::string_view b) {
            });
 }
 
-// "host[:port]" or "[v6][:port]" split into the lowercase host (brackets kept, a trailing dot of a
-// name dropped) and the port text (empty when absent).
-std::pair<std::string, std::string_view> split_host_port(std::string_view text) {
+// "host[:port]" or "[v6][:port]" split into the host (brackets kept, a trailing dot of a name
+// dropped; compare it case-insensitively) and the port text (empty when absent).
+std::pair<std::string_view, std::string_view> split_host_port(std::string_view text) {
     std::string_view host = text, port;
     if (!text.empty() && text.front() == '[') {
         auto close = text.find(']');
@@ -47,29 +47,36 @@ std::pair<std::string, std::string_view> split_host_port(std::string_view text) 
     }
     if (host.size() > 1 && host.back() == '.')
         host.remove_suffix(1);
-    std::string lower(host);
-    for (char &c : lower)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return {std::move(lower), port};
+    return {host, port};
 }
 
 } // namespace
+
+HostPolicy::HostPolicy(const std::vector<std::string> &allowed) {
+    for (const auto &entry : allowed) {
+        if (entry == "*") {
+            any_ = true;
+            continue;
+        }
+        const auto [host, port] = split_host_port(entry);
+        Entry e{std::string(host), std::string(port)};
+        for (char &c : e.host)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        allowed_.push_back(std::move(e));
+    }
+}
 
 bool HostPolicy::allows(std::string_view header) const {
     while (!header.empty() && (header.front() == ' ' || header.front() == '\t'))
         header.remove_prefix(1);
     while (!header.empty() && (header.back() == ' ' || header.back() == '\t'))
         header.remove_suffix(1);
-    if (header.empty())
+    if (header.empty() || any_)
         return true;
     const auto [host, port] = split_host_port(header);
-    for (const auto &entry : allowed_) {
-        if (entry == "*")
+    for (const auto &entry : allowed_)
+        if (iequals(host, entry.host) && (entry.port.empty() || entry.port == port))
             return true;
-        const auto [allowed_host, allowed_port] = split_host_port(entry);
-        if (allowed_host == host && (allowed_port.empty() || allowed_port == port))
-            return true;
-    }
     return false;
 }
 

@@ -34,12 +34,18 @@ class HostPolicy {
 public:
     // Entries: "name" or an IP (any port), "name:port", "[v6]", "[v6]:port", "*"; case-insensitive,
     // a trailing dot of a name is ignored.
-    explicit HostPolicy(std::vector<std::string> allowed) : allowed_(std::move(allowed)) {}
+    explicit HostPolicy(const std::vector<std::string> &allowed);
     // A missing Host (empty; HTTP/1.0 clients) is allowed: only a browser sends a rebound name.
+    // Allocates nothing (it runs on every request).
     bool allows(std::string_view host_header) const;
 
 private:
-    std::vector<std::string> allowed_;
+    struct Entry {
+        std::string host; // lowercase, brackets kept, no trailing dot
+        std::string port; // empty: any port
+    };
+    bool any_ = false; // "*"
+    std::vector<Entry> allowed_;
 };
 
 } // namespace vcon_redis::server::http

@@ -4,6 +4,12 @@
 
 namespace vcon_redis::server::http {
 
+void Response::prepare_payload() {
+    Message::prepare_payload();
+    if (borrowed || !tail.empty())
+        content_length(payload_size());
+}
+
 Response json_response(unsigned status, std::string body) {
     Response res{static_cast<bhttp::status>(status), 11};
     res.set(bhttp::field::content_type, "application/json");

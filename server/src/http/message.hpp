@@ -4,6 +4,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -12,7 +13,25 @@ namespace vcon_redis::server::http {
 namespace bhttp = boost::beast::http;
 
 using Request = bhttp::request<bhttp::string_body>;
-using Response = bhttp::response<bhttp::string_body>;
+
+// A response: Beast's message with a string body, plus bytes it may send without copying them (a
+// near cache value, refcounted, so they stay alive until the write is done). On the wire the body
+// is body() + *borrowed + tail.
+class Response : public bhttp::response<bhttp::string_body> {
+public:
+    using Message = bhttp::response<bhttp::string_body>;
+    using Message::Message;
+
+    // Beast's prepare_payload() (Content-Length and friends) counting the borrowed bytes and the tail.
+    void prepare_payload();
+    // The bytes of the body on the wire.
+    std::size_t payload_size() const {
+        return body().size() + (borrowed ? borrowed->size() : 0) + tail.size();
+    }
+
+    std::shared_ptr<const std::string> borrowed;
+    std::string_view tail; // static text
+};
 
 // A response with Content-Type: application/json and the given body.
 Response json_response(unsigned status, std::string body);

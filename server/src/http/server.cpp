@@ -19,6 +19,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include <array>
+#include <charconv>
 #include <exception>
 #include <optional>
 #include <tuple>
@@ -69,32 +70,36 @@ asio::awaitable<void> lingering_close(tcp::socket &socket, SessionRegistry::Entr
 using Parser = bhttp::request_parser<bhttp::string_body>;
 
 // The status line and header fields of `res` as they go on the wire: what Beast's serializer
-// writes for a response whose Content-Length prepare_payload() has set, built in one string.
-std::string response_head(const Response &res) {
-    std::string head;
-    head.reserve(192);
+// writes for a response whose Content-Length prepare_payload() has set, built into `head` (the
+// connection's buffer, reused: no allocation once it is large enough).
+void response_head(const Response &res, std::string &head) {
+    char status[16];
+    const auto printed = std::to_chars(status, status + sizeof status, res.result_int());
+    head.clear();
     head.append("HTTP/")
         .append(1, static_cast<char>('0' + res.version() / 10))
         .append(1, '.')
         .append(1, static_cast<char>('0' + res.version() % 10))
         .append(1, ' ')
-        .append(std::to_string(res.result_int()))
+        .append(status, printed.ptr)
         .append(1, ' ')
         .append(res.reason())
         .append("\r\n");
     for (const auto &field : res)
         head.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
     head.append("\r\n");
-    return head;
 }
 
-// Writes a prepared response: its head and its body as two buffers of one gathering write (the
-// body is not copied; one sendmsg for both when the socket takes them).
-asio::awaitable<boost::system::error_code> write_response(tcp::socket &stream, const Response &res) {
+// Writes a prepared response: its head, its body, the bytes it borrows and its tail as the buffers
+// of one gathering write (nothing copied; one sendmsg when the socket takes them all).
+asio::awaitable<boost::system::error_code> write_response(tcp::socket &stream, const Response &res,
+                                                          std::string &head) {
     boost::system::error_code ec;
     std::size_t n = 0;
-    const std::string head = response_head(res);
-    const std::array<asio::const_buffer, 2> wire{asio::buffer(head), asio::buffer(res.body())};
+    response_head(res, head);
+    const std::array<asio::const_buffer, 4> wire{
+        asio::buffer(head), asio::buffer(res.body()),
+        res.borrowed ? asio::buffer(*res.borrowed) : asio::const_buffer(), asio::buffer(res.tail)};
     std::tie(ec, n) = co_await asio::async_write(stream, wire, use_tuple);
     co_return ec;
 }
@@ -113,6 +118,21 @@ std::optional<Response> refusal(const boost::system::error_code &ec, const Limit
     return std::nullopt;
 }
 
+// Parses the header from what the buffer already holds (a request usually arrives whole with the
+// read that woke the session), as Beast's asynchronous read would but without a trip through the
+// scheduler. True when that settled it: the header is complete, or `ec` says what is wrong with it
+// (the header limit included); false when more bytes are needed.
+bool parse_buffered_header(beast::flat_buffer &buffer, Parser &parser, boost::system::error_code &ec) {
+    if (buffer.size() == 0)
+        return false;
+    buffer.consume(parser.put(buffer.data(), ec));
+    if (ec == bhttp::error::need_more) {
+        ec = {};
+        return false;
+    }
+    return ec || parser.is_header_done();
+}
+
 // Reads one request within the limits: the header, the 100 Continue it may ask for, the body.
 // True when it is complete (`version` then says its HTTP version); false when the connection is to
 // end, with `refused` set when the client is answered first. The request timeout runs from the
@@ -124,7 +144,8 @@ asio::awaitable<bool> read_request(tcp::socket &stream, beast::flat_buffer &buff
     boost::system::error_code ec;
     std::size_t n = 0;
     const char *part = "";
-    std::tie(ec, n) = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    if (!parse_buffered_header(buffer, parser, ec))
+        std::tie(ec, n) = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
     if (!ec) {
         part = " body";
         version = parser.get().version();
@@ -147,7 +168,7 @@ asio::awaitable<bool> read_request(tcp::socket &stream, beast::flat_buffer &buff
 // Serves one request and writes its response; false when the connection is to end (the request
 // did not ask for keep-alive, the server is stopping, or the write failed).
 asio::awaitable<bool> answer(tcp::socket &stream, SessionRegistry::Entry &entry, IoThreadSlot &w, Request req,
-                             unsigned version, bool keep_alive, const Limits &limits) {
+                             unsigned version, bool keep_alive, const Limits &limits, std::string &head) {
     boost::system::error_code ec;
     Response res;
     try {
@@ -161,19 +182,19 @@ asio::awaitable<bool> answer(tcp::socket &stream, SessionRegistry::Entry &entry,
     res.keep_alive(keep_alive);
     res.prepare_payload();
     entry.expires_after(limits.request_timeout);
-    ec = co_await write_response(stream, res);
+    ec = co_await write_response(stream, res, head);
     co_return keep_alive && !ec;
 }
 
 // Writes the answer that ends the connection, then lets the client's unread bytes drain.
 asio::awaitable<void> send_refusal(tcp::socket &stream, SessionRegistry::Entry &entry, Response &res,
-                                   unsigned version) {
+                                   unsigned version, std::string &head) {
     boost::system::error_code ec;
     res.version(version);
     res.keep_alive(false);
     res.prepare_payload();
     entry.expires_after(std::chrono::seconds(5));
-    ec = co_await write_response(stream, res);
+    ec = co_await write_response(stream, res, head);
     if (!ec)
         co_await lingering_close(stream, entry);
 }
@@ -191,6 +212,7 @@ asio::awaitable<void> session(tcp::socket socket, IoThreadSlot w, Limits limits,
     beast::flat_buffer buffer;
     std::optional<Parser> parser;
     std::optional<Response> refused; // an error answer that ends the connection
+    std::string head;                // the response head buffer, reused for every response of the connection
     unsigned version = 11;
     bool keep_alive = true;
 
@@ -223,11 +245,11 @@ asio::awaitable<void> session(tcp::socket socket, IoThreadSlot w, Limits limits,
         if (buffer.size() == 0 && buffer.capacity() > 16384)
             buffer.shrink_to_fit();
         Request req = parser->release(); // named before the co_await (g++ 12 coroutine rule)
-        keep_alive = co_await answer(stream, entry, w, std::move(req), version, keep_alive, limits);
+        keep_alive = co_await answer(stream, entry, w, std::move(req), version, keep_alive, limits, head);
     }
 
     if (refused)
-        co_await send_refusal(stream, entry, *refused, version);
+        co_await send_refusal(stream, entry, *refused, version, head);
     stream.shutdown(tcp::socket::shutdown_send, ec);
     stream.close(ec);
 }

@@ -2,8 +2,9 @@
 // coroutine per connection (keep-alive, pipelining), Beast parser limits for header and body, an
 // idle timeout between requests and a whole-request timeout from its first byte (slow clients cannot
 // hold a thread: there is none to hold) kept as one deadline per connection that each io thread
-// sweeps (SessionRegistry), a connection cap, TCP_NODELAY. Responses go out as one gathering write
-// of their head and body.
+// sweeps (SessionRegistry), a connection cap, TCP_NODELAY. A request whose header arrived whole is
+// parsed from the read buffer at once; responses go out as one gathering write of their head (built
+// in a buffer of the connection), their body and the bytes they borrow (a near hit's document).
 #pragma once
 
 #include "app/metrics.hpp"

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
+#include <memory>
 
 namespace vcon_redis::server::rest {
 namespace {
@@ -29,13 +30,26 @@ http::Response bad_request(std::string_view message) {
     return http::json_error(400, "invalid_parameter", message);
 }
 
+// The body of a format=full answer: kFullHead, the cached document, kFullTail.
+constexpr std::string_view kFullHead = "{\"success\":true,\"vcon\":";
+constexpr std::string_view kFullTail = "}";
+
+// A near hit's format=full answer: the near cache's bytes are sent as they are, not copied.
+http::Response near_hit_response(std::shared_ptr<const std::string> doc) {
+    http::Response res = http::json_response(200, std::string(kFullHead));
+    res.borrowed = std::move(doc);
+    res.tail = kFullTail;
+    res.set("X-Cache", to_string(CacheStatus::Hit));
+    return res;
+}
+
 http::Response vcon_response(const VconResult &r, const std::string &uuid, const std::string &format) {
     switch (r.status) {
     case VconResult::Status::Found: {
         if (format == "full") {
             std::string body;
-            body.reserve(r.json.size() + 32);
-            body.append("{\"success\":true,\"vcon\":").append(r.json).append("}");
+            body.reserve(kFullHead.size() + r.json.size() + kFullTail.size());
+            body.append(kFullHead).append(r.json).append(kFullTail);
             return http::json_response(200, std::move(body));
         }
         auto doc = nlohmann::json::parse(r.json, nullptr, false);
@@ -64,10 +78,13 @@ boost::asio::awaitable<http::Response> get_vcon(store::CachedStore &store, std::
     const std::string format = qs.get("format").value_or("full");
     http::Response res;
     VconResult r;
+    std::shared_ptr<const std::string> near;
     if (!uuid) {
         res = bad_request("malformed uuid: expected 8-4-4-4-12 hexadecimal digits");
     } else if (format != "full" && format != "metadata" && format != "summary") {
         res = bad_request("format must be full, metadata or summary");
+    } else if (format == "full" && (near = store.near_hit(*uuid))) {
+        res = near_hit_response(std::move(near));
     } else {
         r = co_await store.get(*uuid);
         res = vcon_response(r, *uuid, format);

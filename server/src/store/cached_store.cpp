@@ -75,22 +75,30 @@ void CachedStore::note_wrong_type(const std::string &key) {
                   "Further ones are only counted in vcon_cache_total{result=\"wrong_type\"}");
 }
 
+std::shared_ptr<const std::string> CachedStore::near_hit(std::string_view uuid) {
+    if (!near_ || policy_.state == CachePolicy::State::Unmaintained)
+        return nullptr;
+    std::shared_ptr<const std::string> value = near_->cache().find(redis::doc_key(policy_.key_prefix, uuid));
+    if (value)
+        metrics_.cache(CacheEvent::Hit);
+    return value;
+}
+
 // The coroutines here follow the g++ 12 coroutine rule (docs/internals.md).
 asio::awaitable<VconResult> CachedStore::get(std::string uuid) {
     const CachePolicy policy = policy_; // a copy: the policy may change while this request waits
     const std::string key = redis::doc_key(policy.key_prefix, uuid);
-    redis::Command cmd; // GET key, built only when Redis is asked (a near hit allocates nothing more)
+    redis::Command cmd; // GET key, built only when Redis is asked
     const bool use_cache = policy.state != CachePolicy::State::Unmaintained;
     const bool may_fill = policy.state == CachePolicy::State::Maintained;
     NearCache *near = near_ && use_cache ? &near_->cache() : nullptr;
-    const std::string *near_value = near ? near->find(key) : nullptr;
+    const std::shared_ptr<const std::string> near_value = near_hit(uuid);
     VconResult result;
     NearCache::Reading reading; // taken before the GET is sent: an invalidation meanwhile wins
     redis::Reply r;
     Miss how = Miss::Bypass;
     bool hit = false;
     if (near_value) {
-        metrics_.cache(CacheEvent::Hit);
         result.status = VconResult::Status::Found;
         result.cache = CacheStatus::Hit;
         result.json = *near_value;
@@ -125,7 +133,7 @@ asio::awaitable<VconResult> CachedStore::get(std::string uuid) {
             if (near && options_.test_near_delay.count() > 0)
                 co_await sleep_for(options_.test_near_delay);
             if (near)
-                near->finish(reading, result.json);
+                near->finish(reading, std::make_shared<const std::string>(result.json));
         } else {
             r.reset(); // a foreign value may be large: not kept while PostgreSQL is read
             SingleFlight::Work work = [this, uuid, how]() { return load(uuid, how); };
@@ -211,9 +219,8 @@ asio::awaitable<std::vector<VconResult>> CachedStore::get_many(std::vector<std::
     std::vector<std::size_t> remote; // indexes asked of Redis
     std::vector<std::string> remote_keys;
     for (std::size_t i = 0; i < n; ++i) {
-        const std::string *v = near ? near->find(keys[i]) : nullptr;
+        const std::shared_ptr<const std::string> v = near ? near_hit(uuids[i]) : nullptr;
         if (v) {
-            metrics_.cache(CacheEvent::Hit);
             results[i].status = VconResult::Status::Found;
             results[i].cache = CacheStatus::Hit;
             results[i].json = *v;
@@ -249,7 +256,7 @@ asio::awaitable<std::vector<VconResult>> CachedStore::get_many(std::vector<std::
             results[i].json.assign(e->str, e->len);
             pending[i] = false;
             if (near)
-                near->finish(readings[i], results[i].json);
+                near->finish(readings[i], std::make_shared<const std::string>(results[i].json));
         } else if (e->type == REDIS_REPLY_STRING) {
             note_foreign(keys[i], e->len);
             how[i] = may_fill ? Miss::Fill : Miss::NoFill;

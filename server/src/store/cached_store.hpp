@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,10 @@ public:
                 SingleFlight &flights, Metrics &metrics, NearCacheTracking *near = nullptr);
 
     boost::asio::awaitable<VconResult> get(std::string uuid) override;
+    // The near cache's bytes for a validated uuid, refcounted and not copied, counted as a HIT; nullptr
+    // when the near cache does not hold it (or the cache is not used): then ask get(). get() serves
+    // its near hits through this, so both follow the same rules.
+    std::shared_ptr<const std::string> near_hit(std::string_view uuid);
     // One MGET for all keys; the misses are read with ONE vcon_json_many query and filled under
     // the same rules as get(): a lease per miss (SET NX PX), the lease-checked fill, release when
     // nothing was found; foreign values are misses; keys of another type (MGET answers nil for

@@ -44,7 +44,7 @@ void NearCache::set_live(bool live) {
     live_ = live;
 }
 
-const std::string *NearCache::find(std::string_view key) {
+std::shared_ptr<const std::string> NearCache::find(std::string_view key) {
     if (!live_)
         return nullptr;
     auto it = index_.find(key);
@@ -54,7 +54,7 @@ const std::string *NearCache::find(std::string_view key) {
     }
     lru_.splice(lru_.begin(), lru_, it->second);
     metrics_.near(NearEvent::Hit);
-    return &it->second->value;
+    return it->second->value;
 }
 
 NearCache::Reading NearCache::begin(std::string_view key) {
@@ -71,19 +71,18 @@ NearCache::Reading NearCache::begin(std::string_view key) {
     return r;
 }
 
-bool NearCache::finish(Reading &reading, std::string_view value) {
+bool NearCache::finish(Reading &reading, std::shared_ptr<const std::string> value) {
     bool store = reading.cache_ == this && reading.flight_ != nullptr && live_ && reading.epoch_ == epoch_;
     if (store && reading.flight_->second.invalidated_at > reading.seq_) {
         store = false; // invalidated while the GET was in flight: the value may be older than that
         metrics_.near(NearEvent::StaleRefused);
     }
-    Entry e{reading.flight_ ? reading.flight_->first : std::string(), std::string()};
+    Entry e{reading.flight_ ? reading.flight_->first : std::string(), std::move(value)};
     reading.end();
-    if (!store || charge(e) + value.size() > budget_)
+    if (!store || !e.value || charge(e) > budget_)
         return false;
     if (auto old = index_.find(e.key); old != index_.end())
         erase(old->second);
-    e.value.assign(value);
     evict_to(budget_ - charge(e));
     bytes_ += charge(e);
     metrics_.near_bytes(static_cast<std::int64_t>(charge(e)));

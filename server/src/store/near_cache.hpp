@@ -1,7 +1,9 @@
-// The near cache of one io thread: Redis key → the exact bytes a Redis GET of that key returned,
-// bounded in bytes with LRU eviction, and the bookkeeping that keeps it from ever holding a value
-// older than an invalidation it was told about. No I/O: NearCacheTracking (near_cache_tracking.hpp)
-// feeds it the invalidations of Redis client-side caching and says when tracking is live.
+// The near cache of one io thread: Redis key → the exact bytes a Redis GET of that key returned
+// (immutable and refcounted: a response being written keeps the bytes it sends alive after their
+// entry is invalidated or evicted, so they are never copied), bounded in bytes with LRU eviction, and the
+// bookkeeping that keeps it from ever holding a value older than an invalidation it was told about. No I/O:
+// NearCacheTracking (near_cache_tracking.hpp) feeds it the invalidations of Redis client-side caching and
+// says when tracking is live.
 //
 // Coherence rules (single-threaded: everything runs on the owning io thread):
 //   - Nothing is stored or served unless live() (tracking is on for the data connection and the
@@ -45,9 +47,9 @@ public:
     // false: drops everything, stores nothing until set_live(true).
     void set_live(bool live);
 
-    // The value stored for key (and counts a near hit or miss), or nullptr. Valid until the next
-    // call that changes the cache.
-    const std::string *find(std::string_view key);
+    // The value stored for key (and counts a near hit or miss), or nullptr. The handle keeps the
+    // bytes alive and unchanged whatever happens to the entry afterwards.
+    std::shared_ptr<const std::string> find(std::string_view key);
 
     // One GET in flight for `key`. Move-only; its destructor ends the flight.
     class Reading {
@@ -73,7 +75,7 @@ public:
     Reading begin(std::string_view key);
     // Stores value for the Reading's key if nothing invalidated it since begin(); ends the Reading.
     // Returns whether it was stored.
-    bool finish(Reading &reading, std::string_view value);
+    bool finish(Reading &reading, std::shared_ptr<const std::string> value);
 
     void invalidate(std::string_view key);
     void flush();
@@ -85,10 +87,10 @@ public:
 private:
     struct Entry {
         std::string key;
-        std::string value;
+        std::shared_ptr<const std::string> value;
     };
     static std::size_t charge(const Entry &e) noexcept {
-        return e.key.size() + e.value.size() + kEntryOverhead;
+        return e.key.size() + e.value->size() + kEntryOverhead;
     }
     void erase(std::list<Entry>::iterator it);
     void clear();
