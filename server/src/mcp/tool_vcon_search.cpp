@@ -71,6 +71,126 @@ ContentFilter content_filter(const Request &q) {
     return {q.query, q.start_date, q.end_date, tags_text(q)};
 }
 
+// Why a parsed request cannot be served ("" when it can); throws for the modes that need embeddings.
+std::string invalid_reason(const Request &q) {
+    if (q.mode == "semantic" || q.mode == "hybrid")
+        throw ToolError(std::string("vcon_search mode \"") + q.mode + "\" " + no_embeddings_reason() +
+                        " Use mode \"keyword\" (full-text) or \"metadata\" (filters and tags).");
+    if (q.dealer_filter)
+        return "filters.dealer_id and filters.dealer_name are not supported by this server (it has no "
+               "strolid_dealer attachment filter); use tags or the other filters";
+    if (q.mode == "keyword" && (!q.query || q.query->empty()))
+        return "query is required for keyword mode";
+    return {};
+}
+
+// One page of search results before the documents are read.
+struct Page {
+    std::vector<std::string> ids;  // the page's vCons, in order
+    json searches = json::array(); // per id: the item's "search" member
+    json page = json::object();    // the envelope's page member so far
+    json ignored = json::array();  // filters keyword mode does not apply (as vcon-mcp)
+    bool has_next = false;
+};
+
+boost::asio::awaitable<Page> metadata_page_of(const Request &q, VconStore &store) {
+    Page p;
+    SqlCall call = metadata_search_call(metadata_filter(q), q.limit, q.offset);
+    json answer = co_await sql_value(store, std::move(call));
+    auto found = metadata_page(std::move(answer));
+    if (!found)
+        throw ToolError("database returned an unexpected result");
+    for (const auto &row : found->rows) {
+        p.ids.push_back(row.value("uuid", ""));
+        p.searches.push_back({{"mode", "metadata"}});
+    }
+    const std::int64_t total = found->total.value_or(0); // counted (metadata_search_call's default)
+    p.page["total"] = total;
+    p.has_next = total > q.offset + static_cast<std::int64_t>(p.ids.size());
+    co_return p;
+}
+
+boost::asio::awaitable<Page> keyword_page_of(const Request &q, VconStore &store) {
+    Page p;
+    for (const auto &[name, value] :
+         {std::pair{"subject", &q.subject}, std::pair{"party_name", &q.party_name},
+          std::pair{"party_email", &q.party_email}, std::pair{"party_tel", &q.party_tel}})
+        if (value->has_value())
+            p.ignored.push_back(std::string("filters.") + name);
+    SqlCall call = content_search_call(content_filter(q), kKeywordWindow);
+    SqlCall count_call = content_count_call(content_filter(q));
+    json rows = co_await sql_value(store, std::move(call));
+    json total = co_await sql_value(store, std::move(count_call));
+    // One item per vCon, at its best-ranked field (rows come best first).
+    std::vector<const json *> best;
+    for (const auto &row : rows) {
+        const std::string id = row.value("vcon_id", "");
+        if (std::none_of(best.begin(), best.end(),
+                         [&](const json *b) { return b->value("vcon_id", "") == id; }))
+            best.push_back(&row);
+    }
+    const auto from = std::min<std::size_t>(best.size(), static_cast<std::size_t>(q.offset));
+    const auto to = std::min<std::size_t>(best.size(), from + static_cast<std::size_t>(q.limit));
+    for (std::size_t i = from; i < to; ++i) {
+        p.ids.push_back(best[i]->value("vcon_id", ""));
+        p.searches.push_back({{"mode", "keyword"},
+                              {"content_type", best[i]->value("content_type", json())},
+                              {"content_index", best[i]->value("content_index", json())},
+                              {"relevance_score", best[i]->value("relevance_score", json())},
+                              {"snippet", best[i]->value("snippet", json())}});
+    }
+    p.page["total"] = total;
+    if (total.is_number() && total.get<std::int64_t>() > static_cast<std::int64_t>(best.size()))
+        p.page["iterable_total"] = best.size(); // beyond the ranked window no cursor can reach
+    p.has_next = to < best.size();
+    co_return p;
+}
+
+// The contract envelope of a page: its documents read through the cache in one batch, each item
+// shaped by include, within the byte budget.
+boost::asio::awaitable<json> envelope(const Request &q, Page p, VconStore &store) {
+    std::vector<std::string> wanted = p.ids;
+    json docs = co_await read_vcons(std::move(wanted), store);
+    json items = json::array();
+    for (const auto &doc : docs) {
+        json item = contract_item(doc, q.include);
+        auto at = std::find(p.ids.begin(), p.ids.end(), doc.value("uuid", ""));
+        if (at != p.ids.end())
+            item["search"] = p.searches[static_cast<std::size_t>(at - p.ids.begin())];
+        items.push_back(std::move(item));
+    }
+    p.page["count"] = items.size();
+    p.page["next_cursor"] = p.has_next ? json(contract::encode_cursor(q.offset + q.limit)) : json();
+    json meta = {{"mode", q.mode},
+                 {"include", q.include},
+                 {"approximate_bytes", 0},
+                 {"max_response_bytes", q.max_bytes}};
+    if (static_cast<std::int64_t>(items.size()) < q.limit)
+        meta["short_page_reason"] = q.mode == "keyword" && p.has_next ? "keyword_dedup_or_rank_window"
+                                    : p.has_next                      ? "below_limit_more_results_exist"
+                                                                      : "end_of_searchable_results";
+    if (!p.ignored.empty())
+        meta["ignored_filters"] = p.ignored;
+    const std::size_t bytes =
+        contract::json_bytes({{"ok", true}, {"items", items}, {"page", p.page}, {"meta", meta}});
+    json out;
+    if (static_cast<std::int64_t>(bytes) > q.max_bytes) {
+        out =
+            contract::too_large(bytes, q.max_bytes,
+                                {"Lower limit to return fewer items per page.",
+                                 "Narrow include to [\"core\",\"summary\"] or add tighter tag/date filters.",
+                                 "Avoid attachments, dialog, and full analysis bodies in search results."});
+        out["meta"] = {{"mode", q.mode}, {"include", q.include}, {"limit", q.limit}};
+    } else {
+        meta["approximate_bytes"] = bytes;
+        out = {{"ok", true},
+               {"items", std::move(items)},
+               {"page", std::move(p.page)},
+               {"meta", std::move(meta)}};
+    }
+    co_return out;
+}
+
 boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
     Request q;
     std::string invalid;
@@ -79,109 +199,18 @@ boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
     } catch (const ToolError &e) {
         invalid = e.what();
     }
-    if (invalid.empty() && (q.mode == "semantic" || q.mode == "hybrid"))
-        throw ToolError(std::string("vcon_search mode \"") + q.mode + "\" " + no_embeddings_reason() +
-                        " Use mode \"keyword\" (full-text) or \"metadata\" (filters and tags).");
-    if (invalid.empty() && q.dealer_filter)
-        invalid = "filters.dealer_id and filters.dealer_name are not supported by this server (it has no "
-                  "strolid_dealer attachment filter); use tags or the other filters";
-    if (invalid.empty() && q.mode == "keyword" && (!q.query || q.query->empty()))
-        invalid = "query is required for keyword mode";
-
+    if (invalid.empty())
+        invalid = invalid_reason(q);
     json out;
-    std::vector<std::string> ids;  // the page's vCons, in order
-    json searches = json::array(); // per id: the item's "search" member
-    json page = json::object();
-    json ignored = json::array(); // filters keyword mode does not apply (as vcon-mcp)
-    bool has_next = false;
-    if (invalid.empty() && q.mode == "metadata") {
-        SqlCall call = metadata_search_call(metadata_filter(q), q.limit, q.offset);
-        json answer = co_await sql_value(store, std::move(call));
-        auto found = metadata_page(std::move(answer));
-        if (!found)
-            throw ToolError("database returned an unexpected result");
-        for (const auto &row : found->rows) {
-            ids.push_back(row.value("uuid", ""));
-            searches.push_back({{"mode", "metadata"}});
-        }
-        const std::int64_t total = found->total.value_or(0); // counted (metadata_search_call's default)
-        page["total"] = total;
-        has_next = total > q.offset + static_cast<std::int64_t>(ids.size());
-    } else if (invalid.empty()) {
-        for (const auto &[name, value] :
-             {std::pair{"subject", &q.subject}, std::pair{"party_name", &q.party_name},
-              std::pair{"party_email", &q.party_email}, std::pair{"party_tel", &q.party_tel}})
-            if (value->has_value())
-                ignored.push_back(std::string("filters.") + name);
-        SqlCall call = content_search_call(content_filter(q), kKeywordWindow);
-        SqlCall count_call = content_count_call(content_filter(q));
-        json rows = co_await sql_value(store, std::move(call));
-        json total = co_await sql_value(store, std::move(count_call));
-        // One item per vCon, at its best-ranked field (rows come best first).
-        std::vector<const json *> best;
-        for (const auto &row : rows) {
-            const std::string id = row.value("vcon_id", "");
-            if (std::none_of(best.begin(), best.end(),
-                             [&](const json *b) { return b->value("vcon_id", "") == id; }))
-                best.push_back(&row);
-        }
-        const auto from = std::min<std::size_t>(best.size(), static_cast<std::size_t>(q.offset));
-        const auto to = std::min<std::size_t>(best.size(), from + static_cast<std::size_t>(q.limit));
-        for (std::size_t i = from; i < to; ++i) {
-            ids.push_back(best[i]->value("vcon_id", ""));
-            searches.push_back({{"mode", "keyword"},
-                                {"content_type", best[i]->value("content_type", json())},
-                                {"content_index", best[i]->value("content_index", json())},
-                                {"relevance_score", best[i]->value("relevance_score", json())},
-                                {"snippet", best[i]->value("snippet", json())}});
-        }
-        page["total"] = total;
-        if (total.is_number() && total.get<std::int64_t>() > static_cast<std::int64_t>(best.size()))
-            page["iterable_total"] = best.size(); // beyond the ranked window no cursor can reach
-        has_next = to < best.size();
-    }
-
     if (!invalid.empty()) {
         out = contract::error("INVALID_ARGUMENT", invalid);
     } else {
-        std::vector<std::string> wanted = ids;
-        json docs = co_await read_vcons(std::move(wanted), store);
-        json items = json::array();
-        for (const auto &doc : docs) {
-            json item = contract_item(doc, q.include);
-            auto at = std::find(ids.begin(), ids.end(), doc.value("uuid", ""));
-            if (at != ids.end())
-                item["search"] = searches[static_cast<std::size_t>(at - ids.begin())];
-            items.push_back(std::move(item));
-        }
-        page["count"] = items.size();
-        page["next_cursor"] = has_next ? json(contract::encode_cursor(q.offset + q.limit)) : json();
-        json meta = {{"mode", q.mode},
-                     {"include", q.include},
-                     {"approximate_bytes", 0},
-                     {"max_response_bytes", q.max_bytes}};
-        if (static_cast<std::int64_t>(items.size()) < q.limit)
-            meta["short_page_reason"] = q.mode == "keyword" && has_next ? "keyword_dedup_or_rank_window"
-                                        : has_next                      ? "below_limit_more_results_exist"
-                                                                        : "end_of_searchable_results";
-        if (!ignored.empty())
-            meta["ignored_filters"] = ignored;
-        const std::size_t bytes =
-            contract::json_bytes({{"ok", true}, {"items", items}, {"page", page}, {"meta", meta}});
-        if (static_cast<std::int64_t>(bytes) > q.max_bytes) {
-            out = contract::too_large(
-                bytes, q.max_bytes,
-                {"Lower limit to return fewer items per page.",
-                 "Narrow include to [\"core\",\"summary\"] or add tighter tag/date filters.",
-                 "Avoid attachments, dialog, and full analysis bodies in search results."});
-            out["meta"] = {{"mode", q.mode}, {"include", q.include}, {"limit", q.limit}};
-        } else {
-            meta["approximate_bytes"] = bytes;
-            out = {{"ok", true},
-                   {"items", std::move(items)},
-                   {"page", std::move(page)},
-                   {"meta", std::move(meta)}};
-        }
+        Page p;
+        if (q.mode == "metadata")
+            p = co_await metadata_page_of(q, store);
+        else
+            p = co_await keyword_page_of(q, store);
+        out = co_await envelope(q, std::move(p), store);
     }
     co_return out;
 }

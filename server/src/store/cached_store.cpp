@@ -198,44 +198,70 @@ asio::awaitable<VconResult> CachedStore::load(std::string uuid, Miss how) {
 // inliner loses track of the pair): a false positive, silenced for this function only.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-asio::awaitable<std::vector<VconResult>> CachedStore::get_many(std::vector<std::string> uuids) {
-    const CachePolicy policy = policy_; // a copy: the policy may change while this request waits
-    const bool use_cache = policy.state != CachePolicy::State::Unmaintained;
-    const bool may_fill = policy.state == CachePolicy::State::Maintained;
-    const std::size_t n = uuids.size();
+// get_many's state, one slot per uuid in the order asked.
+struct CachedStore::Batch {
+    CachePolicy policy; // a copy: the policy may change while this request waits
+    bool use_cache = false;
+    bool may_fill = false;
+    std::vector<std::string> uuids;
     std::vector<std::string> keys;
-    keys.reserve(n);
+    std::vector<VconResult> results;
+    std::vector<Miss> how;
+    std::vector<bool> pending;       // still to read from PostgreSQL
+    std::vector<std::size_t> absent; // nil elements: absent keys, or keys of another type
+    std::vector<std::string> tokens; // non-empty: we hold that uuid's lease
+};
+
+asio::awaitable<std::vector<VconResult>> CachedStore::get_many(std::vector<std::string> uuids) {
+    Batch b;
+    b.policy = policy_;
+    b.use_cache = b.policy.state != CachePolicy::State::Unmaintained;
+    b.may_fill = b.policy.state == CachePolicy::State::Maintained;
+    const std::size_t n = uuids.size();
+    b.keys.reserve(n);
     for (const auto &uuid : uuids)
-        keys.push_back(redis::doc_key(policy.key_prefix, uuid));
+        b.keys.push_back(redis::doc_key(b.policy.key_prefix, uuid));
+    b.uuids = std::move(uuids);
+    b.results.resize(n);
+    b.how.assign(n, Miss::Bypass);
+    b.pending.assign(n, true);
+    b.tokens.resize(n);
 
-    std::vector<VconResult> results(n);
-    std::vector<Miss> how(n, Miss::Bypass);
-    std::vector<bool> pending(n, true); // still to read from PostgreSQL
-    std::vector<std::size_t> absent;    // nil elements: absent keys, or keys of another type
+    co_await read_cache_many(b);
+    co_await classify_absent(b);
+    co_await take_leases(b);
+    co_await read_misses(b);
+    co_return std::move(b.results);
+}
 
-    // The near cache first; a Reading for each key asked of Redis, taken before the MGET is sent.
-    NearCache *near = near_ && use_cache ? &near_->cache() : nullptr;
+// The near cache first, then one MGET standalone (in a cluster, one pipelined batch of GETs per
+// primary: RedisRouter) for the rest; each answer is a hit, a foreign value, a nil (absent or of
+// another type: classify_absent) or trouble (BYPASS).
+asio::awaitable<void> CachedStore::read_cache_many(Batch &b) {
+    const std::size_t n = b.uuids.size();
+    // A Reading for each key asked of Redis, taken before the MGET is sent.
+    NearCache *near = near_ && b.use_cache ? &near_->cache() : nullptr;
     std::vector<NearCache::Reading> readings(near ? n : 0);
     std::vector<std::size_t> remote; // indexes asked of Redis
     std::vector<std::string> remote_keys;
     for (std::size_t i = 0; i < n; ++i) {
-        const std::shared_ptr<const std::string> v = near ? near_hit(uuids[i]) : nullptr;
+        const std::shared_ptr<const std::string> v = near ? near_hit(b.uuids[i]) : nullptr;
         if (v) {
-            results[i].status = VconResult::Status::Found;
-            results[i].cache = CacheStatus::Hit;
-            results[i].json = *v;
-            pending[i] = false;
+            b.results[i].status = VconResult::Status::Found;
+            b.results[i].cache = CacheStatus::Hit;
+            b.results[i].json = *v;
+            b.pending[i] = false;
         } else {
             if (near)
-                readings[i] = near->begin(keys[i]);
+                readings[i] = near->begin(b.keys[i]);
             remote.push_back(i);
-            remote_keys.push_back(keys[i]);
+            remote_keys.push_back(b.keys[i]);
         }
     }
 
-    // One MGET standalone; in a cluster, one pipelined batch of GETs per primary (RedisRouter).
+    // the replies live only in this step: no foreign value is kept while PostgreSQL is read
     std::vector<redis::Reply> fetched, got(n);
-    if (use_cache && redis_.up() && !remote.empty())
+    if (b.use_cache && redis_.up() && !remote.empty())
         fetched = co_await redis_.get_many(remote_keys);
     for (std::size_t j = 0; j < fetched.size() && j < remote.size(); ++j)
         got[remote[j]] = std::move(fetched[j]);
@@ -243,50 +269,51 @@ asio::awaitable<std::vector<VconResult>> CachedStore::get_many(std::vector<std::
 
     for (std::size_t i = 0; i < n; ++i) {
         const redisReply *e = got[i].get();
-        if (!pending[i]) {
+        if (!b.pending[i]) {
             continue; // a near hit
-        } else if (!use_cache) {
+        } else if (!b.use_cache) {
             metrics_.cache(CacheEvent::Unmaintained);
         } else if (!e) {
             metrics_.cache(CacheEvent::Bypass);
-        } else if (e->type == REDIS_REPLY_STRING && is_cached_vcon({e->str, e->len}, uuids[i])) {
+        } else if (e->type == REDIS_REPLY_STRING && is_cached_vcon({e->str, e->len}, b.uuids[i])) {
             metrics_.cache(CacheEvent::Hit);
-            results[i].status = VconResult::Status::Found;
-            results[i].cache = CacheStatus::Hit;
-            results[i].json.assign(e->str, e->len);
-            pending[i] = false;
+            b.results[i].status = VconResult::Status::Found;
+            b.results[i].cache = CacheStatus::Hit;
+            b.results[i].json.assign(e->str, e->len);
+            b.pending[i] = false;
             if (near)
-                near->finish(readings[i], std::make_shared<const std::string>(results[i].json));
+                near->finish(readings[i], std::make_shared<const std::string>(b.results[i].json));
         } else if (e->type == REDIS_REPLY_STRING) {
-            note_foreign(keys[i], e->len);
-            how[i] = may_fill ? Miss::Fill : Miss::NoFill;
+            note_foreign(b.keys[i], e->len);
+            b.how[i] = b.may_fill ? Miss::Fill : Miss::NoFill;
         } else if (redis::is_nil(*e)) {
-            absent.push_back(i);
+            b.absent.push_back(i);
         } else if (redis::is_error(*e) && redis::text(*e).starts_with("WRONGTYPE")) {
-            note_wrong_type(keys[i]); // (a cluster's GET says so; MGET answers nil, below)
-            how[i] = Miss::NoFill;
+            note_wrong_type(b.keys[i]); // (a cluster's GET says so; MGET answers nil, below)
+            b.how[i] = Miss::NoFill;
         } else {
             metrics_.cache(CacheEvent::Bypass);
         }
     }
-    got.clear(); // hits are copied; foreign values are not kept while PostgreSQL is read
+}
 
-    // MGET answers nil for a key of another type as well: one EXISTS over the nil keys tells
-    // whether any of them exists at all (rarely), and TYPE then which.
+// MGET answers nil for a key of another type as well: one EXISTS over the nil keys tells whether
+// any of them exists at all (rarely), and TYPE then which.
+asio::awaitable<void> CachedStore::classify_absent(Batch &b) {
     std::int64_t existing = 0;
     bool exists_failed = false;
-    if (!absent.empty()) {
+    if (!b.absent.empty()) {
         redis::Command exists{std::string_view("EXISTS")};
-        for (std::size_t i : absent)
-            exists.emplace_back(keys[i]);
+        for (std::size_t i : b.absent)
+            exists.emplace_back(b.keys[i]);
         redis::Reply counted = co_await redis_.exec(exists);
         exists_failed = !counted || counted->type != REDIS_REPLY_INTEGER;
         existing = exists_failed ? 0 : counted->integer;
     }
-    for (std::size_t i : absent) {
+    for (std::size_t i : b.absent) {
         bool other_type = false;
         if (existing > 0) {
-            const redis::Command type{std::string_view("TYPE"), std::string_view(keys[i])};
+            const redis::Command type{std::string_view("TYPE"), std::string_view(b.keys[i])};
             redis::Reply t = co_await redis_.exec(type);
             other_type = t && t->type == REDIS_REPLY_STATUS && redis::text(*t) != "none" &&
                          redis::text(*t) != "string";
@@ -294,34 +321,39 @@ asio::awaitable<std::vector<VconResult>> CachedStore::get_many(std::vector<std::
         if (exists_failed) {
             metrics_.cache(CacheEvent::Bypass);
         } else if (other_type) {
-            note_wrong_type(keys[i]);
-            how[i] = Miss::NoFill;
+            note_wrong_type(b.keys[i]);
+            b.how[i] = Miss::NoFill;
         } else {
             metrics_.cache(CacheEvent::Miss);
-            how[i] = may_fill ? Miss::Fill : Miss::NoFill;
+            b.how[i] = b.may_fill ? Miss::Fill : Miss::NoFill;
         }
     }
+}
 
-    // A lease per miss that may fill, as load() takes it.
+// A lease per miss that may fill, as load() takes it.
+asio::awaitable<void> CachedStore::take_leases(Batch &b) {
     const std::string px = std::to_string(options_.lease.count());
-    std::vector<std::string> tokens(n); // non-empty: we hold that uuid's lease
-    for (std::size_t i = 0; i < n; ++i) {
-        if (!pending[i] || how[i] != Miss::Fill)
+    for (std::size_t i = 0; i < b.uuids.size(); ++i) {
+        if (!b.pending[i] || b.how[i] != Miss::Fill)
             continue;
-        const std::string lease = redis::lease_key(policy.key_prefix, uuids[i]);
+        const std::string lease = redis::lease_key(b.policy.key_prefix, b.uuids[i]);
         std::string token = random_token();
         const redis::Command set_lease{std::string_view("SET"), std::string_view(lease),
                                        std::string_view(token), std::string_view("NX"),
                                        std::string_view("PX"),  std::string_view(px)};
         redis::Reply leased = co_await redis_.exec(set_lease);
         if (leased && leased->type == REDIS_REPLY_STATUS)
-            tokens[i] = std::move(token);
+            b.tokens[i] = std::move(token);
     }
+}
 
+// The misses with ONE vcon_json_many query; each found one is filled under its lease, a lease
+// whose vCon was not found is given back at once.
+asio::awaitable<void> CachedStore::read_misses(Batch &b) {
     std::vector<std::string> wanted;
-    for (std::size_t i = 0; i < n; ++i)
-        if (pending[i])
-            wanted.push_back(uuids[i]);
+    for (std::size_t i = 0; i < b.uuids.size(); ++i)
+        if (b.pending[i])
+            wanted.push_back(b.uuids[i]);
     std::map<std::string, std::string> docs;
     std::string error;
     bool read_ok = true;
@@ -329,12 +361,12 @@ asio::awaitable<std::vector<VconResult>> CachedStore::get_many(std::vector<std::
         read_ok = co_await read_database_many(wanted, docs, error);
 
     bool delayed = false;
-    for (std::size_t i = 0; i < n; ++i) {
-        if (!pending[i])
+    for (std::size_t i = 0; i < b.uuids.size(); ++i) {
+        if (!b.pending[i])
             continue;
-        VconResult &r = results[i];
-        r.cache = how[i] == Miss::Bypass ? CacheStatus::Bypass : CacheStatus::Miss;
-        auto doc = docs.find(uuids[i]);
+        VconResult &r = b.results[i];
+        r.cache = b.how[i] == Miss::Bypass ? CacheStatus::Bypass : CacheStatus::Miss;
+        auto doc = docs.find(b.uuids[i]);
         if (!read_ok) {
             r.status = VconResult::Status::Unavailable;
             r.error = error;
@@ -344,20 +376,19 @@ asio::awaitable<std::vector<VconResult>> CachedStore::get_many(std::vector<std::
         } else {
             r.status = VconResult::Status::NotFound;
         }
-        if (tokens[i].empty())
+        if (b.tokens[i].empty())
             continue;
         if (r.status == VconResult::Status::Found) {
             if (options_.test_fill_delay.count() > 0 && !delayed) {
                 delayed = true;
                 co_await sleep_for(options_.test_fill_delay);
             }
-            co_await fill(uuids[i], tokens[i], r.json);
+            co_await fill(b.uuids[i], b.tokens[i], r.json);
         } else {
             // Nothing to fill: give the lease back so the next request does not wait for it.
-            co_await release(uuids[i], tokens[i]);
+            co_await release(b.uuids[i], b.tokens[i]);
         }
     }
-    co_return results;
 }
 #pragma GCC diagnostic pop
 

@@ -72,6 +72,12 @@ public:
 
 private:
     enum class Miss { Fill, NoFill, Bypass };
+    // get_many's steps, over its state (cached_store.cpp).
+    struct Batch;
+    boost::asio::awaitable<void> read_cache_many(Batch &b);
+    boost::asio::awaitable<void> classify_absent(Batch &b);
+    boost::asio::awaitable<void> take_leases(Batch &b);
+    boost::asio::awaitable<void> read_misses(Batch &b);
     boost::asio::awaitable<VconResult> load(std::string uuid, Miss how);
     boost::asio::awaitable<VconResult> read_database(const std::string &uuid, CacheStatus cache);
     // vcon_json_many for `uuids`: uuid → compact document (absent ones missing); false + error when
