@@ -33,21 +33,14 @@ BEGIN
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION vcon_redis.save_vcon(doc jsonb)
-RETURNS uuid
+-- Stores the vcons row of the normalised document n, whose uuid is u: an existing uuid UPDATEs its
+-- row and deletes its old children (save_vcon then inserts the new ones); a new one INSERTs it.
+CREATE OR REPLACE FUNCTION vcon_redis._store_vcon_row(u uuid, n jsonb) RETURNS void
 LANGUAGE plpgsql AS $fn$
 DECLARE
-    -- read from a table, doc may be a compressed TOAST value that every -> would decompress again:
-    -- jsonb || '{}' hands back one plain in-memory copy
-    plain jsonb := CASE WHEN jsonb_typeof(doc) = 'object' THEN doc || '{}' ELSE doc END;
-    n jsonb := vcon_redis._normalize(plain);
-    u uuid;
     v record;
     attempts int := 0;
 BEGIN
-    PERFORM vcon_redis._refuse_errors(vcon_redis._problems(plain, n));
-
-    u := (n ->> 'uuid')::uuid;
     SELECT * INTO v FROM vcon_redis._vcon_row(n);
 
     -- Existing uuid: UPDATE. New: INSERT; if a concurrent save inserted the same uuid meanwhile,
@@ -96,6 +89,23 @@ BEGIN
                 USING ERRCODE = 'unique_violation';
         END IF;
     END LOOP;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION vcon_redis.save_vcon(doc jsonb)
+RETURNS uuid
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    -- read from a table, doc may be a compressed TOAST value that every -> would decompress again:
+    -- jsonb || '{}' hands back one plain in-memory copy
+    plain jsonb := CASE WHEN jsonb_typeof(doc) = 'object' THEN doc || '{}' ELSE doc END;
+    n jsonb := vcon_redis._normalize(plain);
+    u uuid;
+BEGIN
+    PERFORM vcon_redis._refuse_errors(vcon_redis._problems(plain, n));
+
+    u := (n ->> 'uuid')::uuid;
+    PERFORM vcon_redis._store_vcon_row(u, n);
 
     -- All children in one statement (a statement has a fixed cost, its triggers included); an
     -- absent array gives jsonb_array_elements(NULL), no rows. party_history needs dialog.id.
