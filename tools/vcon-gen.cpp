@@ -52,15 +52,48 @@ bool parse_u64(std::string_view s, std::uint64_t &out) {
     std::exit(2);
 }
 
-} // namespace
-
-int main(int argc, char **argv) {
-    using namespace vcon_redis::vcon;
-    GeneratorOptions opts;
-    std::uint64_t count = 0, start = 0;
-    bool have_count = false;
+// What the command line asks for.
+struct Request {
+    vcon_redis::vcon::GeneratorOptions opts;
+    std::uint64_t count = 0;
+    std::uint64_t start = 0;
     std::string format = "jsonl";
+};
 
+// One option and its value (`--name value` or `--name=value`) into *req.
+void apply_option(std::string_view a, std::string_view value, Request &req) {
+    std::uint64_t n = 0;
+    if (a == "--count") {
+        if (!parse_u64(value, req.count))
+            die("bad --count");
+    } else if (a == "--seed") {
+        if (!parse_u64(value, req.opts.seed))
+            die("bad --seed");
+    } else if (a == "--start") {
+        if (!parse_u64(value, req.start))
+            die("bad --start");
+    } else if (a == "--bytes") {
+        if (!parse_u64(value, n) || n == 0)
+            die("bad --bytes");
+        req.opts.target_bytes = static_cast<std::size_t>(n);
+    } else if (a == "--size") {
+        const auto c = vcon_redis::vcon::parse_size_class(value);
+        if (!c)
+            die("--size must be small, medium, large or mixed");
+        req.opts.size = *c;
+    } else if (a == "--format") {
+        if (value != "jsonl" && value != "sql" && value != "copy" && value != "uuid")
+            die("--format must be jsonl, sql, copy or uuid");
+        req.format = value;
+    } else {
+        die("unknown argument " + std::string(a));
+    }
+}
+
+// The command line as a Request; exits on --help (0) and on a usage error (2).
+Request parse_args(int argc, char **argv) {
+    Request req;
+    bool have_count = false;
     for (int i = 1; i < argc; ++i) {
         std::string_view a = argv[i];
         std::string_view value;
@@ -68,7 +101,7 @@ int main(int argc, char **argv) {
                                  a == "--bytes" || a == "--format";
         if (a == "-h" || a == "--help") {
             std::fputs(kUsage, stdout);
-            return 0;
+            std::exit(0);
         }
         if (const auto eq = a.find('='); a.starts_with("--") && eq != std::string_view::npos) {
             value = a.substr(eq + 1);
@@ -78,37 +111,38 @@ int main(int argc, char **argv) {
                 die(std::string(a) + " needs a value");
             value = argv[++i];
         }
-        std::uint64_t n = 0;
-        if (a == "--count") {
-            if (!parse_u64(value, count))
-                die("bad --count");
-            have_count = true;
-        } else if (a == "--seed") {
-            if (!parse_u64(value, opts.seed))
-                die("bad --seed");
-        } else if (a == "--start") {
-            if (!parse_u64(value, start))
-                die("bad --start");
-        } else if (a == "--bytes") {
-            if (!parse_u64(value, n) || n == 0)
-                die("bad --bytes");
-            opts.target_bytes = static_cast<std::size_t>(n);
-        } else if (a == "--size") {
-            const auto c = parse_size_class(value);
-            if (!c)
-                die("--size must be small, medium, large or mixed");
-            opts.size = *c;
-        } else if (a == "--format") {
-            if (value != "jsonl" && value != "sql" && value != "copy" && value != "uuid")
-                die("--format must be jsonl, sql, copy or uuid");
-            format = value;
-        } else {
-            die("unknown argument " + std::string(a));
-        }
+        apply_option(a, value, req);
+        have_count = have_count || a == "--count";
     }
     if (!have_count)
         die("--count is required");
+    return req;
+}
 
+// Document i in req.format, with its newline, appended to out.
+void append_document(const Request &req, std::uint64_t i, std::string &out) {
+    using namespace vcon_redis::vcon;
+    if (req.format == "uuid") {
+        out += uuid_for(req.opts.seed, i);
+    } else {
+        const std::string doc = generate_text(i, req.opts);
+        if (req.format == "jsonl") {
+            out += doc;
+        } else if (req.format == "sql") {
+            out += "SELECT vcon_redis.save_vcon(";
+            append_sql_literal(doc, out);
+            out += "::jsonb);";
+        } else {
+            append_copy_field(doc, out);
+        }
+    }
+    out.push_back('\n');
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    const Request req = parse_args(argc, argv);
     std::string out;
     out.reserve(1 << 20);
     auto flush = [&] {
@@ -118,27 +152,11 @@ int main(int argc, char **argv) {
         }
         out.clear();
     };
-    for (std::uint64_t i = start; i < start + count; ++i) {
-        if (format == "uuid") {
-            out += uuid_for(opts.seed, i);
-        } else {
-            const std::string doc = generate_text(i, opts);
-            if (format == "jsonl") {
-                out += doc;
-            } else if (format == "sql") {
-                out += "SELECT vcon_redis.save_vcon(";
-                append_sql_literal(doc, out);
-                out += "::jsonb);";
-            } else {
-                append_copy_field(doc, out);
-            }
-        }
-        out.push_back('\n');
+    for (std::uint64_t i = req.start; i < req.start + req.count; ++i) {
+        append_document(req, i, out);
         if (out.size() >= (1 << 20))
             flush();
     }
     flush();
-    if (std::fflush(stdout) != 0)
-        return 1;
-    return 0;
+    return std::fflush(stdout) == 0 ? 0 : 1;
 }
