@@ -32,18 +32,8 @@ bool is_index(const json &v, std::size_t n) {
 }
 
 // Checks everything the generator promises; returns "" or the first problem.
-std::string check_shape(const json &d) {
-    if (!d.is_object())
-        return "not an object";
-    if (d.value("vcon", "") != "0.4.0")
-        return "vcon";
-    if (!d.contains("uuid") || !std::regex_match(d["uuid"].get<std::string>(), kUuidV8))
-        return "uuid";
-    if (!std::regex_match(d.value("created_at", ""), kDate))
-        return "created_at";
-    if (d.value("subject", "").size() < 10)
-        return "subject";
-    const auto &parties = d.at("parties");
+// The shape checks below return "" when the part is as the generator promises, else what is wrong.
+std::string check_parties(const json &parties) {
     if (!parties.is_array() || parties.size() < 2 || parties.size() > 6)
         return "parties count";
     for (const auto &p : parties) {
@@ -54,89 +44,91 @@ std::string check_shape(const json &d) {
         if (p.contains("uuid") && !std::regex_match(p["uuid"].get<std::string>(), kUuidAny))
             return "party uuid";
     }
-    const std::size_t np = parties.size();
-    const auto &dialogs = d.at("dialog");
-    if (!dialogs.is_array() || dialogs.empty())
-        return "dialog";
-    for (const auto &g : dialogs) {
-        if (!std::regex_match(g.value("start", ""), kDate))
-            return "dialog start";
-        if (!g.at("parties").is_array() || g["parties"].empty())
-            return "dialog parties";
-        for (const auto &i : g["parties"])
-            if (!is_index(i, np))
-                return "dialog party index";
-        if (!g.contains("duration") || !g["duration"].is_number() || g["duration"].get<double>() < 0) {
-            if (g["type"] == "recording")
-                return "recording duration";
-        }
-        const std::string type = g.value("type", "");
-        if (type == "text") {
-            if (g.value("mediatype", "") != "text/plain" || g.value("encoding", "") != "none" ||
-                !g.at("body").is_string() || g["body"].get<std::string>().empty())
-                return "text dialog";
-        } else if (type == "recording") {
-            if (g.value("mediatype", "").rfind("audio/", 0) != 0)
-                return "recording mediatype";
-            const bool ext = g.contains("url");
-            const bool inl = g.contains("body");
-            if (ext == inl)
-                return "recording needs exactly one of url/body";
-            if (ext) {
-                if (g["url"].get<std::string>().rfind("https://", 0) != 0)
-                    return "recording url";
-                if (!std::regex_match(g.value("content_hash", ""), kHash))
-                    return "content_hash";
-            } else {
-                if (g.value("encoding", "") != "base64url" || !is_base64url(g["body"].get<std::string>()) ||
-                    g["body"].get<std::string>().size() < 60)
-                    return "inline recording";
-            }
-        } else {
-            return "dialog type " + type;
-        }
+    return "";
+}
+
+std::string check_recording(const json &g) {
+    if (g.value("mediatype", "").rfind("audio/", 0) != 0)
+        return "recording mediatype";
+    const bool ext = g.contains("url");
+    const bool inl = g.contains("body");
+    if (ext == inl)
+        return "recording needs exactly one of url/body";
+    if (ext) {
+        if (g["url"].get<std::string>().rfind("https://", 0) != 0)
+            return "recording url";
+        if (!std::regex_match(g.value("content_hash", ""), kHash))
+            return "content_hash";
+    } else if (g.value("encoding", "") != "base64url" || !is_base64url(g["body"].get<std::string>()) ||
+               g["body"].get<std::string>().size() < 60) {
+        return "inline recording";
     }
-    const std::size_t nd = dialogs.size();
-    std::set<std::string> types;
-    for (const auto &a : d.at("analysis")) {
-        const std::string type = a.value("type", "");
-        types.insert(type);
-        if (a.value("vendor", "").empty())
-            return "analysis vendor";
-        const auto &di = a.at("dialog");
-        if (di.is_array()) {
-            for (const auto &i : di)
-                if (!is_index(i, nd))
-                    return "analysis dialog index";
-        } else if (!is_index(di, nd)) {
-            return "analysis dialog index";
-        }
-        if (type == "transcript") {
-            if (a.value("encoding", "") != "json" || !a.at("body").is_array() || a["body"].empty())
-                return "transcript";
-            if (d["dialog"][di.get<std::size_t>()]["type"] != "recording")
-                return "transcript of a non-recording";
-            double last = -1;
-            for (const auto &e : a["body"]) {
-                if (!is_index(e.at("speaker"), np) || !e.at("text").is_string() || !e.at("start").is_number())
-                    return "transcript entry";
-                if (e["start"].get<double>() < last)
-                    return "transcript start order";
-                last = e["start"].get<double>();
-            }
-        } else if (type == "summary") {
-            if (a.value("encoding", "") != "none" || !a.at("body").is_string())
-                return "summary";
-        } else if (type == "sentiment") {
-            if (a.value("encoding", "") != "json" || !a.at("body").is_object())
-                return "sentiment";
-        } else {
-            return "analysis type " + type;
-        }
+    return "";
+}
+
+// One dialog of a vCon with np parties.
+std::string check_dialog(const json &g, std::size_t np) {
+    if (!std::regex_match(g.value("start", ""), kDate))
+        return "dialog start";
+    if (!g.at("parties").is_array() || g["parties"].empty())
+        return "dialog parties";
+    for (const auto &i : g["parties"])
+        if (!is_index(i, np))
+            return "dialog party index";
+    if (!g.contains("duration") || !g["duration"].is_number() || g["duration"].get<double>() < 0) {
+        if (g["type"] == "recording")
+            return "recording duration";
     }
-    if (!types.count("summary"))
-        return "no summary";
-    const auto &att = d.at("attachments");
+    const std::string type = g.value("type", "");
+    if (type == "recording")
+        return check_recording(g);
+    if (type != "text")
+        return "dialog type " + type;
+    if (g.value("mediatype", "") != "text/plain" || g.value("encoding", "") != "none" ||
+        !g.at("body").is_string() || g["body"].get<std::string>().empty())
+        return "text dialog";
+    return "";
+}
+
+std::string check_transcript(const json &a, const json &d, std::size_t np) {
+    if (a.value("encoding", "") != "json" || !a.at("body").is_array() || a["body"].empty())
+        return "transcript";
+    if (d["dialog"][a.at("dialog").get<std::size_t>()]["type"] != "recording")
+        return "transcript of a non-recording";
+    double last = -1;
+    for (const auto &e : a["body"]) {
+        if (!is_index(e.at("speaker"), np) || !e.at("text").is_string() || !e.at("start").is_number())
+            return "transcript entry";
+        if (e["start"].get<double>() < last)
+            return "transcript start order";
+        last = e["start"].get<double>();
+    }
+    return "";
+}
+
+// One analysis of the vCon d, with np parties and nd dialogs.
+std::string check_analysis(const json &a, const json &d, std::size_t np, std::size_t nd) {
+    const std::string type = a.value("type", "");
+    if (a.value("vendor", "").empty())
+        return "analysis vendor";
+    const auto &di = a.at("dialog");
+    if (di.is_array()) {
+        for (const auto &i : di)
+            if (!is_index(i, nd))
+                return "analysis dialog index";
+    } else if (!is_index(di, nd)) {
+        return "analysis dialog index";
+    }
+    if (type == "transcript")
+        return check_transcript(a, d, np);
+    if (type == "summary")
+        return a.value("encoding", "") != "none" || !a.at("body").is_string() ? "summary" : "";
+    if (type == "sentiment")
+        return a.value("encoding", "") != "json" || !a.at("body").is_object() ? "sentiment" : "";
+    return "analysis type " + type;
+}
+
+std::string check_attachments(const json &att, std::size_t np, std::size_t nd) {
     if (att.size() != 1)
         return "attachments";
     const auto &t = att[0];
@@ -150,9 +142,40 @@ std::string check_shape(const json &d) {
             return "tag " + tag.dump();
         customer = customer || tag.get<std::string>().rfind("customer:", 0) == 0;
     }
-    if (!customer)
-        return "no customer tag";
-    return "";
+    return customer ? "" : "no customer tag";
+}
+
+// A whole generated vCon.
+std::string check_shape(const json &d) {
+    if (!d.is_object())
+        return "not an object";
+    if (d.value("vcon", "") != "0.4.0")
+        return "vcon";
+    if (!d.contains("uuid") || !std::regex_match(d["uuid"].get<std::string>(), kUuidV8))
+        return "uuid";
+    if (!std::regex_match(d.value("created_at", ""), kDate))
+        return "created_at";
+    if (d.value("subject", "").size() < 10)
+        return "subject";
+    if (auto problem = check_parties(d.at("parties")); !problem.empty())
+        return problem;
+    const std::size_t np = d["parties"].size();
+    const auto &dialogs = d.at("dialog");
+    if (!dialogs.is_array() || dialogs.empty())
+        return "dialog";
+    for (const auto &g : dialogs)
+        if (auto problem = check_dialog(g, np); !problem.empty())
+            return problem;
+    const std::size_t nd = dialogs.size();
+    std::set<std::string> types;
+    for (const auto &a : d.at("analysis")) {
+        types.insert(a.value("type", ""));
+        if (auto problem = check_analysis(a, d, np, nd); !problem.empty())
+            return problem;
+    }
+    if (!types.count("summary"))
+        return "no summary";
+    return check_attachments(d.at("attachments"), np, nd);
 }
 
 GeneratorOptions opts_for(SizeClass c, std::uint64_t seed = 1, std::size_t bytes = 0) {
