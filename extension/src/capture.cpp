@@ -42,6 +42,7 @@ extern "C" {
 #include "nodes/makefuncs.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -219,9 +220,13 @@ extern "C" void vcon_redis_relcache_callback(Datum, Oid relid) {
         outbox_relid = InvalidOid;
 }
 
+// Whether rel is the outbox this code writes directly: kOutboxShape's columns, and nothing a direct
+// insert would skip (a trigger, a CHECK constraint, row-level security: someone added them, so
+// they must run, and SPI runs them).
 bool HasOutboxShape(Relation rel) {
     TupleDesc desc = RelationGetDescr(rel);
-    if (desc->natts != kOutboxColumns)
+    if (desc->natts != kOutboxColumns || rel->trigdesc != nullptr || rel->rd_rel->relrowsecurity ||
+        (desc->constr != nullptr && desc->constr->num_check > 0))
         return false;
     for (int i = 0; i < kOutboxColumns; i++) {
         Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -244,11 +249,25 @@ bool PlainIndexes(CatalogIndexState indexes) {
     return true;
 }
 
+// The outbox, RowExclusiveLock'ed: by the OID looked up before, which the relcache callback forgets
+// when the table changes (checked again once the lock has processed pending invalidations), else
+// by name.
+Relation OpenOutboxRelation() {
+    Oid relid = outbox_relid;
+    if (OidIsValid(relid)) {
+        LockRelationOid(relid, RowExclusiveLock);
+        if (outbox_relid == relid)
+            return table_open(relid, NoLock);
+        UnlockRelationOid(relid, RowExclusiveLock);
+    }
+    return table_openrv(makeRangeVar(pstrdup("vcon_redis"), pstrdup("outbox"), -1), RowExclusiveLock);
+}
+
 // Opens the outbox for direct inserts; false when it cannot take them (then SPI writes the row).
 bool OpenOutbox(CaptureCall *call) {
     if (call->outbox != nullptr)
         return true;
-    Relation rel = table_openrv(makeRangeVar(pstrdup("vcon_redis"), pstrdup("outbox"), -1), RowExclusiveLock);
+    Relation rel = OpenOutboxRelation();
     if (outbox_relid != RelationGetRelid(rel)) {
         outbox_sequence =
             HasOutboxShape(rel) ? getIdentitySequence(RelationGetRelid(rel), kId + 1, true) : InvalidOid;

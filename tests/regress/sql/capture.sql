@@ -154,6 +154,27 @@ INSERT INTO vcons (id, uuid) VALUES ('00000000-0000-8000-8000-00000000000d', '00
 SELECT vcon_uuid, created, note FROM vcon_redis.outbox;
 ROLLBACK;
 
+-- An outbox with a trigger or a CHECK constraint someone added gets its rows through INSERT too, so
+-- they run: the trigger stamps the row, the constraint refuses it (and the write with it).
+BEGIN;
+CREATE FUNCTION pg_temp.stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.attempts := 7; RETURN NEW; END $$;
+CREATE TRIGGER stamp BEFORE INSERT ON vcon_redis.outbox FOR EACH ROW EXECUTE FUNCTION pg_temp.stamp();
+INSERT INTO vcons (id, uuid) VALUES ('00000000-0000-8000-8000-00000000000d', '00000000-0000-8000-8000-00000000000d');
+SELECT vcon_uuid, attempts FROM vcon_redis.outbox;
+ROLLBACK;
+BEGIN;
+ALTER TABLE vcon_redis.outbox ADD CONSTRAINT no_new_events CHECK (attempts > 0);
+\set VERBOSITY terse
+INSERT INTO vcons (id, uuid) VALUES ('00000000-0000-8000-8000-00000000000d', '00000000-0000-8000-8000-00000000000d');
+\set VERBOSITY default
+ROLLBACK;
+-- and once they are gone, the direct path again (still the outbox's defaults, no trigger)
+INSERT INTO vcons (id, uuid) VALUES ('00000000-0000-8000-8000-00000000000d', '00000000-0000-8000-8000-00000000000d');
+SELECT vcon_uuid, attempts FROM vcon_redis.outbox;
+DELETE FROM vcons WHERE uuid = '00000000-0000-8000-8000-00000000000d';
+DELETE FROM vcon_redis.outbox;
+
 -- SQL that writes outbox rows itself (resync, here) in the same transaction: a capture after it
 -- coalesces into its row (ON CONFLICT), a creation marks it created.
 BEGIN;
