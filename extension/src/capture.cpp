@@ -54,6 +54,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/tuplestore.h"
 #include "utils/uuid.h"
 #include "utils/xid8.h"
@@ -329,17 +330,72 @@ void Record(Datum uuid, CaptureCall *call) {
     Remember(uuid);
 }
 
+// The settings vcon_redis._ingress_lists() reads, and nothing else: its answer is a function of them.
+constexpr const char *kIngressSettings[] = {"vcon_redis.ingress_lists", "vcon_redis.allowed_lists",
+                                            "vcon_redis.key_prefix"};
+constexpr int kIngressSettingCount = sizeof(kIngressSettings) / sizeof(kIngressSettings[0]);
+
+// Its last answer (not an error), with the settings it was given, in its own memory context: a
+// session creating vCons under the same settings asks once, not once per statement.
+struct IngressAnswer {
+    MemoryContext context = nullptr;
+    char *settings[kIngressSettingCount] = {}; // nullptr: unset
+    Lists lists{Datum(0), true};
+    bool valid = false;
+};
+IngressAnswer ingress_answer;
+
+// Any function redefined (an upgrade replacing _ingress_lists among them): ask again.
+extern "C" void vcon_redis_proc_callback(Datum, int, uint32) {
+    ingress_answer.valid = false;
+}
+
+bool SameSetting(const char *a, const char *b) {
+    return a == nullptr ? b == nullptr : b != nullptr && strcmp(a, b) == 0;
+}
+
+bool IngressAnswerFits(const char *const *settings) {
+    if (!ingress_answer.valid)
+        return false;
+    for (int i = 0; i < kIngressSettingCount; i++)
+        if (!SameSetting(ingress_answer.settings[i], settings[i]))
+            return false;
+    return true;
+}
+
+void KeepIngressAnswer(const char *const *settings, Lists lists) {
+    ingress_answer.valid = false;
+    if (ingress_answer.context == nullptr)
+        ingress_answer.context =
+            AllocSetContextCreate(TopMemoryContext, "vcon_redis ingress lists", ALLOCSET_SMALL_SIZES);
+    MemoryContextReset(ingress_answer.context);
+    for (int i = 0; i < kIngressSettingCount; i++)
+        ingress_answer.settings[i] =
+            settings[i] == nullptr ? nullptr : MemoryContextStrdup(ingress_answer.context, settings[i]);
+    MemoryContext old = MemoryContextSwitchTo(ingress_answer.context);
+    ingress_answer.lists.isnull = lists.isnull;
+    ingress_answer.lists.value = lists.isnull ? Datum(0) : datumCopy(lists.value, false, -1);
+    MemoryContextSwitchTo(old);
+    ingress_answer.valid = true;
+}
+
 // The ingress lists of a creation (vcon_redis._ingress_lists(), which refuses a list that is not
-// allowed); without a list configured, NULL without asking.
+// allowed); without a list configured, NULL without asking; under the settings of the last answer,
+// that answer.
 Lists IngressLists(CaptureCall *call) {
-    const char *setting = GetConfigOption("vcon_redis.ingress_lists", true, false);
-    if (setting == nullptr || strspn(setting, " \t,") == strlen(setting))
+    const char *settings[kIngressSettingCount];
+    for (int i = 0; i < kIngressSettingCount; i++)
+        settings[i] = GetConfigOption(kIngressSettings[i], true, false);
+    if (settings[0] == nullptr || strspn(settings[0], " \t,") == strlen(settings[0]))
         return {Datum(0), true};
+    if (IngressAnswerFits(settings))
+        return ingress_answer.lists;
     Connect(call);
     Execute(Plan(&ingress_lists, kIngressLists, 0, nullptr), nullptr, nullptr, SPI_OK_SELECT);
     Lists lists;
     Datum value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &lists.isnull);
     lists.value = lists.isnull ? Datum(0) : SPI_datumTransfer(value, false, -1);
+    KeepIngressAnswer(settings, lists);
     return lists;
 }
 
@@ -469,6 +525,7 @@ Datum Capture(TriggerData *trigdata, KeyColumns keys, bool creations) {
 void RegisterCaptureCallback() noexcept {
     RegisterSubXactCallback(vcon_redis_subxact_callback, nullptr);
     CacheRegisterRelcacheCallback(vcon_redis_relcache_callback, Datum(0));
+    CacheRegisterSyscacheCallback(PROCOID, vcon_redis_proc_callback, Datum(0));
 }
 
 void NoteOutboxRowsFromSql() noexcept {

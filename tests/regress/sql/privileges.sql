@@ -149,6 +149,15 @@ BEGIN;
 SET LOCAL vcon_redis.ingress_lists = 'vcon:00000000-0000-8000-8000-0000000000a1';
 INSERT INTO vcons (id, uuid) VALUES ('00000000-0000-8000-8000-0000000000a4', '00000000-0000-8000-8000-0000000000a4');
 ROLLBACK;
+-- the lists allowed above, once the superuser narrows what is allowed: refused (the triggers keep
+-- the last answer only for the settings it was given)
+RESET SESSION AUTHORIZATION;
+SET vcon_redis.allowed_lists = 'queue_*';
+SET SESSION AUTHORIZATION regress_vr_app;
+BEGIN;
+SET LOCAL vcon_redis.ingress_lists = 'queue_a, audit, queue_a,,queue_b';
+INSERT INTO vcons (id, uuid) VALUES ('00000000-0000-8000-8000-0000000000a4', '00000000-0000-8000-8000-0000000000a4');
+ROLLBACK;
 RESET SESSION AUTHORIZATION;
 RESET vcon_redis.allowed_lists;
 SELECT * FROM pg_temp.events();
