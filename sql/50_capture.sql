@@ -16,7 +16,8 @@
 -- vcon_redis.ingress_lists as an array without blanks or repeats (first occurrence order); NULL
 -- when no list is configured. Raises when a list is refused: one named like a cached document
 -- (it starts with vcon_redis.key_prefix) or, when the superuser set vcon_redis.allowed_lists, one
--- that matches none of its patterns (`*` matches any characters).
+-- that matches none of its patterns (`*` matches any characters). A function of those three
+-- settings only: the capture triggers keep its last answer for the settings it was given.
 CREATE OR REPLACE FUNCTION vcon_redis._ingress_lists() RETURNS text[]
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -59,9 +60,10 @@ $$;
 -- dialog lookup of party_history) planned with search_path pinned, as the owner: SECURITY DEFINER
 -- without a SET clause, which would cost a GUC switch per call.
 
--- vcons: an INSERT is a creation, routed to _ingress_lists() (checked once per statement); a
--- creation merged into an event that was not one gets a fresh event_id (its push guard must be
--- its own). An UPDATE that changes a uuid records the old one too: its document must go.
+-- vcons: an INSERT is a creation, routed to _ingress_lists() (asked once per session for the same
+-- settings: capture.cpp); a creation merged into an event that was not one gets a fresh event_id
+-- (its push guard must be its own). An UPDATE that changes a uuid records the old one too: its
+-- document must go.
 CREATE OR REPLACE FUNCTION vcon_redis._capture_vcons() RETURNS trigger
     AS 'MODULE_PATHNAME', 'vcon_redis_capture_vcons'
     LANGUAGE C SECURITY DEFINER;
