@@ -561,18 +561,25 @@ AS $$
 $$;
 
 -- The stored full-text columns of content search: vcon-mcp's names and definitions (its migration
--- 20251125160000, trigger functions update_*_tsvector).
+-- 20251125160000, trigger functions update_*_tsvector), `expr`, computed where `cond` (if any) holds.
+-- One exception, `cond`: a base64url body (an inline recording, an image) is bytes, not words, and
+-- its tsvector is costly (~90 ms for 64 KB) and past ~600 KB larger than a tsvector may be (ERROR
+-- "string is too long for tsvector"): vcon-mcp's trigger would make such a write fail, ours leaves
+-- the column NULL (the expression indexes before skipped those bodies too).
 CREATE OR REPLACE FUNCTION vcon_redis._search_columns()
-RETURNS TABLE (tbl name, col name, expr text)
+RETURNS TABLE (tbl name, col name, expr text, cond text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     VALUES
         ('vcons'::name, 'subject_tsvector'::name,
-         $e$setweight(to_tsvector('english', coalesce(subject, '')), 'A')$e$),
+         $e$setweight(to_tsvector('english', coalesce(subject, '')), 'A')$e$, NULL),
         ('parties', 'party_tsvector',
-         $e$setweight(to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(mailto, '') || ' ' || coalesce(tel, '')), 'B')$e$),
-        ('dialog', 'body_tsvector', $e$setweight(to_tsvector('english', coalesce(body, '')), 'C')$e$),
-        ('analysis', 'body_tsvector', $e$setweight(to_tsvector('english', coalesce(body, '')), 'B')$e$)
+         $e$setweight(to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(mailto, '') || ' ' || coalesce(tel, '')), 'B')$e$,
+         NULL),
+        ('dialog', 'body_tsvector', $e$setweight(to_tsvector('english', coalesce(body, '')), 'C')$e$,
+         $e$encoding IS DISTINCT FROM 'base64url'$e$),
+        ('analysis', 'body_tsvector', $e$setweight(to_tsvector('english', coalesce(body, '')), 'B')$e$,
+         $e$encoding IS DISTINCT FROM 'base64url'$e$)
 $$;
 
 -- Makes sure every column of _search_columns() exists in `schema` and holds a value for every row:
@@ -594,9 +601,12 @@ BEGIN
           AND NOT a.attisdropped;
         IF NOT FOUND THEN
             EXECUTE format('ALTER TABLE %I.%I ADD COLUMN %I tsvector GENERATED ALWAYS AS (%s) STORED',
-                           schema, c.tbl, c.col, c.expr);
+                           schema, c.tbl, c.col,
+                           CASE WHEN c.cond IS NULL THEN c.expr
+                                ELSE format('CASE WHEN %s THEN %s END', c.cond, c.expr) END);
         ELSIF generated = '' THEN
-            EXECUTE format('UPDATE %I.%I SET %I = %s WHERE %3$I IS NULL', schema, c.tbl, c.col, c.expr);
+            EXECUTE format('UPDATE %I.%I SET %I = %s WHERE %3$I IS NULL%5$s',
+                           schema, c.tbl, c.col, c.expr, ' AND ' || c.cond);
         END IF;
     END LOOP;
 END

@@ -47,15 +47,30 @@ ALTER INDEX my_subject_fts RENAME TO idx_vcons_subject_tsvector_gin;
 -- computed for the rows already there.
 CREATE SCHEMA mcp;
 CREATE TABLE mcp.vcons (uuid uuid, subject text, subject_tsvector tsvector);
-CREATE TABLE mcp.dialog (body text);
+CREATE TABLE mcp.dialog (body text, encoding text);
 INSERT INTO mcp.vcons VALUES ('01928e10-0000-8000-8000-0000000000f1', 'Old refund calls', NULL),
                              ('01928e10-0000-8000-8000-0000000000f2', 'kept as written', 'kept'::tsvector);
-INSERT INTO mcp.dialog VALUES ('refund please');
+INSERT INTO mcp.dialog VALUES ('refund please', NULL), ('cmVmdW5k', 'base64url');
 SELECT vcon_redis._create_search_columns('mcp');
 SELECT subject, subject_tsvector FROM mcp.vcons ORDER BY 1;
 SELECT d.body, d.body_tsvector, a.attgenerated
-FROM mcp.dialog d, pg_attribute a WHERE a.attrelid = 'mcp.dialog'::regclass AND a.attname = 'body_tsvector';
+FROM mcp.dialog d, pg_attribute a WHERE a.attrelid = 'mcp.dialog'::regclass AND a.attname = 'body_tsvector'
+ORDER BY 1;
 DROP SCHEMA mcp CASCADE;
+-- a base64url body is bytes, not words: no tsvector (past ~600 KB it would be larger than a
+-- tsvector may be, and the write would fail), not searched; a large one saves
+BEGIN;
+SELECT vcon_redis.save_vcon(jsonb_build_object(
+  'vcon', '0.4.0', 'uuid', '01928e10-0000-8000-8000-0000000000f3', 'created_at', '2026-01-09T00:00:00Z',
+  'parties', jsonb_build_array(jsonb_build_object('name', 'Rec')),
+  'dialog', jsonb_build_array(jsonb_build_object(
+     'type', 'recording', 'start', '2026-01-09T00:00:00Z', 'parties', jsonb_build_array(0),
+     'mediatype', 'audio/x-wav', 'encoding', 'base64url',
+     'body', (SELECT translate(encode(decode(string_agg(md5(i::text), ''), 'hex'), 'base64'), '+/=' || chr(10), '-_')
+              FROM generate_series(1, 60000) i)))));
+SELECT length(body) > 1000000 AS large, body_tsvector IS NULL AS no_tsvector FROM dialog
+WHERE vcon_id = '01928e10-0000-8000-8000-0000000000f3';
+ROLLBACK;
 
 SELECT unnest(vcon_redis._search_functions()) AS search_function ORDER BY 1;
 
