@@ -109,6 +109,18 @@ BEGIN
 END
 $$;
 
+-- The local part of an address searched for (`local@…`, at least 4 characters before its first
+-- '@', something after it), else NULL. search_vcons matches mailto against `%local@%` through the
+-- trigram index and checks the whole address only on the rows found: every address shares its
+-- domain's trigrams (and "example", ".com"), whose posting lists the index would otherwise read
+-- in full (~30 ms against ~3 ms at 220 000 parties). A shorter local part has too few trigrams to
+-- be selective, and a pattern without '@' or without a domain is used as it is.
+CREATE OR REPLACE FUNCTION vcon_redis._email_local_part(email text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN m[1] || '@' <> email THEN m[1] END FROM regexp_match(email, '^([^@]{4,})@') AS m
+$$;
+
 -- Escapes LIKE metacharacters so that user input is matched as a literal substring.
 CREATE OR REPLACE FUNCTION vcon_redis._like_substring(s text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -198,6 +210,7 @@ DECLARE
     where_v text[] := ARRAY[]::text[];
     where_p text[] := ARRAY[]::text[];
     email text;
+    email_local text;
     want text[];
     spread uuid[];
     filter text;
@@ -230,7 +243,10 @@ BEGIN
     END IF;
     IF party_email IS NOT NULL THEN
         email := regexp_replace(party_email, '^\s*mailto:', '', 'i');
-        where_p := where_p || 'p.mailto ILIKE $3'::text;
+        email_local := vcon_redis._email_local_part(email);
+        -- (p.mailto || '') is no index expression: only the local part's pattern reaches the index
+        where_p := where_p || CASE WHEN email_local IS NULL THEN 'p.mailto ILIKE $3'
+                                   ELSE 'p.mailto ILIKE $11 AND (p.mailto || '''') ILIKE $3' END;
     END IF;
     IF party_tel IS NOT NULL THEN
         where_p := where_p || 'p.tel ILIKE $4'::text;
@@ -260,7 +276,7 @@ BEGIN
         INTO page
         USING vcon_redis._like_substring(subject_filter), vcon_redis._like_substring(party_name),
               vcon_redis._like_substring(email), vcon_redis._like_substring(party_tel),
-              start_date, end_date, want, spread, lim, off;
+              start_date, end_date, want, spread, lim, off, vcon_redis._like_substring(email_local || '@');
     IF cardinality(page) = 0 THEN
         RETURN;                     -- no match, or off past the end: no row (hence no count)
     ELSIF cardinality(page) < lim THEN
@@ -270,7 +286,7 @@ BEGIN
             INTO total
             USING vcon_redis._like_substring(subject_filter), vcon_redis._like_substring(party_name),
                   vcon_redis._like_substring(email), vcon_redis._like_substring(party_tel),
-                  start_date, end_date, want, spread;
+                  start_date, end_date, want, spread, lim, off, vcon_redis._like_substring(email_local || '@');
     END IF;
 
     RETURN QUERY

@@ -291,6 +291,14 @@ SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'ALICE@example.
 SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'mailto:carol@example.org');
 SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'MailTo:erin@');
 SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'example.com');
+-- an address is found through its local part, then checked whole: another domain finds nothing,
+-- a local part that only ends in the one searched for is found, LIKE characters are literal
+SELECT vcon_redis._email_local_part(e) FROM (VALUES ('alice@example.com'), ('bob@x.example'), ('erin@'),
+    ('@example.com'), ('example.com'), ('al%ce@x')) AS t(e);
+SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'alice@corp.example');
+SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'lice@example.com');
+SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'a_ice@example.com');
+SELECT uuid, subject, total_count FROM vcon_redis.search_vcons(party_email => 'agent@isp.example', lim => 1);
 -- party tel substring
 SELECT uuid, subject FROM vcon_redis.search_vcons(party_tel => '555123');
 SELECT uuid, subject FROM vcon_redis.search_vcons(party_tel => '7946 0000');
