@@ -127,16 +127,17 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT '%' || replace(replace(replace(s, '\', '\\'), '%', '\%'), '_', '\_') || '%' $$;
 
 -- ---------------------------------------------------------------------------------------------
--- The searchable text of a body
+-- The snippet text of a body
 -- ---------------------------------------------------------------------------------------------
 
--- What content search indexes, ranks and highlights in a dialog or analysis body: for a body that
+-- What content search's snippets show of a dialog or analysis body (matching and ranking read the
+-- stored body_tsvector, of the raw body, as vcon-mcp's): for a body that
 -- is the JSON text of an object or array (a transcript's segments, a summary object, a sentiment
 -- record — whatever the writer's shape, nested or not, `encoding` json or none: vcon-mcp and the
 -- conserver store JSON bodies as text), its string values — not its keys, numbers, booleans or
 -- syntax — one per line, in document order (object members in jsonb's key order); a body that is
 -- one JSON string holding such JSON (double-encoded) is decoded once first. Any other body (plain
--- text, not-quite-JSON) is returned as it is. Never raises: it is an index expression.
+-- text, not-quite-JSON) is returned as it is. Never raises: a body must not fail a search.
 -- The EXCEPTION block (a subtransaction) is why it is PARALLEL RESTRICTED: parallel workers may
 -- not start subtransactions, so the planner keeps its calls in the leader.
 CREATE OR REPLACE FUNCTION vcon_redis._search_text(body text) RETURNS text
@@ -668,7 +669,8 @@ BEGIN
             ('analysis', 'analysis_body_fts_idx',
              'USING gin (to_tsvector(''english''::regconfig, COALESCE(body, ''''::text)))'
              || ' WHERE ((encoding IS NULL) OR (encoding <> ''base64url''::text))'),
-            -- 0.3.0 development builds: expression indexes, before the stored tsvector columns
+            -- 0.2.0 (subject, party name) and 0.3.0 development builds: expression indexes, before
+            -- the stored tsvector columns
             ('vcons', 'vcons_subject_fts_idx',
              'USING gin (to_tsvector(''english''::regconfig, COALESCE(subject, ''''::text)))'),
             ('parties', 'parties_name_fts_idx',
