@@ -2,7 +2,9 @@
 --
 -- attach runs with the caller's rights for everything a table owner does anyway: it creates
 -- vcon-mcp's tables when they are missing (owned by the caller), or only adds our nullable columns
--- and search indexes to an existing vcon-mcp database (no data moves). Then _bind, as the
+-- and search indexes to an existing vcon-mcp database (no data moves; content search's stored
+-- tsvector columns, sql/80_search.sql, are filled where vcon-mcp left them NULL, or added as
+-- generated columns to tables that lack them). Then _bind, as the
 -- extension's owner, installs the capture triggers, records the schema, and points the data
 -- functions at it through views: vcon_redis.<table> is a security_invoker view of <schema>.<table>,
 -- so the data functions name tables unqualified, with a search_path of pg_catalog and vcon_redis

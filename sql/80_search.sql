@@ -10,18 +10,27 @@
 -- gets a plan for its own filters, and their expressions are spelled exactly like the index
 -- expressions below so the planner can use them:
 --
---   full text   to_tsvector('english', coalesce(<col>, ''))          GIN, on vcons.subject and
---               parties.name
---               to_tsvector('english', vcon_redis._search_text(body)) GIN, on dialog.body (text
---               dialogs, encoding none/NULL) and analysis.body (encoding not base64url): the
---               string values of a JSON body, any other body as it is
+--   full text   stored tsvector columns, vcon-mcp's (its migration 20251125160000), GIN partial
+--               indexes `WHERE <col> IS NOT NULL` under vcon-mcp's names:
+--               vcons.subject_tsvector    setweight(to_tsvector('english', coalesce(subject, '')), 'A')
+--               parties.party_tsvector    setweight(to_tsvector('simple', coalesce(name, '') || ' ' ||
+--                                         coalesce(mailto, '') || ' ' || coalesce(tel, '')), 'B')
+--               dialog.body_tsvector      setweight(to_tsvector('english', coalesce(body, '')), 'C')
+--               analysis.body_tsvector    setweight(to_tsvector('english', coalesce(body, '')), 'B')
+--               (_search_columns). On vcon-mcp's database they exist, kept by its BEFORE ROW
+--               triggers (for every SQL writer); attach() fills the rows still NULL (written before
+--               its migration). Where a column is missing (the tables attach creates, an older
+--               vcon-mcp schema) attach adds it as a STORED generated column of the same
+--               definition (NULL for base64url bodies, see _search_columns): computed in C by the
+--               executor on every write, for every writer, nothing to backfill. Cheaper than a
+--               trigger (no function call per row) and never stale; vcon-mcp's migration run
+--               afterwards keeps working (its triggers' assignments are overridden by the
+--               generated value, the same). Ranking reads the stored value: nothing is recomputed
+--               at search time. (save_vcon of a realistic ~10 KB vCon costs ~1.07x the expression
+--               indexes it replaces: the tsvectors are stored as well as indexed.)
 --   substring   <col> ILIKE '%…%'                                     GIN gin_trgm_ops when pg_trgm
 --               is installed in the database (vcon-mcp has these already), else btree lower(<col>)
 --   tags        vcon_redis._tag_array(body) @> ARRAY['k:v', …]        GIN, partial on tags attachments
---
--- vcon-mcp keeps trigger-maintained tsvector columns instead; ours are expression indexes, so an
--- install needs no triggers and no extra columns (the price: ranking recomputes the tsvector of
--- every field that matches, see search_vcons_content).
 --
 -- The search functions run with jit = off: their statements are index lookups that finish in
 -- milliseconds, but a correlated sub-plan over a large table can still be estimated above
@@ -100,22 +109,35 @@ BEGIN
 END
 $$;
 
+-- The local part of an address searched for (`local@…`, at least 4 characters before its first
+-- '@', something after it), else NULL. search_vcons matches mailto against `%local@%` through the
+-- trigram index and checks the whole address only on the rows found: every address shares its
+-- domain's trigrams (and "example", ".com"), whose posting lists the index would otherwise read
+-- in full (~30 ms against ~3 ms at 220 000 parties). A shorter local part has too few trigrams to
+-- be selective, and a pattern without '@' or without a domain is used as it is.
+CREATE OR REPLACE FUNCTION vcon_redis._email_local_part(email text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN m[1] || '@' <> email THEN m[1] END FROM regexp_match(email, '^([^@]{4,})@') AS m
+$$;
+
 -- Escapes LIKE metacharacters so that user input is matched as a literal substring.
 CREATE OR REPLACE FUNCTION vcon_redis._like_substring(s text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT '%' || replace(replace(replace(s, '\', '\\'), '%', '\%'), '_', '\_') || '%' $$;
 
 -- ---------------------------------------------------------------------------------------------
--- The searchable text of a body
+-- The snippet text of a body
 -- ---------------------------------------------------------------------------------------------
 
--- What content search indexes, ranks and highlights in a dialog or analysis body: for a body that
+-- What content search's snippets show of a dialog or analysis body (matching and ranking read the
+-- stored body_tsvector, of the raw body, as vcon-mcp's): for a body that
 -- is the JSON text of an object or array (a transcript's segments, a summary object, a sentiment
 -- record — whatever the writer's shape, nested or not, `encoding` json or none: vcon-mcp and the
 -- conserver store JSON bodies as text), its string values — not its keys, numbers, booleans or
 -- syntax — one per line, in document order (object members in jsonb's key order); a body that is
 -- one JSON string holding such JSON (double-encoded) is decoded once first. Any other body (plain
--- text, not-quite-JSON) is returned as it is. Never raises: it is an index expression.
+-- text, not-quite-JSON) is returned as it is. Never raises: a body must not fail a search.
 -- The EXCEPTION block (a subtransaction) is why it is PARALLEL RESTRICTED: parallel workers may
 -- not start subtransactions, so the planner keeps its calls in the leader.
 CREATE OR REPLACE FUNCTION vcon_redis._search_text(body text) RETURNS text
@@ -189,6 +211,7 @@ DECLARE
     where_v text[] := ARRAY[]::text[];
     where_p text[] := ARRAY[]::text[];
     email text;
+    email_local text;
     want text[];
     spread uuid[];
     filter text;
@@ -221,7 +244,10 @@ BEGIN
     END IF;
     IF party_email IS NOT NULL THEN
         email := regexp_replace(party_email, '^\s*mailto:', '', 'i');
-        where_p := where_p || 'p.mailto ILIKE $3'::text;
+        email_local := vcon_redis._email_local_part(email);
+        -- (p.mailto || '') is no index expression: only the local part's pattern reaches the index
+        where_p := where_p || CASE WHEN email_local IS NULL THEN 'p.mailto ILIKE $3'
+                                   ELSE 'p.mailto ILIKE $11 AND (p.mailto || '''') ILIKE $3' END;
     END IF;
     IF party_tel IS NOT NULL THEN
         where_p := where_p || 'p.tel ILIKE $4'::text;
@@ -251,7 +277,7 @@ BEGIN
         INTO page
         USING vcon_redis._like_substring(subject_filter), vcon_redis._like_substring(party_name),
               vcon_redis._like_substring(email), vcon_redis._like_substring(party_tel),
-              start_date, end_date, want, spread, lim, off;
+              start_date, end_date, want, spread, lim, off, vcon_redis._like_substring(email_local || '@');
     IF cardinality(page) = 0 THEN
         RETURN;                     -- no match, or off past the end: no row (hence no count)
     ELSIF cardinality(page) < lim THEN
@@ -261,7 +287,7 @@ BEGIN
             INTO total
             USING vcon_redis._like_substring(subject_filter), vcon_redis._like_substring(party_name),
                   vcon_redis._like_substring(email), vcon_redis._like_substring(party_tel),
-                  start_date, end_date, want, spread;
+                  start_date, end_date, want, spread, lim, off, vcon_redis._like_substring(email_local || '@');
     END IF;
 
     RETURN QUERY
@@ -280,21 +306,26 @@ $fn$;
 -- ---------------------------------------------------------------------------------------------
 -- search_vcons_content: full-text search (MCP tool search_vcons_content)
 -- ---------------------------------------------------------------------------------------------
--- websearch_to_tsquery('english', query) against
---   'subject'   vcons.subject                                    content_index NULL
---   'dialog'    dialog.body of text dialogs, encoding none/NULL  content_index = dialog_index
---               (dialog and analysis bodies through _search_text: of a JSON body, its string values)
---   'analysis'  analysis.body (base64url bodies skipped)
---                                                                content_index = analysis_index
---   'party'     parties.name                                     content_index = party_index
+-- vcon-mcp's search_vcons_keyword (migration 20260414000001) on the stored tsvector columns (file
+-- header), with websearch_to_tsquery(config, query) for its plainto_tsquery (the same query for
+-- plain words; quoted phrases, OR and -word on top):
+--   'subject'   vcons.subject_tsvector @@ english query       content_index NULL
+--   'party'     parties.party_tsvector @@ simple query        content_index = party_index
+--               (name, mailto and tel, unstemmed)
+--   'dialog'    dialog.body_tsvector @@ english query         content_index = dialog_index
+--   'analysis'  analysis.body_tsvector @@ english query       content_index = analysis_index
+--               (every dialog and analysis row, the raw body: a JSON body's keys are words too)
 -- One row per matching field (a vCon can appear more than once). relevance_score =
--- ts_rank_cd(weights, …, 32) (0..1) with vcon-mcp's weights: subject 1.0, analysis and party 0.4,
--- dialog 0.2; ties by vcon_id, content_type, content_index. snippet = ts_headline(MaxFragments=3,
--- MaxWords=25, MinWords=5, fragments joined by ' ... ', matches in <b></b>), at most 500 chars.
--- start_date/end_date filter on the vCon's created_at; tags as in search_vcons. lim defaults to
--- 50, capped at 100. search_vcons_content_count counts the distinct vCons with a hit (vcon-mcp's
--- include_count), without a limit. Both are PARALLEL RESTRICTED: they call _search_text, whose
--- EXCEPTION block parallel workers may not run.
+-- ts_rank_cd(stored tsvector, english query, 32) (0..1): the columns' weights A (subject) 1.0,
+-- B (analysis, party) 0.4, C (dialog) 0.2. As in vcon-mcp a party is ranked with the english
+-- query while it matched the simple one: a name the english stemmer changes ('alice' → 'alic')
+-- ranks 0. Ties by vcon_id, content_type, content_index. snippet = ts_headline(MaxFragments=3,
+-- MaxWords=25, MinWords=5, fragments joined by ' ... ', matches in <b></b>), at most 500 chars,
+-- of the subject, of 'name mailto tel' for a party, of a body's _search_text (a JSON body's string
+-- values: prose, not JSON syntax). start_date/end_date filter on the vCon's created_at; tags as in
+-- search_vcons. lim defaults to 50, capped at 100. search_vcons_content_count counts the distinct
+-- vCons with a hit (vcon-mcp's include_count), without a limit. search_vcons_content is PARALLEL
+-- RESTRICTED: its snippets call _search_text, whose EXCEPTION block parallel workers may not run.
 CREATE OR REPLACE FUNCTION vcon_redis.search_vcons_content(
     query text,
     start_date timestamptz DEFAULT NULL,
@@ -309,7 +340,8 @@ SET jit = off
 SET client_min_messages = warning
 AS $fn$
 DECLARE
-    tsq tsquery := vcon_redis._content_query(query, 'search_vcons_content');
+    tsq tsquery := vcon_redis._content_query(query, 'english', 'search_vcons_content');
+    tsq_simple tsquery := vcon_redis._content_query(query, 'simple', 'search_vcons_content');
 BEGIN
     lim := coalesce(lim, 50);
     IF lim < 1 THEN
@@ -317,8 +349,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     lim := least(lim, 100);
-    IF numnode(tsq) = 0 THEN
-        RETURN;     -- only stop words or punctuation: nothing can match
+    IF numnode(tsq) = 0 AND numnode(tsq_simple) = 0 THEN
+        RETURN;     -- only punctuation: nothing can match
     END IF;
 
     RETURN QUERY EXECUTE
@@ -337,7 +369,8 @@ BEGIN
          FROM top
          ORDER BY top.score DESC, top.vcon_id, top.content_type, top.content_index NULLS FIRST'
         USING tsq, start_date, end_date, lim,
-              CASE WHEN tags <> '{}' THEN vcon_redis._tag_matches(vcon_redis._tag_filter(tags, 'search_vcons_content')) END;
+              CASE WHEN tags <> '{}' THEN vcon_redis._tag_matches(vcon_redis._tag_filter(tags, 'search_vcons_content')) END,
+              tsq_simple;
 END
 $fn$;
 
@@ -347,15 +380,16 @@ CREATE OR REPLACE FUNCTION vcon_redis.search_vcons_content_count(
     end_date timestamptz DEFAULT NULL,
     tags jsonb DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET jit = off
 SET client_min_messages = warning
 AS $fn$
 DECLARE
-    tsq tsquery := vcon_redis._content_query(query, 'search_vcons_content_count');
+    tsq tsquery := vcon_redis._content_query(query, 'english', 'search_vcons_content_count');
+    tsq_simple tsquery := vcon_redis._content_query(query, 'simple', 'search_vcons_content_count');
     n bigint;
 BEGIN
-    IF numnode(tsq) = 0 THEN
+    IF numnode(tsq) = 0 AND numnode(tsq_simple) = 0 THEN
         RETURN 0;
     END IF;
     EXECUTE 'SELECT count(DISTINCT hit.vcon_id) FROM ('
@@ -363,13 +397,14 @@ BEGIN
                                             tags IS NOT NULL AND tags <> '{}', false) || ') hit'
         INTO n
         USING tsq, start_date, end_date, NULL::integer,
-              CASE WHEN tags <> '{}' THEN vcon_redis._tag_matches(vcon_redis._tag_filter(tags, 'search_vcons_content_count')) END;
+              CASE WHEN tags <> '{}' THEN vcon_redis._tag_matches(vcon_redis._tag_filter(tags, 'search_vcons_content_count')) END,
+              tsq_simple;
     RETURN n;
 END
 $fn$;
 
--- The query of the content searches: websearch_to_tsquery('english', query), refusing an empty one.
-CREATE OR REPLACE FUNCTION vcon_redis._content_query(query text, fn text) RETURNS tsquery
+-- The query of the content searches: websearch_to_tsquery(config, query), refusing an empty one.
+CREATE OR REPLACE FUNCTION vcon_redis._content_query(query text, config regconfig, fn text) RETURNS tsquery
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $fn$
 BEGIN
@@ -377,15 +412,15 @@ BEGIN
         RAISE EXCEPTION '%: query must be a non-empty search string', fn
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    RETURN websearch_to_tsquery('english', query);
+    RETURN websearch_to_tsquery(config, query);
 END
 $fn$;
 
--- The SELECT of every field that matches the tsquery $1 (vcon_id, content_type, content_index,
--- score (0 unless ranked), txt: the column as stored; its _search_text is only worth computing
--- for the rows shown),
--- filtered by created_at >= $2 / <= $3 and vcon_id = ANY ($5) when asked: the one
--- definition both content searches run.
+-- The SELECT of every field that matches (vcon_id, content_type, content_index, score (0 unless
+-- ranked), txt: the text its snippet is made of), $1 the english tsquery, $6 the simple one
+-- (parties), filtered by created_at >= $2 / <= $3 and vcon_id = ANY ($5) when asked: the one
+-- definition both content searches run. Each branch reads a stored tsvector column through its
+-- partial GIN index (`<col> IS NOT NULL` is that index's predicate).
 CREATE OR REPLACE FUNCTION vcon_redis._content_hits_sql(by_start boolean, by_end boolean, by_tags boolean,
                                                           ranked boolean)
 RETURNS text
@@ -395,9 +430,7 @@ DECLARE
     vfilter text := '';     -- on vcons v
     cfilter text := '';     -- on a child table c
     cjoin text := '';
-    -- ts_rank_cd of one field: the costly part of a content search (the tsvector of every matching
-    -- field is computed again); a count does without it.
-    rank text := CASE WHEN ranked THEN 'ts_rank_cd(''%s''::real[], %s, $1, 32)' ELSE '0::real' END;
+    rank text := CASE WHEN ranked THEN 'ts_rank_cd(%s, $1, 32)' ELSE '0::real' END;
 BEGIN
     IF by_start THEN
         vfilter := vfilter || ' AND v.created_at >= $2';
@@ -415,30 +448,22 @@ BEGIN
     END IF;
 
     RETURN 'SELECT v.uuid AS vcon_id, ''subject''::text AS content_type, NULL::integer AS content_index,
-                   ' || format(rank, '{1,1,1,1}', 'to_tsvector(''english'', coalesce(v.subject, ''''))') || ' AS score,
-                   v.subject AS txt
+                   ' || format(rank, 'v.subject_tsvector') || ' AS score, v.subject AS txt
             FROM vcons v
-            WHERE to_tsvector(''english'', coalesce(v.subject, '''')) @@ $1' || vfilter || '
+            WHERE v.subject_tsvector IS NOT NULL AND v.subject_tsvector @@ $1' || vfilter || '
             UNION ALL
-            SELECT c.vcon_id, ''dialog'', c.dialog_index,
-                   ' || format(rank, '{0.2,0.2,0.2,0.2}', 'to_tsvector(''english'', vcon_redis._search_text(c.body))') || ',
-                   c.body
-            FROM dialog c' || cjoin || '
-            WHERE c.type = ''text'' AND (c.encoding IS NULL OR c.encoding = ''none'')
-              AND to_tsvector(''english'', vcon_redis._search_text(c.body)) @@ $1' || cfilter || '
-            UNION ALL
-            SELECT c.vcon_id, ''analysis'', c.analysis_index,
-                   ' || format(rank, '{0.4,0.4,0.4,0.4}', 'to_tsvector(''english'', vcon_redis._search_text(c.body))') || ',
-                   c.body
-            FROM analysis c' || cjoin || '
-            WHERE (c.encoding IS NULL OR c.encoding <> ''base64url'')
-              AND to_tsvector(''english'', vcon_redis._search_text(c.body)) @@ $1' || cfilter || '
-            UNION ALL
-            SELECT c.vcon_id, ''party'', c.party_index,
-                   ' || format(rank, '{0.4,0.4,0.4,0.4}', 'to_tsvector(''english'', coalesce(c.name, ''''))') || ',
-                   c.name
+            SELECT c.vcon_id, ''party'', c.party_index, ' || format(rank, 'c.party_tsvector') || ',
+                   concat_ws('' '', c.name, c.mailto, c.tel)
             FROM parties c' || cjoin || '
-            WHERE to_tsvector(''english'', coalesce(c.name, '''')) @@ $1' || cfilter;
+            WHERE c.party_tsvector IS NOT NULL AND c.party_tsvector @@ $6' || cfilter || '
+            UNION ALL
+            SELECT c.vcon_id, ''dialog'', c.dialog_index, ' || format(rank, 'c.body_tsvector') || ', c.body
+            FROM dialog c' || cjoin || '
+            WHERE c.body_tsvector IS NOT NULL AND c.body_tsvector @@ $1' || cfilter || '
+            UNION ALL
+            SELECT c.vcon_id, ''analysis'', c.analysis_index, ' || format(rank, 'c.body_tsvector') || ', c.body
+            FROM analysis c' || cjoin || '
+            WHERE c.body_tsvector IS NOT NULL AND c.body_tsvector @@ $1' || cfilter;
 END
 $fn$;
 
@@ -557,6 +582,58 @@ AS $$
         'vcon_redis._tag_spread_matches(text[])'::regprocedure]
 $$;
 
+-- The stored full-text columns of content search: vcon-mcp's names and definitions (its migration
+-- 20251125160000, trigger functions update_*_tsvector), `expr`, computed where `cond` (if any) holds.
+-- One exception, `cond`: a base64url body (an inline recording, an image) is bytes, not words, and
+-- its tsvector is costly (~90 ms for 64 KB) and past ~600 KB larger than a tsvector may be (ERROR
+-- "string is too long for tsvector"): vcon-mcp's trigger would make such a write fail, ours leaves
+-- the column NULL (the expression indexes before skipped those bodies too).
+CREATE OR REPLACE FUNCTION vcon_redis._search_columns()
+RETURNS TABLE (tbl name, col name, expr text, cond text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    VALUES
+        ('vcons'::name, 'subject_tsvector'::name,
+         $e$setweight(to_tsvector('english', coalesce(subject, '')), 'A')$e$, NULL),
+        ('parties', 'party_tsvector',
+         $e$setweight(to_tsvector('simple', coalesce(name, '') || ' ' || coalesce(mailto, '') || ' ' || coalesce(tel, '')), 'B')$e$,
+         NULL),
+        ('dialog', 'body_tsvector', $e$setweight(to_tsvector('english', coalesce(body, '')), 'C')$e$,
+         $e$encoding IS DISTINCT FROM 'base64url'$e$),
+        ('analysis', 'body_tsvector', $e$setweight(to_tsvector('english', coalesce(body, '')), 'B')$e$,
+         $e$encoding IS DISTINCT FROM 'base64url'$e$)
+$$;
+
+-- Makes sure every column of _search_columns() exists in `schema` and holds a value for every row:
+-- a missing column is added as a STORED generated column (PostgreSQL computes it for the rows
+-- already there, in the same rewrite, and on every later write); an existing plain column
+-- (vcon-mcp's, kept by its triggers) gets the rows it lacks, written before vcon-mcp's migration
+-- added it (its backfill_search_vector_batch, in one statement), so they stay findable.
+CREATE OR REPLACE FUNCTION vcon_redis._create_search_columns(schema name) RETURNS void
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    c record;
+    generated "char";
+BEGIN
+    FOR c IN SELECT * FROM vcon_redis._search_columns() LOOP
+        CONTINUE WHEN to_regclass(format('%I.%I', schema, c.tbl)) IS NULL;
+        SELECT a.attgenerated INTO generated FROM pg_attribute a
+        WHERE a.attrelid = format('%I.%I', schema, c.tbl)::regclass AND a.attname = c.col
+          AND NOT a.attisdropped;
+        IF NOT FOUND THEN
+            EXECUTE format('ALTER TABLE %I.%I ADD COLUMN %I tsvector GENERATED ALWAYS AS (%s) STORED',
+                           schema, c.tbl, c.col,
+                           CASE WHEN c.cond IS NULL THEN c.expr
+                                ELSE format('CASE WHEN %s THEN %s END', c.cond, c.expr) END);
+        ELSIF generated = '' THEN
+            EXECUTE format('UPDATE %I.%I SET %I = %s WHERE %3$I IS NULL%5$s',
+                           schema, c.tbl, c.col, c.expr, ' AND ' || c.cond);
+        END IF;
+    END LOOP;
+END
+$fn$;
+
 -- Creates the indexes the search functions use on the tables in `schema` (idempotent). An index
 -- is skipped when the table already has one with the same definition under another name (e.g.
 -- vcon-mcp's trigram indexes). Substring filters get trigram GIN indexes when pg_trgm is
@@ -570,6 +647,7 @@ DECLARE
     tags_pred constant text := '((purpose = ''tags''::text) OR (type = ''tags''::text))';
     ix record;
 BEGIN
+    PERFORM vcon_redis._create_search_columns(schema);
     SELECT format('%I.gin_trgm_ops', n.nspname) INTO trgm
     FROM pg_extension e
     JOIN pg_opclass o ON o.opcname = 'gin_trgm_ops'
@@ -590,6 +668,18 @@ BEGIN
              || ' WHERE ((type = ''text''::text) AND ((encoding IS NULL) OR (encoding = ''none''::text)))'),
             ('analysis', 'analysis_body_fts_idx',
              'USING gin (to_tsvector(''english''::regconfig, COALESCE(body, ''''::text)))'
+             || ' WHERE ((encoding IS NULL) OR (encoding <> ''base64url''::text))'),
+            -- 0.2.0 (subject, party name) and 0.3.0 development builds: expression indexes, before
+            -- the stored tsvector columns
+            ('vcons', 'vcons_subject_fts_idx',
+             'USING gin (to_tsvector(''english''::regconfig, COALESCE(subject, ''''::text)))'),
+            ('parties', 'parties_name_fts_idx',
+             'USING gin (to_tsvector(''english''::regconfig, COALESCE(name, ''''::text)))'),
+            ('dialog', 'dialog_text_fts_idx',
+             'USING gin (to_tsvector(''english''::regconfig, vcon_redis._search_text(body)))'
+             || ' WHERE ((type = ''text''::text) AND ((encoding IS NULL) OR (encoding = ''none''::text)))'),
+            ('analysis', 'analysis_text_fts_idx',
+             'USING gin (to_tsvector(''english''::regconfig, vcon_redis._search_text(body)))'
              || ' WHERE ((encoding IS NULL) OR (encoding <> ''base64url''::text))')
         ) AS r(tbl, name, def) ON r.tbl = i.tablename AND r.name = i.indexname
                               AND r.def = substr(i.indexdef, strpos(i.indexdef, ' USING ') + 1)
@@ -600,17 +690,16 @@ BEGIN
 
     FOR ix IN
         SELECT * FROM (VALUES
-            ('vcons', 'vcons_subject_fts_idx',
-             'USING gin (to_tsvector(''english''::regconfig, COALESCE(subject, ''''::text)))', NULL),
+            -- vcon-mcp's own (names and definitions of its migration 20251125160000)
+            ('vcons', 'idx_vcons_subject_tsvector_gin', 'USING gin (subject_tsvector)',
+             '(subject_tsvector IS NOT NULL)'),
+            ('parties', 'idx_parties_party_tsvector_gin', 'USING gin (party_tsvector)',
+             '(party_tsvector IS NOT NULL)'),
+            ('dialog', 'idx_dialog_body_tsvector_gin', 'USING gin (body_tsvector)',
+             '(body_tsvector IS NOT NULL)'),
+            ('analysis', 'idx_analysis_body_tsvector_gin', 'USING gin (body_tsvector)',
+             '(body_tsvector IS NOT NULL)'),
             ('vcons', 'vcons_created_at_idx', 'USING btree (created_at)', NULL),
-            ('parties', 'parties_name_fts_idx',
-             'USING gin (to_tsvector(''english''::regconfig, COALESCE(name, ''''::text)))', NULL),
-            ('dialog', 'dialog_text_fts_idx',
-             'USING gin (to_tsvector(''english''::regconfig, vcon_redis._search_text(body)))',
-             '((type = ''text''::text) AND ((encoding IS NULL) OR (encoding = ''none''::text)))'),
-            ('analysis', 'analysis_text_fts_idx',
-             'USING gin (to_tsvector(''english''::regconfig, vcon_redis._search_text(body)))',
-             '((encoding IS NULL) OR (encoding <> ''base64url''::text))'),
             ('attachments', 'attachments_tags_idx',
              'USING gin (vcon_redis._tag_array(body))', tags_pred),
             ('attachments', 'attachments_tags_vcon_idx', 'USING btree (vcon_id)', tags_pred),

@@ -25,3 +25,13 @@ DROP FUNCTION IF EXISTS vcon_redis._rfc3339_json(timestamptz);
 DROP FUNCTION IF EXISTS vcon_redis._scalar_or_array_json(anyarray);
 DROP FUNCTION IF EXISTS vcon_redis._jsonb_member(text, jsonb);
 DROP FUNCTION IF EXISTS vcon_redis._body_json(text, boolean, text, boolean);
+
+-- ---------------------------------------------------------------------------------------------
+-- Content search on stored tsvector columns (sql/80_search.sql, _create_search_columns): no
+-- statement here. The columns belong to the attached schema's tables, like the search indexes:
+-- the attach() that README "Upgrading" asks for after the update adds them (generated columns on
+-- tables that lack them, a rewrite of those four tables) or fills vcon-mcp's, creates vcon-mcp's
+-- GIN indexes on them, drops the expression indexes they replace, and re-creates the views through
+-- which the search functions see the new columns. (Created here, inside ALTER EXTENSION, the views
+-- would become members of the extension.) Until that attach, content search fails: "column
+-- v.subject_tsvector does not exist".

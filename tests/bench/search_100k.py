@@ -52,6 +52,9 @@ SEED = 11
 # index when rare, or by walking vcons newest first and probing each vCon's tags when common.
 SUBSTRING = {"plain": None}
 TAG_PLANS = [{"attachments_tags_idx"}, {"vcons_created_at_idx", "attachments_tags_vcon_idx"}]
+# vcon-mcp's GIN indexes on its stored tsvector columns (sql/80_search.sql)
+CONTENT_INDEXES = {"idx_vcons_subject_tsvector_gin", "idx_parties_party_tsvector_gin", "idx_dialog_body_tsvector_gin",
+                   "idx_analysis_body_tsvector_gin"}
 KINDS = {
     "subject": (5, {**SUBSTRING, "trgm": {"vcons_subject_trgm_idx"}}),
     "party name": (5, {**SUBSTRING, "trgm": {"parties_name_trgm_idx"}}),
@@ -61,10 +64,8 @@ KINDS = {
     "tags filter (1 tag)": (5, {m: TAG_PLANS for m in ("plain", "trgm")}),
     "search_by_tags (1 tag)": (5, {m: TAG_PLANS for m in ("plain", "trgm")}),
     "search_by_tags (2 tags)": (5, {m: TAG_PLANS for m in ("plain", "trgm")}),
-    "content (a name)": (20, {m: {"vcons_subject_fts_idx", "parties_name_fts_idx", "dialog_text_fts_idx",
-                                  "analysis_text_fts_idx"} for m in ("plain", "trgm")}),
-    "content (a topic word)": (20, {m: {"vcons_subject_fts_idx", "parties_name_fts_idx", "dialog_text_fts_idx",
-                                        "analysis_text_fts_idx"} for m in ("plain", "trgm")}),
+    "content (a name)": (20, {m: CONTENT_INDEXES for m in ("plain", "trgm")}),
+    "content (a topic word)": (20, {m: CONTENT_INDEXES for m in ("plain", "trgm")}),
 }
 TOPIC_WORDS = ["refund", "router", "password", "invoice", "warranty", "appointment", "fraud", "shipping",
                "cancel", "upgrade", "outage", "installation", "renewal", "technician", "delivery"]

@@ -272,3 +272,53 @@ def test_vcon_mcp_changes_to_rows_save_vcon_wrote_are_not_hidden(stack, mcp, res
     assert ours["attachments"][1] == {"purpose": "note", "encoding": "none", "body": "x", "x_ext": 1}
     barrier(stack, mcp.create_vcon)
     stack.assert_converged([u])
+
+
+def _keyword_hits(rows, id_key, type_key, index_key, rank_key) -> set:
+    return {(str(r[id_key]), r[type_key], r[index_key], round(float(r[rank_key]), 5)) for r in rows}
+
+
+def test_content_search_is_vcon_mcps_keyword_search(stack, mcp, rest):
+    """On vcon-mcp's database search_vcons_content matches and ranks on vcon-mcp's stored tsvector
+    columns (kept by its triggers): the same fields and ranks as its search_vcons_keyword, for rows
+    vcon-mcp wrote and rows save_vcon wrote; the columns stay vcon-mcp's own (attach adds none)."""
+    word = "quokka"
+    doc = vcon_mcp.structured_vcons(1, seed=31)[0]
+    doc["subject"] = f"{word} call"
+    doc["parties"][0]["name"] = f"Ann {word.capitalize()}"
+    doc["parties"][1]["mailto"] = f"{word}@example.com"
+    theirs = mcp.create_vcon(doc)
+    mcp.add_analysis(theirs, {"type": "summary", "vendor": "v", "encoding": "none",
+                              "body": {"summary": f"{word} sighted", "speaker": "agent"}})
+    ours = save(stack.pg, {"vcon": "0.4.0", "uuid": "018f0000-0000-8000-8000-00000000c001",
+                           "created_at": "2026-05-02T00:00:00Z", "subject": f"another {word}",
+                           "parties": [{"name": word.upper(), "tel": "+15550001"}],
+                           "dialog": [{"type": "text", "start": "2026-05-02T00:00:01Z", "parties": [0],
+                                       "encoding": "json", "body": [{"speaker": 0, "text": f"a {word}"}]}]})
+    for query in (word, f"{word}@example.com", "speaker"):
+        expected = _keyword_hits(rest.rpc("search_vcons_keyword", {"query_text": query, "max_results": 100}),
+                                 "vcon_id", "doc_type", "ref_index", "rank")
+        got = _keyword_hits(rest.sql_json(
+            "SELECT coalesce(json_agg(t), '[]') FROM vcon_redis.search_vcons_content(%s, lim => 100) t", (query,)),
+            "vcon_id", "content_type", "content_index", "relevance_score")
+        assert got == expected, query
+        assert {h[0] for h in got} & {theirs, ours}, query
+    generated = stack.pg.sql("SELECT count(*) FROM pg_attribute WHERE attname LIKE '%tsvector' AND attgenerated <> ''"
+                             " AND attrelid IN ('vcons'::regclass, 'parties'::regclass, 'dialog'::regclass,"
+                             " 'analysis'::regclass)")[0][0]
+    assert generated == 0
+
+
+def test_rows_without_a_stored_tsvector_are_filled_by_attach(stack, mcp):
+    """Rows vcon-mcp wrote before its migration added the tsvector columns hold NULL there (its
+    triggers fill new rows only): attach() fills them, so content search finds them."""
+    doc = vcon_mcp.structured_vcons(1, seed=32)[0]
+    doc["subject"] = "wombat call"
+    u = mcp.create_vcon(doc)
+    stack.pg.sql("UPDATE vcons SET subject_tsvector = NULL WHERE uuid = %s", (u,))
+
+    def found():
+        return [r[0] for r in stack.pg.sql("SELECT vcon_id::text FROM vcon_redis.search_vcons_content('wombat')")]
+    assert found() == []
+    stack.pg.sql("SELECT vcon_redis.attach()")
+    assert found() == [u]

@@ -19,21 +19,58 @@ RESET client_min_messages;
 SELECT tablename, indexname, substr(indexdef, strpos(indexdef, ' USING ') + 1) AS def
 FROM pg_indexes
 WHERE schemaname = 'public'
-  AND indexname IN ('vcons_subject_fts_idx', 'vcons_created_at_idx', 'parties_name_fts_idx',
-                    'dialog_text_fts_idx', 'analysis_text_fts_idx', 'attachments_tags_idx',
+  AND indexname IN ('idx_vcons_subject_tsvector_gin', 'vcons_created_at_idx', 'idx_parties_party_tsvector_gin',
+                    'idx_dialog_body_tsvector_gin', 'idx_analysis_body_tsvector_gin', 'attachments_tags_idx',
                     'attachments_tags_vcon_idx', 'attachments_tags_later_idx', 'parties_name_lower_idx',
                     'parties_mailto_lower_idx', 'parties_tel_idx')
+ORDER BY 1, 2;
+-- the stored tsvector columns of content search: vcon-mcp's names, STORED generated columns on the
+-- tables attach created (vcon-mcp's definitions)
+SELECT a.attrelid::regclass AS tbl, a.attname, a.attgenerated, pg_get_expr(d.adbin, d.adrelid) AS expr
+FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE a.attrelid IN ('vcons'::regclass, 'parties'::regclass, 'dialog'::regclass, 'analysis'::regclass)
+  AND a.attname LIKE '%tsvector'
 ORDER BY 1, 2;
 
 -- idempotent: a second run adds nothing, and an equivalent index under another name is reused
 SELECT count(*) AS indexes_before FROM pg_indexes WHERE schemaname = 'public' \gset
-ALTER INDEX vcons_subject_fts_idx RENAME TO my_subject_fts;
+ALTER INDEX idx_vcons_subject_tsvector_gin RENAME TO my_subject_fts;
 SELECT vcon_redis._create_search_indexes('public');
 SET client_min_messages = warning;
 SELECT vcon_redis.attach();
 RESET client_min_messages;
 SELECT count(*) - :indexes_before AS indexes_added FROM pg_indexes WHERE schemaname = 'public';
-ALTER INDEX my_subject_fts RENAME TO vcons_subject_fts_idx;
+ALTER INDEX my_subject_fts RENAME TO idx_vcons_subject_tsvector_gin;
+
+-- An existing plain column (vcon-mcp's, kept by its triggers) is used as it is, its rows written
+-- before vcon-mcp's migration (NULL) filled in; a missing column is added as a generated one,
+-- computed for the rows already there.
+CREATE SCHEMA mcp;
+CREATE TABLE mcp.vcons (uuid uuid, subject text, subject_tsvector tsvector);
+CREATE TABLE mcp.dialog (body text, encoding text);
+INSERT INTO mcp.vcons VALUES ('01928e10-0000-8000-8000-0000000000f1', 'Old refund calls', NULL),
+                             ('01928e10-0000-8000-8000-0000000000f2', 'kept as written', 'kept'::tsvector);
+INSERT INTO mcp.dialog VALUES ('refund please', NULL), ('cmVmdW5k', 'base64url');
+SELECT vcon_redis._create_search_columns('mcp');
+SELECT subject, subject_tsvector FROM mcp.vcons ORDER BY 1;
+SELECT d.body, d.body_tsvector, a.attgenerated
+FROM mcp.dialog d, pg_attribute a WHERE a.attrelid = 'mcp.dialog'::regclass AND a.attname = 'body_tsvector'
+ORDER BY 1;
+DROP SCHEMA mcp CASCADE;
+-- a base64url body is bytes, not words: no tsvector (past ~600 KB it would be larger than a
+-- tsvector may be, and the write would fail), not searched; a large one saves
+BEGIN;
+SELECT vcon_redis.save_vcon(jsonb_build_object(
+  'vcon', '0.4.0', 'uuid', '01928e10-0000-8000-8000-0000000000f3', 'created_at', '2026-01-09T00:00:00Z',
+  'parties', jsonb_build_array(jsonb_build_object('name', 'Rec')),
+  'dialog', jsonb_build_array(jsonb_build_object(
+     'type', 'recording', 'start', '2026-01-09T00:00:00Z', 'parties', jsonb_build_array(0),
+     'mediatype', 'audio/x-wav', 'encoding', 'base64url',
+     'body', (SELECT translate(encode(decode(string_agg(md5(i::text), ''), 'hex'), 'base64'), '+/=' || chr(10), '-_')
+              FROM generate_series(1, 60000) i)))));
+SELECT length(body) > 1000000 AS large, body_tsvector IS NULL AS no_tsvector FROM dialog
+WHERE vcon_id = '01928e10-0000-8000-8000-0000000000f3';
+ROLLBACK;
 
 SELECT unnest(vcon_redis._search_functions()) AS search_function ORDER BY 1;
 
@@ -254,6 +291,14 @@ SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'ALICE@example.
 SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'mailto:carol@example.org');
 SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'MailTo:erin@');
 SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'example.com');
+-- an address is found through its local part, then checked whole: another domain finds nothing,
+-- a local part that only ends in the one searched for is found, LIKE characters are literal
+SELECT vcon_redis._email_local_part(e) FROM (VALUES ('alice@example.com'), ('bob@x.example'), ('erin@'),
+    ('@example.com'), ('example.com'), ('al%ce@x')) AS t(e);
+SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'alice@corp.example');
+SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'lice@example.com');
+SELECT uuid, subject FROM vcon_redis.search_vcons(party_email => 'a_ice@example.com');
+SELECT uuid, subject, total_count FROM vcon_redis.search_vcons(party_email => 'agent@isp.example', lim => 1);
 -- party tel substring
 SELECT uuid, subject FROM vcon_redis.search_vcons(party_tel => '555123');
 SELECT uuid, subject FROM vcon_redis.search_vcons(party_tel => '7946 0000');
@@ -301,8 +346,14 @@ FROM vcon_redis.search_vcons_content('invoice');
 -- ranking: the subject outranks the same word in a dialog
 SELECT vcon_id, content_type, content_index, round(relevance_score::numeric, 4) AS score, snippet
 FROM vcon_redis.search_vcons_content('refund');
--- party names
-SELECT vcon_id, content_type, content_index, snippet FROM vcon_redis.search_vcons_content('Alice');
+-- parties: name, mailto and tel through the 'simple' configuration (unstemmed), snippet of all
+-- three; ranked with the english query as vcon-mcp does, so 'Alice' (english 'alic') ranks 0 and
+-- 'Smith' (the same in both) does not
+SELECT vcon_id, content_type, content_index, round(relevance_score::numeric, 4) AS score, snippet
+FROM vcon_redis.search_vcons_content('Alice');
+SELECT vcon_id, content_type, content_index, round(relevance_score::numeric, 4) AS score
+FROM vcon_redis.search_vcons_content('smith') WHERE content_type = 'party';
+SELECT vcon_id, content_type, content_index, snippet FROM vcon_redis.search_vcons_content('alice@example.com');
 -- web search syntax: phrase, OR, negation
 SELECT vcon_id, content_type, content_index, snippet FROM vcon_redis.search_vcons_content('"double charge"');
 SELECT vcon_id, content_type, content_index FROM vcon_redis.search_vcons_content('router or escalation');
@@ -338,7 +389,8 @@ SELECT content_type, length(snippet) <= 500 AS short_enough,
        array_length(string_to_array(snippet, ' ... '), 1) AS fragments, snippet
 FROM vcon_redis.search_vcons_content('giraffe');
 ROLLBACK;
--- JSON bodies: content search indexes and highlights their string values, not keys or syntax.
+-- JSON bodies: matched and ranked on the raw body (vcon-mcp's body_tsvector: keys and numbers are
+-- words too), highlighted in their string values (_search_text), not in JSON syntax.
 -- The shapes: the generator's transcript (array of segments), the conserver's (an object with
 -- nested segments), a summary object written by plain SQL as vcon-mcp does (JSON text, encoding
 -- none), a double-encoded body, and plain text that only looks like JSON at its first character.
@@ -382,7 +434,7 @@ SELECT vcon_id, content_type, content_index, round(relevance_score::numeric, 4) 
        snippet ~ '["{}\\]|speaker|start' AS has_json_syntax
 FROM vcon_redis.search_vcons_content('delivery')
 WHERE vcon_id = '01928e10-0000-8000-8000-000000000008';
--- keys and numbers are not text: a key name or a number finds nothing in these bodies
+-- keys and numbers are words of the raw body, as in vcon-mcp
 SELECT count(*) AS key_hits FROM vcon_redis.search_vcons_content('speaker OR segments OR confidence OR words');
 SELECT count(*) AS number_hits FROM vcon_redis.search_vcons_content('0.93');
 -- phrases across one value, not across syntax
@@ -502,21 +554,18 @@ ROLLBACK;
 EXPLAIN (COSTS OFF)
 SELECT s.vcon_id FROM attachments s WHERE (s.purpose = 'tags' OR s.type = 'tags') AND s.attachment_index <> 0;
 EXPLAIN (COSTS OFF)
-SELECT v.uuid FROM vcons v WHERE to_tsvector('english', coalesce(v.subject, '')) @@ websearch_to_tsquery('english', 'invoice');
+SELECT v.uuid FROM vcons v WHERE v.subject_tsvector IS NOT NULL AND v.subject_tsvector @@ websearch_to_tsquery('english', 'invoice');
 EXPLAIN (COSTS OFF)
-SELECT c.vcon_id FROM dialog c
-WHERE c.type = 'text' AND (c.encoding IS NULL OR c.encoding = 'none')
-  AND to_tsvector('english', vcon_redis._search_text(c.body)) @@ websearch_to_tsquery('english', 'invoice');
+SELECT c.vcon_id FROM dialog c WHERE c.body_tsvector IS NOT NULL AND c.body_tsvector @@ websearch_to_tsquery('english', 'invoice');
 EXPLAIN (COSTS OFF)
-SELECT c.vcon_id FROM analysis c
-WHERE (c.encoding IS NULL OR c.encoding <> 'base64url')
-  AND to_tsvector('english', vcon_redis._search_text(c.body)) @@ websearch_to_tsquery('english', 'invoice');
+SELECT c.vcon_id FROM analysis c WHERE c.body_tsvector IS NOT NULL AND c.body_tsvector @@ websearch_to_tsquery('english', 'invoice');
 EXPLAIN (COSTS OFF)
-SELECT c.vcon_id FROM parties c WHERE to_tsvector('english', coalesce(c.name, '')) @@ websearch_to_tsquery('english', 'alice');
+SELECT c.vcon_id FROM parties c WHERE c.party_tsvector IS NOT NULL AND c.party_tsvector @@ websearch_to_tsquery('simple', 'alice');
 RESET enable_seqscan;
 
--- the search functions are STABLE; PARALLEL SAFE but for the content searches, PARALLEL RESTRICTED
--- because vcon_redis._search_text (JSON bodies) starts a subtransaction, which workers may not
+-- the search functions are STABLE; PARALLEL SAFE but for search_vcons_content, PARALLEL RESTRICTED
+-- because its snippets call vcon_redis._search_text (JSON bodies), which starts a subtransaction,
+-- which workers may not
 SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel
 FROM pg_proc p WHERE p.oid IN ('vcon_redis._search_text(text)'::regprocedure, 'vcon_redis._json_or_null(text)'::regprocedure)
 ORDER BY 1;
