@@ -352,6 +352,7 @@ BEGIN
     IF numnode(tsq) = 0 AND numnode(tsq_simple) = 0 THEN
         RETURN;     -- only punctuation: nothing can match
     END IF;
+    PERFORM vcon_redis._require_search_columns('search_vcons_content');
 
     RETURN QUERY EXECUTE
         'WITH hit AS (' || vcon_redis._content_hits_sql(start_date IS NOT NULL, end_date IS NOT NULL,
@@ -392,6 +393,7 @@ BEGIN
     IF numnode(tsq) = 0 AND numnode(tsq_simple) = 0 THEN
         RETURN 0;
     END IF;
+    PERFORM vcon_redis._require_search_columns('search_vcons_content_count');
     EXECUTE 'SELECT count(DISTINCT hit.vcon_id) FROM ('
             || vcon_redis._content_hits_sql(start_date IS NOT NULL, end_date IS NOT NULL,
                                             tags IS NOT NULL AND tags <> '{}', false) || ') hit'
@@ -400,6 +402,23 @@ BEGIN
               CASE WHEN tags <> '{}' THEN vcon_redis._tag_matches(vcon_redis._tag_filter(tags, 'search_vcons_content_count')) END,
               tsq_simple;
     RETURN n;
+END
+$fn$;
+
+-- Refuses a content search while the attached tables (their views) lack the stored tsvector columns:
+-- after ALTER EXTENSION vcon_redis UPDATE from 0.2.0, until attach() has added them. One catalog
+-- lookup, so that the error says what to do instead of "column ... does not exist".
+CREATE OR REPLACE FUNCTION vcon_redis._require_search_columns(fn text) RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $fn$
+BEGIN
+    IF (SELECT count(*) FROM vcon_redis._search_columns() c
+        JOIN pg_attribute a ON a.attrelid = to_regclass('vcon_redis.' || quote_ident(c.tbl))
+                           AND a.attname = c.col AND NOT a.attisdropped) < 4 THEN
+        RAISE EXCEPTION '%: the vCon tables have no full-text columns yet', fn
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'After ALTER EXTENSION vcon_redis UPDATE, run SELECT vcon_redis.attach(''<your schema>'') (README "Upgrading").';
+    END IF;
 END
 $fn$;
 

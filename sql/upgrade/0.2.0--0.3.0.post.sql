@@ -33,5 +33,5 @@ DROP FUNCTION IF EXISTS vcon_redis._body_json(text, boolean, text, boolean);
 -- tables that lack them, a rewrite of those four tables) or fills vcon-mcp's, creates vcon-mcp's
 -- GIN indexes on them, drops the expression indexes they replace, and re-creates the views through
 -- which the search functions see the new columns. (Created here, inside ALTER EXTENSION, the views
--- would become members of the extension.) Until that attach, content search fails: "column
--- v.subject_tsvector does not exist".
+-- would become members of the extension.) Until that attach, content search refuses to run and
+-- says so (_require_search_columns: "the vCon tables have no full-text columns yet", with the hint).

@@ -8,6 +8,7 @@ system's extension directory."""
 import json
 import subprocess
 
+import psycopg2.errors
 import pytest
 
 import harness
@@ -107,7 +108,12 @@ def test_update_from_a_release_keeps_data_and_pending_events(tmp_path, version, 
 
         pg.sql("ALTER EXTENSION vcon_redis UPDATE")
         assert pg.sql("SELECT extversion FROM pg_extension WHERE extname = 'vcon_redis'")[0][0] == _version()
+        # until attach(), content search says what is missing and what to run
+        with pytest.raises(psycopg2.errors.ObjectNotInPrerequisiteState) as refused:
+            pg.sql("SELECT * FROM vcon_redis.search_vcons_content('delivery')")
+        assert "attach" in refused.value.diag.message_hint
         pg.sql("SELECT vcon_redis.attach()")  # the views and triggers that belong to the schema
+        assert pg.sql("SELECT count(*) FROM vcon_redis.search_vcons_content('delivery')")[0][0] >= 0
         redis_server.resume()
 
         r = redis_server.client()
