@@ -199,10 +199,21 @@ void ConfirmReplicated(redis::Client &client) {
 
 } // namespace
 
-BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context, bool isolating) {
+bool ReadStart::Advance(const BatchResult &result) {
+    const bool read_after = after_id_ > 0;
+    if (result.full && result.last_id > 0 && reads_after_ < kReadsAfter) {
+        after_id_ = result.last_id;
+        reads_after_++;
+        return true;
+    }
+    Reset();
+    return result.full || read_after;
+}
+
+BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context, bool isolating, int64_t after_id) {
     BatchResult result;
     const int batch_size = guc::batch_size;
-    if (!PgGuard([&]() noexcept { return BeginBatch(batch_size, isolating); })) {
+    if (!PgGuard([&]() noexcept { return BeginBatch(batch_size, isolating, after_id); })) {
         result.installed = false;
         return result;
     }
@@ -226,6 +237,7 @@ BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context, bool isolat
             if (!failed[i])
                 rows_done.push_back(rows[i].ctid);
             oldest = std::min(oldest, rows[i].enqueued_at);
+            result.last_id = std::max<int64_t>(result.last_id, rows[i].id);
         }
         MemoryContextReset(chunk_context);
     }

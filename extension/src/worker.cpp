@@ -94,6 +94,7 @@ private:
     bool pending_ = true;    // drain without waiting (start, after a full batch, after a failure)
     bool installed_ = false; // the last batch found the extension
     bool isolating_ = false; // the next batch reads its documents isolating (DrainBatch)
+    ReadStart read_start_;   // where the next batch reads the outbox from
     bool ever_connected_ = false;
     int backoff_ms_ = 0;
     bool watch_failure_logged_ = false;              // since the last subscription that worked
@@ -142,7 +143,7 @@ void Worker::RunOneBatch() {
             link_.Connect();
         }
         PublishState(WorkerState::draining);
-        result = DrainBatch(link_, chunk_context_, isolating_);
+        result = DrainBatch(link_, chunk_context_, isolating_, read_start_.after_id());
     } catch (const WorkerStopping &) {
         throw;
     } catch (const ReconnectRequested &e) {
@@ -176,6 +177,7 @@ void Worker::RunOneBatch() {
     installed_ = result.installed;
     isolating_ = false;
     if (!result.installed) {
+        read_start_.Reset();
         link_.Close();
         PublishState(WorkerState::no_extension);
         return;
@@ -202,7 +204,7 @@ void Worker::RunOneBatch() {
         pg_atomic_fetch_add_u64(&shared->pushes, result.pushes);
     }
     PublishSuccess(result.lag_ms);
-    pending_ = result.full;
+    pending_ = read_start_.Advance(result);
     PublishState(pending_ ? WorkerState::draining : WorkerState::idle);
 }
 
@@ -215,6 +217,7 @@ void Worker::ReadAgainIsolating() {
     link_.Close();
     MemoryContextReset(chunk_context_);
     MemoryContextSwitchTo(loop_context_);
+    read_start_.Reset();
     isolating_ = true;
     pending_ = true;
 }
@@ -224,6 +227,7 @@ void Worker::Recover(Failure failure, const char *message) {
     link_.Close();
     MemoryContextReset(chunk_context_);
     MemoryContextSwitchTo(loop_context_);
+    read_start_.Reset();
     pending_ = true;
     if (failure == Failure::reconnect) {
         backoff_ms_ = 0; // new settings, or a stale connection: try again at once

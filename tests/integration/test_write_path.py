@@ -183,6 +183,34 @@ def test_batch_delay_gathers_a_stream_of_commits(stack):
         time.sleep(0.5)
 
 
+def test_a_late_commit_below_a_drained_bulk_is_applied(stack):
+    """Outbox ids are taken at insert, not at commit: an event whose transaction commits after a bulk
+    with higher ids was drained in full batches (which read after the previous batch's last id) is
+    still read and applied, and the bulk's pushes stay exact."""
+    stack.pg.sql("ALTER SYSTEM SET vcon_redis.batch_size = 10")
+    stack.pg.reload()
+    time.sleep(0.5)
+    try:
+        barrier(stack)
+        with contextlib.closing(stack.pg.connect(autocommit=False)) as late, late.cursor() as lcur:
+            late_uuid = save(lcur, small_vcon(90))  # its outbox id is below the bulk's; not committed
+            with contextlib.closing(stack.pg.connect(autocommit=False)) as bulk, bulk.cursor() as cur:
+                cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_late'")
+                uuids = [save(cur, small_vcon(100 + i)) for i in range(95)]
+                bulk.commit()
+            harness.wait_for(lambda: stack.r.llen("q_late") == len(uuids), 30, what="the bulk's pushes")
+            assert stack.cached(late_uuid) is None
+            late.commit()
+        harness.wait_for(lambda: stack.cached(late_uuid) is not None, 10, what="the late commit in Redis")
+        assert stack.r.lrange("q_late", 0, -1) == uuids
+        stack.wait_drained()
+        stack.assert_converged(uuids + [late_uuid])
+    finally:
+        stack.pg.sql("ALTER SYSTEM RESET vcon_redis.batch_size")
+        stack.pg.reload()
+        time.sleep(0.5)
+
+
 def test_resync_restores_a_flushed_cache(stack):
     uuids = [save(stack.pg, small_vcon(40 + i)) for i in range(10)]
     barrier(stack)

@@ -248,6 +248,16 @@ INSERT INTO samples VALUES ('01', :'s01'), ('02', :'s02'), ('03', :'s03'), ('04'
                            ('08', :'s08'), ('10', :'s10'), ('12', :'s12');
 SELECT count(vcon_redis.save_vcon(doc)) >= 0 AS samples_saved FROM samples WHERE doc <> 'null';
 
+-- Strings with a character to escape at every offset of the 8-byte words the compact text's writer
+-- scans at once (AppendString), next to multibyte characters.
+SELECT count(vcon_redis.save_vcon(jsonb_build_object(
+    'vcon', '0.4.0', 'uuid', format('01928e10-d0c0-8000-8000-1000000000%s', lpad(k::text, 2, '0')),
+    'created_at', '2026-02-03T04:05:06Z',
+    'subject', repeat('a', k) || chr(10) || repeat('b', 20 - k) || '"' || repeat('é', k) || '\' || chr(1),
+    'parties', jsonb_build_array(jsonb_build_object('name', repeat('x', k) || chr(31) || repeat('y', 9))))))
+    AS escapes_saved
+FROM generate_series(0, 17) k;
+
 -- Documents saved by save_vcon with unicode escapes, control characters, huge and precise numbers,
 -- and extension members at every level.
 SELECT vcon_redis.save_vcon($${
