@@ -4,26 +4,32 @@ namespace vcon_redis::server {
 
 namespace {
 
-// $1-$6 the filters, $7 limit, $8 offset, $9 tags, $10 with_count. The count past the end is asked
-// only then. An empty first page has 0 matches, counted or not. has_more: a page shorter than the
-// limit is the last one; a full page has more when the count says so, or, uncounted, when one row
-// follows it (a second page query of one row, never a count).
+// $1-$6 the filters, $7 limit, $8 offset, $9 tags, $10 with_count. The page asks for one row more
+// than the limit (search_vcons caps lim at 1000, so up to a limit of 999): that row, when it comes,
+// says there is more, with no second search. The count past the end is asked only then. An empty
+// first page has 0 matches, counted or not. has_more: a page shorter than the limit is the last
+// one; otherwise the extra row says it, or at a limit of 1000, the count, or uncounted, a second
+// page query of one row (never a count).
 constexpr const char *kMetadataSearchSql = R"sql(
 WITH page AS (
     SELECT * FROM vcon_redis.search_vcons($1::text, $2::text, $3::text, $4::text, $5::timestamptz,
-                                          $6::timestamptz, $7::int, $8::int, $9::jsonb, $10::boolean)
+                                          $6::timestamptz, least($7::int + 1, 1000), $8::int, $9::jsonb,
+                                          $10::boolean)
                   WITH ORDINALITY),
-n AS (SELECT count(*) AS found, max(total_count) AS total FROM page)
+n AS (SELECT count(*) FILTER (WHERE ordinality <= $7::int) AS found, count(*) > $7::int AS more,
+             max(total_count) AS total
+      FROM page)
 SELECT jsonb_build_object(
     'rows', coalesce((SELECT jsonb_agg(to_jsonb(page) - 'total_count' - 'ordinality' ORDER BY ordinality)
-                      FROM page), '[]'::jsonb),
+                      FROM page WHERE ordinality <= $7::int), '[]'::jsonb),
     'total', CASE WHEN n.found > 0 THEN n.total
                   WHEN $8::int > 0 AND $10::boolean THEN coalesce((SELECT max(total_count)
                       FROM vcon_redis.search_vcons($1::text, $2::text, $3::text, $4::text, $5::timestamptz,
                                                    $6::timestamptz, 1, 0, $9::jsonb)), 0)
                   WHEN $8::int > 0 THEN NULL
                   ELSE 0 END,
-    'has_more', CASE WHEN n.found < $7::int THEN false
+    'has_more', CASE WHEN n.more THEN true
+                     WHEN n.found < $7::int OR $7::int < 1000 THEN false
                      WHEN n.total IS NOT NULL THEN $8::int + n.found < n.total
                      ELSE EXISTS (SELECT FROM vcon_redis.search_vcons(
                               $1::text, $2::text, $3::text, $4::text, $5::timestamptz, $6::timestamptz, 1,
