@@ -266,6 +266,7 @@ asio::awaitable<void> session(tcp::socket socket, IoThreadSlot w, Limits limits,
         if (fast.answer.doc) {
             keep_alive = fast.keep_alive;
             if (!fast.ec && fast.sent < asio::buffer_size(fast.wire)) {
+                entry.set(SessionRegistry::State::Busy); // a shutdown lets the answer finish
                 beast::buffers_suffix<std::array<asio::const_buffer, 3>> rest(fast.wire);
                 rest.consume(fast.sent);
                 std::tie(fast.ec, n) = co_await asio::async_write(stream, rest, use_tuple);
