@@ -44,8 +44,10 @@ TEST(FastGet, TakesWrksRequest) {
 }
 
 TEST(FastGet, ReadsTheFieldsTheChecksNeed) {
-    const auto r = parse(with_fields("hOsT:  a.example  \r\nOrigin: https://b.example\r\n"
-                                     "Authorization: Bearer s3cret\r\nAccept: */*\r\nConnection: close\r\n"));
+    const std::string text =
+        with_fields("hOsT:  a.example  \r\nOrigin: https://b.example\r\n"
+                    "Authorization: Bearer s3cret\r\nAccept: */*\r\nConnection: close\r\n");
+    const auto r = parse(text); // views into text
     ASSERT_TRUE(r);
     EXPECT_EQ(r->host, "a.example");
     EXPECT_EQ(r->origin, "https://b.example");
@@ -141,8 +143,8 @@ TEST(FastGet, WhateverItTakesBeastReadsTheSameWay) {
                     "Connection: close\r\nAccept: */*\r\n"),
         with_fields("Host:x\r\nConnection:keep-alive\r\nX-A: \t v \t\r\n"),
     };
-    const std::string alphabet =
-        std::string("\r\n\t :,;-\"'aAxX0\x7f\x80\xff\0", 22) + "HostOriginConnection";
+    static constexpr char kBytes[] = "\r\n\t :,;-\"'aAxX0\x7f\x80\xff\0"; // the NUL included
+    const std::string alphabet = std::string(kBytes, sizeof kBytes - 1) + "HostOriginConnection";
     std::mt19937 rng(20261130);
     std::size_t taken = 0;
     for (int i = 0; i < 200000; ++i) {
