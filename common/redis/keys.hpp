@@ -30,11 +30,14 @@ inline std::string same_slot_key(std::string_view base, std::string_view suffix)
     return k;
 }
 
-// <prefix><uuid>: the cached compact JSON document.
+// <prefix><uuid>: the cached compact JSON document, written into `k` (its buffer reused).
+inline void doc_key(std::string &k, std::string_view prefix, std::string_view uuid) {
+    k.assign(prefix).append(uuid);
+}
 inline std::string doc_key(std::string_view prefix, std::string_view uuid) {
     std::string k;
     k.reserve(prefix.size() + uuid.size());
-    k.append(prefix).append(uuid);
+    doc_key(k, prefix, uuid);
     return k;
 }
 

@@ -2,7 +2,13 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include <type_traits>
+
 namespace vcon_redis::server::http {
+
+// Beast's prepare_payload() must not be reachable through a reference to the base (see message.hpp).
+static_assert(!std::is_convertible_v<Response &, bhttp::response<bhttp::string_body> &> &&
+              !std::is_convertible_v<Response *, bhttp::response<bhttp::string_body> *>);
 
 void Response::prepare_payload() {
     Message::prepare_payload();

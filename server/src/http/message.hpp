@@ -16,13 +16,30 @@ using Request = bhttp::request<bhttp::string_body>;
 
 // A response: Beast's message with a string body, plus bytes it may send without copying them (a
 // near cache value, refcounted, so they stay alive until the write is done). On the wire the body
-// is body() + *borrowed + tail.
-class Response : public bhttp::response<bhttp::string_body> {
-public:
+// is body() + *borrowed + tail. Beast's message is a private base: its prepare_payload() (not
+// virtual, blind to the borrowed bytes and the tail) cannot be reached, through a reference to the
+// base or otherwise; only the members below are.
+class Response : private bhttp::response<bhttp::string_body> {
     using Message = bhttp::response<bhttp::string_body>;
-    using Message::Message;
 
-    // Beast's prepare_payload() (Content-Length and friends) counting the borrowed bytes and the tail.
+public:
+    using Message::Message;
+    Response() = default;
+
+    using Message::begin;
+    using Message::body;
+    using Message::end;
+    using Message::find;
+    using Message::keep_alive;
+    using Message::reason;
+    using Message::result;
+    using Message::result_int;
+    using Message::set;
+    using Message::version;
+    using Message::operator[];
+
+    // Content-Length and the rest of Beast's prepare_payload(), counting the borrowed bytes and
+    // the tail: the one way to prepare a Response for the wire.
     void prepare_payload();
     // The bytes of the body on the wire.
     std::size_t payload_size() const {

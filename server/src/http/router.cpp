@@ -6,12 +6,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 
 namespace vcon_redis::server::http {
 namespace {
 
 constexpr std::string_view kVconsPath = "/api/v1/vcons";
+// The response headers a browser may read, sent to allowed origins.
+constexpr std::string_view kExposeHeaders = "X-Cache, MCP-Protocol-Version, Mcp-Session-Id";
 
 Response method_not_allowed(std::string_view allow) {
     auto res = json_error(405, "method_not_allowed", "allowed: " + std::string(allow));
@@ -105,11 +108,45 @@ boost::asio::awaitable<Response> Router::route(Request &req, Route &which) {
     if (!origin.empty() && origins_.allows(origin)) {
         res.set(bhttp::field::access_control_allow_origin, origin);
         res.set(bhttp::field::vary, "Origin");
-        res.set(bhttp::field::access_control_expose_headers, "X-Cache, MCP-Protocol-Version, Mcp-Session-Id");
+        res.set(bhttp::field::access_control_expose_headers, kExposeHeaders);
     }
     co_return res;
 }
 #pragma GCC diagnostic pop
+
+// The same checks as route() in the same order (a request any of them refuses takes the general
+// path, which answers the refusal), then the near cache; the head is the one route() and the session
+// write for that answer, field for field (tests/integration/test_server_fast_path.py compares them).
+FastAnswer Router::fast_answer(const FastGet &req, bool keep_alive,
+                               std::chrono::steady_clock::time_point started, std::string &head) {
+    FastAnswer answer;
+    if (!hosts_.allows(req.host) || !origins_.allows(req.origin) || !auth_.allows(req.authorization))
+        return answer;
+    answer.doc = store_.near_hit(req.uuid, false);
+    if (!answer.doc)
+        return answer;
+    answer.tail = rest::kVconBodyTail;
+    char length[24];
+    const auto printed = std::to_chars(length, length + sizeof length,
+                                       rest::kVconBodyHead.size() + answer.doc->size() + answer.tail.size());
+    head.assign("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Cache: ")
+        .append(to_string(CacheStatus::Hit))
+        .append("\r\n");
+    if (!req.origin.empty())
+        head.append("Access-Control-Allow-Origin: ")
+            .append(req.origin)
+            .append("\r\nVary: Origin\r\nAccess-Control-Expose-Headers: ")
+            .append(kExposeHeaders)
+            .append("\r\n");
+    if (!keep_alive)
+        head.append("Connection: close\r\n");
+    head.append("Content-Length: ")
+        .append(length, printed.ptr)
+        .append("\r\n\r\n")
+        .append(rest::kVconBodyHead);
+    metrics_.request(Route::Vcon, 200, std::chrono::steady_clock::now() - started);
+    return answer;
+}
 
 // 403 for a request from a foreign Host or Origin; on /mcp shaped as a JSON-RPC error.
 Response Router::refused(Route which, std::string_view code, std::string_view message) const {

@@ -10,7 +10,9 @@
 #include "mcp/tools.hpp"
 #include "store/cached_store.hpp"
 
+#include <chrono>
 #include <functional>
+#include <string>
 
 namespace vcon_redis::server::http {
 
@@ -27,6 +29,8 @@ public:
            mcp::ToolLimits mcp_limits);
 
     boost::asio::awaitable<Response> handle(Request req) override;
+    FastAnswer fast_answer(const FastGet &req, bool keep_alive, std::chrono::steady_clock::time_point started,
+                           std::string &head) override;
 
 private:
     boost::asio::awaitable<Response> route(Request &req, Route &which);

@@ -30,15 +30,11 @@ http::Response bad_request(std::string_view message) {
     return http::json_error(400, "invalid_parameter", message);
 }
 
-// The body of a format=full answer: kFullHead, the cached document, kFullTail.
-constexpr std::string_view kFullHead = "{\"success\":true,\"vcon\":";
-constexpr std::string_view kFullTail = "}";
-
 // A near hit's format=full answer: the near cache's bytes are sent as they are, not copied.
 http::Response near_hit_response(std::shared_ptr<const std::string> doc) {
-    http::Response res = http::json_response(200, std::string(kFullHead));
+    http::Response res = http::json_response(200, std::string(kVconBodyHead));
     res.borrowed = std::move(doc);
-    res.tail = kFullTail;
+    res.tail = kVconBodyTail;
     res.set("X-Cache", to_string(CacheStatus::Hit));
     return res;
 }
@@ -48,8 +44,8 @@ http::Response vcon_response(const VconResult &r, const std::string &uuid, const
     case VconResult::Status::Found: {
         if (format == "full") {
             std::string body;
-            body.reserve(kFullHead.size() + r.json.size() + kFullTail.size());
-            body.append(kFullHead).append(r.json).append(kFullTail);
+            body.reserve(kVconBodyHead.size() + r.json.size() + kVconBodyTail.size());
+            body.append(kVconBodyHead).append(r.json).append(kVconBodyTail);
             return http::json_response(200, std::move(body));
         }
         auto doc = nlohmann::json::parse(r.json, nullptr, false);

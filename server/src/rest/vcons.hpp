@@ -13,6 +13,11 @@
 
 namespace vcon_redis::server::rest {
 
+// The body of a format=full answer: kVconBodyHead, the cached document, kVconBodyTail (the fast
+// path of a near hit, http/server.cpp, sends the same bytes).
+inline constexpr std::string_view kVconBodyHead = "{\"success\":true,\"vcon\":";
+inline constexpr std::string_view kVconBodyTail = "}";
+
 boost::asio::awaitable<http::Response> get_vcon(store::CachedStore &store, std::string_view uuid_text,
                                                 std::string_view query);
 

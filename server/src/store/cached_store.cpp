@@ -75,10 +75,11 @@ void CachedStore::note_wrong_type(const std::string &key) {
                   "Further ones are only counted in vcon_cache_total{result=\"wrong_type\"}");
 }
 
-std::shared_ptr<const std::string> CachedStore::near_hit(std::string_view uuid) {
+std::shared_ptr<const std::string> CachedStore::near_hit(std::string_view uuid, bool count_miss) {
     if (!near_ || policy_.state == CachePolicy::State::Unmaintained)
         return nullptr;
-    std::shared_ptr<const std::string> value = near_->cache().find(redis::doc_key(policy_.key_prefix, uuid));
+    redis::doc_key(near_key_, policy_.key_prefix, uuid);
+    std::shared_ptr<const std::string> value = near_->cache().find(near_key_, count_miss);
     if (value)
         metrics_.cache(CacheEvent::Hit);
     return value;

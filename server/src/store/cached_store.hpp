@@ -48,8 +48,9 @@ public:
     boost::asio::awaitable<VconResult> get(std::string uuid) override;
     // The near cache's bytes for a validated uuid, refcounted and not copied, counted as a HIT; nullptr
     // when the near cache does not hold it (or the cache is not used): then ask get(). get() serves
-    // its near hits through this, so both follow the same rules.
-    std::shared_ptr<const std::string> near_hit(std::string_view uuid);
+    // its near hits through this, so both follow the same rules. A near miss is counted unless
+    // `count_miss` is false (the fast path's lookup: the general path then counts it).
+    std::shared_ptr<const std::string> near_hit(std::string_view uuid, bool count_miss = true);
     // One MGET for all keys; the misses are read with ONE vcon_json_many query and filled under
     // the same rules as get(): a lease per miss (SET NX PX), the lease-checked fill, release when
     // nothing was found; foreign values are misses; keys of another type (MGET answers nil for
@@ -99,6 +100,7 @@ private:
     SingleFlight &flights_;
     Metrics &metrics_;
     NearCacheTracking *near_;
+    std::string near_key_; // near_hit()'s key, built here so that a hit allocates nothing
 };
 
 // True when a cached value is what the worker or a fill writes for `uuid`: a JSON object text that

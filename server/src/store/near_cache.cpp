@@ -44,12 +44,13 @@ void NearCache::set_live(bool live) {
     live_ = live;
 }
 
-std::shared_ptr<const std::string> NearCache::find(std::string_view key) {
+std::shared_ptr<const std::string> NearCache::find(std::string_view key, bool count_miss) {
     if (!live_)
         return nullptr;
     auto it = index_.find(key);
     if (it == index_.end()) {
-        metrics_.near(NearEvent::Miss);
+        if (count_miss)
+            metrics_.near(NearEvent::Miss);
         return nullptr;
     }
     lru_.splice(lru_.begin(), lru_, it->second);

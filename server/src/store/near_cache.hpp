@@ -47,9 +47,9 @@ public:
     // false: drops everything, stores nothing until set_live(true).
     void set_live(bool live);
 
-    // The value stored for key (and counts a near hit or miss), or nullptr. The handle keeps the
-    // bytes alive and unchanged whatever happens to the entry afterwards.
-    std::shared_ptr<const std::string> find(std::string_view key);
+    // The value stored for key (and counts a near hit, and a miss unless `count_miss` is false), or
+    // nullptr. The handle keeps the bytes alive and unchanged whatever happens to the entry afterwards.
+    std::shared_ptr<const std::string> find(std::string_view key, bool count_miss = true);
 
     // One GET in flight for `key`. Move-only; its destructor ends the flight.
     class Reading {

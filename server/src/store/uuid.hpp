@@ -11,4 +11,7 @@ namespace vcon_redis::server {
 // std::nullopt otherwise. No braces, no urn: prefix, no surrounding whitespace.
 std::optional<std::string> canonical_uuid(std::string_view text);
 
+// True when `text` is already in that form (lowercase): canonical_uuid(text) == text, without allocating.
+bool is_canonical_uuid(std::string_view text);
+
 } // namespace vcon_redis::server
