@@ -61,6 +61,7 @@ def main():
         results = {"near": [], "plain": []}
         clients = {name: readlib.RawClient(port) for name, port in ports.items()}
         key = f"vcon:{probe}"
+        rc = st.redis_server.client()  # one connection for every sample's Redis poller
         for i in range(args.samples * 2):
             name = "near" if i % 2 == 0 else "plain"
             c = clients[name]
@@ -72,7 +73,6 @@ def main():
             done = threading.Event()
 
             def poll_redis():
-                rc = st.redis_server.client()
                 while not done.is_set():
                     v = rc.get(key)
                     if v and marker in v:
@@ -102,6 +102,7 @@ def main():
             results[name].append((seen["server"] - seen["redis"]) * 1000)
         for c in clients.values():
             c.close()
+        rc.close()
 
         for name in ("near", "plain"):
             v = results[name]
