@@ -412,9 +412,10 @@ CREATE OR REPLACE FUNCTION vcon_redis._require_search_columns(fn text) RETURNS v
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $fn$
 BEGIN
-    IF (SELECT count(*) FROM vcon_redis._search_columns() c
-        JOIN pg_attribute a ON a.attrelid = to_regclass('vcon_redis.' || quote_ident(c.tbl))
-                           AND a.attname = c.col AND NOT a.attisdropped) < 4 THEN
+    IF EXISTS (SELECT FROM vcon_redis._search_columns() c
+               WHERE NOT EXISTS (SELECT FROM pg_attribute a
+                                 WHERE a.attrelid = to_regclass('vcon_redis.' || quote_ident(c.tbl))
+                                   AND a.attname = c.col AND NOT a.attisdropped)) THEN
         RAISE EXCEPTION '%: the vCon tables have no full-text columns yet', fn
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'After ALTER EXTENSION vcon_redis UPDATE, run SELECT vcon_redis.attach(''<your schema>'') (README "Upgrading").';
