@@ -221,10 +221,10 @@ extern "C" void vcon_redis_relcache_callback(Datum, Oid relid) {
         outbox_relid = InvalidOid;
 }
 
-// Whether rel is the outbox this code writes directly: kOutboxShape's columns, and nothing a direct
+// Whether rel is an outbox this code may write directly: kOutboxShape's columns, and nothing a direct
 // insert would skip (a trigger, a CHECK constraint, row-level security: someone added them, so
 // they must run, and SPI runs them).
-bool HasOutboxShape(Relation rel) {
+bool TakesDirectInserts(Relation rel) {
     TupleDesc desc = RelationGetDescr(rel);
     if (desc->natts != kOutboxColumns || rel->trigdesc != nullptr || rel->rd_rel->relrowsecurity ||
         (desc->constr != nullptr && desc->constr->num_check > 0))
@@ -271,7 +271,7 @@ bool OpenOutbox(CaptureCall *call) {
     Relation rel = OpenOutboxRelation();
     if (outbox_relid != RelationGetRelid(rel)) {
         outbox_sequence =
-            HasOutboxShape(rel) ? getIdentitySequence(RelationGetRelid(rel), kId + 1, true) : InvalidOid;
+            TakesDirectInserts(rel) ? getIdentitySequence(RelationGetRelid(rel), kId + 1, true) : InvalidOid;
         outbox_direct = OidIsValid(outbox_sequence);
         outbox_relid = RelationGetRelid(rel);
     }
