@@ -214,7 +214,7 @@ constexpr struct {
 // table's relcache entry is invalidated (any ALTER, DROP EXTENSION). InvalidOid: not looked up.
 Oid outbox_relid = InvalidOid;
 Oid outbox_sequence = InvalidOid;
-bool outbox_direct = false; // the table has exactly kOutboxShape's columns, id an identity
+bool outbox_direct = false; // TakesDirectInserts, and id an identity
 
 extern "C" void vcon_redis_relcache_callback(Datum, Oid relid) {
     if (relid == InvalidOid || relid == outbox_relid)
