@@ -50,3 +50,41 @@ TEST(Metrics, CountsFromManyThreadsAreSummed) {
     EXPECT_TRUE(has_line(text, "vcon_http_request_duration_seconds_count{route=\"vcon\"} " + n));
     EXPECT_TRUE(has_line(text, "vcon_http_request_duration_seconds_sum{route=\"vcon\"} 3"));
 }
+
+// Prometheus's text format: each family's HELP line, then its TYPE line, then only its own samples
+// (a histogram's carry the _bucket/_sum/_count suffixes), every line ending with a newline.
+TEST(Metrics, EveryFamilyIsDeclaredBeforeItsSamples) {
+    Metrics m;
+    m.request(Route::Mcp, 404, std::chrono::milliseconds(3));
+    m.backend_error(vcon_redis::server::Backend::Redis);
+    const std::string text = m.render(GaugeSnapshot{});
+    ASSERT_FALSE(text.empty());
+    ASSERT_EQ(text.back(), '\n');
+    std::string family, type, pending_help;
+    int families = 0, samples = 0;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const std::size_t end = text.find('\n', at);
+        const std::string line = text.substr(at, end - at);
+        at = end + 1;
+        if (line.rfind("# HELP ", 0) == 0) {
+            pending_help = line.substr(7, line.find(' ', 7) - 7);
+            continue;
+        }
+        if (line.rfind("# TYPE ", 0) == 0) {
+            family = line.substr(7, line.find(' ', 7) - 7);
+            type = line.substr(line.rfind(' ') + 1);
+            EXPECT_EQ(family, pending_help) << "TYPE without its HELP: " << line;
+            ++families;
+            continue;
+        }
+        const std::string name = line.substr(0, line.find_first_of("{ "));
+        const bool own =
+            name == family || (type == "histogram" && (name == family + "_bucket" ||
+                                                       name == family + "_sum" || name == family + "_count"));
+        EXPECT_TRUE(own) << "sample " << name << " under family " << family;
+        ++samples;
+    }
+    EXPECT_EQ(families, 12);
+    EXPECT_GT(samples, families);
+}

@@ -50,6 +50,8 @@ struct GaugeSnapshot {
     const char *cache_state = "unknown"; // store::CachePolicy::State as text
 };
 
+class Exposition; // metrics.cpp: Prometheus's text format
+
 class Metrics {
 public:
     static constexpr std::array<double, 14> kBuckets{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -87,6 +89,12 @@ private:
     static void add(std::atomic<std::uint64_t> &counter, int n) {
         add(counter, static_cast<std::uint64_t>(n));
     }
+    void render_requests(Exposition &text) const;
+    void render_cache_events(Exposition &text) const;
+    void render_durations(Exposition &text) const;
+    static void render_gauges(Exposition &text, const GaugeSnapshot &g);
+    void render_backend_errors(Exposition &text) const;
+
     // The calling thread's shard.
     Shard &mine();
     // The sum over the shards of the counter `counter(shard)` points to.
