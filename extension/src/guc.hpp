@@ -1,5 +1,5 @@
 // The extension's configuration parameters (README "Configuration (GUCs)"). Variables are read by the worker
-// after ProcessConfigFile and by status(); the capture triggers read ingress_lists via current_setting.
+// after ProcessConfigFile and by status(); the capture triggers read the ingress-list settings.
 #pragma once
 
 #include <cstddef>
