@@ -121,6 +121,13 @@ AS $$
     SELECT CASE WHEN m[1] || '@' <> email THEN m[1] END FROM regexp_match(email, '^([^@]{4,})@') AS m
 $$;
 
+-- The most rows one search_vcons call returns (a larger lim is capped to it): the one place SQL
+-- writes it. The server's own limit checks use kMaxSearchLimit (server/src/views/search_call.hpp),
+-- which tests/integration/test_search_params.py checks against this.
+CREATE OR REPLACE FUNCTION vcon_redis.search_vcons_max_lim() RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT 1000 $$;
+
 -- Escapes LIKE metacharacters so that user input is matched as a literal substring.
 CREATE OR REPLACE FUNCTION vcon_redis._like_substring(s text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -186,7 +193,7 @@ $fn$;
 --   tags         {"key":"value",…}: the vCon's tags contain every pair (as search_by_tags);
 --                '{}' filters nothing, as in vcon-mcp
 -- The party filters given must hold for one and the same party (as in vcon-mcp), any party.
--- Ordered by created_at DESC, uuid; lim capped at 1000; total_count = number of all matches
+-- Ordered by created_at DESC, uuid; lim capped at search_vcons_max_lim(); total_count = number of all matches
 -- (the same value on every row; no row, hence no count, when off is past the end).
 -- (The subject filter is named subject_filter because an IN parameter may not share the name of
 -- the OUT column `subject`; the server calls it positionally.)
@@ -228,7 +235,7 @@ BEGIN
         RAISE EXCEPTION 'search_vcons: off must not be negative, got %', off
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    lim := least(lim, 1000);
+    lim := least(lim, vcon_redis.search_vcons_max_lim());
 
     IF subject_filter IS NOT NULL THEN
         where_v := where_v || 'v.subject ILIKE $1'::text;
