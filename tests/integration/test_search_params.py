@@ -91,3 +91,19 @@ def test_rest_and_mcp_count_the_same_matches_on_every_page(server):
         assert rest["pagination"]["total"] == mcp["total_count"] == 3, (offset, rest, mcp)
         assert [r["uuid"] for r in rest["data"]] == [r["uuid"] for r in mcp["results"]]
         assert rest["pagination"]["has_more"] == (offset + 2 < 3)
+
+
+def test_the_server_limits_search_vcons_where_sql_caps_it(stack, server):
+    # vcon_redis.search_vcons_max_lim() (SQL) and kMaxSearchLimit (the server) name one number
+    cap = stack.pg.sql("SELECT vcon_redis.search_vcons_max_lim()")[0][0]
+    assert server.get(f"/api/v1/vcons?subject={MARKER}&limit={cap}").status == 200
+    refused = server.get(f"/api/v1/vcons?subject={MARKER}&limit={cap + 1}")
+    assert refused.status == 400 and refused.json()["message"] == f"limit must be an integer from 1 to {cap}"
+    for name, args in (("search_vcons", {"subject": MARKER}), ("search_vcons_content", {"query": MARKER})):
+        refused, message = tool(server, name, {**args, "limit": cap})
+        assert not refused, message
+        refused, message = tool(server, name, {**args, "limit": cap + 1})
+        assert refused and message.startswith("limit "), message
+    schemas = {t["name"]: t["inputSchema"] for t in server.mcp("tools/list", {}).json()["result"]["tools"]}
+    assert schemas["search_vcons"]["properties"]["limit"]["maximum"] == cap
+    assert schemas["search_vcons_content"]["properties"]["limit"]["maximum"] == cap

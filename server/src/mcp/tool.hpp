@@ -67,7 +67,7 @@ struct SearchParameters {
 };
 
 // The inputSchema of a search tool: its own `properties` and the shared ones (start_date,
-// end_date, tags, limit 1..1000, response_format, include_count); no other property accepted.
+// end_date, tags, limit 1..kMaxSearchLimit, response_format, include_count); no other property accepted.
 nlohmann::json search_input_schema(nlohmann::json properties, const SearchParameters &parameters);
 
 // The outputSchema of search_vcons and search_vcons_content (vcon-mcp's search result shape):

@@ -20,7 +20,7 @@ boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
                           args.timestamp("end_date"),
                           std::nullopt};
     auto tags = args.tags("tags");
-    const auto limit = args.integer("limit", 10, 1, 1000);
+    const auto limit = args.integer("limit", 10, 1, kMaxSearchLimit);
     const auto offset = args.integer("offset", 0, 0, 1'000'000'000);
     const std::string format = args.choice("response_format", {"full", "metadata", "ids_only"}, "metadata");
     const bool include_count = args.boolean("include_count", false);
@@ -67,7 +67,7 @@ Tool search_vcons_tool() {
            {"default", 0},
            {"description", "Number of results to skip (paging; an addition to vcon-mcp's parameters)"}}}},
         {10,
-         "Maximum number of results to return (default: 10, max: 1000)",
+         "Maximum number of results to return (default: 10)",
          {"full", "metadata", "ids_only"},
          "metadata",
          "Response format: \"full\" (complete vCons), \"metadata\" (summary info), \"ids_only\" (just UUIDs)",

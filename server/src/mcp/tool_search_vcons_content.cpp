@@ -21,7 +21,7 @@ boost::asio::awaitable<json> run(ToolArgs &args, VconStore &store) {
     ContentFilter filter{args.string("query", true), args.timestamp("start_date"), args.timestamp("end_date"),
                          std::nullopt};
     auto tags = args.tags("tags");
-    const auto limit = args.integer("limit", 50, 1, 1000);
+    const auto limit = args.integer("limit", 50, 1, kMaxSearchLimit);
     const std::string format =
         args.choice("response_format", {"full", "snippets", "metadata", "ids_only"}, "snippets");
     const bool include_count = args.boolean("include_count", false);

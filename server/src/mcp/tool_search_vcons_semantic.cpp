@@ -1,6 +1,7 @@
 // search_vcons_semantic and search_vcons_hybrid: listed as vcon-mcp lists them, so agents see the
 // same surface, but answered with isError: they need embeddings this server does not have.
 #include "mcp/tool.hpp"
+#include "views/search_call.hpp"
 
 namespace vcon_redis::server::mcp {
 
@@ -27,7 +28,7 @@ boost::asio::awaitable<json> run_semantic(ToolArgs &args, VconStore &) {
     args.numbers("embedding", 4096);
     args.tags("tags");
     args.number("threshold", 0.7, 0, 1);
-    args.integer("limit", 50, 1, 1000);
+    args.integer("limit", 50, 1, kMaxSearchLimit);
     args.choice("response_format", {"full", "metadata", "ids_only"}, "metadata");
     args.boolean("include_count", false);
     refuse(args, "search_vcons_semantic");
@@ -39,7 +40,7 @@ boost::asio::awaitable<json> run_hybrid(ToolArgs &args, VconStore &) {
     args.numbers("embedding", 4096);
     args.tags("tags");
     args.number("semantic_weight", 0.6, 0, 1);
-    args.integer("limit", 50, 1, 1000);
+    args.integer("limit", 50, 1, kMaxSearchLimit);
     args.choice("response_format", {"full", "metadata", "ids_only"}, "metadata");
     args.boolean("include_count", false);
     refuse(args, "search_vcons_hybrid");
@@ -57,9 +58,9 @@ json common_properties() {
         {"limit",
          {{"type", "number"},
           {"minimum", 1},
-          {"maximum", 1000},
+          {"maximum", kMaxSearchLimit},
           {"default", 50},
-          {"description", "Maximum number of results to return (default: 50, max: 1000)"}}},
+          {"description", "Maximum number of results to return (default: 50)"}}},
         {"response_format", response_format_property()},
         {"include_count", {{"type", "boolean"}, {"default", false}, {"description", "Include total count"}}}};
 }

@@ -1,6 +1,7 @@
 #include "mcp/tools.hpp"
 
 #include "mcp/jsonrpc.hpp"
+#include "views/search_call.hpp"
 
 #include <vector>
 
@@ -60,7 +61,7 @@ json search_input_schema(json properties, const SearchParameters &parameters) {
                                        "{\"department\": \"sales\", \"priority\": \"high\"}");
     properties["limit"] = {{"type", "number"},
                            {"minimum", 1},
-                           {"maximum", 1000},
+                           {"maximum", kMaxSearchLimit},
                            {"default", parameters.default_limit},
                            {"description", parameters.limit_description}};
     properties["response_format"] = {{"type", "string"},

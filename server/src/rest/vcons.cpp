@@ -16,7 +16,6 @@ namespace vcon_redis::server::rest {
 namespace {
 
 constexpr int kDefaultLimit = 50;
-constexpr int kMaxLimit = 1000;
 
 std::optional<long long> parse_int(const std::string &s) {
     long long v = 0;
@@ -102,8 +101,8 @@ static std::optional<http::Response> search_params(const QueryString &qs, Metada
     }
     if (auto v = qs.get("limit")) {
         auto n = parse_int(*v);
-        if (!n || *n < 1 || *n > kMaxLimit)
-            return bad_request("limit must be an integer from 1 to " + std::to_string(kMaxLimit));
+        if (!n || *n < 1 || *n > kMaxSearchLimit)
+            return bad_request("limit must be an integer from 1 to " + std::to_string(kMaxSearchLimit));
         limit = *n;
     }
     if (auto v = qs.get("offset")) {

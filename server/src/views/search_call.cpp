@@ -5,16 +5,15 @@ namespace vcon_redis::server {
 namespace {
 
 // $1-$6 the filters, $7 limit, $8 offset, $9 tags, $10 with_count. The page asks for one row more
-// than the limit (search_vcons caps lim at 1000, so up to a limit of 999): that row, when it comes,
-// says there is more, with no second search. The count past the end is asked only then. An empty
-// first page has 0 matches, counted or not. has_more: a page shorter than the limit is the last
-// one; otherwise the extra row says it, or at a limit of 1000, the count, or uncounted, a second
-// page query of one row (never a count).
+// than the limit (search_vcons caps lim at search_vcons_max_lim(), so up to one less): that row, when it
+// comes, says there is more, with no second search. The count past the end is asked only then. An empty first
+// page has 0 matches, counted or not. has_more: a page shorter than the limit is the last one; otherwise the
+// extra row says it, or at the cap, the count, or uncounted, a second page query of one row (never a count).
 constexpr const char *kMetadataSearchSql = R"sql(
 WITH page AS (
     SELECT * FROM vcon_redis.search_vcons($1::text, $2::text, $3::text, $4::text, $5::timestamptz,
-                                          $6::timestamptz, least($7::int + 1, 1000), $8::int, $9::jsonb,
-                                          $10::boolean)
+                                          $6::timestamptz, least($7::int + 1, vcon_redis.search_vcons_max_lim()),
+                                          $8::int, $9::jsonb, $10::boolean)
                   WITH ORDINALITY),
 n AS (SELECT count(*) FILTER (WHERE ordinality <= $7::int) AS found, count(*) > $7::int AS more,
              max(total_count) AS total
@@ -29,7 +28,7 @@ SELECT jsonb_build_object(
                   WHEN $8::int > 0 THEN NULL
                   ELSE 0 END,
     'has_more', CASE WHEN n.more THEN true
-                     WHEN n.found < $7::int OR $7::int < 1000 THEN false
+                     WHEN n.found < $7::int OR $7::int < vcon_redis.search_vcons_max_lim() THEN false
                      WHEN n.total IS NOT NULL THEN $8::int + n.found < n.total
                      ELSE EXISTS (SELECT FROM vcon_redis.search_vcons(
                               $1::text, $2::text, $3::text, $4::text, $5::timestamptz, $6::timestamptz, 1,

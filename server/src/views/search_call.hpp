@@ -15,6 +15,11 @@
 
 namespace vcon_redis::server {
 
+// The most rows one search asks for (REST `limit`, the MCP search tools' `limit`): search_vcons's
+// cap, which SQL writes once as vcon_redis.search_vcons_max_lim() (test_search_params.py checks that
+// the two agree).
+constexpr std::int64_t kMaxSearchLimit = 1000;
+
 struct SqlCall {
     std::string sql;
     QueryParams params;

@@ -539,6 +539,11 @@ SELECT * FROM vcon_redis.search_by_tags('{"dealer": "9", "priority": "high"}');
 SELECT uuid, total_count FROM vcon_redis.search_vcons(party_name => 'alice');
 SELECT vcon_id, content_type, content_index FROM vcon_redis.search_vcons_content('refund');
 RESET force_parallel_mode;
+-- two pairs or more: a page that the newest lim × 80 vCons fill (lim 1 and 2, a bounded walk) and
+-- one they do not (lim 3: every match from the GIN index) list the same vCons in the same order
+SELECT array_agg(vcon_id) FROM vcon_redis.search_by_tags('{"dealer": "7", "status": "open"}', 1)
+UNION ALL SELECT array_agg(vcon_id) FROM vcon_redis.search_by_tags('{"dealer": "7", "status": "open"}', 2)
+UNION ALL SELECT array_agg(vcon_id) FROM vcon_redis.search_by_tags('{"dealer": "7", "status": "open"}', 3);
 
 -- ---------------------------------------------------------------------------------------------
 -- The search expressions match the indexes (plan shape only; seq scans disabled for stability)
