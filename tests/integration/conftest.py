@@ -21,11 +21,17 @@ class Stack:
     def r(self):
         return self.redis_server.client()
 
-    def status(self) -> dict:
+    def statuses(self) -> list[dict]:
+        """status(): one row per worker, in worker order."""
         with self.pg.connect() as conn, conn.cursor() as cur:
             cur.execute("SELECT * FROM vcon_redis.status()")
             cols = [d[0] for d in cur.description]
-            return dict(zip(cols, cur.fetchone()))
+            return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def status(self) -> dict:
+        """Worker 0's row of status(), with the backlog of every worker (the whole outbox)."""
+        rows = self.statuses()
+        return dict(rows[0], backlog=sum(r["backlog"] for r in rows))
 
     def wait_drained(self, timeout: float = 30):
         harness.wait_for(lambda: self.status()["backlog"] == 0, timeout, what="outbox to drain")
