@@ -433,6 +433,13 @@ void NameWorker(int worker, int workers, char (&name)[BGW_MAXLEN]) noexcept {
 }
 
 void RegisterWorkers() noexcept {
+    // A worker the postmaster cannot register would leave its partition undrained: refuse to start.
+    if (guc::workers > max_worker_processes)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("vcon_redis.workers (%d) exceeds max_worker_processes (%d)", guc::workers,
+                               max_worker_processes),
+                        errhint("Raise max_worker_processes to at least vcon_redis.workers plus the "
+                                "other background and parallel workers.")));
     for (int i = 0; i < guc::workers; i++) {
         BackgroundWorker worker;
         memset(&worker, 0, sizeof worker);

@@ -82,6 +82,17 @@ def save(pg_or_cur, doc: dict) -> str:
     return pg_or_cur.fetchone()[0]
 
 
+def save_each(pg: harness.PgCluster, count: int, list_name: str, first: int = 0, **extra) -> list[str]:
+    """Saves small vCons first … first + count - 1, one transaction each, routed to list_name."""
+    uuids = []
+    with pg.connect(autocommit=False) as conn, conn.cursor() as cur:
+        for i in range(first, first + count):
+            cur.execute("SET LOCAL vcon_redis.ingress_lists = %s", (list_name,))
+            uuids.append(save(cur, small_vcon(i, **extra)))
+            conn.commit()
+    return uuids
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     yield from running_stack(tmp_path_factory.mktemp("stack"))

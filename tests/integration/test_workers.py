@@ -11,7 +11,7 @@ import time
 import pytest
 
 import harness
-from conftest import barrier, compact, save, serving_stack, small_vcon
+from conftest import barrier, compact, save, save_each, serving_stack, small_vcon
 from test_resilience import _assert_pushed_once, _bulk
 
 WORKERS = 3
@@ -104,11 +104,8 @@ def test_interleaved_updates_apply_once_in_order_and_converge(wstack):
     uuids: list[list[str]] = [[] for _ in range(writers)]
 
     def writer(k: int):
+        uuids[k] = save_each(wstack.pg, per_writer, "q_workers", first=k * 100, subject="v0")
         with wstack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
-            for i in range(per_writer):
-                cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_workers'")
-                uuids[k].append(save(cur, small_vcon(k * 100 + i, subject="v0")))
-                conn.commit()
             for r in range(1, rounds + 1):
                 for u in uuids[k]:
                     cur.execute("UPDATE vcons SET subject = %s WHERE uuid = %s", (f"v{r}", u))
@@ -181,12 +178,7 @@ def _restarted(stack, old_pid: int) -> bool:
 def test_redis_outage_every_worker_reports_and_resumes(wstack):
     wstack.redis_server.stop()
     try:
-        uuids = []
-        with wstack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
-            for i in range(60):
-                cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_w_outage'")
-                uuids.append(save(cur, small_vcon(i)))
-                conn.commit()
+        uuids = save_each(wstack.pg, 60, "q_w_outage")
         harness.wait_for(lambda: all(r["last_error"] and r["worker_state"] in ("redis_down", "connecting")
                                      for r in wstack.statuses()), 20, what="every worker to report the outage")
         assert sum(r["backlog"] for r in wstack.statuses()) >= 60
@@ -242,3 +234,14 @@ def test_fewer_workers_after_a_restart_apply_what_the_others_left(wstack):
     wstack.pg.write_settings(**{"vcon_redis.workers": str(WORKERS)})
     wstack.pg.restart()
     _all_workers_up(wstack)
+
+
+def test_more_workers_than_worker_processes_refuse_to_start(tmp_path):
+    base = harness.make_reachable(tmp_path)
+    pg = harness.PgCluster(base / "pg", settings={"vcon_redis.workers": "9", "max_worker_processes": "8"}).init()
+    try:
+        with pytest.raises(Exception):
+            pg.start()
+        assert "vcon_redis.workers (9) exceeds max_worker_processes (8)" in pg.log.read_text()
+    finally:
+        pg.destroy()
