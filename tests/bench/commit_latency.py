@@ -172,7 +172,7 @@ def report_run(rep, pg, write, asked, measured, pops, rtts):
 
 def worker_totals(pg) -> tuple[int, int]:
     """Events applied and batches, summed over the workers."""
-    return tuple(pg.sql("SELECT sum(events_applied), sum(batches) FROM vcon_redis._worker_state()")[0])
+    return tuple(pg.sql("SELECT sum(events_applied)::bigint, sum(batches)::bigint FROM vcon_redis._worker_state()")[0])
 
 
 def measured_run(rep, pg, redis_server, args, write, rate, label, docs):
