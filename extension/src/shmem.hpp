@@ -1,4 +1,4 @@
-// The workers' shared-memory block, one WorkerShared per worker (vcon_redis.workers): how backends
+// The workers' shared memory, one WorkerShared block per worker (vcon_redis.workers): how backends
 // wake them and how each publishes its state. Exists only when the library is in
 // shared_preload_libraries; Shared() is nullptr otherwise.
 // Include after postgres.h.
