@@ -5,12 +5,16 @@
 -- dead-letter functions write the outbox: only the extension's owner may run them unless it grants
 -- them (sql/90_privileges.sql).
 
+-- One row per worker (vcon_redis.workers; one row without the preloaded library), in worker order:
+-- its state and counters, and the backlog of the vCons it owns (_worker_owns). With one worker
+-- the row is the whole picture; with several, the first row is worker 0's, so a caller that reads
+-- one row sees one worker's state, and the sum of the backlogs is the outbox.
 CREATE OR REPLACE FUNCTION vcon_redis.status(
     OUT worker_state text,          -- not_preloaded | not_running | starting | connecting | idle | draining
                                     -- | redis_down | error (an SQL error in a batch) | no_extension | stopping
                                     -- | other_database (the worker drains worker_database, not this one)
     OUT worker_pid integer,
-    OUT backlog bigint,             -- events committed and not yet applied to Redis
+    OUT backlog bigint,             -- this worker's events committed and not yet applied to Redis
     OUT oldest_event_age interval,
     OUT events_applied bigint,      -- since the server started
     OUT pushes bigint,
@@ -20,8 +24,10 @@ CREATE OR REPLACE FUNCTION vcon_redis.status(
     OUT lag_ms double precision,    -- commit → Redis acknowledgement, for the last batch
     OUT redis_url text,             -- password masked
     OUT attached_schema name,
-    OUT dead_letters bigint,        -- events set aside by permanent errors (vcon_redis.dead_letters)
-    OUT worker_database name)       -- the database the worker drains (vcon_redis.database)
+    OUT dead_letters bigint,        -- events set aside by permanent errors (vcon_redis.dead_letters), all workers'
+    OUT worker_database name,       -- the database the workers drain (vcon_redis.database)
+    OUT worker integer)             -- which worker the row shows, 0 … vcon_redis.workers - 1
+RETURNS SETOF record
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -31,10 +37,13 @@ AS $$
            w.last_error, w.last_error_at, w.last_success_at, w.last_lag_ms, w.redis_url,
            (SELECT c.schema_name FROM vcon_redis.config c),
            (SELECT count(*) FROM vcon_redis.dead_letters),
-           db.name
-    FROM vcon_redis._worker_state() AS w,
-         (SELECT current_setting('vcon_redis.database', true)::name AS name) AS db,
-         (SELECT count(*) AS n, min(enqueued_at) AS oldest FROM vcon_redis.outbox) AS o
+           db.name, w.worker
+    FROM vcon_redis._worker_state() AS w
+         CROSS JOIN (SELECT current_setting('vcon_redis.database', true)::name AS name) AS db
+         CROSS JOIN LATERAL (
+             SELECT count(*) AS n, min(ob.enqueued_at) AS oldest FROM vcon_redis.outbox ob
+             WHERE vcon_redis._worker_owns(ob.vcon_uuid, w.workers, w.worker)) AS o
+    ORDER BY w.worker
 $$;
 
 -- Queues a cache SET for every vCon, or for the given uuids, or those updated since a time — e.g.

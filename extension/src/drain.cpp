@@ -210,10 +210,11 @@ bool ReadStart::Advance(const BatchResult &result) {
     return result.full || read_after;
 }
 
-BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context, bool isolating, int64_t after_id) {
+BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context, bool isolating, int64_t after_id,
+                       Partition partition) {
     BatchResult result;
     const int batch_size = guc::batch_size;
-    if (!PgGuard([&]() noexcept { return BeginBatch(batch_size, isolating, after_id); })) {
+    if (!PgGuard([&]() noexcept { return BeginBatch(batch_size, isolating, after_id, partition); })) {
         result.installed = false;
         return result;
     }

@@ -8,6 +8,8 @@ extern "C" {
 #include "utils/palloc.h"
 }
 
+#include "partition.hpp"
+
 namespace vcon_redis {
 
 class RedisLink;
@@ -45,12 +47,14 @@ private:
     int reads_after_ = 0;
 };
 
-// Runs one batch in its own transaction, reading after after_id when it is > 0 (ReadStart). Throws (Redis
+// Runs one batch of the partition's events in its own transaction, reading after after_id when it
+// is > 0 (ReadStart). Throws (Redis
 // Error, PgError, WorkerStopping, …) with the transaction still open: the caller must AbortBatch().
 // chunk_context is reset per chunk. Not isolating, the documents come straight from the C builder and any SQL
 // error (a vCon whose document cannot be built included) fails the batch: the caller then runs it again
 // isolating, which dead-letters such vCons (BeginBatch, outbox_spi.hpp). Either way a batch applies the
 // oldest events in id order, and a batch run again is the idempotent replay of docs/internals.md.
-BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context, bool isolating, int64_t after_id);
+BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context, bool isolating, int64_t after_id,
+                       Partition partition);
 
 } // namespace vcon_redis

@@ -18,6 +18,7 @@ extern char *ingress_lists;
 extern char *allowed_lists;
 extern char *database;
 extern char *worker_role;
+extern int workers; // drain workers, each owning a hash partition of the vCon uuids (partition.hpp)
 extern int batch_size;
 extern int poll_interval_ms;
 extern int batch_delay_ms;

@@ -34,7 +34,7 @@ void _PG_init(void) {
     vcon_redis::RegisterCaptureCallback();
     if (process_shared_preload_libraries_in_progress) {
         vcon_redis::InstallShmemHooks();
-        vcon_redis::RegisterWorker();
+        vcon_redis::RegisterWorkers();
     }
 }
 }

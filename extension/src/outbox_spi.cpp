@@ -69,7 +69,7 @@ bool ExtensionInstalled() {
 #define BATCH_QUERY(where, documents)                                                                        \
     "WITH batch AS MATERIALIZED ("                                                                           \
     "    SELECT ctid, id, vcon_uuid, created, lists, event_id, enqueued_at"                                  \
-    "    FROM vcon_redis.outbox " where " ORDER BY id LIMIT $1),"                                            \
+    "    FROM vcon_redis.outbox WHERE " where " ORDER BY id LIMIT $1),"                                      \
     " docs AS MATERIALIZED (" documents ")"                                                                  \
     " SELECT b.ctid, b.id, b.vcon_uuid::text, b.created, b.lists, b.event_id::text, b.enqueued_at,"          \
     "        docs.doc, docs.error"                                                                           \
@@ -78,11 +78,14 @@ bool ExtensionInstalled() {
 #define DOCUMENTS                                                                                            \
     "SELECT d.uuid, d.doc, NULL::text AS error FROM vcon_redis._vcon_texts("                                 \
     "ARRAY(SELECT DISTINCT vcon_uuid FROM batch)) AS d"
-const char *const kBatchQuery = BATCH_QUERY("", DOCUMENTS);
-const char *const kBatchAfterQuery = BATCH_QUERY("WHERE id > $2", DOCUMENTS);
-const char *const kIsolatingBatchQuery =
-    BATCH_QUERY("", "SELECT d.uuid, d.doc, d.error FROM vcon_redis._drain_documents(ARRAY(SELECT DISTINCT "
-                    "vcon_uuid FROM batch)) AS d");
+// The partition (partition.hpp): with one worker ($3 = 1) the planner folds the test away.
+#define PARTITION "($3 = 1 OR vcon_redis._worker_owns(vcon_uuid, $3, $4))"
+const char *const kBatchQuery = BATCH_QUERY(PARTITION, DOCUMENTS);
+const char *const kBatchAfterQuery = BATCH_QUERY("id > $2 AND " PARTITION, DOCUMENTS);
+const char *const kIsolatingBatchQuery = BATCH_QUERY(
+    PARTITION, "SELECT d.uuid, d.doc, d.error FROM vcon_redis._drain_documents(ARRAY(SELECT DISTINCT "
+               "vcon_uuid FROM batch)) AS d");
+#undef PARTITION
 #undef DOCUMENTS
 #undef BATCH_QUERY
 
@@ -146,7 +149,7 @@ void CopyRow(HeapTuple tuple, TupleDesc desc, OutboxRow *row) {
 
 } // namespace
 
-bool BeginBatch(int batch_size, bool isolating, int64 after_id) {
+bool BeginBatch(int batch_size, bool isolating, int64 after_id, Partition partition) {
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
     if (SPI_connect() != SPI_OK_CONNECT)
@@ -166,12 +169,13 @@ bool BeginBatch(int batch_size, bool isolating, int64 after_id) {
     (void)set_config_option("work_mem", "65536", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
                             false);
 
-    Datum values[2] = {Int32GetDatum(batch_size), Int64GetDatum(after_id)};
-    const Oid argtypes[2] = {INT4OID, INT8OID};
+    Datum values[4] = {Int32GetDatum(batch_size), Int64GetDatum(after_id), Int32GetDatum(partition.workers),
+                       Int32GetDatum(partition.worker)};
+    const Oid argtypes[4] = {INT4OID, INT8OID, INT4OID, INT4OID};
     // read_only = false: vcon_json_many is VOLATILE (it must see rows of its caller's statement).
-    SPIPlanPtr plan = isolating      ? KeptPlan(&isolating_batch_plan, kIsolatingBatchQuery, 1, argtypes)
-                      : after_id > 0 ? KeptPlan(&batch_after_plan, kBatchAfterQuery, 2, argtypes)
-                                     : KeptPlan(&batch_plan, kBatchQuery, 1, argtypes);
+    SPIPlanPtr plan = isolating      ? KeptPlan(&isolating_batch_plan, kIsolatingBatchQuery, 4, argtypes)
+                      : after_id > 0 ? KeptPlan(&batch_after_plan, kBatchAfterQuery, 4, argtypes)
+                                     : KeptPlan(&batch_plan, kBatchQuery, 4, argtypes);
     batch_portal = SPI_cursor_open(nullptr, plan, values, nullptr, false);
     if (batch_portal == nullptr)
         elog(ERROR, "could not open the outbox cursor");

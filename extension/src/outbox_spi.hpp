@@ -12,6 +12,8 @@ extern "C" {
 #include "utils/palloc.h"
 }
 
+#include "partition.hpp"
+
 #include <cstddef>
 
 namespace vcon_redis {
@@ -37,12 +39,12 @@ struct DeadRow {
     const char *error;
 };
 
-// Starts the transaction and opens the batch cursor (first batch_size events in id order joined
-// with their documents; with after_id > 0, the first ones after that id). Isolating (after_id is
+// Starts the transaction and opens the batch cursor (the partition's first batch_size events in id
+// order joined with their documents; with after_id > 0, the first ones after that id). Isolating (after_id is
 // ignored): a vCon whose document cannot be built comes back with its error (sql/45_drain.sql);
 // otherwise any error fails the batch. Returns false, with the transaction committed, when this
 // database lacks the extension (no vcon_redis.outbox).
-bool BeginBatch(int batch_size, bool isolating, int64 after_id);
+bool BeginBatch(int batch_size, bool isolating, int64 after_id, Partition partition);
 
 // Fetches the next rows (at most max_rows, and stops early once max_doc_bytes of documents are
 // held) into *rows, allocated in into. Returns the number of rows, 0 at the end.

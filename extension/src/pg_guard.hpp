@@ -20,7 +20,7 @@
 //   plain-c:
 //     pg_guard.cpp capture.cpp status.cpp tag_array.cpp vcon_document.cpp wake.cpp outbox_spi.cpp
 //     guc.cpp:DefineGucs shmem.cpp:vcon_redis_shmem_request shmem.cpp:vcon_redis_shmem_startup
-//     worker.cpp:RegisterWorker worker.cpp:vcon_redis_worker_main
+//     shmem.cpp:InitBlock partition.cpp worker.cpp:RegisterWorkers worker.cpp:vcon_redis_worker_main
 // never-raise: calls that cannot ereport an ERROR, so no longjmp can cross a C++ frame. plain-c:
 // code (whole files, or file:function) where no C++ object with a destructor is ever live, so an
 // ERROR unwinds C frames only, as in PostgreSQL's own code; outbox_spi.cpp's functions run whole

@@ -1,6 +1,6 @@
-// Shared memory for the worker (PG15 rules: request in shmem_request_hook, initialise in
-// shmem_startup_hook under AddinShmemInitLock). After a crash-restart the postmaster runs the
-// startup hook again on fresh memory, so everything is re-initialised there.
+// Shared memory for the workers, an array of vcon_redis.workers blocks (PG15 rules: request in
+// shmem_request_hook, initialise in shmem_startup_hook under AddinShmemInitLock). After a crash-restart the
+// postmaster runs the startup hook again on fresh memory, so everything is re-initialised there.
 extern "C" {
 #include "postgres.h"
 
@@ -11,18 +11,39 @@ extern "C" {
 #include "utils/timestamp.h"
 }
 
+#include "guc.hpp"
 #include "shmem.hpp"
 
 namespace vcon_redis {
 
 namespace {
 
+// The array of blocks, its length (fixed at postmaster start: vcon_redis.workers is a postmaster
+// setting) and this process's block.
+WorkerShared *blocks = nullptr;
+int block_count = 0;
 WorkerShared *shared = nullptr;
+int my_worker = 0;
 shmem_request_hook_type prev_shmem_request_hook = nullptr;
 shmem_startup_hook_type prev_shmem_startup_hook = nullptr;
 
 Size SharedSize() {
-    return MAXALIGN(sizeof(WorkerShared));
+    return mul_size(sizeof(WorkerShared), static_cast<Size>(guc::workers));
+}
+
+void InitBlock(WorkerShared *block) {
+    memset(block, 0, sizeof(WorkerShared));
+    pg_atomic_init_u32(&block->should_wake, 0);
+    pg_atomic_init_u64(&block->first_commit_at, 0);
+    pg_atomic_init_u32(&block->state, static_cast<uint32>(WorkerState::not_running));
+    pg_atomic_init_u64(&block->events_applied, 0);
+    pg_atomic_init_u64(&block->batches, 0);
+    pg_atomic_init_u64(&block->pushes, 0);
+    pg_atomic_init_u64(&block->reconnects, 0);
+    SpinLockInit(&block->mutex);
+    block->worker_pid = 0;
+    block->worker_latch = nullptr;
+    block->last_lag_ms = -1;
 }
 
 extern "C" void vcon_redis_shmem_request(void) {
@@ -37,21 +58,13 @@ extern "C" void vcon_redis_shmem_startup(void) {
 
     bool found = false;
     LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-    shared = static_cast<WorkerShared *>(ShmemInitStruct("vcon_redis worker", SharedSize(), &found));
+    blocks = static_cast<WorkerShared *>(ShmemInitStruct("vcon_redis workers", SharedSize(), &found));
+    block_count = guc::workers;
     if (!found) {
-        memset(shared, 0, sizeof(WorkerShared));
-        pg_atomic_init_u32(&shared->should_wake, 0);
-        pg_atomic_init_u64(&shared->first_commit_at, 0);
-        pg_atomic_init_u32(&shared->state, static_cast<uint32>(WorkerState::not_running));
-        pg_atomic_init_u64(&shared->events_applied, 0);
-        pg_atomic_init_u64(&shared->batches, 0);
-        pg_atomic_init_u64(&shared->pushes, 0);
-        pg_atomic_init_u64(&shared->reconnects, 0);
-        SpinLockInit(&shared->mutex);
-        shared->worker_pid = 0;
-        shared->worker_latch = nullptr;
-        shared->last_lag_ms = -1;
+        for (int i = 0; i < block_count; i++)
+            InitBlock(&blocks[i]);
     }
+    shared = &blocks[my_worker];
     LWLockRelease(AddinShmemInitLock);
 }
 
@@ -83,6 +96,23 @@ const char *StateName(WorkerState state) noexcept {
 
 WorkerShared *Shared() noexcept {
     return shared;
+}
+
+int SharedWorkers() noexcept {
+    return blocks == nullptr ? 0 : block_count;
+}
+
+WorkerShared *SharedWorker(int worker) noexcept {
+    return blocks == nullptr || worker < 0 || worker >= block_count ? nullptr : &blocks[worker];
+}
+
+void SetMyWorker(int worker) noexcept {
+    my_worker = worker;
+    shared = SharedWorker(worker);
+}
+
+int MyWorker() noexcept {
+    return my_worker;
 }
 
 void InstallShmemHooks() noexcept {

@@ -1,5 +1,6 @@
-// The worker's shared-memory block: how backends wake it and how it publishes its state.
-// Exists only when the library is in shared_preload_libraries; Shared() is nullptr otherwise.
+// The workers' shared memory, one WorkerShared block per worker (vcon_redis.workers): how backends
+// wake them and how each publishes its state. Exists only when the library is in
+// shared_preload_libraries; Shared() is nullptr otherwise.
 // Include after postgres.h.
 #pragma once
 
@@ -53,13 +54,22 @@ struct WorkerShared {
     char redis_url[kUrlTextMax]; // redacted URL the worker uses
 };
 
-// nullptr unless the library was preloaded and shared memory is initialised.
+// This process's worker's block (worker 0 in processes that are no worker); nullptr unless the
+// library was preloaded and shared memory is initialised.
 WorkerShared *Shared() noexcept;
+
+// How many workers have a block (vcon_redis.workers), 0 without shared memory; and worker i's block.
+int SharedWorkers() noexcept;
+WorkerShared *SharedWorker(int worker) noexcept;
+
+// Called once by a worker process at start: Shared() and the Publish* helpers use its block.
+void SetMyWorker(int worker) noexcept;
+int MyWorker() noexcept;
 
 // Installs shmem_request_hook / shmem_startup_hook; call from _PG_init while preloading.
 void InstallShmemHooks() noexcept;
 
-// Small publishing helpers (no-ops when Shared() is nullptr). Never ereport.
+// Small publishing helpers for this worker's block (no-ops when Shared() is nullptr). Never ereport.
 void PublishState(WorkerState state) noexcept;
 void PublishError(const char *message) noexcept;
 void PublishSuccess(double lag_ms) noexcept;

@@ -1,4 +1,4 @@
-// vcon_redis._wake() and the extension's single transaction callback.
+// vcon_redis._wake() and the extension's single transaction callback, which wakes the workers.
 //
 // _wake() runs once per captured statement, so it only sets a backend-local flag. At
 // XACT_EVENT_COMMIT the transaction is already durable and visible, interrupts are held and an
@@ -26,10 +26,9 @@ namespace {
 
 bool wake_at_commit = false; // this backend's current transaction captured events
 
-void WakeWorker() noexcept {
-    WorkerShared *shared = Shared();
-    if (shared == nullptr)
-        return;
+// Rings one worker's bell: records the commit time unless an older one waits, and sets its latch
+// unless its bell already rings.
+void WakeWorker(WorkerShared *shared) noexcept {
     uint64 no_commit = 0;
     // GetCurrentTimestamp is gettimeofday: it cannot fail
     pg_atomic_compare_exchange_u64(&shared->first_commit_at, &no_commit,
@@ -45,13 +44,21 @@ void WakeWorker() noexcept {
         SetLatch(latch);
 }
 
+// Every worker: the transaction's vCons are not known here, and a worker whose partition got no
+// event pays one empty outbox read (README Performance, "commit → visible").
+void WakeWorkers() noexcept {
+    const int workers = SharedWorkers();
+    for (int i = 0; i < workers; i++)
+        WakeWorker(SharedWorker(i));
+}
+
 extern "C" void vcon_redis_xact_callback(XactEvent event, void *arg) {
     switch (event) {
     case XACT_EVENT_COMMIT:
     case XACT_EVENT_PARALLEL_COMMIT:
         if (wake_at_commit) {
             wake_at_commit = false;
-            WakeWorker();
+            WakeWorkers();
         }
         break;
     case XACT_EVENT_ABORT:

@@ -1,4 +1,9 @@
-// The background worker: main entry, loop, error recovery and backoff.
+// The background workers: main entry, loop, error recovery and backoff.
+//
+// vcon_redis.workers of them run; worker i applies only the events of the vCons whose uuid hashes
+// to i (partition.hpp), in id order, so every event of one vCon goes to one worker and keeps its
+// order. N changes only with a restart of the server, which stops every worker first: the events
+// left in the outbox are then read by the new N workers under the new partitioning, none by two.
 //
 // Loop: wait for a commit's wake-up (WorkerShared::should_wake + latch) or poll_interval, then
 // drain batches until one is not full. While commits keep arriving (a wake-up soon after the
@@ -54,6 +59,10 @@ constexpr long kRepeatLogMs = 60 * 1000; // the same error is logged again at mo
 // A wake-up this soon after the previous batch began means commits keep arriving: gather them
 // (vcon_redis.batch_delay). An isolated commit is applied at once.
 constexpr long kSteadyWindowMs = 50;
+
+// How this worker names itself in the log: "vcon_redis worker", or "vcon_redis worker 1" when
+// there are several.
+char worker_label[BGW_MAXLEN] = "vcon_redis worker";
 
 enum class Failure { none, redis, sql, reconnect };
 
@@ -143,7 +152,8 @@ void Worker::RunOneBatch() {
             link_.Connect();
         }
         PublishState(WorkerState::draining);
-        result = DrainBatch(link_, chunk_context_, isolating_, read_start_.after_id());
+        result = DrainBatch(link_, chunk_context_, isolating_, read_start_.after_id(),
+                            Partition{guc::workers, MyWorker()});
     } catch (const WorkerStopping &) {
         throw;
     } catch (const ReconnectRequested &e) {
@@ -194,9 +204,8 @@ void Worker::RunOneBatch() {
                  "%d event(s) failed for good and were moved to vcon_redis.dead_letters (their cache keys "
                  "removed)",
                  result.dead);
-        PgGuard([&dead_message]() noexcept {
-            ereport(WARNING, (errmsg("vcon_redis worker: %s", dead_message)));
-        });
+        PgGuard(
+            [&dead_message]() noexcept { ereport(WARNING, (errmsg("%s: %s", worker_label, dead_message))); });
     }
     if (result.events > 0) {
         pg_atomic_fetch_add_u64(&shared->events_applied, result.events);
@@ -294,7 +303,7 @@ void Worker::FollowSentinel() {
     watch_failure_logged_ = watch_failure_logged_ || failed;
     if (message[0] != '\0')
         PgGuard(
-            [elevel, &message]() noexcept { ereport(elevel, (errmsg("vcon_redis worker: %s", message))); });
+            [elevel, &message]() noexcept { ereport(elevel, (errmsg("%s: %s", worker_label, message))); });
 }
 
 // Sleeps until a wake-up, the poll interval, a Sentinel notification or the next attempt to
@@ -376,7 +385,7 @@ void Worker::Log(int elevel, const char *message) {
         return;
     strlcpy(last_logged_, message, sizeof last_logged_);
     last_logged_at_ = now;
-    PgGuard([elevel, message]() noexcept { ereport(elevel, (errmsg("vcon_redis worker: %s", message))); });
+    PgGuard([elevel, message]() noexcept { ereport(elevel, (errmsg("%s: %s", worker_label, message))); });
 }
 
 // Shows the newly configured URL in status() at once, before the next connect.
@@ -415,17 +424,35 @@ void RunWorker(char (&message)[kMessageMax]) noexcept {
 
 } // namespace
 
-void RegisterWorker() noexcept {
-    BackgroundWorker worker;
-    memset(&worker, 0, sizeof worker);
-    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-    worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-    worker.bgw_restart_time = 5;
-    strlcpy(worker.bgw_library_name, "vcon_redis", BGW_MAXLEN);
-    strlcpy(worker.bgw_function_name, "vcon_redis_worker_main", BGW_MAXLEN);
-    strlcpy(worker.bgw_name, "vcon_redis worker", BGW_MAXLEN);
-    strlcpy(worker.bgw_type, "vcon_redis worker", BGW_MAXLEN);
-    RegisterBackgroundWorker(&worker);
+// The name of worker i of n: "vcon_redis worker" alone, "vcon_redis worker i" among several.
+void NameWorker(int worker, int workers, char (&name)[BGW_MAXLEN]) noexcept {
+    if (workers <= 1)
+        strlcpy(name, "vcon_redis worker", BGW_MAXLEN);
+    else
+        snprintf(name, BGW_MAXLEN, "vcon_redis worker %d", worker);
+}
+
+void RegisterWorkers() noexcept {
+    // A worker the postmaster cannot register would leave its partition undrained: refuse to start.
+    if (guc::workers > max_worker_processes)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("vcon_redis.workers (%d) exceeds max_worker_processes (%d)", guc::workers,
+                               max_worker_processes),
+                        errhint("Raise max_worker_processes to at least vcon_redis.workers plus the "
+                                "other background and parallel workers.")));
+    for (int i = 0; i < guc::workers; i++) {
+        BackgroundWorker worker;
+        memset(&worker, 0, sizeof worker);
+        worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+        worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+        worker.bgw_restart_time = 5;
+        worker.bgw_main_arg = Int32GetDatum(i);
+        strlcpy(worker.bgw_library_name, "vcon_redis", BGW_MAXLEN);
+        strlcpy(worker.bgw_function_name, "vcon_redis_worker_main", BGW_MAXLEN);
+        NameWorker(i, guc::workers, worker.bgw_name);
+        strlcpy(worker.bgw_type, "vcon_redis worker", BGW_MAXLEN);
+        RegisterBackgroundWorker(&worker);
+    }
 }
 
 } // namespace vcon_redis
@@ -437,6 +464,9 @@ void vcon_redis_worker_main(Datum main_arg) {
     InstallSignalHandlers();
     BackgroundWorkerUnblockSignals();
 
+    const int worker_index = DatumGetInt32(main_arg);
+    NameWorker(worker_index, guc::workers, worker_label);
+    SetMyWorker(worker_index);
     WorkerShared *shared = Shared();
     if (shared == nullptr)
         ereport(ERROR, (errmsg("vcon_redis worker started without shared memory (not preloaded?)")));
@@ -454,7 +484,7 @@ void vcon_redis_worker_main(Datum main_arg) {
     const char *role =
         guc::worker_role != nullptr && guc::worker_role[0] != '\0' ? guc::worker_role : nullptr;
     BackgroundWorkerInitializeConnection(guc::database, role, 0);
-    pgstat_report_appname("vcon_redis worker");
+    pgstat_report_appname(worker_label);
     // Our transactions only delete applied outbox rows: if a crash loses such a commit, the rows
     // are applied again, which is harmless (idempotent SET/DEL, guarded pushes). Not waiting for
     // the WAL flush keeps commit → Redis latency low.
@@ -464,7 +494,7 @@ void vcon_redis_worker_main(Datum main_arg) {
     // their own search_path).
     SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
     // (no catalog lookup for the role's name: there is no transaction here)
-    ereport(LOG, (errmsg("vcon_redis worker started for database \"%s\" as %s%s%s", guc::database,
+    ereport(LOG, (errmsg("%s started for database \"%s\" as %s%s%s", worker_label, guc::database,
                          role != nullptr ? "role \"" : "the bootstrap superuser", role != nullptr ? role : "",
                          role != nullptr ? "\"" : "")));
 
@@ -475,6 +505,6 @@ void vcon_redis_worker_main(Datum main_arg) {
     // second, FATAL, report.
     InterruptHoldoffCount = InterruptHoldoffCount + 1; // HOLD_INTERRUPTS(), minus C++20's -Wvolatile
     PublishState(WorkerState::stopping);
-    ereport(LOG, (errmsg("vcon_redis worker: %s", message)));
+    ereport(LOG, (errmsg("%s: %s", worker_label, message)));
     proc_exit(1);
 }

@@ -1,9 +1,10 @@
-// The background worker that drains the outbox into Redis.
+// The background workers that drain the outbox into Redis.
 #pragma once
 
 namespace vcon_redis {
 
-// Registers the static worker; call from _PG_init while shared_preload_libraries is processed.
-void RegisterWorker() noexcept;
+// Registers the vcon_redis.workers static workers; call from _PG_init while
+// shared_preload_libraries is processed, after DefineGucs.
+void RegisterWorkers() noexcept;
 
 } // namespace vcon_redis

@@ -7,3 +7,8 @@ DROP FUNCTION vcon_redis.search_vcons(text, text, text, text, timestamptz, times
 DROP FUNCTION vcon_redis.search_vcons_content(text, timestamptz, timestamptz, integer);
 DROP FUNCTION vcon_redis._tag_filter(jsonb);                            -- errors name their caller
 DROP FUNCTION vcon_redis._drain_documents(uuid[]);                      -- documents as compact text
+
+-- Several drain workers (vcon_redis.workers): the workers' state and status() have one row per
+-- worker, with the worker's number as a new last column.
+DROP FUNCTION vcon_redis.status();
+DROP FUNCTION vcon_redis._worker_state();

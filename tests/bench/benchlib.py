@@ -55,6 +55,14 @@ def start_stack(name: str, settings: dict | None = None, keep: bool = False):
     return pg, redis_server
 
 
+def set_workers(pg, workers: int):
+    """Restarts PostgreSQL with vcon_redis.workers = workers and waits until every worker is idle."""
+    pg.write_settings(**{"vcon_redis.workers": str(workers)})
+    pg.restart()
+    harness.wait_for(lambda: [r[0] for r in pg.sql("SELECT worker_state FROM vcon_redis.status()")] == ["idle"] * workers,
+                     60, what=f"{workers} idle worker(s)")
+
+
 def tear_down(base: Path, pg, redis_nodes: list, keep: bool, processes: list[subprocess.Popen] = ()):
     """Stops `processes` (servers), then removes PostgreSQL, the Redis nodes and the folder `base`
     unless keep; says so when the PostgreSQL log shows a crash."""
@@ -88,7 +96,7 @@ def copy_docs(pg, table: str, copy_text: str, column: str = "doc"):
 def wait_drained(pg, timeout: float = 300.0) -> float:
     """Waits until the outbox is empty; returns the seconds it took."""
     t0 = time.monotonic()
-    harness.wait_for(lambda: pg.sql("SELECT backlog FROM vcon_redis.status()")[0][0] == 0, timeout, 0.01,
+    harness.wait_for(lambda: pg.sql("SELECT sum(backlog) FROM vcon_redis.status()")[0][0] == 0, timeout, 0.01,
                      what="the outbox to drain")
     return time.monotonic() - t0
 

@@ -15,6 +15,12 @@ COMMIT (checked). From the moment COMMIT returns, the ingress list's length is p
 worker RPUSHes a uuid only after its document's SET, so LLEN = N means every document is in Redis
 (then verified with EXISTS on every key). The worker's CPU time per vCon is printed too: on this
 shared machine it is the figure least moved by other people's load.
+
+With --workers A,B each phase's vCons are saved once, then re-queued with vcon_redis.resync() in one
+transaction (a SET each, no push; completion polled with DBSIZE) and drained with
+vcon_redis.workers = A and = B (a restart before each drain) in ABBA order (--rounds times): the
+B / A ratio of the time until all are in Redis, and the realistic drain rate of each against
+redis-benchmark. The worker CPU is then every worker's.
 """
 
 import argparse
@@ -54,9 +60,12 @@ def drain_phase(pg, redis_server, rep, label: str, count: int, seed: int, size: 
     rep.figure(f"{label}: documents", count, "", f"--size {size or 'default (medium)'}, avg {avg:.0f} B "
                f"(jsonb text); generated in {gen_s:.1f} s")
 
-    worker_pid = pg.worker_pid()
+    worker_pids = [row[0] for row in pg.sql("SELECT pid FROM pg_stat_activity WHERE backend_type = 'vcon_redis worker'")]
     redis_pid = redis_server.proc.pid
-    cpu_seconds = benchlib.cpu_seconds
+
+    def cpu() -> tuple[float, float]:
+        return sum(benchlib.cpu_seconds(p) for p in worker_pids), benchlib.cpu_seconds(redis_pid)
+
     conn = pg.connect(autocommit=False)
     cur = conn.cursor()
     if lists:
@@ -69,7 +78,7 @@ def drain_phase(pg, redis_server, rep, label: str, count: int, seed: int, size: 
     t2 = time.monotonic()
     conn.commit()
     t3 = time.monotonic()
-    cpu0 = (cpu_seconds(worker_pid), cpu_seconds(redis_pid))
+    cpu0 = cpu()
     conn.close()
     rep.figure(f"{label}: save_vcon x N in the transaction", t1 - t0, "s", f"{saved / (t1 - t0):.0f} vCons/s")
     rep.figure(f"{label}: keys in Redis before COMMIT", before_commit, "", "must be 0 (nothing leaks before commit)")
@@ -91,13 +100,14 @@ def drain_phase(pg, redis_server, rep, label: str, count: int, seed: int, size: 
             break
         time.sleep(0.005)
     all_in = time.monotonic() - t3
-    cpu1 = (cpu_seconds(worker_pid), cpu_seconds(redis_pid))
+    cpu1 = cpu()
 
     pipe = r.pipeline(transaction=False)
     for u in uuids:
         pipe.exists(f"vcon:{u}")
     present = sum(pipe.execute())
-    status = pg.sql("SELECT worker_state, events_applied, pushes, last_error FROM vcon_redis.status()")[0]
+    status = pg.sql("SELECT string_agg(worker_state, ','), sum(events_applied), sum(pushes), "
+                    "string_agg(last_error, '; ') FROM vcon_redis.status()")[0]
 
     worker_cpu = cpu1[0] - cpu0[0]
     rep.figure(f"{label}: first key visible after COMMIT", (first - t3) if first else float("nan"), "s")
@@ -108,9 +118,10 @@ def drain_phase(pg, redis_server, rep, label: str, count: int, seed: int, size: 
         rep.figure(f"{label}: list length", r.llen(LIST), "", "pushes exactly once per created vCon")
     rep.figure(f"{label}: worker drain rate", count / all_in, "vCons/s")
     rep.figure(f"{label}: worker CPU per vCon", worker_cpu / count * 1e6, "µs",
-               f"{worker_cpu / all_in * 100:.0f} % of one core while draining (~100 % = CPU-bound)")
+               f"{worker_cpu / all_in * 100:.0f} % of one core while draining ({len(worker_pids)} worker(s); "
+               "~100 % per worker = CPU-bound)")
     rep.figure(f"{label}: redis-server CPU while draining", (cpu1[1] - cpu0[1]) / all_in * 100, "% of one core")
-    rep.figure(f"{label}: worker", f"{status[0]}, {status[1]} events, {status[2]} pushes, last error {status[3]}")
+    rep.figure(f"{label}: workers", f"{status[0]}, {status[1]} events, {status[2]} pushes, last error {status[3]}")
     r.delete(LIST)
     return {"all_in": all_in if present == count else float("inf"), "rate": count / all_in if present == count
             else 0.0, "avg": avg}
@@ -124,7 +135,11 @@ def main():
     ap.add_argument("--no-lists", dest="lists", action="store_false",
                     help="no ingress list (cache SETs only); completion is then polled with DBSIZE")
     ap.add_argument("--timeout", type=float, default=600.0, help="give up waiting for Redis after this long")
+    ap.add_argument("--workers", help="A,B: compare vcon_redis.workers = A and = B in ABBA order (e.g. 1,2)")
+    ap.add_argument("--rounds", type=int, default=1, help="ABBA repetitions with --workers")
     args = ap.parse_args()
+    if args.workers:
+        return compare_workers(args)
 
     rep = benchlib.Report("bulk_100k", f"{args.count} small vCons in one transaction → all in Redis (target "
                           f"< 3 s after COMMIT); {args.realistic} realistic: drain rate ≥ 0.25x redis-benchmark "
@@ -148,6 +163,76 @@ def main():
     if args.realistic > 0:
         rep.target(f"{args.realistic} realistic: drain rate / redis-benchmark -P 16 SET rate",
                    real["rate"] / ref if ref else 0.0, ">=", 0.25)
+    rep.save(args.json)
+    return 0
+
+
+def resync_drain(pg, redis_server, rep, label: str, count: int, timeout: float) -> dict:
+    """Queues every vCon again in ONE transaction (vcon_redis.resync(): a SET each, no push) on an
+    empty Redis, commits, and waits until DBSIZE = count: the drain without the save before it."""
+    r = redis_server.client()
+    r.flushdb()
+    pids = [row[0] for row in pg.sql("SELECT pid FROM pg_stat_activity WHERE backend_type = 'vcon_redis worker'")]
+    conn = pg.connect(autocommit=False)
+    cur = conn.cursor()
+    cur.execute("SELECT vcon_redis.resync()")
+    queued = cur.fetchone()[0]
+    cpu0 = sum(benchlib.cpu_seconds(p) for p in pids)
+    conn.commit()
+    t0 = time.monotonic()
+    conn.close()
+    while r.dbsize() < count and time.monotonic() < t0 + timeout:
+        time.sleep(0.005)
+    all_in = time.monotonic() - t0
+    cpu = sum(benchlib.cpu_seconds(p) for p in pids) - cpu0
+    present = r.dbsize()
+    rep.figure(f"{label}: all visible after COMMIT", all_in, "s",
+               f"{queued} queued, {present} keys; {count / all_in:.0f} vCons/s; worker CPU {cpu / count * 1e6:.1f} µs "
+               f"per vCon, {cpu / all_in * 100:.0f} % of one core ({len(pids)} worker(s))")
+    return {"all_in": all_in if present >= count else float("inf"), "rate": count / all_in}
+
+
+def compare_workers(args) -> int:
+    """Each phase's vCons are saved once (drained by one worker), then drained again with
+    resync() in ABBA order of the two worker counts."""
+    a, b = (int(x) for x in args.workers.split(","))
+    rep = benchlib.Report("bulk_100k", f"vcon_redis.workers {a} (A) against {b} (B), ABBA x {args.rounds}: "
+                          f"{args.count} small vCons, then {args.realistic} realistic, re-queued in one transaction")
+    rep.note("load average at start: " + open("/proc/loadavg").read().split(" ", 3)[:3].__str__())
+    pg, redis_server = benchlib.start_stack("bulk", keep=args.keep)
+    benchlib.run_setup_sql(pg, args, rep)
+    pg.sql("CREATE SCHEMA bench")
+    phases = [("small", args.count, "small", 31)]
+    if args.realistic:
+        phases.append(("realistic", args.realistic, None, 37))
+    rates: dict[int, list[float]] = {a: [], b: []}
+    avg = 0.0
+    for label, count, size, seed in phases:
+        benchlib.set_workers(pg, 1)
+        pg.sql("TRUNCATE vcons CASCADE")  # each phase alone in the tables; its delete events drained first
+        benchlib.wait_drained(pg)
+        avg = drain_phase(pg, redis_server, rep, f"{label} saved", count, seed, size, False, args.timeout)["avg"]
+
+        def measure(workers: int) -> float:
+            benchlib.set_workers(pg, workers)
+            out = resync_drain(pg, redis_server, rep, f"{label} resync workers={workers}", count, args.timeout)
+            if label == "realistic":
+                rates[workers].append(out["rate"])
+            return out["all_in"]
+
+        pairs = benchlib.abba(lambda: measure(a), lambda: measure(b), args.rounds)
+        benchlib.report_abba(rep, f"{label}: all in Redis after COMMIT (A = {a}, B = {b} workers)", pairs, "s",
+                             higher_is_better=False)
+    if args.realistic:
+        redis_server.client().flushdb()
+        ref = redis_set_rate(redis_server, int(avg), max(args.realistic, 100000), 16)
+        redis_server.client().flushdb()
+        rep.figure("reference: redis-benchmark -P 16 SET", ref or 0, "req/s", f"values of {int(avg)} B")
+        for workers in (a, b):
+            rep.figure(f"ratio realistic drain rate / Redis SET rate, workers={workers}",
+                       sum(rates[workers]) / len(rates[workers]) / ref if ref else 0.0, "",
+                       f"mean of {len(rates[workers])} resync drains")
+    rep.note("load average at end: " + open("/proc/loadavg").read().split(" ", 3)[:3].__str__())
     rep.save(args.json)
     return 0
 

@@ -22,7 +22,8 @@ missed (the first rate that passes ends the sweep).
 
 --batch-delay-ab A,B instead compares two values of vcon_redis.batch_delay (ms) at each path's rate,
 in ABBA order (--rounds): p99 commit → visible, events per batch and the worker's CPU per event of
-each run, and the ratios B/A.
+each run, and the ratios B/A. --workers-ab A,B does the same for vcon_redis.workers (a restart
+before each run; the worker CPU is then every worker's).
 """
 
 import json
@@ -155,7 +156,8 @@ def report_run(rep, pg, write, asked, measured, pops, rtts):
         rep.figure(f"{write}: latency {label} max", max(xs), "ms")
     rep.figure(f"{write}: Redis PING RTT p50/p99 (reference)", f"{P(rtts, 50):.3f} / {P(rtts, 99):.3f}", "ms",
                f"{len(rtts)} pings during the load")
-    status = pg.sql("SELECT state, events_applied, batches, last_lag_ms, last_error FROM vcon_redis._worker_state()")[0]
+    status = pg.sql("SELECT string_agg(state, ','), sum(events_applied), sum(batches), max(last_lag_ms), "
+                    "string_agg(last_error, '; ') FROM vcon_redis._worker_state()")[0]
     rep.figure(f"{write}: worker", f"{status[0]}, {status[1]} events in {status[2]} batches "
                f"({status[1] / max(status[2], 1):.1f}/batch), last batch lag {status[3]} ms, last error {status[4]}")
     p99 = P(lat_sent, 99)
@@ -168,43 +170,58 @@ def report_run(rep, pg, write, asked, measured, pops, rtts):
     return rate, p99, reached
 
 
-def delay_run(rep, pg, redis_server, args, write, rate, delay, docs):
-    """One run at rate with vcon_redis.batch_delay = delay ms: p99 (from COMMIT sent), events per
-    batch and the worker's CPU µs per event."""
-    pg.sql(f"ALTER SYSTEM SET vcon_redis.batch_delay = {int(delay)}")
-    pg.sql("SELECT pg_reload_conf()")
-    time.sleep(0.5)
-    pid = pg.worker_pid()
-    before = pg.sql("SELECT events_applied, batches FROM vcon_redis._worker_state()")[0]
-    cpu0 = benchlib.cpu_seconds(pid)
+def worker_totals(pg) -> tuple[int, int]:
+    """Events applied and batches, summed over the workers."""
+    return tuple(pg.sql("SELECT sum(events_applied)::bigint, sum(batches)::bigint FROM vcon_redis._worker_state()")[0])
+
+
+def measured_run(rep, pg, redis_server, args, write, rate, label, docs):
+    """One run at rate in the current configuration (`label`): p99 (from COMMIT sent), events per
+    batch and the workers' CPU µs per event."""
+    pids = [r[0] for r in pg.sql("SELECT pid FROM pg_stat_activity WHERE backend_type = 'vcon_redis worker'")]
+    before = worker_totals(pg)
+    cpu0 = sum(benchlib.cpu_seconds(p) for p in pids)
     measured, pops, rtts = run_once(pg, redis_server, docs, args, write, rate, args.duration)
-    cpu = benchlib.cpu_seconds(pid) - cpu0
-    after = pg.sql("SELECT events_applied, batches FROM vcon_redis._worker_state()")[0]
+    cpu = sum(benchlib.cpu_seconds(p) for p in pids) - cpu0
+    after = worker_totals(pg)
     events, batches = after[0] - before[0], max(after[1] - before[1], 1)
     lat = [(pops[u] - t0) * 1000 for u, _, _, t0, _ in measured if u in pops]
     p99 = benchlib.percentile(lat, 99) if lat else float("inf")
     out = {"p99": p99, "per_batch": events / batches, "cpu_us": cpu / max(events, 1) * 1e6}
-    rep.figure(f"{write} batch_delay {delay:g} ms", f"p50 {benchlib.percentile(lat, 50):.2f} ms, p99 {p99:.2f} ms, "
+    rep.figure(f"{write} {label}", f"p50 {benchlib.percentile(lat, 50):.2f} ms, p99 {p99:.2f} ms, "
                f"{events / batches:.2f} events/batch, worker {out['cpu_us']:.0f} µs CPU/event, "
                f"{len(measured) - len(lat)} never seen")
     return out
 
 
-def delay_ab(rep, pg, redis_server, args, write, rate, docs_for):
-    """ABBA of the two --batch-delay-ab values at rate: per-run figures, then ratios B/A."""
-    a, b = (float(x) for x in args.batch_delay_ab.split(","))
-    rep.note(f"{write} at {rate:g}/s: A = batch_delay {a:g} ms, B = {b:g} ms; load average "
+def delay_run(rep, pg, redis_server, args, write, rate, delay, docs):
+    """A run with vcon_redis.batch_delay = delay ms."""
+    pg.sql(f"ALTER SYSTEM SET vcon_redis.batch_delay = {int(delay)}")
+    pg.sql("SELECT pg_reload_conf()")
+    time.sleep(0.5)
+    return measured_run(rep, pg, redis_server, args, write, rate, f"batch_delay {delay:g} ms", docs)
+
+
+def workers_run(rep, pg, redis_server, args, write, rate, workers, docs):
+    """A run with vcon_redis.workers = workers (PostgreSQL restarted)."""
+    benchlib.set_workers(pg, workers)
+    return measured_run(rep, pg, redis_server, args, write, rate, f"workers {workers}", docs)
+
+
+def config_ab(rep, pg, redis_server, args, write, rate, docs_for, values, run, name):
+    """ABBA of run(…, value, docs) for the two values (A, B) at rate: per-run figures, then ratios B/A."""
+    a, b = values
+    rep.note(f"{write} at {rate:g}/s: A = {name} {a:g}, B = {b:g}; load average "
              f"{open('/proc/loadavg').read().split()[:3]}")
-    pairs = benchlib.abba(lambda: delay_run(rep, pg, redis_server, args, write, rate, a, docs_for(rate, args.duration)),
-                          lambda: delay_run(rep, pg, redis_server, args, write, rate, b, docs_for(rate, args.duration)),
+    pairs = benchlib.abba(lambda: run(rep, pg, redis_server, args, write, rate, a, docs_for(rate, args.duration)),
+                          lambda: run(rep, pg, redis_server, args, write, rate, b, docs_for(rate, args.duration)),
                           args.rounds)
     for key, label in (("p99", "p99 commit → visible"), ("cpu_us", "worker CPU per event")):
         benchlib.report_abba(rep, f"{write}: {label}", [(x[key], y[key]) for x, y in pairs], "", False)
     per_batch = [y["per_batch"] / x["per_batch"] for x, y in pairs]
     rep.figure(f"{write}: events per batch ratio B/A", sum(y["per_batch"] for _, y in pairs) /
                sum(x["per_batch"] for x, _ in pairs), "", f"per pair {min(per_batch):.3f}..{max(per_batch):.3f}")
-    pg.sql("ALTER SYSTEM RESET vcon_redis.batch_delay")
-    pg.sql("SELECT pg_reload_conf()")
+    rep.note(f"load average after {write}: {open('/proc/loadavg').read().split()[:3]}")
 
 
 def sweep(rep, pg, redis_server, args, write, start_rate, start_passed, docs_for):
@@ -247,7 +264,8 @@ def main():
                     help="commits/s between sweep rates (default: a fifth of the path's first rate)")
     ap.add_argument("--sweep-duration", type=float, default=8.0, help="measured seconds of each sweep run")
     ap.add_argument("--batch-delay-ab", metavar="A,B", help="compare these vcon_redis.batch_delay values (ms)")
-    ap.add_argument("--rounds", type=int, default=1, help="ABBA rounds of --batch-delay-ab")
+    ap.add_argument("--workers-ab", metavar="A,B", help="compare these vcon_redis.workers values")
+    ap.add_argument("--rounds", type=int, default=1, help="ABBA rounds of --batch-delay-ab / --workers-ab")
     args = ap.parse_args()
     target_rate = {"save_vcon": 500.0, "insert": 2000.0}
 
@@ -274,7 +292,14 @@ def main():
             sys.exit(f"unknown write path {write}")
         rate = args.rate or target_rate[write]
         if args.batch_delay_ab:
-            delay_ab(rep, pg, redis_server, args, write, rate, docs_for)
+            config_ab(rep, pg, redis_server, args, write, rate, docs_for,
+                      [float(x) for x in args.batch_delay_ab.split(",")], delay_run, "batch_delay (ms)")
+            pg.sql("ALTER SYSTEM RESET vcon_redis.batch_delay")
+            pg.sql("SELECT pg_reload_conf()")
+            continue
+        if args.workers_ab:
+            config_ab(rep, pg, redis_server, args, write, rate, docs_for,
+                      [int(x) for x in args.workers_ab.split(",")], workers_run, "workers")
             continue
         docs = docs_for(rate, args.duration)
         rep.figure(f"{write}: documents", len(docs), "",

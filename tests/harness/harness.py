@@ -88,6 +88,9 @@ class PgCluster:
         if preload:
             self.settings["shared_preload_libraries"] = "'vcon_redis'"
             self.settings["vcon_redis.database"] = "'postgres'"
+            # the whole-path tests again with several drain workers (tests/integration/test_workers.py)
+            if os.environ.get("VCON_TEST_WORKERS"):
+                self.settings["vcon_redis.workers"] = os.environ["VCON_TEST_WORKERS"]
         self.settings.update(settings or {})
         self.allowed_signals = {9}  # tests that kill -9 on purpose; anything else is a crash
 
@@ -166,7 +169,8 @@ class PgCluster:
                               input=input, text=True, check=True, capture_output=True).stdout
 
     def worker_pid(self) -> int | None:
-        rows = self.sql("SELECT pid FROM pg_stat_activity WHERE backend_type = 'vcon_redis worker'")
+        rows = self.sql("SELECT pid FROM pg_stat_activity WHERE backend_type = 'vcon_redis worker' "
+                        "ORDER BY application_name LIMIT 1")  # worker 0 when there are several
         return rows[0][0] if rows else None
 
     # -- crash detection ---------------------------------------------------------------------

@@ -21,11 +21,17 @@ class Stack:
     def r(self):
         return self.redis_server.client()
 
-    def status(self) -> dict:
+    def statuses(self) -> list[dict]:
+        """status(): one row per worker, in worker order."""
         with self.pg.connect() as conn, conn.cursor() as cur:
             cur.execute("SELECT * FROM vcon_redis.status()")
             cols = [d[0] for d in cur.description]
-            return dict(zip(cols, cur.fetchone()))
+            return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def status(self) -> dict:
+        """Worker 0's row of status(), with the backlog of every worker (the whole outbox)."""
+        rows = self.statuses()
+        return dict(rows[0], backlog=sum(r["backlog"] for r in rows))
 
     def wait_drained(self, timeout: float = 30):
         harness.wait_for(lambda: self.status()["backlog"] == 0, timeout, what="outbox to drain")
@@ -74,6 +80,17 @@ def save(pg_or_cur, doc: dict) -> str:
         return pg_or_cur.sql("SELECT vcon_redis.save_vcon(%s::jsonb)::text", (json.dumps(doc),))[0][0]
     pg_or_cur.execute("SELECT vcon_redis.save_vcon(%s::jsonb)::text", (json.dumps(doc),))
     return pg_or_cur.fetchone()[0]
+
+
+def save_each(pg: harness.PgCluster, count: int, list_name: str, first: int = 0, **extra) -> list[str]:
+    """Saves small vCons first … first + count - 1, one transaction each, routed to list_name."""
+    uuids = []
+    with pg.connect(autocommit=False) as conn, conn.cursor() as cur:
+        for i in range(first, first + count):
+            cur.execute("SET LOCAL vcon_redis.ingress_lists = %s", (list_name,))
+            uuids.append(save(cur, small_vcon(i, **extra)))
+            conn.commit()
+    return uuids
 
 
 @pytest.fixture(scope="module")

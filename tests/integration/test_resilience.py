@@ -7,7 +7,7 @@ import subprocess
 import time
 
 import harness
-from conftest import Stack, barrier, save, small_vcon
+from conftest import Stack, barrier, save, save_each, small_vcon
 
 
 def _bulk(stack: Stack, n: int, list_name: str, seed: int) -> list[str]:
@@ -36,12 +36,7 @@ def test_redis_down_commits_at_normal_speed_and_backlog_drains(stack):
     stack.redis_server.stop()
     try:
         t0 = time.monotonic()
-        uuids = []
-        with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
-            for i in range(50):
-                cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_outage'")
-                uuids.append(save(cur, small_vcon(i)))
-                conn.commit()
+        uuids = save_each(stack.pg, 50, "q_outage")
         elapsed = time.monotonic() - t0
         assert elapsed < 5, f"50 commits took {elapsed:.2f}s with Redis down"
         st = harness.wait_for(lambda: (lambda s: s if s["last_error"] else None)(stack.status()), 10,
