@@ -95,7 +95,10 @@ extern "C" bool vcon_redis_check_key_prefix(char **newval, void **extra, GucSour
 
 } // namespace
 
-void DefineGucs() {
+namespace {
+
+// Where the cache lives and what it holds.
+void DefineCacheGucs() {
     DefineCustomStringVariable(
         "vcon_redis.redis_url", "Redis server the worker pushes to.",
         "redis://[user:password@]host:port/db, rediss://… (TLS), unix:///path?db=N or "
@@ -124,7 +127,10 @@ void DefineGucs() {
                              "ingress queues only.",
                              nullptr, &guc::cache_mode, static_cast<int>(CacheMode::write_through),
                              cache_mode_options, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+}
 
+// What the capture triggers and save_vcon read in the writing session.
+void DefineCaptureGucs() {
     DefineCustomStringVariable("vcon_redis.ingress_lists",
                                "Comma-separated Redis lists that new vCons are pushed to.",
                                "Read by the capture triggers when a vCon is inserted; SET LOCAL routes "
@@ -145,7 +151,10 @@ void DefineGucs() {
                              "save_vcon refuses a document with errors; SET LOCAL applies it to one "
                              "transaction.",
                              &validation, 0, validation_options, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+}
 
+// The worker: which database, as whom, how many, how often and with which timeouts.
+void DefineWorkerGucs() {
     // PostgreSQL refuses (FATAL) to create a PGC_POSTMASTER variable after startup, and without
     // preloading there is no worker for it to configure.
     if (process_shared_preload_libraries_in_progress) {
@@ -186,9 +195,11 @@ void DefineGucs() {
     DefineCustomIntVariable(
         "vcon_redis.command_timeout", "A Redis pipeline fails when no byte moves for this long.", nullptr,
         &guc::command_timeout_ms, 5000, 1, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+}
 
-    // --- Redis TLS, Sentinel and WAIT. Files are read at every connect (relative paths are
-    // relative to the data directory); a TLS setting given here overrides the URL's tls_* parameter.
+// Redis TLS, Sentinel and WAIT. Files are read at every connect (relative paths are relative to
+// the data directory); a TLS setting given here overrides the URL's tls_* parameter.
+void DefineRedisTransportGucs() {
     DefineCustomStringVariable("vcon_redis.tls_ca_file",
                                "PEM CA bundle that verifies the Redis server's certificate (rediss://).",
                                "Empty: the system's default CAs.", &guc::tls_ca_file, "", PGC_SIGHUP,
@@ -218,7 +229,15 @@ void DefineGucs() {
                             "fail the batch, which is retried.",
                             nullptr, &guc::wait_timeout_ms, 1000, 1, 600 * 1000, PGC_SIGHUP, GUC_UNIT_MS,
                             nullptr, nullptr, nullptr);
+}
 
+} // namespace
+
+void DefineGucs() {
+    DefineCacheGucs();
+    DefineCaptureGucs();
+    DefineWorkerGucs();
+    DefineRedisTransportGucs();
     MarkGUCPrefixReserved("vcon_redis");
 }
 

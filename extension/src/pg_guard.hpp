@@ -19,7 +19,8 @@
 //     ReleaseExternalFD pqsignal pgstat_report_appname strlcpy snprintf strcmp MAXALIGN
 //   plain-c:
 //     pg_guard.cpp capture.cpp status.cpp tag_array.cpp vcon_document.cpp wake.cpp outbox_spi.cpp
-//     guc.cpp:DefineGucs shmem.cpp:vcon_redis_shmem_request shmem.cpp:vcon_redis_shmem_startup
+//     guc.cpp:DefineGucs guc.cpp:DefineCacheGucs guc.cpp:DefineCaptureGucs guc.cpp:DefineWorkerGucs
+//     guc.cpp:DefineRedisTransportGucs shmem.cpp:vcon_redis_shmem_request shmem.cpp:vcon_redis_shmem_startup
 //     shmem.cpp:InitBlock partition.cpp worker.cpp:RegisterWorkers worker.cpp:vcon_redis_worker_main
 // never-raise: calls that cannot ereport an ERROR, so no longjmp can cross a C++ frame. plain-c:
 // code (whole files, or file:function) where no C++ object with a destructor is ever live, so an
