@@ -257,7 +257,7 @@ struct Rows {
 
 // The current row of rows if it belongs to vCon `uuid` (advancing past rows of vCons before it).
 HeapTuple RowOf(Rows *rows, const pg_uuid_t *uuid, int vcon_column) {
-    while (rows->next < rows->table->numvals) {
+    while (rows->table != nullptr && rows->next < rows->table->numvals) {
         HeapTuple tuple = rows->table->vals[rows->next];
         bool isnull = false;
         Datum v = SPI_getbinval(tuple, rows->table->tupdesc, vcon_column, &isnull);
@@ -704,6 +704,19 @@ struct Reads {
     Rows rows[kReads];
 };
 
+// Whether `read` can contribute to a document, given the reads before it (in Read order): a document
+// exists only for a vCon the vcons read found, and history rows only for dialogs the dialog read
+// found (they are merged into those dialogs and nowhere else). Each read is an executor start-up,
+// a large share of a small batch's cost: a batch of deletions, or of vCons without dialogs (plain
+// writes), skips what cannot change its documents.
+bool ReadNeeded(Read read, const Reads *reads) {
+    if (read == kVcons)
+        return true;
+    if (reads->rows[kVcons].table->numvals == 0)
+        return false;
+    return read != kHistory || reads->rows[kDialog].table->numvals > 0;
+}
+
 // The document of the vCon of row `v`, as the value pushJsonbValue built (keys sorted and unique).
 JsonbValue *BuildDocument(const Row *v, Reads *reads) {
     JsonbParseState *st = nullptr;
@@ -874,7 +887,8 @@ void ReturnDocuments(FunctionCallInfo fcinfo, bool compact) {
         elog(ERROR, "SPI_connect failed");
     Reads reads;
     for (int i = 0; i < kReads; i++) {
-        reads.rows[i].table = RunRead(static_cast<Read>(i), uuids);
+        reads.rows[i].table =
+            ReadNeeded(static_cast<Read>(i), &reads) ? RunRead(static_cast<Read>(i), uuids) : nullptr;
         reads.rows[i].next = 0;
     }
     MemoryContext per_doc =
@@ -908,8 +922,10 @@ void ReturnDocuments(FunctionCallInfo fcinfo, bool compact) {
         MemoryContextReset(per_doc);
     }
     MemoryContextDelete(per_doc);
-    for (int i = 0; i < kReads; i++)
-        SPI_freetuptable(reads.rows[i].table);
+    for (int i = 0; i < kReads; i++) {
+        if (reads.rows[i].table != nullptr)
+            SPI_freetuptable(reads.rows[i].table);
+    }
     SPI_finish();
 }
 
