@@ -40,6 +40,8 @@ extern "C" {
 #include "utils/uuid.h"
 }
 
+#include "canonical_json.hpp"
+
 namespace vcon_redis {
 namespace {
 
@@ -524,6 +526,38 @@ void DateMember(JsonbParseState **st, const char *key, const Row *row, int colum
     pushJsonbValue(st, WJB_VALUE, &v);
 }
 
+// Whether the document being built is the compact text (ReturnDocuments sets it at the start of
+// every call, so an error that left a call never leaks it into the next): only then may a JSON body
+// already in canonical form be copied instead of parsed (kCompactText).
+bool building_compact_text = false;
+
+// A value that AppendValue writes as the bytes val.string holds: the compact text of a JSON body
+// that was already in canonical form (canonical_json.hpp), copied rather than parsed and printed
+// again. A built document never holds jsonpath's datetime otherwise, and a jsonb document never
+// holds this (it is made only while building_compact_text).
+constexpr jbvType kCompactText = jbvDatetime;
+
+// A JSON body's text pushed as the value expected next: copied when it is canonical and the compact
+// text is being built; otherwise parsed (a malformed body fails as body::jsonb did).
+void PushJsonBody(JsonbParseState **st, ::text *json) {
+    const char *data = VARDATA_ANY(json);
+    const int len = static_cast<int>(VARSIZE_ANY_EXHDR(json));
+    if (building_compact_text) {
+        StringInfoData compact;
+        initStringInfo(&compact);
+        if (AppendCanonicalJson(&compact, data, len)) {
+            JsonbValue v;
+            v.type = kCompactText;
+            v.val.string.val = compact.data;
+            v.val.string.len = compact.len;
+            pushJsonbValue(st, WJB_VALUE, &v);
+            return;
+        }
+        pfree(compact.data);
+    }
+    PushJsonText(st, json);
+}
+
 // The body member (sql/40_json.sql, _body_json): a JSON body (body_json) as its JSON value (a
 // malformed one fails as body::jsonb did); another client's body read as vcon-mcp reads it when the
 // read computed it (foreign_column > 0); otherwise the JSON string. Omitted when the body is NULL.
@@ -536,7 +570,7 @@ void BodyMember(JsonbParseState **st, const Row *row, int body_column, int json_
     Datum json = Get(row, json_column, &json_null);
     if (!json_null && DatumGetBool(json)) {
         PushKey(st, "body");
-        PushJsonText(st, DatumGetTextPP(body));
+        PushJsonBody(st, DatumGetTextPP(body));
         return;
     }
     if (foreign_column > 0) {
@@ -918,6 +952,9 @@ void AppendValue(StringInfo out, const JsonbValue *v) {
         }
         appendStringInfoChar(out, '}');
         break;
+    case kCompactText:
+        appendBinaryStringInfo(out, v->val.string.val, v->val.string.len);
+        break;
     default:
         // pushJsonbValue unpacks every container it is given: a built value holds none
         elog(ERROR, "unexpected jsonb value type %d in a built document", static_cast<int>(v->type));
@@ -927,6 +964,7 @@ void AppendValue(StringInfo out, const JsonbValue *v) {
 // The documents of the given vCons into the function's result set, one row (uuid, document) per vCon
 // found: the jsonb value (compact false) or the compact text.
 void ReturnDocuments(FunctionCallInfo fcinfo, bool compact) {
+    building_compact_text = compact;
     InitMaterializedSRF(fcinfo, 0);
     ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
     Datum uuids = PG_GETARG_DATUM(0);
