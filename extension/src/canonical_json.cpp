@@ -152,40 +152,33 @@ bool KeyBefore(const char *a, int alen, const char *b, int blen) {
     return memcmp(a, b, alen) < 0;
 }
 
-bool Object(Scan *s, int depth) {
-    appendStringInfoChar(s->out, '{');
+// An object's key and the ": " after it, in jsonb's order after the previous key (*previous, updated).
+bool Key(Scan *s, const char **previous, int *previous_len) {
+    const char *key = s->p + 1;
+    int len = -1;
+    if (!String(s, &len) || len < 0)
+        return false;
+    if (*previous != nullptr && !KeyBefore(*previous, *previous_len, key, len))
+        return false; // out of jsonb's order, or repeated (jsonb keeps the last)
+    *previous = key;
+    *previous_len = len;
+    return Separator(s, ':');
+}
+
+// An object (close '}': members "key": value) or an array (close ']'), from its opening bracket.
+bool Container(Scan *s, int depth, char close) {
+    appendStringInfoChar(s->out, *s->p);
     s->p++;
-    if (Closes(s, '}'))
+    if (Closes(s, close))
         return true;
     const char *previous = nullptr;
     int previous_len = 0;
     for (;;) {
-        const char *key = s->p + 1;
-        int len = -1;
-        if (!String(s, &len) || len < 0)
+        if (close == '}' && !Key(s, &previous, &previous_len))
             return false;
-        if (previous != nullptr && !KeyBefore(previous, previous_len, key, len))
-            return false; // out of jsonb's order, or repeated (jsonb keeps the last)
-        previous = key;
-        previous_len = len;
-        if (!Separator(s, ':') || !Value(s, depth + 1))
-            return false;
-        if (Closes(s, '}'))
-            return true;
-        if (!Separator(s, ','))
-            return false;
-    }
-}
-
-bool Array(Scan *s, int depth) {
-    appendStringInfoChar(s->out, '[');
-    s->p++;
-    if (Closes(s, ']'))
-        return true;
-    for (;;) {
         if (!Value(s, depth + 1))
             return false;
-        if (Closes(s, ']'))
+        if (Closes(s, close))
             return true;
         if (!Separator(s, ','))
             return false;
@@ -198,9 +191,9 @@ bool Value(Scan *s, int depth) {
     int len = 0;
     switch (*s->p) {
     case '{':
-        return Object(s, depth);
+        return Container(s, depth, '}');
     case '[':
-        return Array(s, depth);
+        return Container(s, depth, ']');
     case '"':
         return String(s, &len);
     case 't':
