@@ -18,7 +18,8 @@
 //     pg_atomic_write_u32 pg_atomic_exchange_u32 pg_atomic_fetch_add_u64 ResetLatch SetLatch
 //     ReleaseExternalFD pqsignal pgstat_report_appname strlcpy snprintf strcmp MAXALIGN
 //   plain-c:
-//     pg_guard.cpp capture.cpp status.cpp tag_array.cpp vcon_document.cpp wake.cpp outbox_spi.cpp
+//     pg_guard.cpp capture.cpp status.cpp tag_array.cpp vcon_document.cpp canonical_json.cpp wake.cpp
+//     outbox_spi.cpp
 //     guc.cpp:DefineGucs shmem.cpp:vcon_redis_shmem_request shmem.cpp:vcon_redis_shmem_startup
 //     worker.cpp:RegisterWorker worker.cpp:vcon_redis_worker_main
 // never-raise: calls that cannot ereport an ERROR, so no longjmp can cross a C++ frame. plain-c:
