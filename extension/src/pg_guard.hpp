@@ -18,10 +18,11 @@
 //     pg_atomic_write_u32 pg_atomic_exchange_u32 pg_atomic_fetch_add_u64 ResetLatch SetLatch
 //     ReleaseExternalFD pqsignal pgstat_report_appname strlcpy snprintf strcmp MAXALIGN
 //   plain-c:
-//     pg_guard.cpp capture.cpp status.cpp tag_array.cpp vcon_document.cpp wake.cpp outbox_spi.cpp
+//     pg_guard.cpp capture.cpp status.cpp tag_array.cpp vcon_document.cpp canonical_json.cpp wake.cpp
+//     outbox_spi.cpp partition.cpp
 //     guc.cpp:DefineGucs guc.cpp:DefineCacheGucs guc.cpp:DefineCaptureGucs guc.cpp:DefineWorkerGucs
 //     guc.cpp:DefineRedisTransportGucs shmem.cpp:vcon_redis_shmem_request shmem.cpp:vcon_redis_shmem_startup
-//     shmem.cpp:InitBlock partition.cpp worker.cpp:RegisterWorkers worker.cpp:vcon_redis_worker_main
+//     shmem.cpp:InitBlock worker.cpp:RegisterWorkers worker.cpp:vcon_redis_worker_main
 // never-raise: calls that cannot ereport an ERROR, so no longjmp can cross a C++ frame. plain-c:
 // code (whole files, or file:function) where no C++ object with a destructor is ever live, so an
 // ERROR unwinds C frames only, as in PostgreSQL's own code; outbox_spi.cpp's functions run whole

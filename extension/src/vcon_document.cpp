@@ -40,6 +40,8 @@ extern "C" {
 #include "utils/uuid.h"
 }
 
+#include "canonical_json.hpp"
+
 namespace vcon_redis {
 namespace {
 
@@ -153,13 +155,16 @@ enum DialogColumn {
     kDTransferTarget
 };
 
-// In the order of the dialog read, so each dialog's history follows it.
+// The history of the dialogs the dialog read found ($1: their ids), by dialog id (each dialog finds
+// its rows by a binary search, DialogHistory) then in each dialog's order. Reading by the ids found
+// rather than joining dialog again is one index scan instead of a join of two scans: this read's
+// executor start-up was the largest of the six.
 const char *const kHistoryQuery =
-    "SELECT d.vcon_id, h.dialog_id, h.extra::jsonb, h.dtmf::text, h.time::timestamptz, h.event::text,"
+    "SELECT h.dialog_id, h.extra::jsonb, h.dtmf::text, h.time::timestamptz, h.event::text,"
     " h.party_index::int4"
-    " FROM party_history h JOIN dialog d ON d.id = h.dialog_id WHERE d.vcon_id = ANY ($1)"
-    " ORDER BY d.vcon_id, d.dialog_index, d.id, h.history_index, h.time, h.id";
-enum HistoryColumn { kHVcon = 1, kHDialog, kHExtra, kHDtmf, kHTime, kHEvent, kHParty };
+    " FROM party_history h WHERE h.dialog_id = ANY ($1)"
+    " ORDER BY h.dialog_id, h.history_index, h.time, h.id";
+enum HistoryColumn { kHDialog = 1, kHExtra, kHDtmf, kHTime, kHEvent, kHParty };
 
 const char *const kAnalysisQuery =
     "SELECT t.vcon_id, t.extra::jsonb, t.url::text, t.body::text, t.body_json::boolean, " FOREIGN_BODY ","
@@ -257,7 +262,7 @@ struct Rows {
 
 // The current row of rows if it belongs to vCon `uuid` (advancing past rows of vCons before it).
 HeapTuple RowOf(Rows *rows, const pg_uuid_t *uuid, int vcon_column) {
-    while (rows->next < rows->table->numvals) {
+    while (rows->table != nullptr && rows->next < rows->table->numvals) {
         HeapTuple tuple = rows->table->vals[rows->next];
         bool isnull = false;
         Datum v = SPI_getbinval(tuple, rows->table->tupdesc, vcon_column, &isnull);
@@ -269,6 +274,29 @@ HeapTuple RowOf(Rows *rows, const pg_uuid_t *uuid, int vcon_column) {
         rows->next++;
     }
     return nullptr;
+}
+
+// The first row of rows (sorted by the uuid at key_column) whose uuid is key, from rows->next on;
+// its index, or numvals when there is none.
+uint64 FirstRowWith(const Rows *rows, const pg_uuid_t *key, int key_column) {
+    uint64 lo = rows->next;
+    uint64 hi = rows->table->numvals;
+    while (lo < hi) {
+        uint64 mid = lo + (hi - lo) / 2;
+        bool isnull = false;
+        Datum v = SPI_getbinval(rows->table->vals[mid], rows->table->tupdesc, key_column, &isnull);
+        if (!isnull && memcmp(DatumGetUUIDP(v)->data, key->data, UUID_LEN) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < rows->table->numvals) {
+        bool isnull = false;
+        Datum v = SPI_getbinval(rows->table->vals[lo], rows->table->tupdesc, key_column, &isnull);
+        if (!isnull && memcmp(DatumGetUUIDP(v)->data, key->data, UUID_LEN) == 0)
+            return lo;
+    }
+    return rows->table->numvals;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -498,6 +526,38 @@ void DateMember(JsonbParseState **st, const char *key, const Row *row, int colum
     pushJsonbValue(st, WJB_VALUE, &v);
 }
 
+// Whether the document being built is the compact text (ReturnDocuments sets it at the start of
+// every call, so an error that left a call never leaks it into the next): only then may a JSON body
+// already in canonical form be copied instead of parsed (kCompactText).
+bool building_compact_text = false;
+
+// A value that AppendValue writes as the bytes val.string holds: the compact text of a JSON body
+// that was already in canonical form (canonical_json.hpp), copied rather than parsed and printed
+// again. A built document never holds jsonpath's datetime otherwise, and a jsonb document never
+// holds this (it is made only while building_compact_text).
+constexpr jbvType kCompactText = jbvDatetime;
+
+// A JSON body's text pushed as the value expected next: copied when it is canonical and the compact
+// text is being built; otherwise parsed (a malformed body fails as body::jsonb did).
+void PushJsonBody(JsonbParseState **st, ::text *json) {
+    const char *data = VARDATA_ANY(json);
+    const int len = static_cast<int>(VARSIZE_ANY_EXHDR(json));
+    if (building_compact_text) {
+        StringInfoData compact;
+        initStringInfo(&compact);
+        if (AppendCanonicalJson(&compact, data, len)) {
+            JsonbValue v;
+            v.type = kCompactText;
+            v.val.string.val = compact.data;
+            v.val.string.len = compact.len;
+            pushJsonbValue(st, WJB_VALUE, &v);
+            return;
+        }
+        pfree(compact.data);
+    }
+    PushJsonText(st, json);
+}
+
 // The body member (sql/40_json.sql, _body_json): a JSON body (body_json) as its JSON value (a
 // malformed one fails as body::jsonb did); another client's body read as vcon-mcp reads it when the
 // read computed it (foreign_column > 0); otherwise the JSON string. Omitted when the body is NULL.
@@ -510,7 +570,7 @@ void BodyMember(JsonbParseState **st, const Row *row, int body_column, int json_
     Datum json = Get(row, json_column, &json_null);
     if (!json_null && DatumGetBool(json)) {
         PushKey(st, "body");
-        PushJsonText(st, DatumGetTextPP(body));
+        PushJsonBody(st, DatumGetTextPP(body));
         return;
     }
     if (foreign_column > 0) {
@@ -603,8 +663,29 @@ void PushHistory(JsonbParseState **st, const Row *r) {
     CloseObject(st, extra);
 }
 
-// A dialog and, from `history` (in the same order), the party_history rows of this dialog.
-void PushDialog(JsonbParseState **st, const Row *r, Rows *history, const pg_uuid_t *vcon) {
+// The member "party_history": the rows of `history` (kHistoryQuery) of dialog `id`; omitted when none.
+void DialogHistory(JsonbParseState **st, const Rows *history, const pg_uuid_t *id) {
+    if (history->table == nullptr)
+        return;
+    uint64 first = FirstRowWith(history, id, kHDialog);
+    if (first == history->table->numvals)
+        return;
+    PushKey(st, "party_history");
+    pushJsonbValue(st, WJB_BEGIN_ARRAY, nullptr);
+    for (uint64 i = first; i < history->table->numvals; i++) {
+        Row hr;
+        Deform(&hr, history->table->vals[i], history->table->tupdesc);
+        bool hnull = false;
+        Datum dialog = Get(&hr, kHDialog, &hnull);
+        if (hnull || memcmp(DatumGetUUIDP(dialog)->data, id->data, UUID_LEN) != 0)
+            break;
+        PushHistory(st, &hr);
+    }
+    pushJsonbValue(st, WJB_END_ARRAY, nullptr);
+}
+
+// A dialog and, from `history`, the party_history rows of this dialog.
+void PushDialog(JsonbParseState **st, const Row *r, const Rows *history) {
     Jsonb *extra = OpenObject(st, r, kDExtra);
     StringMember(st, "url", r, kDUrl);
     BodyMember(st, r, kDBody, kDBodyJson, 0);
@@ -626,24 +707,9 @@ void PushDialog(JsonbParseState **st, const Row *r, Rows *history, const pg_uuid
     ValueMember(st, "consultation", r, kDConsultation);
     StringMember(st, "content_hash", r, kDContentHash);
     bool isnull = false;
-    pg_uuid_t *id = DatumGetUUIDP(Get(r, kDId, &isnull));
-    bool opened = false;
-    for (HeapTuple h; (h = RowOf(history, vcon, kHVcon)) != nullptr; history->next++) {
-        Row hr;
-        Deform(&hr, h, history->table->tupdesc);
-        bool hnull = false;
-        Datum dialog = Get(&hr, kHDialog, &hnull);
-        if (hnull || memcmp(DatumGetUUIDP(dialog)->data, id->data, UUID_LEN) != 0)
-            break;
-        if (!opened) {
-            PushKey(st, "party_history");
-            pushJsonbValue(st, WJB_BEGIN_ARRAY, nullptr);
-            opened = true;
-        }
-        PushHistory(st, &hr);
-    }
-    if (opened)
-        pushJsonbValue(st, WJB_END_ARRAY, nullptr);
+    Datum id = Get(r, kDId, &isnull);
+    if (!isnull)
+        DialogHistory(st, history, DatumGetUUIDP(id));
     ValueMember(st, "target_dialog", r, kDTargetDialog);
     ValueMember(st, "transfer_target", r, kDTransferTarget);
     CloseObject(st, extra);
@@ -704,6 +770,35 @@ struct Reads {
     Rows rows[kReads];
 };
 
+// Whether `read` can contribute to a document, given the reads before it (in Read order): a document
+// exists only for a vCon the vcons read found, and history rows only for dialogs the dialog read
+// found (they are merged into those dialogs and nowhere else). Each read is an executor start-up,
+// a large share of a small batch's cost: a batch of deletions, or of vCons without dialogs (plain
+// writes), skips what cannot change its documents.
+bool ReadNeeded(Read read, const Reads *reads) {
+    if (read == kVcons)
+        return true;
+    if (reads->rows[kVcons].table->numvals == 0)
+        return false;
+    return read != kHistory || reads->rows[kDialog].table->numvals > 0;
+}
+
+// The uuid[] `read` selects by: the vCons asked, or for the history the ids of the dialogs found.
+Datum ReadArgument(Read read, const Reads *reads, Datum uuids) {
+    if (read != kHistory)
+        return uuids;
+    const SPITupleTable *dialogs = reads->rows[kDialog].table;
+    Datum *ids = static_cast<Datum *>(palloc(sizeof(Datum) * (dialogs->numvals > 0 ? dialogs->numvals : 1)));
+    int n = 0;
+    for (uint64 i = 0; i < dialogs->numvals; i++) {
+        bool isnull = false;
+        Datum id = SPI_getbinval(dialogs->vals[i], dialogs->tupdesc, kDId, &isnull);
+        if (!isnull)
+            ids[n++] = id;
+    }
+    return PointerGetDatum(construct_array(ids, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+}
+
 // The document of the vCon of row `v`, as the value pushJsonbValue built (keys sorted and unique).
 JsonbValue *BuildDocument(const Row *v, Reads *reads) {
     JsonbParseState *st = nullptr;
@@ -732,7 +827,7 @@ JsonbValue *BuildDocument(const Row *v, Reads *reads) {
         }
         Row r;
         Deform(&r, t, dialog->table->tupdesc);
-        PushDialog(&st, &r, history, uuid);
+        PushDialog(&st, &r, history);
     }
     if (opened)
         pushJsonbValue(&st, WJB_END_ARRAY, nullptr);
@@ -857,6 +952,9 @@ void AppendValue(StringInfo out, const JsonbValue *v) {
         }
         appendStringInfoChar(out, '}');
         break;
+    case kCompactText:
+        appendBinaryStringInfo(out, v->val.string.val, v->val.string.len);
+        break;
     default:
         // pushJsonbValue unpacks every container it is given: a built value holds none
         elog(ERROR, "unexpected jsonb value type %d in a built document", static_cast<int>(v->type));
@@ -866,6 +964,7 @@ void AppendValue(StringInfo out, const JsonbValue *v) {
 // The documents of the given vCons into the function's result set, one row (uuid, document) per vCon
 // found: the jsonb value (compact false) or the compact text.
 void ReturnDocuments(FunctionCallInfo fcinfo, bool compact) {
+    building_compact_text = compact;
     InitMaterializedSRF(fcinfo, 0);
     ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
     Datum uuids = PG_GETARG_DATUM(0);
@@ -874,7 +973,9 @@ void ReturnDocuments(FunctionCallInfo fcinfo, bool compact) {
         elog(ERROR, "SPI_connect failed");
     Reads reads;
     for (int i = 0; i < kReads; i++) {
-        reads.rows[i].table = RunRead(static_cast<Read>(i), uuids);
+        Read read = static_cast<Read>(i);
+        reads.rows[i].table =
+            ReadNeeded(read, &reads) ? RunRead(read, ReadArgument(read, &reads, uuids)) : nullptr;
         reads.rows[i].next = 0;
     }
     MemoryContext per_doc =
@@ -908,8 +1009,10 @@ void ReturnDocuments(FunctionCallInfo fcinfo, bool compact) {
         MemoryContextReset(per_doc);
     }
     MemoryContextDelete(per_doc);
-    for (int i = 0; i < kReads; i++)
-        SPI_freetuptable(reads.rows[i].table);
+    for (int i = 0; i < kReads; i++) {
+        if (reads.rows[i].table != nullptr)
+            SPI_freetuptable(reads.rows[i].table);
+    }
     SPI_finish();
 }
 

@@ -331,6 +331,26 @@ SELECT vcon_redis.save_vcon($${"vcon": "0.4.0", "uuid": "01928e10-d0c0-8000-8000
 UPDATE vcons SET extra = '[{"x": 1}, 2]' WHERE uuid = '01928e10-d0c0-8000-8000-000000000003';
 UPDATE dialog SET extra = 'null' WHERE vcon_id = '01928e10-d0c0-8000-8000-000000000003';
 
+-- JSON bodies as stored text (body_json): _vcon_texts copies one already in jsonb's output form
+-- (extension/src/canonical_json.cpp) and parses any other; either way the comparison below holds. In
+-- that form, with separators and escapes inside strings, every scalar, empty and deep containers,
+-- and next to it each way a text can differ from that form: key order, a repeated key, spacing,
+-- exponents, negative zero, escapes jsonb does not write, an escaped key, a number or a nesting
+-- too large for the copy.
+INSERT INTO vcons (uuid, extra) VALUES ('01928e10-d0c0-8000-8000-000000000005', '{}');
+INSERT INTO analysis (vcon_id, analysis_index, type, vendor, body, body_json, encoding, extra)
+SELECT '01928e10-d0c0-8000-8000-000000000005', b.i, 'x', 'v', b.body, true, 'json', '{}'
+FROM (VALUES
+    (0, '{"a": 1, "bb": [1, 2.50, -0.5, 0, 0.000, -12.340, "x, y: z", true, false, null], "ccc": {"": null, "k": "\u001f\n\"\\é\t\u000b"}}'),
+    (1, '[]'), (2, '{}'), (3, '[{}, [], [[]], {"a": {}}]'), (4, '"a string, body"'), (5, '-7'), (6, 'true'),
+    (7, 'null'), (8, repeat('[', 50) || repeat(']', 50)), (9, '{"b": 1, "a": 2}'), (10, '{"a": 1, "a": 2}'),
+    (11, '{"aa": 1, "b": 2}'), (12, '{"a":1}'), (13, '[1,2]'), (14, ' [1]'), (15, '[1] '), (16, '{"a": 1,  "b": 2}'),
+    (17, '[1e2, 1.0E+2]'), (18, '[-0]'), (19, '[-0.00]'), (20, '["\/", "\u0041", "\u00e9", "\u000A", "\ud83d\ude00"]'),
+    (21, '{"k\u0065y": 1}'), (22, '[' || repeat('9', 1001) || ']'), (23, repeat('[', 1100) || repeat(']', 1100)),
+    (24, '[0.1, 10, 100.0100]'), (25, '["\u0008"]'), (26, '{"a" : 1}'), (27, '["\u001F"]')
+) AS b(i, body);
+SELECT left(doc, 560) AS compact_bodies FROM vcon_redis._vcon_texts('{01928e10-d0c0-8000-8000-000000000005}');
+
 -- Every vCon: vcon_json_many and vcon_json are the reference's jsonb, byte for byte; _vcon_texts is
 -- its compact text.
 CREATE TEMP TABLE compared AS
