@@ -1,5 +1,7 @@
 #include "http/access.hpp"
 
+#include <boost/beast/core/string.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <string>
@@ -7,6 +9,10 @@
 
 namespace vcon_redis::server::http {
 namespace {
+
+// ASCII case-insensitive, without the C library's per-byte locale lookup (every request checks
+// Host, Origin and the token's scheme with it).
+using boost::beast::iequals;
 
 // Compares in time that depends only on the lengths, not on where the first difference is.
 bool constant_time_equal(std::string_view a, std::string_view b) {
@@ -18,13 +24,6 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
         diff |= static_cast<unsigned char>(x ^ y);
     }
     return diff == 0;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
 }
 
 // "host[:port]" or "[v6][:port]" split into the host (brackets kept, a trailing dot of a name

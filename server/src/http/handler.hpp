@@ -15,8 +15,9 @@ namespace vcon_redis::server::http {
 
 // A near hit answered on the fast path: on the wire, the head the handler wrote, *doc, then tail.
 struct FastAnswer {
-    std::shared_ptr<const std::string> doc; // nullptr: the request takes the general path
-    std::string_view tail;                  // static text
+    std::shared_ptr<const std::string> doc;         // nullptr: the request takes the general path
+    std::string_view tail;                          // static text
+    std::chrono::steady_clock::time_point answered; // when it was answered (its latency's end)
 };
 
 class Handler {
@@ -27,7 +28,8 @@ public:
     // The fast path (http/fast_get.hpp): when `req` passes every check handle() makes and is a near
     // hit, its response head (the status line to the body's first bytes) written into `head` and
     // the bytes that follow; a null doc otherwise (then nothing was counted: handle() answers it).
-    // `started`: when the request's first byte was read, for its latency.
+    // `started`: when the request's first byte was read, for its latency; the answer's `answered`
+    // ends that latency (the session reuses it instead of reading the clock again).
     virtual FastAnswer fast_answer(const FastGet &, bool /*keep_alive*/,
                                    std::chrono::steady_clock::time_point /*started*/,
                                    std::string & /*head*/) {

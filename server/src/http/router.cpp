@@ -144,7 +144,8 @@ FastAnswer Router::fast_answer(const FastGet &req, bool keep_alive,
         .append(length, printed.ptr)
         .append("\r\n\r\n")
         .append(rest::kVconBodyHead);
-    metrics_.request(Route::Vcon, 200, std::chrono::steady_clock::now() - started);
+    answer.answered = std::chrono::steady_clock::now();
+    metrics_.request(Route::Vcon, 200, answer.answered - started);
     return answer;
 }
 

@@ -248,28 +248,33 @@ asio::awaitable<void> session(tcp::socket socket, IoThreadSlot w, Limits limits,
     std::string head;                // the response head buffer, reused for every response of the connection
     unsigned version = 11;
     bool keep_alive = true;
+    // When the last answer was written: the idle timeout runs from there. A near hit reads the clock
+    // twice (its start and its answer, the latency metric's ends) and its deadlines reuse those.
+    auto answered = SessionRegistry::Clock::now();
 
     while (!w.sessions.stopping() && keep_alive) {
         entry.set(SessionRegistry::State::Idle);
         if (buffer.size() == 0) {
-            entry.expires_after(limits.idle_timeout);
+            entry.expires_at(answered + limits.idle_timeout);
             std::tie(ec, n) = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
             if (ec)
                 break; // closed, idle timeout, shutdown
             buffer.commit(n);
         }
         entry.set(SessionRegistry::State::Reading);
-        entry.expires_after(limits.request_timeout);
-        const auto started = std::chrono::steady_clock::now();
+        const auto started = SessionRegistry::Clock::now();
+        entry.expires_at(started + limits.request_timeout);
         FastSend fast; // named before the co_await (g++ 12 coroutine rule)
         fast_send(stream, buffer, w, limits, started, head, fast);
         if (fast.answer.doc) {
             keep_alive = fast.keep_alive;
+            answered = fast.answer.answered;
             if (!fast.ec && fast.sent < asio::buffer_size(fast.wire)) {
                 entry.set(SessionRegistry::State::Busy); // a shutdown lets the answer finish
                 beast::buffers_suffix<std::array<asio::const_buffer, 3>> rest(fast.wire);
                 rest.consume(fast.sent);
                 std::tie(fast.ec, n) = co_await asio::async_write(stream, rest, use_tuple);
+                answered = SessionRegistry::Clock::now();
             }
             if (fast.ec)
                 break;
@@ -293,6 +298,7 @@ asio::awaitable<void> session(tcp::socket socket, IoThreadSlot w, Limits limits,
             buffer.shrink_to_fit();
         Request req = parser->release(); // named before the co_await (g++ 12 coroutine rule)
         keep_alive = co_await answer(stream, entry, w, std::move(req), version, keep_alive, limits, head);
+        answered = SessionRegistry::Clock::now();
     }
 
     if (refused)

@@ -43,6 +43,8 @@ public:
         void set(State s) { it_->state = s; }
         // The socket is closed once `d` has passed (see sweep()).
         void expires_after(Clock::duration d) { it_->deadline = Clock::now() + d; }
+        // The same from a time the caller has just read (the hit path reads the clock once a request).
+        void expires_at(Clock::time_point t) { it_->deadline = t; }
         void expires_never() { it_->deadline = Clock::time_point::max(); }
 
     private:
