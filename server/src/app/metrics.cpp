@@ -145,21 +145,20 @@ void Metrics::render_cache_events(Exposition &text) const {
 void Metrics::render_durations(Exposition &text) const {
     static constexpr std::string_view kName = "vcon_http_request_duration_seconds";
     text.family(kName, "histogram", "Time from a complete request to its response.");
+    const std::string bucket_name = std::string(kName) + "_bucket", sum_name = std::string(kName) + "_sum",
+                      count_name = std::string(kName) + "_count";
     for (std::size_t r = 0; r < kRouteCount; ++r) {
         const std::string route = label_pair("route", to_string(static_cast<Route>(r)));
         std::uint64_t cumulative = 0;
         for (std::size_t i = 0; i < kBuckets.size(); ++i) {
             cumulative += sum([r, i](const Shard &x) { return &x.durations[r].buckets[i]; });
-            text.sample("vcon_http_request_duration_seconds_bucket",
-                        route + "," + label_pair("le", fmt_double(kBuckets[i])), cumulative);
+            text.sample(bucket_name, route + "," + label_pair("le", fmt_double(kBuckets[i])), cumulative);
         }
         const auto count = sum([r](const Shard &x) { return &x.durations[r].count; });
         const auto sum_ns = sum([r](const Shard &x) { return &x.durations[r].sum_ns; });
-        text.sample("vcon_http_request_duration_seconds_bucket", route + "," + label_pair("le", "+Inf"),
-                    count);
-        text.sample("vcon_http_request_duration_seconds_sum", route,
-                    std::string_view(fmt_double(static_cast<double>(sum_ns) / 1e9)));
-        text.sample("vcon_http_request_duration_seconds_count", route, count);
+        text.sample(bucket_name, route + "," + label_pair("le", "+Inf"), count);
+        text.sample(sum_name, route, std::string_view(fmt_double(static_cast<double>(sum_ns) / 1e9)));
+        text.sample(count_name, route, count);
     }
 }
 
