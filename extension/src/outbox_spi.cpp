@@ -78,7 +78,8 @@ bool ExtensionInstalled() {
 #define DOCUMENTS                                                                                            \
     "SELECT d.uuid, d.doc, NULL::text AS error FROM vcon_redis._vcon_texts("                                 \
     "ARRAY(SELECT DISTINCT vcon_uuid FROM batch)) AS d"
-// The partition (partition.hpp): with one worker ($3 = 1) the planner folds the test away.
+// The partition (partition.hpp): with one worker ($3 = 1) the OR stops at its first operand, so
+// _worker_owns is never called (a custom plan folds the test away altogether).
 #define PARTITION "($3 = 1 OR vcon_redis._worker_owns(vcon_uuid, $3, $4))"
 const char *const kBatchQuery = BATCH_QUERY(PARTITION, DOCUMENTS);
 const char *const kBatchAfterQuery = BATCH_QUERY("id > $2 AND " PARTITION, DOCUMENTS);
