@@ -1,5 +1,6 @@
 """Fixtures for the whole-path tests: real PostgreSQL (vcon_redis preloaded) and real Redis."""
 
+import contextlib
 import json
 import sys
 import threading
@@ -33,6 +34,11 @@ class Stack:
         rows = self.statuses()
         return dict(rows[0], backlog=sum(r["backlog"] for r in rows))
 
+    def wait_workers_up(self, timeout: float = 30):
+        """Every drain worker of status() is running (idle or draining)."""
+        harness.wait_for(lambda: all(r["worker_state"] in ("idle", "draining") for r in self.statuses()), timeout,
+                         what="every worker to start")
+
     def wait_drained(self, timeout: float = 30):
         harness.wait_for(lambda: self.status()["backlog"] == 0, timeout, what="outbox to drain")
 
@@ -54,6 +60,26 @@ class Stack:
                 assert cached == present[u], f"vcon:{u} differs from vcon_json"
             else:
                 assert cached is None, f"vcon:{u} cached but deleted"
+
+
+@contextlib.contextmanager
+def drain_workers(stack: Stack, count: int):
+    """The stack's PostgreSQL with vcon_redis.workers = count (restarted if that is a change), every
+    worker running; afterwards back to the number it had, restarted again if needed."""
+    before = len(stack.statuses())
+
+    def restart_with(n: int):
+        if len(stack.statuses()) != n:
+            stack.pg.write_settings(**{"vcon_redis.workers": str(n)})
+            stack.pg.restart()
+        assert len(stack.statuses()) == n
+        stack.wait_workers_up()
+
+    restart_with(count)
+    try:
+        yield stack
+    finally:
+        restart_with(before)
 
 
 def compact(text: str) -> str:
@@ -115,7 +141,7 @@ def serving_stack(pg: harness.PgCluster, redis_server, secrets=(), setup=None):
     s = Stack(pg, redis_server)
     if setup:
         setup(s)
-    harness.wait_for(lambda: s.status()["worker_state"] in ("idle", "draining"), 30, what="worker to start")
+    s.wait_workers_up()
     yield s
     log = pg.log.read_text(errors="replace")
     crashes = pg.crashes()

@@ -15,7 +15,7 @@ import pytest
 
 import harness
 from cache_server import CacheServer
-from conftest import compact, run_clients, save, serving_stack, small_vcon
+from conftest import compact, drain_workers, run_clients, save, serving_stack, small_vcon
 
 LISTS = ("q_cluster_a", "q_cluster_b", "q_cluster_c")
 TOTAL = 10_000
@@ -65,15 +65,15 @@ class _Poller:
         return self.statuses
 
 
-def _write_clients(stack, lists_of, uuids_of):
-    """CLIENTS clients commit TOTAL generated vCons in transactions of 250, client k routing to
-    lists_of(k); uuids_of[k] collects each client's uuids."""
-    per = TOTAL // CLIENTS
+def _write_clients(stack, total, first, lists_of, uuids_of):
+    """CLIENTS clients commit `total` new generated vCons (vcon-gen's from `first` on) in
+    transactions of 250, client k routing to lists_of(k); uuids_of[k] collects each client's uuids."""
+    per = total // CLIENTS
     out = harness.generator_bin()
     import subprocess
 
     def client(k: int):
-        docs = subprocess.run([str(out), "--count", str(per), "--seed", "11", "--start", str(k * per), "--size",
+        docs = subprocess.run([str(out), "--count", str(per), "--seed", "11", "--start", str(first + k * per), "--size",
                                "small", "--format", "jsonl"], check=True, capture_output=True, text=True).stdout
         lines = [d for d in docs.splitlines() if d.strip()]
         with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
@@ -87,8 +87,32 @@ def _write_clients(stack, lists_of, uuids_of):
     run_clients(CLIENTS, client)
 
 
-def test_reshard_during_10000_commits_loses_nothing_and_the_server_keeps_serving(cstack, tmp_path):
+@pytest.mark.parametrize("workers,total", [(1, TOTAL), (3, 4000)], ids=["one worker", "three workers"])
+def test_reshard_during_commits_loses_nothing_and_the_server_keeps_serving(cstack, tmp_path, workers, total):
+    """With several workers, each follows MOVED and ASK on its own connections while the others
+    write to the same slots."""
+    with drain_workers(cstack, workers):
+        _reshard_during_commits(cstack, tmp_path, total, first=100_000 * workers)
+
+
+def _slots_served(cluster) -> dict[int, int]:
+    """How many slots each primary serves, by port."""
+    served: dict[int, int] = {}
+    for start, end, primary, *_ in cluster.nodes[0].client().execute_command("CLUSTER", "SLOTS"):
+        served[primary[1]] = served.get(primary[1], 0) + end - start + 1
+    return served
+
+
+def _busiest_and_idlest(cluster):
+    """The primaries serving the most and the fewest slots (an earlier reshard moved some)."""
+    served = _slots_served(cluster)
+    primaries = sorted(cluster.primaries(), key=lambda n: served.get(n.port, 0))
+    return primaries[-1], primaries[0]
+
+
+def _reshard_during_commits(cstack, tmp_path, total, first):
     cluster = cstack.redis_server
+    cluster.client().delete(*LISTS)  # an earlier run's pushes
     seed = [save(cstack.pg, small_vcon(n)) for n in range(40)]
     cstack.wait_drained(60)
     for u in seed:
@@ -102,15 +126,16 @@ def test_reshard_during_10000_commits_loses_nothing_and_the_server_keeps_serving
         harness.wait_for(lambda: server.get(f"/api/v1/vcons/{seed[0]}").cache == "HIT", 30,
                          what="server HIT through the cluster")
         poller = _Poller(server, cluster, seed)
-        writers = threading.Thread(target=_write_clients, args=(cstack, lists_of, uuids_of))
+        writers = threading.Thread(target=_write_clients, args=(cstack, total, first, lists_of, uuids_of))
         try:
             writers.start()
-            harness.wait_for(lambda: sum(len(x) for x in uuids_of) >= TOTAL // 3, 120, interval=0.2,
+            harness.wait_for(lambda: sum(len(x) for x in uuids_of) >= total // 3, 120, interval=0.2,
                              what="a third of the commits")
-            primaries = cluster.primaries()
+            source, target = _busiest_and_idlest(cluster)
+            served_before = _slots_served(cluster)
             assert writers.is_alive()  # the reshard runs in the middle of the commits
             started = time.monotonic()
-            cluster.reshard(3000, primaries[0], primaries[1])
+            cluster.reshard(3000, source, target)
             reshard_s = time.monotonic() - started
             writers.join()
             cstack.wait_drained(240)
@@ -121,17 +146,18 @@ def test_reshard_during_10000_commits_loses_nothing_and_the_server_keeps_serving
         log = server.log()
 
     # The reshard really moved slots while the worker wrote.
-    moved_to = cluster.nodes[0].client().execute_command("CLUSTER", "SLOTS")
-    assert sum(1 for _ in moved_to) >= 4, moved_to
+    served = _slots_served(cluster)
+    assert served[source.port] == served_before[source.port] - 3000, (served_before, served)
+    assert served[target.port] == served_before[target.port] + 3000, (served_before, served)
     assert reshard_s > 0.5
 
     # Nothing lost, nothing stale: compare every committed vCon with vcon_json.
     all_uuids = [u for chunk in uuids_of for u in chunk]
-    assert len(all_uuids) == TOTAL
+    assert len(all_uuids) == total
     rc = cluster.client()
     rows = cstack.pg.sql("SELECT uuid::text, vcon_redis.vcon_json(uuid)::text FROM vcons WHERE uuid = ANY(%s::uuid[])",
                          (all_uuids,))
-    assert len(rows) == TOTAL
+    assert len(rows) == total
     cached = rc.mget_nonatomic([f"vcon:{u}" for u, _ in rows])
     differ = [u for (u, doc), got in zip(rows, cached) if got != compact(doc)]
     assert not differ, f"{len(differ)} vCon(s) differ from vcon_json, e.g. {differ[:3]}"

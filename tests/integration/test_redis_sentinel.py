@@ -14,7 +14,7 @@ import pytest
 
 import harness
 from cache_server import CacheServer
-from conftest import compact, save, serving_stack, small_vcon
+from conftest import compact, drain_workers, save, serving_stack, small_vcon
 
 MASTER = "vconmaster"
 PASSWORD = "SentinelDataPw7"
@@ -166,7 +166,23 @@ def test_sentinel_failover_during_1000_commits_loses_nothing(sstack, tmp_path):
     assert PASSWORD not in log
 
 
-def test_kill_9_of_the_primary_during_1000_commits_loses_nothing(sstack, tmp_path):
+def _holding_for_a_replica(stack):
+    """status() when every worker holds its batches because WAIT 1 finds no replica, else None."""
+    rows = stack.statuses()
+    if all("WAIT: 0 of 1 replica(s)" in (r["last_error"] or "") and r["worker_state"] == "redis_down" for r in rows):
+        return rows
+    return None
+
+
+@pytest.mark.parametrize("workers", [1, 3], ids=["one worker", "three workers"])
+def test_kill_9_of_the_primary_during_1000_commits_loses_nothing(sstack, tmp_path, workers):
+    """With several workers, each has its own connection through the sentinels, finds the new
+    primary on its own and holds its own batches for the replica."""
+    with drain_workers(sstack, workers):
+        _kill_9_during_1000_commits(sstack, tmp_path, f"q_kill9_{workers}")
+
+
+def _kill_9_during_1000_commits(sstack, tmp_path, list_name):
     redis = sstack.redis_server
     old_port = redis.primary_port()
     old = redis.nodes[old_port]
@@ -181,17 +197,16 @@ def test_kill_9_of_the_primary_during_1000_commits_loses_nothing(sstack, tmp_pat
         harness.wait_for(lambda: server.get(f"/api/v1/vcons/{u0}").cache == "HIT", 20, what="server HIT via sentinel")
         reader = _Reader(server, u0)
         try:
-            uuids = _commit_1000(sstack, "q_kill9", crash)
+            uuids = _commit_1000(sstack, list_name, crash)
             harness.wait_for(lambda: redis.primary_port() == new_port, 60, interval=0.2,
                              what="promotion after kill -9")
             # WAIT 1 holds the batches until the new primary has a replica again: the old node
             # returns (empty, no persistence) and the sentinels make it a replica of the new primary.
-            st = harness.wait_for(
-                lambda: (lambda x: x if "WAIT: 0 of 1 replica(s)" in (x["last_error"] or "") else None)(
-                    sstack.status()), 30, what="the worker to hold its batches for lack of a replica")
-            assert st["backlog"] > 0 and st["worker_state"] == "redis_down", st
+            rows = harness.wait_for(lambda: _holding_for_a_replica(sstack), 30,
+                                    what="every worker to hold its batches for lack of a replica")
+            assert all(r["backlog"] > 0 for r in rows), rows
             old.start()
-            _assert_nothing_lost(sstack, "q_kill9", uuids)
+            _assert_nothing_lost(sstack, list_name, uuids)
         finally:
             statuses = reader.finish()
         log = server.log()

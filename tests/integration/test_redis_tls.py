@@ -10,7 +10,7 @@ import redis
 
 import harness
 from cache_server import CacheServer, wait_cached
-from conftest import barrier, save, serving_stack, small_vcon
+from conftest import barrier, drain_workers, save, serving_stack, small_vcon
 
 PASSWORD = "TlsSecretPw42"
 
@@ -74,6 +74,33 @@ def test_wrong_ca_is_refused_then_fixing_it_resumes(tls_stack):
     wait_cached(tls_stack, u)
     barrier(tls_stack)
     assert tls_stack.pg.sql("SELECT count(*) FROM vcon_redis.dead_letters")[0][0] == 0
+
+
+def _all_refused(stack, needle: str):
+    """status() when every worker reports `needle`, else None."""
+    rows = stack.statuses()
+    return rows if all(needle in (r["last_error"] or "") for r in rows) else None
+
+
+def test_three_workers_drain_over_tls_and_each_refuses_a_wrong_ca(tls_stack):
+    """Each worker makes its own TLS connection, with the settings of its own reload."""
+    with drain_workers(tls_stack, 3):
+        uuids = [save(tls_stack.pg, small_vcon(i)) for i in range(60)]
+        barrier(tls_stack)
+        tls_stack.assert_converged(uuids)
+        assert all(r["events_applied"] > 0 for r in tls_stack.statuses())
+        _set(tls_stack, tls_ca_file=str(tls_stack.certs / "other-ca.crt"))
+        try:
+            waiting = [save(tls_stack.pg, small_vcon(i)) for i in range(60, 120)]
+            rows = harness.wait_for(lambda: _all_refused(tls_stack, "certificate verify failed"), 20,
+                                    what="every worker to refuse the wrong CA")
+            assert all(r["backlog"] > 0 and r["worker_state"] in ("redis_down", "connecting") for r in rows), rows
+            assert not any(tls_stack.cached(u) for u in waiting)
+            assert tls_stack.pg.sql("SELECT count(*) FROM vcon_redis.dead_letters")[0][0] == 0
+        finally:
+            _set(tls_stack, tls_ca_file=None)
+        barrier(tls_stack)
+        tls_stack.assert_converged(waiting)
 
 
 def test_wrong_host_name_is_refused(tls_stack):

@@ -21,12 +21,7 @@ WORKERS = 3
 def wstack(tmp_path_factory):
     base = harness.make_reachable(tmp_path_factory.mktemp("workers"))
     pg, redis_server = harness.start_stack(base, settings={"vcon_redis.workers": str(WORKERS)})
-    yield from serving_stack(pg, redis_server, setup=_all_workers_up)
-
-
-def _all_workers_up(stack):
-    harness.wait_for(lambda: all(r["worker_state"] in ("idle", "draining") for r in stack.statuses()), 30,
-                     what="every worker to start")
+    yield from serving_stack(pg, redis_server)
 
 
 def _applied(stack) -> int:
@@ -233,7 +228,7 @@ def test_fewer_workers_after_a_restart_apply_what_the_others_left(wstack):
     wstack.assert_converged([u])
     wstack.pg.write_settings(**{"vcon_redis.workers": str(WORKERS)})
     wstack.pg.restart()
-    _all_workers_up(wstack)
+    wstack.wait_workers_up()
 
 
 def test_more_workers_than_worker_processes_refuse_to_start(tmp_path):
