@@ -51,7 +51,8 @@ BEGIN
 END
 $fn$;
 
--- vcon-mcp's tables, each created only when missing.
+-- vcon-mcp's tables, each created only when missing (IF NOT EXISTS would NOTICE), in
+-- _vcon_mcp_tables()' order (the references).
 CREATE OR REPLACE FUNCTION vcon_redis._create_missing_tables(schema name)
 RETURNS void
 LANGUAGE plpgsql AS $fn$
@@ -64,13 +65,22 @@ BEGIN
     IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = schema) THEN
         EXECUTE format('CREATE SCHEMA %s', s);
     END IF;
+    FOR t IN SELECT * FROM vcon_redis._vcon_mcp_tables() LOOP
+        CONTINUE WHEN to_regclass(format('%s.%I', s, t.name)) IS NOT NULL;
+        EXECUTE format(t.ddl, s, enc_check);
+    END LOOP;
+END
+$fn$;
 
-    -- vcon-mcp's layout. dialog.type deliberately has no CHECK here: vcon-mcp's 4-value CHECK lacks
-    -- the draft's recording-set, and real data carries other types (e.g. "video"), which
-    -- validate_vcon reports as warnings. An existing vcon-mcp CHECK is left as it is.
-    -- One statement per table, each only when the table is missing (IF NOT EXISTS would NOTICE), in
-    -- this order (the references). Each is a format() template: %1$s the schema, %2$s enc_check.
-    FOR t IN SELECT * FROM (VALUES
+-- vcon-mcp's layout (its supabase/migrations, net state): one CREATE TABLE per table, in the order
+-- their references need, each a format() template: %1$s the schema, %2$s the encoding CHECK.
+-- dialog.type deliberately has no CHECK here: vcon-mcp's 4-value CHECK lacks the draft's
+-- recording-set, and real data carries other types (e.g. "video"), which validate_vcon reports as
+-- warnings. An existing vcon-mcp CHECK is left as it is.
+CREATE OR REPLACE FUNCTION vcon_redis._vcon_mcp_tables()
+RETURNS TABLE (name text, ddl text)
+LANGUAGE sql IMMUTABLE AS $fn$
+    SELECT * FROM (VALUES
         ('vcons', $t$
         CREATE TABLE %1$s.vcons (
             id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -213,11 +223,7 @@ BEGIN
             tenant_id    text,
             UNIQUE (vcon_id, group_index)
         )$t$)
-    ) AS v(name, ddl) LOOP
-        CONTINUE WHEN to_regclass(format('%s.%I', s, t.name)) IS NOT NULL;
-        EXECUTE format(t.ddl, s, enc_check);
-    END LOOP;
-END
+    ) AS v(name, ddl)
 $fn$;
 
 CREATE OR REPLACE FUNCTION vcon_redis._add_missing_columns(schema name)
