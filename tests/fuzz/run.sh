@@ -2,6 +2,7 @@
 # Builds the libFuzzer targets with clang (separate build folder, since the main build uses g++)
 # and runs each for a bounded time from its seed corpus. Any crash, leak, sanitizer report or
 # invariant violation fails the run; the reproducer is left in the build folder.
+#   run.sh build  only builds (scripts/test.sh starts that early, niced, beside the other suites)
 #   FUZZ_SECONDS  time per target (default 60)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -13,6 +14,7 @@ CLANG="${CLANGXX:-clang++-14}"
 command -v "$CLANG" >/dev/null || { echo "$CLANG not found (apt-get install clang-14 libclang-rt-14-dev)"; exit 1; }
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_CXX_COMPILER="$CLANG" -DVCON_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD" --target fuzz_jsonrpc -j "$(nproc 2>/dev/null || echo 2)"
+[ "${1:-}" = build ] && exit 0
 
 WORK="$BUILD/tests/fuzz"
 mkdir -p "$WORK/corpus-new" "$WORK/artifacts"
