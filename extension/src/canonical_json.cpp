@@ -69,6 +69,11 @@ bool String(Scan *s, int *raw_len) {
     s->p++;
     bool escaped = false;
     while (s->p < s->end) {
+        uint64 word;
+        if (s->end - s->p >= 8 && (memcpy(&word, s->p, 8), !NeedsEscape(word))) {
+            s->p += 8; // 8 plain bytes at a time
+            continue;
+        }
         const unsigned char c = static_cast<unsigned char>(*s->p);
         if (c == '"') {
             s->p++;

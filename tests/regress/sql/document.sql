@@ -315,6 +315,22 @@ VALUES ('01928e10-d0c0-8000-8000-000000000002', 0, 'tags', NULL, '["topic:billin
         '2025-07-01 10:00:00+00', 'application/json'),
        ('01928e10-d0c0-8000-8000-000000000002', 1, 'strolid_dealer', 'purpose', '{"dealer": 7}', 'json', NULL, NULL, NULL, NULL);
 
+-- int[] columns as another client may write them, which the builder writes itself (IntArrayMember):
+-- more dimensions, lower bounds other than 1 (a one-element array has no a[1] then: omitted), NULL
+-- elements, one NULL element, the int4 extremes.
+INSERT INTO vcons (uuid, vcon_version, created_at)
+VALUES ('01928e10-d0c0-8000-8000-000000000006', '0.3.0', '2025-07-01 10:00:00+00');
+INSERT INTO dialog (vcon_id, dialog_index, type, parties, original, consultation, target_dialog, transfer_target)
+VALUES ('01928e10-d0c0-8000-8000-000000000006', 0, 'text', '{{7}}', '{{1,2},{3,4}}', '[2:2]={5}', '{NULL}',
+        '{1,NULL,-2147483648}'),
+       ('01928e10-d0c0-8000-8000-000000000006', 1, 'text', '[0:1]={0,1}', '[0:0]={3}', '{{{9}}}', '{2147483647}',
+        '{{NULL,1}}'),
+       ('01928e10-d0c0-8000-8000-000000000006', 2, 'text', '{}', '{NULL,NULL}', '[1:1]={6}', NULL, '{0}');
+INSERT INTO analysis (vcon_id, analysis_index, type, dialog_indices, vendor)
+VALUES ('01928e10-d0c0-8000-8000-000000000006', 0, 'summary', '{{0,1}}', 'x'),
+       ('01928e10-d0c0-8000-8000-000000000006', 1, 'summary', '[3:3]={1}', 'x'),
+       ('01928e10-d0c0-8000-8000-000000000006', 2, 'summary', '{-1}', 'x');
+
 -- An extra that repeats a column's member (extra wins), and non-object extras (never written by
 -- save_vcon: `object || extra` makes an array).
 UPDATE parties SET extra = '{"name": "from extra", "tel": null}'
@@ -372,6 +388,8 @@ FROM compared WHERE uuid = '01928e10-d0c0-8000-8000-000000000003';
 SELECT new -> 'parties' AS parties, new -> 'analysis' -> 0 AS analysis0, new -> 'attachments' -> 1 AS attachment1
 FROM compared WHERE uuid = '01928e10-d0c0-8000-8000-000000000001';
 SELECT compact FROM compared WHERE uuid = '01928e10-d0c0-8000-8000-000000000001';
+SELECT new -> 'dialog' AS int_arrays_dialog, new -> 'analysis' AS int_arrays_analysis
+FROM compared WHERE uuid = '01928e10-d0c0-8000-8000-000000000006';
 -- an absent uuid gives no row, as before
 SELECT count(*) AS absent FROM vcon_redis.vcon_json_many('{01928e10-d0c0-8000-8000-0000000000ff}');
 
