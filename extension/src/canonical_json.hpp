@@ -21,6 +21,14 @@ inline bool NeedsEscape(uint64 w) {
            kHighs;
 }
 
+// Whether key a (alen bytes) comes before key b in jsonb's order of object keys: shorter first, then
+// bytewise.
+inline bool JsonbKeyBefore(const char *a, int alen, const char *b, int blen) {
+    if (alen != blen)
+        return alen < blen;
+    return memcmp(a, b, alen) < 0;
+}
+
 // When json (len bytes) is exactly what jsonb's text output prints for the value it holds (members
 // separated by ", ", keys followed by ": ", keys sorted as jsonb sorts them and unique, strings
 // escaped as escape_json escapes them, numbers as numeric_out prints them, no other whitespace),

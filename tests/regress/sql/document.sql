@@ -347,6 +347,29 @@ SELECT vcon_redis.save_vcon($${"vcon": "0.4.0", "uuid": "01928e10-d0c0-8000-8000
 UPDATE vcons SET extra = '[{"x": 1}, 2]' WHERE uuid = '01928e10-d0c0-8000-8000-000000000003';
 UPDATE dialog SET extra = 'null' WHERE vcon_id = '01928e10-d0c0-8000-8000-000000000003';
 
+-- Extras merged into the columns' members in jsonb's key order (BeginMember): keys before, between
+-- and after the columns', keys equal to a column's (extra wins) including the child arrays
+-- ("dialog", "parties", "party_history": their rows are then skipped, and the next vCon's read
+-- from after them), on objects at every level.
+SELECT vcon_redis.save_vcon($${"vcon": "0.4.0", "uuid": "01928e10-d0c0-8000-8000-000000000007",
+  "created_at": "2026-01-01T00:00:00Z", "subject": "merged extras",
+  "parties": [{"name": "a"}, {"tel": "+1"}], "analysis": [{"type": "t", "vendor": "v", "body": "b", "encoding": "none"}],
+  "dialog": [{"type": "text", "body": "hi", "parties": [0, 1], "party_history": [{"party": 0, "event": "join", "time": "2026-01-01T00:00:01Z"}]},
+             {"type": "text", "body": "there", "party_history": [{"party": 1, "event": "drop", "time": "2026-01-01T00:00:02Z"}]}]
+}$$) IS NOT NULL AS saved_merged;
+UPDATE vcons SET extra = extra || '{"a": 1, "dialog": "from extra", "parties": [], "zzzzzzzzzzzzzzzzzzzz": 2, "subjects": 3}'
+WHERE uuid = '01928e10-d0c0-8000-8000-000000000007';
+UPDATE analysis SET extra = '{"body": 1, "vendor": "e", "zz": {}}'
+WHERE vcon_id = '01928e10-d0c0-8000-8000-000000000007';
+UPDATE party_history SET extra = '{"time": "t", "a": [], "party": null}'
+WHERE vcon_id = '01928e10-d0c0-8000-8000-000000000002' AND history_index = 0;
+SELECT vcon_redis.save_vcon($${"vcon": "0.4.0", "uuid": "01928e10-d0c0-8000-8000-000000000008",
+  "created_at": "2026-01-01T00:00:00Z", "subject": "after the merged one",
+  "dialog": [{"type": "text", "body": "next", "party_history": [{"party": 0, "event": "join", "time": "2026-01-01T00:00:03Z"}]}],
+  "parties": [{"name": "b"}]}$$) IS NOT NULL AS saved_after_merged;
+UPDATE dialog SET extra = '{"": 0, "body": {"from": "extra"}, "party_history": null, "typ": 1, "types": [2]}'
+WHERE vcon_id = '01928e10-d0c0-8000-8000-000000000008';
+
 -- JSON bodies as stored text (body_json): _vcon_texts copies one already in jsonb's output form
 -- (extension/src/canonical_json.cpp) and parses any other; either way the comparison below holds. In
 -- that form, with separators and escapes inside strings, every scalar, empty and deep containers,
@@ -388,6 +411,8 @@ FROM compared WHERE uuid = '01928e10-d0c0-8000-8000-000000000003';
 SELECT new -> 'parties' AS parties, new -> 'analysis' -> 0 AS analysis0, new -> 'attachments' -> 1 AS attachment1
 FROM compared WHERE uuid = '01928e10-d0c0-8000-8000-000000000001';
 SELECT compact FROM compared WHERE uuid = '01928e10-d0c0-8000-8000-000000000001';
+SELECT regexp_replace(compact, '"updated_at":"[^"]*",', '') AS merged_extras FROM compared
+WHERE uuid IN ('01928e10-d0c0-8000-8000-000000000007', '01928e10-d0c0-8000-8000-000000000008') ORDER BY uuid;
 SELECT new -> 'dialog' AS int_arrays_dialog, new -> 'analysis' AS int_arrays_analysis
 FROM compared WHERE uuid = '01928e10-d0c0-8000-8000-000000000006';
 -- an absent uuid gives no row, as before
