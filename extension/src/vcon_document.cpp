@@ -5,11 +5,12 @@
 // Set-based: one read per table for all the vCons asked (index probes on vcon_id = ANY, ordered by
 // vCon then *_index), merged here vCon by vCon. Each document is built as a JsonbValue with
 // PostgreSQL's own pushJsonbValue, which sorts every object's keys as jsonb does and, for a repeated
-// key, keeps the last one pushed: the column members are pushed first, then the members of `extra`,
-// exactly `columns || extra`. jsonb columns, `extra` and JSON bodies are pushed as jsonb containers,
-// so nothing is printed and parsed again. The SQL definition this replaced (text assembly and one
-// jsonb parse per vCon, ~1.5 ms of CPU for a realistic vCon) is kept in tests/regress/sql/document.sql
-// as the reference the output is compared with, byte for byte.
+// key, keeps the last one pushed. The column members are pushed in that order with the members of
+// `extra` merged in between, a column member whose key `extra` has left out (ObjectMerge): exactly
+// `columns || extra`, and the sort finds the pairs sorted. jsonb columns, `extra` and JSON bodies are
+// pushed as jsonb containers, so nothing is printed and parsed again. The SQL definition this
+// replaced (text assembly and one jsonb parse per vCon, ~1.5 ms of CPU for a realistic vCon) is kept
+// in tests/regress/sql/document.sql as the reference the output is compared with, byte for byte.
 //
 // What the reads compute in SQL (cheap, per row, and only where the rule needs a value of SQL
 // semantics): a REAL duration's text (to_jsonb, float4out), text[] members, and another client's
