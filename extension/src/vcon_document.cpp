@@ -933,6 +933,33 @@ bool ReadNeeded(Read read, const Reads *reads) {
     return read != kHistory || reads->rows[kDialog].table->numvals > 0;
 }
 
+int CompareUuids(const void *a, const void *b) {
+    return memcmp(DatumGetUUIDP(*static_cast<const Datum *>(a))->data,
+                  DatumGetUUIDP(*static_cast<const Datum *>(b))->data, UUID_LEN);
+}
+
+// The uuid[] of ids (n, none NULL) in uuid order. The reads' `= ANY ($1)` index scans sort their array
+// (_bt_preprocess_array_keys, through uuid_cmp); given it sorted they only check it, where sorting 500
+// random uuids in each of five reads was ~4 % of a small vCon's document.
+Datum SortedUuidArray(Datum *ids, int n) {
+    qsort(ids, n, sizeof(Datum), CompareUuids);
+    return PointerGetDatum(construct_array(ids, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+}
+
+// The vCons asked (the function's uuid[]) in uuid order, without NULLs (which `= ANY` never matches).
+Datum SortedArgument(ArrayType *uuids) {
+    Datum *ids = nullptr;
+    bool *nulls = nullptr;
+    int n = 0;
+    deconstruct_array(uuids, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR, &ids, &nulls, &n);
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+        if (!nulls[i])
+            ids[kept++] = ids[i];
+    }
+    return SortedUuidArray(ids, kept);
+}
+
 // The uuid[] `read` selects by: the vCons asked, or for the history the ids of the dialogs found.
 Datum ReadArgument(Read read, const Reads *reads, Datum uuids) {
     if (read != kHistory)
@@ -946,7 +973,7 @@ Datum ReadArgument(Read read, const Reads *reads, Datum uuids) {
         if (!isnull)
             ids[n++] = id;
     }
-    return PointerGetDatum(construct_array(ids, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+    return SortedUuidArray(ids, n);
 }
 
 // The document of the vCon of row `v`, as the value pushJsonbValue built (keys sorted and unique).
@@ -1109,7 +1136,7 @@ void ReturnDocuments(FunctionCallInfo fcinfo, bool compact) {
     merge_depth = 0;
     InitMaterializedSRF(fcinfo, 0);
     ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
-    Datum uuids = PG_GETARG_DATUM(0);
+    Datum uuids = SortedArgument(PG_GETARG_ARRAYTYPE_P(0));
 
     if (SPI_connect() != SPI_OK_CONNECT)
         elog(ERROR, "SPI_connect failed");

@@ -417,6 +417,10 @@ SELECT new -> 'dialog' AS int_arrays_dialog, new -> 'analysis' AS int_arrays_ana
 FROM compared WHERE uuid = '01928e10-d0c0-8000-8000-000000000006';
 -- an absent uuid gives no row, as before
 SELECT count(*) AS absent FROM vcon_redis.vcon_json_many('{01928e10-d0c0-8000-8000-0000000000ff}');
+-- the uuids asked in any order, repeated or NULL (the builder sorts them and drops NULLs): one row
+-- per vCon found, in uuid order
+SELECT array_agg(uuid) AS asked_any_order
+FROM vcon_redis._vcon_texts('{01928e10-d0c0-8000-8000-000000000003,NULL,01928e10-d0c0-8000-8000-000000000001,01928e10-d0c0-8000-8000-000000000003,01928e10-d0c0-8000-8000-0000000000ff}');
 
 -- A malformed JSON body fails both alike (a data error: the drain dead-letters that vCon alone).
 INSERT INTO vcons (uuid, extra) VALUES ('01928e10-d0c0-8000-8000-000000000004', '{}');
