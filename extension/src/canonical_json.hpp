@@ -10,6 +10,25 @@ extern "C" {
 
 namespace vcon_redis {
 
+// Whether one of the 8 bytes of w must be escaped in a JSON string: below 0x20, '"' or '\\' (the
+// "has less than" and "has zero byte" word tests: exact for the word as a whole).
+inline bool NeedsEscape(uint64 w) {
+    constexpr uint64 kOnes = 0x0101010101010101ULL;
+    constexpr uint64 kHighs = 0x8080808080808080ULL;
+    const uint64 quote = w ^ (kOnes * '"');
+    const uint64 backslash = w ^ (kOnes * '\\');
+    return (((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) &
+           kHighs;
+}
+
+// Whether key a (alen bytes) comes before key b in jsonb's order of object keys: shorter first, then
+// bytewise.
+inline bool JsonbKeyBefore(const char *a, int alen, const char *b, int blen) {
+    if (alen != blen)
+        return alen < blen;
+    return memcmp(a, b, alen) < 0;
+}
+
 // When json (len bytes) is exactly what jsonb's text output prints for the value it holds (members
 // separated by ", ", keys followed by ": ", keys sorted as jsonb sorts them and unique, strings
 // escaped as escape_json escapes them, numbers as numeric_out prints them, no other whitespace),

@@ -315,6 +315,22 @@ VALUES ('01928e10-d0c0-8000-8000-000000000002', 0, 'tags', NULL, '["topic:billin
         '2025-07-01 10:00:00+00', 'application/json'),
        ('01928e10-d0c0-8000-8000-000000000002', 1, 'strolid_dealer', 'purpose', '{"dealer": 7}', 'json', NULL, NULL, NULL, NULL);
 
+-- int[] columns as another client may write them, which the builder writes itself (IntArrayMember):
+-- more dimensions, lower bounds other than 1 (a one-element array has no a[1] then: omitted), NULL
+-- elements, one NULL element, the int4 extremes.
+INSERT INTO vcons (uuid, vcon_version, created_at)
+VALUES ('01928e10-d0c0-8000-8000-000000000006', '0.3.0', '2025-07-01 10:00:00+00');
+INSERT INTO dialog (vcon_id, dialog_index, type, parties, original, consultation, target_dialog, transfer_target)
+VALUES ('01928e10-d0c0-8000-8000-000000000006', 0, 'text', '{{7}}', '{{1,2},{3,4}}', '[2:2]={5}', '{NULL}',
+        '{1,NULL,-2147483648}'),
+       ('01928e10-d0c0-8000-8000-000000000006', 1, 'text', '[0:1]={0,1}', '[0:0]={3}', '{{{9}}}', '{2147483647}',
+        '{{NULL,1}}'),
+       ('01928e10-d0c0-8000-8000-000000000006', 2, 'text', '{}', '{NULL,NULL}', '[1:1]={6}', NULL, '{0}');
+INSERT INTO analysis (vcon_id, analysis_index, type, dialog_indices, vendor)
+VALUES ('01928e10-d0c0-8000-8000-000000000006', 0, 'summary', '{{0,1}}', 'x'),
+       ('01928e10-d0c0-8000-8000-000000000006', 1, 'summary', '[3:3]={1}', 'x'),
+       ('01928e10-d0c0-8000-8000-000000000006', 2, 'summary', '{-1}', 'x');
+
 -- An extra that repeats a column's member (extra wins), and non-object extras (never written by
 -- save_vcon: `object || extra` makes an array).
 UPDATE parties SET extra = '{"name": "from extra", "tel": null}'
@@ -330,6 +346,29 @@ SELECT vcon_redis.save_vcon($${"vcon": "0.4.0", "uuid": "01928e10-d0c0-8000-8000
   IS NOT NULL AS saved_top;
 UPDATE vcons SET extra = '[{"x": 1}, 2]' WHERE uuid = '01928e10-d0c0-8000-8000-000000000003';
 UPDATE dialog SET extra = 'null' WHERE vcon_id = '01928e10-d0c0-8000-8000-000000000003';
+
+-- Extras merged into the columns' members in jsonb's key order (BeginMember): keys before, between
+-- and after the columns', keys equal to a column's (extra wins) including the child arrays
+-- ("dialog", "parties", "party_history": their rows are then skipped, and the next vCon's read
+-- from after them), on objects at every level.
+SELECT vcon_redis.save_vcon($${"vcon": "0.4.0", "uuid": "01928e10-d0c0-8000-8000-000000000007",
+  "created_at": "2026-01-01T00:00:00Z", "subject": "merged extras",
+  "parties": [{"name": "a"}, {"tel": "+1"}], "analysis": [{"type": "t", "vendor": "v", "body": "b", "encoding": "none"}],
+  "dialog": [{"type": "text", "body": "hi", "parties": [0, 1], "party_history": [{"party": 0, "event": "join", "time": "2026-01-01T00:00:01Z"}]},
+             {"type": "text", "body": "there", "party_history": [{"party": 1, "event": "drop", "time": "2026-01-01T00:00:02Z"}]}]
+}$$) IS NOT NULL AS saved_merged;
+UPDATE vcons SET extra = extra || '{"a": 1, "dialog": "from extra", "parties": [], "zzzzzzzzzzzzzzzzzzzz": 2, "subjects": 3}'
+WHERE uuid = '01928e10-d0c0-8000-8000-000000000007';
+UPDATE analysis SET extra = '{"body": 1, "vendor": "e", "zz": {}}'
+WHERE vcon_id = '01928e10-d0c0-8000-8000-000000000007';
+UPDATE party_history SET extra = '{"time": "t", "a": [], "party": null}'
+WHERE vcon_id = '01928e10-d0c0-8000-8000-000000000002' AND history_index = 0;
+SELECT vcon_redis.save_vcon($${"vcon": "0.4.0", "uuid": "01928e10-d0c0-8000-8000-000000000008",
+  "created_at": "2026-01-01T00:00:00Z", "subject": "after the merged one",
+  "dialog": [{"type": "text", "body": "next", "party_history": [{"party": 0, "event": "join", "time": "2026-01-01T00:00:03Z"}]}],
+  "parties": [{"name": "b"}]}$$) IS NOT NULL AS saved_after_merged;
+UPDATE dialog SET extra = '{"": 0, "body": {"from": "extra"}, "party_history": null, "typ": 1, "types": [2]}'
+WHERE vcon_id = '01928e10-d0c0-8000-8000-000000000008';
 
 -- JSON bodies as stored text (body_json): _vcon_texts copies one already in jsonb's output form
 -- (extension/src/canonical_json.cpp) and parses any other; either way the comparison below holds. In
@@ -372,8 +411,16 @@ FROM compared WHERE uuid = '01928e10-d0c0-8000-8000-000000000003';
 SELECT new -> 'parties' AS parties, new -> 'analysis' -> 0 AS analysis0, new -> 'attachments' -> 1 AS attachment1
 FROM compared WHERE uuid = '01928e10-d0c0-8000-8000-000000000001';
 SELECT compact FROM compared WHERE uuid = '01928e10-d0c0-8000-8000-000000000001';
+SELECT regexp_replace(compact, '"updated_at":"[^"]*",', '') AS merged_extras FROM compared
+WHERE uuid IN ('01928e10-d0c0-8000-8000-000000000007', '01928e10-d0c0-8000-8000-000000000008') ORDER BY uuid;
+SELECT new -> 'dialog' AS int_arrays_dialog, new -> 'analysis' AS int_arrays_analysis
+FROM compared WHERE uuid = '01928e10-d0c0-8000-8000-000000000006';
 -- an absent uuid gives no row, as before
 SELECT count(*) AS absent FROM vcon_redis.vcon_json_many('{01928e10-d0c0-8000-8000-0000000000ff}');
+-- the uuids asked in any order, repeated or NULL (the builder sorts them and drops NULLs): one row
+-- per vCon found, in uuid order
+SELECT array_agg(uuid) AS asked_any_order
+FROM vcon_redis._vcon_texts('{01928e10-d0c0-8000-8000-000000000003,NULL,01928e10-d0c0-8000-8000-000000000001,01928e10-d0c0-8000-8000-000000000003,01928e10-d0c0-8000-8000-0000000000ff}');
 
 -- A malformed JSON body fails both alike (a data error: the drain dead-letters that vCon alone).
 INSERT INTO vcons (uuid, extra) VALUES ('01928e10-d0c0-8000-8000-000000000004', '{}');
