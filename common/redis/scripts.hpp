@@ -7,7 +7,8 @@
 //   start at KEYS[1]. SET/DEL the doc, DEL the lease (set/del), then for each list: guard SET NX
 //   EX and only if it was set RPUSH the uuid (a failed RPUSH deletes its guard again and ends the
 //   script with the error). Returns the number of lists pushed.
-//   In a cluster every call must touch one slot: the worker runs one call for the document (doc +
+//   On a standalone Redis the worker runs one call per event (document, then its lists). In a
+//   cluster every call must touch one slot: the worker runs one call for the document (doc +
 //   lease, no lists) and, once that succeeded, one push_call per list (list + guard, action none).
 // fill (server; lease-checked miss fill):
 //   KEYS[1] doc key, KEYS[2] lease key; ARGV[1] token, ARGV[2] document, ARGV[3] ttl s.

@@ -128,15 +128,26 @@ int64_t RunCalls(redis::Client &client, const Calls &c, const OutboxRow *rows, s
     return pushes;
 }
 
-// Applies one chunk; returns the number of pushes. Each script call touches one Redis Cluster
-// slot: first every document change (document and lease, in the document's slot), then, for the
-// rows whose change was accepted, one push per ingress list (list and guard, in the list's slot)
-// — so a uuid is never pushed before its document is written. Events that fail for good (a
-// document that cannot be built, a permanent error reply) are flagged in `failed`, go to `dead`
-// and get their cache key removed; a transport error or a transient error reply throws (the whole
-// batch is retried: documents are written again, pushes are guarded).
+// The ingress lists row is pushed to: a created vCon whose document exists (never a uuid without
+// document).
+std::vector<std::string_view> PushLists(const OutboxRow &row) {
+    if (!row.created || row.doc == nullptr)
+        return {};
+    return {row.lists, row.lists + row.nlists};
+}
+
+// Applies one chunk; returns the number of pushes. On a standalone Redis each event is one script
+// call: its document change, then its pushes (apply, redis/scripts.hpp). In a Redis Cluster each
+// call touches one slot: first every document change (document and lease, in the document's slot),
+// then, for the rows whose change was accepted, one push per ingress list (list and guard, in the
+// list's slot), a second round trip. Either way a uuid is never pushed before its document is
+// written. Events that fail for good (a document that cannot be built, a permanent error reply)
+// are flagged in `failed`, go to `dead` and get their cache key removed; a transport error or a
+// transient error reply throws (the whole batch is retried: documents are written again, pushes
+// are guarded).
 int64_t ApplyChunk(redis::Client &client, const Settings &settings, const OutboxRow *rows, int count,
                    std::vector<bool> &failed, std::vector<DeadEvent> &dead) {
+    const bool pushes_with_documents = !client.is_cluster();
     std::vector<std::string> remove;
     Calls documents;
     documents.calls.reserve(count);
@@ -149,26 +160,26 @@ int64_t ApplyChunk(redis::Client &client, const Settings &settings, const Outbox
             continue;
         }
         redis::ApplyAction action = ActionFor(row, settings.mode);
-        if (action == redis::ApplyAction::none)
+        const std::vector<std::string_view> lists =
+            pushes_with_documents ? PushLists(row) : std::vector<std::string_view>();
+        if (action == redis::ApplyAction::none && lists.empty())
             continue;
         // the document is already the compact text Redis holds (sql/45_drain.sql), in the chunk
         // context, which outlives these calls
         std::string_view doc =
             action == redis::ApplyAction::set ? std::string_view(row.doc, row.doc_len) : std::string_view();
         documents.add(
-            redis::apply_call(settings.prefix, row.vcon_uuid, action, doc, settings.ttl, row.event_id, {}),
+            redis::apply_call(settings.prefix, row.vcon_uuid, action, doc, settings.ttl, row.event_id, lists),
             i);
     }
     int64_t pushes = RunCalls(client, documents, rows, failed, dead, remove);
 
-    // Only a created vCon whose document exists is pushed (never a uuid without document).
     Calls pushes_calls;
-    for (int i = 0; i < count; i++) {
-        const OutboxRow &row = rows[i];
-        if (failed[i] || !row.created || row.doc == nullptr)
+    for (int i = 0; i < count && !pushes_with_documents; i++) {
+        if (failed[i])
             continue;
-        for (int l = 0; l < row.nlists; l++)
-            pushes_calls.add(redis::push_call(row.vcon_uuid, row.event_id, row.lists[l]), i);
+        for (std::string_view list : PushLists(rows[i]))
+            pushes_calls.add(redis::push_call(rows[i].vcon_uuid, rows[i].event_id, list), i);
     }
     pushes += RunCalls(client, pushes_calls, rows, failed, dead, remove);
     RemoveKeys(client, settings, remove);
