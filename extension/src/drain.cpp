@@ -282,14 +282,15 @@ struct InFlight {
 // (ApplyChunkToCluster).
 void ApplyChunks(redis::Client &client, const Settings &settings, MemoryContext chunk_context,
                  Applied &applied) {
-    redis::Connection *pipelined = client.standalone();
+    const bool pipelined = client.standalone() != nullptr;
     std::optional<InFlight> in_flight;
     for (;;) {
         Chunk chunk = FetchNextChunk(chunk_context);
         if (in_flight) {
             Chunk &sent = in_flight->chunk;
-            applied.pushes += TakeReplies(redis::receive_scripts(*pipelined, in_flight->calls.calls),
-                                          in_flight->calls, sent, applied.dead);
+            applied.pushes +=
+                TakeReplies(redis::receive_scripts(*client.standalone(), in_flight->calls.calls),
+                            in_flight->calls, sent, applied.dead);
             RemoveKeys(client, settings, sent.remove);
             applied.Take(sent);
             in_flight.reset();
@@ -298,14 +299,15 @@ void ApplyChunks(redis::Client &client, const Settings &settings, MemoryContext 
             MemoryContextDelete(chunk.context); // never raises
             return;
         }
-        if (pipelined == nullptr) {
+        if (!pipelined) {
             applied.pushes += ApplyChunkToCluster(client, settings, chunk, applied.dead);
             RemoveKeys(client, settings, chunk.remove);
             applied.Take(chunk);
             continue;
         }
         Calls calls = DocumentCalls(chunk, settings, true, applied.dead);
-        redis::send_scripts(*pipelined, calls.calls);
+        // counted as written: ConfirmReplicated's WAIT must cover these scripts
+        redis::send_scripts(*client.standalone_for_writes(), calls.calls);
         in_flight = InFlight{std::move(chunk), std::move(calls)};
     }
 }
