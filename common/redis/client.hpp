@@ -64,6 +64,12 @@ public:
 
     // Standalone: the connection (connected or not). Cluster: nullptr.
     Connection *standalone() noexcept { return single_.get(); }
+    // The same, for writes the caller sends on it itself (Connection::append … receive): counted as
+    // written, so that on_written_nodes (WAIT) covers them.
+    Connection *standalone_for_writes() noexcept {
+        single_written_ = single_written_ || single_ != nullptr;
+        return single_.get();
+    }
 
     // Cluster: the current slot map (empty before connect()).
     const SlotMap &slot_map() const noexcept { return map_; }

@@ -267,29 +267,45 @@ Reply Connection::command(const Command &cmd) {
     return std::move(replies.front());
 }
 
+std::vector<Reply> Connection::receive(std::size_t count) {
+    require_open("receive");
+    return collect(count, options_.command_timeout, "command");
+}
+
 std::vector<Reply> Connection::exchange(const std::vector<Command> &commands,
                                         std::chrono::milliseconds timeout, const char *what) {
     require_open(what);
     if (pending_output())
         throw std::logic_error("redis: pipeline while asynchronous output is pending");
-    std::vector<Reply> replies;
     if (commands.empty())
-        return replies;
-    replies.reserve(commands.size());
+        return {};
     try {
         for (const Command &c : commands)
             encode_command(c, out_);
+    } catch (...) {
+        close(); // half a command may be buffered
+        throw;
+    }
+    return collect(commands.size(), timeout, what);
+}
+
+// Writes the pending output and reads count replies, waiting through the Waiter.
+std::vector<Reply> Connection::collect(std::size_t count, std::chrono::milliseconds timeout,
+                                       const char *what) {
+    std::vector<Reply> replies;
+    replies.reserve(count);
+    try {
         auto deadline = Clock::now() + timeout;
-        while (replies.size() < commands.size()) {
+        while (replies.size() < count) {
             bool progress = pending_output() && write_some() > 0;
-            while (replies.size() < commands.size()) {
+            while (replies.size() < count) {
                 Reply r = next_reply();
                 if (!r)
                     break;
                 replies.push_back(std::move(r));
                 progress = true;
             }
-            if (replies.size() == commands.size())
+            if (replies.size() == count)
                 break;
             // Reading while output is still pending keeps a peer that answers early from stalling.
             if (read())

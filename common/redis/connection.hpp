@@ -88,12 +88,17 @@ public:
     bool pending_output() const noexcept;
     bool read();        // read what is available; true if bytes arrived; EOF throws
     Reply next_reply(); // one complete reply, or nullptr when none is buffered
+    // After append()s (and flush()es): writes what is left and reads the next count replies, in order,
+    // waiting like pipeline() (command_timeout from the last progress). Lets a caller work while
+    // Redis runs the commands appended.
+    std::vector<Reply> receive(std::size_t count);
 
 private:
     void require_open(const char *what) const;
     std::size_t write_some();
     std::vector<Reply> exchange(const std::vector<Command> &commands, std::chrono::milliseconds timeout,
                                 const char *what);
+    std::vector<Reply> collect(std::size_t count, std::chrono::milliseconds timeout, const char *what);
     void connect_node(const Url &node);
     void connect_via_sentinels();
     void handshake();

@@ -192,21 +192,17 @@ namespace {
 // order with EVAL (so a call that slipped through, because another client loaded the script
 // meanwhile, is re-applied after its predecessors). Target: a Connection or a Client.
 template <class Target>
-std::vector<Reply> run_scripts_on(Target &target, const std::vector<ScriptCall> &calls) {
-    std::vector<std::string> numkeys(calls.size()); // sized once: the commands view into it
-    std::vector<Command> cmds;
-    cmds.reserve(calls.size());
-    for (std::size_t i = 0; i < calls.size(); ++i)
-        cmds.push_back(script_command(calls[i], true, numkeys[i]));
-    std::vector<Reply> replies = target.pipeline(cmds);
-
+std::vector<Reply> run_again_with_eval(Target &target, const std::vector<ScriptCall> &calls,
+                                       std::vector<Reply> replies) {
     std::size_t first = 0;
     while (first < replies.size() && !is_noscript(*replies[first]))
         ++first;
     if (first == replies.size())
         return replies;
 
-    cmds.clear();
+    std::vector<std::string> numkeys(calls.size()); // sized once: the commands view into it
+    std::vector<Command> cmds;
+    cmds.reserve(calls.size() - first);
     for (std::size_t i = first; i < calls.size(); ++i)
         cmds.push_back(script_command(calls[i], false, numkeys[i]));
     std::vector<Reply> again = target.pipeline(cmds);
@@ -214,6 +210,16 @@ std::vector<Reply> run_scripts_on(Target &target, const std::vector<ScriptCall> 
         if (is_noscript(*replies[i]))
             replies[i] = std::move(again[i - first]);
     return replies;
+}
+
+template <class Target>
+std::vector<Reply> run_scripts_on(Target &target, const std::vector<ScriptCall> &calls) {
+    std::vector<std::string> numkeys(calls.size()); // sized once: the commands view into it
+    std::vector<Command> cmds;
+    cmds.reserve(calls.size());
+    for (std::size_t i = 0; i < calls.size(); ++i)
+        cmds.push_back(script_command(calls[i], true, numkeys[i]));
+    return run_again_with_eval(target, calls, target.pipeline(cmds));
 }
 
 } // namespace
@@ -224,6 +230,17 @@ std::vector<Reply> run_scripts(Connection &conn, const std::vector<ScriptCall> &
 
 std::vector<Reply> run_scripts(Client &client, const std::vector<ScriptCall> &calls) {
     return run_scripts_on(client, calls);
+}
+
+void send_scripts(Connection &conn, const std::vector<ScriptCall> &calls) {
+    std::string numkeys;
+    for (const ScriptCall &call : calls)
+        conn.append(script_command(call, true, numkeys)); // encoded at once: numkeys is reused
+    conn.flush();
+}
+
+std::vector<Reply> receive_scripts(Connection &conn, const std::vector<ScriptCall> &calls) {
+    return run_again_with_eval(conn, calls, conn.receive(calls.size()));
 }
 
 Reply run_script(Connection &conn, const ScriptCall &call) {

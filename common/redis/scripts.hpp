@@ -7,7 +7,8 @@
 //   start at KEYS[1]. SET/DEL the doc, DEL the lease (set/del), then for each list: guard SET NX
 //   EX and only if it was set RPUSH the uuid (a failed RPUSH deletes its guard again and ends the
 //   script with the error). Returns the number of lists pushed.
-//   In a cluster every call must touch one slot: the worker runs one call for the document (doc +
+//   On a standalone Redis the worker runs one call per event (document, then its lists). In a
+//   cluster every call must touch one slot: the worker runs one call for the document (doc +
 //   lease, no lists) and, once that succeeded, one push_call per list (list + guard, action none).
 // fill (server; lease-checked miss fill):
 //   KEYS[1] doc key, KEYS[2] lease key; ARGV[1] token, ARGV[2] document, ARGV[3] ttl s.
@@ -88,6 +89,12 @@ Command script_command(const ScriptCall &call, bool by_sha, std::string &numkeys
 std::vector<Reply> run_scripts(Connection &conn, const std::vector<ScriptCall> &calls);
 // The same through a Client: in a cluster each call goes to its slot's node (Client::pipeline).
 std::vector<Reply> run_scripts(Client &client, const std::vector<ScriptCall> &calls);
+// run_scripts in two steps, so that the caller can work while Redis runs the scripts: send_scripts
+// queues the EVALSHA pipeline and writes what the socket takes now; receive_scripts writes the rest
+// and returns the replies (NOSCRIPT handled as by run_scripts). In between, calls (and what they
+// view) must stay alive and unchanged, and nothing else may use the connection.
+void send_scripts(Connection &conn, const std::vector<ScriptCall> &calls);
+std::vector<Reply> receive_scripts(Connection &conn, const std::vector<ScriptCall> &calls);
 Reply run_script(Connection &conn, const ScriptCall &call);
 
 // Loads every script of this file (SCRIPT LOAD) and checks Redis agrees on the SHA-1;

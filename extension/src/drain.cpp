@@ -26,6 +26,7 @@ extern "C" {
 #include "redis/scripts.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,7 +39,7 @@ namespace redis = vcon_redis::redis;
 
 // Rows per Redis pipeline, and the document bytes after which a chunk is cut short: bounds the
 // worker's memory when documents are large (a chunk's text is held twice: copied out of the
-// tuple, encoded).
+// tuple, encoded; and on a standalone Redis two chunks are held, the one Redis runs and the next).
 constexpr int kChunkRows = 128;
 constexpr std::size_t kChunkDocBytes = 8u << 20;
 
@@ -105,21 +106,29 @@ struct Calls {
     }
 };
 
-// Runs calls; a permanent refusal dead-letters its row (once) and flags it in `failed`. Returns
-// the pushes counted by the accepted replies.
-int64_t RunCalls(redis::Client &client, const Calls &c, const OutboxRow *rows, std::vector<bool> &failed,
-                 std::vector<DeadEvent> &dead, std::vector<std::string> &remove) {
+// One chunk of the batch: its rows, in a memory context of their own (a child of the worker's chunk
+// context, which a failed batch resets), and what became of them.
+struct Chunk {
+    MemoryContext context = nullptr;
+    OutboxRow *rows = nullptr;
+    int count = 0;
+    std::vector<bool> failed;        // dead-lettered
+    std::vector<std::string> remove; // uuids whose cache keys go (their events are dead)
+};
+
+// Takes the replies of calls; a permanent refusal dead-letters its row (once) and flags it in
+// `failed`. Returns the pushes counted by the accepted replies.
+int64_t TakeReplies(const std::vector<redis::Reply> &replies, const Calls &c, Chunk &chunk,
+                    std::vector<DeadEvent> &dead) {
     int64_t pushes = 0;
-    if (c.calls.empty())
-        return pushes;
-    std::vector<redis::Reply> replies = redis::run_scripts(client, c.calls);
     for (std::size_t i = 0; i < replies.size(); i++) {
         const int r = c.rows[i];
         if (!Accepted(replies[i])) {
-            if (!failed[r]) {
-                failed[r] = true;
-                dead.push_back({rows[r].ctid, "Redis refused the event: " + redis::describe(*replies[i])});
-                remove.emplace_back(rows[r].vcon_uuid);
+            if (!chunk.failed[r]) {
+                chunk.failed[r] = true;
+                dead.push_back(
+                    {chunk.rows[r].ctid, "Redis refused the event: " + redis::describe(*replies[i])});
+                chunk.remove.emplace_back(chunk.rows[r].vcon_uuid);
             }
         } else if (replies[i]->type == REDIS_REPLY_INTEGER) {
             pushes += replies[i]->integer;
@@ -128,50 +137,62 @@ int64_t RunCalls(redis::Client &client, const Calls &c, const OutboxRow *rows, s
     return pushes;
 }
 
-// Applies one chunk; returns the number of pushes. Each script call touches one Redis Cluster
-// slot: first every document change (document and lease, in the document's slot), then, for the
-// rows whose change was accepted, one push per ingress list (list and guard, in the list's slot)
-// — so a uuid is never pushed before its document is written. Events that fail for good (a
-// document that cannot be built, a permanent error reply) are flagged in `failed`, go to `dead`
-// and get their cache key removed; a transport error or a transient error reply throws (the whole
-// batch is retried: documents are written again, pushes are guarded).
-int64_t ApplyChunk(redis::Client &client, const Settings &settings, const OutboxRow *rows, int count,
-                   std::vector<bool> &failed, std::vector<DeadEvent> &dead) {
-    std::vector<std::string> remove;
+// The ingress lists row is pushed to: a created vCon whose document exists (never a uuid without
+// document).
+std::vector<std::string_view> PushLists(const OutboxRow &row) {
+    if (!row.created || row.doc == nullptr)
+        return {};
+    return {row.lists, row.lists + row.nlists};
+}
+
+// The chunk's document calls, with_pushes: each with its ingress lists (a standalone Redis: one call
+// per event). Events whose document cannot be built are dead-lettered here.
+Calls DocumentCalls(Chunk &chunk, const Settings &settings, bool with_pushes, std::vector<DeadEvent> &dead) {
     Calls documents;
-    documents.calls.reserve(count);
-    for (int i = 0; i < count; i++) {
-        const OutboxRow &row = rows[i];
+    documents.calls.reserve(chunk.count);
+    for (int i = 0; i < chunk.count; i++) {
+        const OutboxRow &row = chunk.rows[i];
         if (row.build_error != nullptr) {
-            failed[i] = true;
+            chunk.failed[i] = true;
             dead.push_back({row.ctid, row.build_error});
-            remove.emplace_back(row.vcon_uuid);
+            chunk.remove.emplace_back(row.vcon_uuid);
             continue;
         }
         redis::ApplyAction action = ActionFor(row, settings.mode);
-        if (action == redis::ApplyAction::none)
+        const std::vector<std::string_view> lists =
+            with_pushes ? PushLists(row) : std::vector<std::string_view>();
+        if (action == redis::ApplyAction::none && lists.empty())
             continue;
-        // the document is already the compact text Redis holds (sql/45_drain.sql), in the chunk
+        // the document is already the compact text Redis holds (sql/45_drain.sql), in the chunk's
         // context, which outlives these calls
         std::string_view doc =
             action == redis::ApplyAction::set ? std::string_view(row.doc, row.doc_len) : std::string_view();
         documents.add(
-            redis::apply_call(settings.prefix, row.vcon_uuid, action, doc, settings.ttl, row.event_id, {}),
+            redis::apply_call(settings.prefix, row.vcon_uuid, action, doc, settings.ttl, row.event_id, lists),
             i);
     }
-    int64_t pushes = RunCalls(client, documents, rows, failed, dead, remove);
+    return documents;
+}
 
-    // Only a created vCon whose document exists is pushed (never a uuid without document).
+// A Redis Cluster: each script call touches one slot, so a chunk is applied in two round trips:
+// every document change (document and lease, in the document's slot), then, for the rows whose
+// change was accepted, one push per ingress list (list and guard, in the list's slot). Returns the
+// number of pushes.
+int64_t ApplyChunkToCluster(redis::Client &client, const Settings &settings, Chunk &chunk,
+                            std::vector<DeadEvent> &dead) {
+    const Calls documents = DocumentCalls(chunk, settings, false, dead);
+    int64_t pushes = 0;
+    if (!documents.calls.empty())
+        pushes += TakeReplies(redis::run_scripts(client, documents.calls), documents, chunk, dead);
     Calls pushes_calls;
-    for (int i = 0; i < count; i++) {
-        const OutboxRow &row = rows[i];
-        if (failed[i] || !row.created || row.doc == nullptr)
+    for (int i = 0; i < chunk.count; i++) {
+        if (chunk.failed[i])
             continue;
-        for (int l = 0; l < row.nlists; l++)
-            pushes_calls.add(redis::push_call(row.vcon_uuid, row.event_id, row.lists[l]), i);
+        for (std::string_view list : PushLists(chunk.rows[i]))
+            pushes_calls.add(redis::push_call(chunk.rows[i].vcon_uuid, chunk.rows[i].event_id, list), i);
     }
-    pushes += RunCalls(client, pushes_calls, rows, failed, dead, remove);
-    RemoveKeys(client, settings, remove);
+    if (!pushes_calls.calls.empty())
+        pushes += TakeReplies(redis::run_scripts(client, pushes_calls.calls), pushes_calls, chunk, dead);
     return pushes;
 }
 
@@ -210,6 +231,89 @@ bool ReadStart::Advance(const BatchResult &result) {
     return result.full || read_after;
 }
 
+namespace {
+
+// What a batch has applied so far.
+struct Applied {
+    std::vector<ItemPointerData> done; // rows Redis acknowledged
+    std::vector<DeadEvent> dead;
+    TimestampTz oldest = DT_NOEND; // enqueued_at of the oldest row read
+    int64_t last_id = 0;
+    int64_t pushes = 0;
+
+    // Counts the chunk's rows and frees them.
+    void Take(Chunk &chunk) {
+        for (int i = 0; i < chunk.count; i++) {
+            if (!chunk.failed[i])
+                done.push_back(chunk.rows[i].ctid);
+            oldest = std::min(oldest, chunk.rows[i].enqueued_at);
+            last_id = std::max<int64_t>(last_id, chunk.rows[i].id);
+        }
+        MemoryContextDelete(chunk.context); // never raises
+        chunk = Chunk();
+    }
+};
+
+// The cursor's next chunk, in a new child context of chunk_context (count 0: the batch is read).
+Chunk FetchNextChunk(MemoryContext chunk_context) {
+    Chunk chunk;
+    chunk.context = PgGuard([chunk_context]() noexcept {
+        return AllocSetContextCreate(chunk_context, "vcon_redis chunk", ALLOCSET_DEFAULT_SIZES);
+    });
+    OutboxRow *rows = nullptr;
+    MemoryContext into = chunk.context;
+    chunk.count = PgGuard([&]() noexcept { return FetchChunk(kChunkRows, kChunkDocBytes, into, &rows); });
+    chunk.rows = rows;
+    chunk.failed.assign(chunk.count, false);
+    return chunk;
+}
+
+// A chunk whose script calls a standalone Redis is running.
+struct InFlight {
+    Chunk chunk;
+    Calls calls;
+};
+
+// Applies the batch's chunks to Redis, in order. On a standalone Redis each chunk is one pipeline
+// (one round trip), sent before the next chunk is read from the cursor and answered after it: the
+// worker reads and builds the next chunk while Redis runs the scripts of this one. A chunk is sent
+// only once the one before it was answered and its dead events' keys removed, so Redis gets the
+// calls in the order of a chunk-by-chunk drain. A cluster applies each chunk before the next read
+// (ApplyChunkToCluster).
+void ApplyChunks(redis::Client &client, const Settings &settings, MemoryContext chunk_context,
+                 Applied &applied) {
+    const bool pipelined = client.standalone() != nullptr;
+    std::optional<InFlight> in_flight;
+    for (;;) {
+        Chunk chunk = FetchNextChunk(chunk_context);
+        if (in_flight) {
+            Chunk &sent = in_flight->chunk;
+            applied.pushes +=
+                TakeReplies(redis::receive_scripts(*client.standalone(), in_flight->calls.calls),
+                            in_flight->calls, sent, applied.dead);
+            RemoveKeys(client, settings, sent.remove);
+            applied.Take(sent);
+            in_flight.reset();
+        }
+        if (chunk.count == 0) {
+            MemoryContextDelete(chunk.context); // never raises
+            return;
+        }
+        if (!pipelined) {
+            applied.pushes += ApplyChunkToCluster(client, settings, chunk, applied.dead);
+            RemoveKeys(client, settings, chunk.remove);
+            applied.Take(chunk);
+            continue;
+        }
+        Calls calls = DocumentCalls(chunk, settings, true, applied.dead);
+        // counted as written: ConfirmReplicated's WAIT must cover these scripts
+        redis::send_scripts(*client.standalone_for_writes(), calls.calls);
+        in_flight = InFlight{std::move(chunk), std::move(calls)};
+    }
+}
+
+} // namespace
+
 BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context, bool isolating, int64_t after_id,
                        Partition partition) {
     BatchResult result;
@@ -223,44 +327,31 @@ BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context, bool isolat
 
     Settings settings{guc::key_prefix != nullptr ? guc::key_prefix : "vcon:", guc::ttl,
                       static_cast<CacheMode>(guc::cache_mode)};
-    std::vector<ItemPointerData> rows_done;
-    std::vector<DeadEvent> dead;
-    TimestampTz oldest = DT_NOEND;
-    for (;;) {
-        OutboxRow *rows = nullptr;
-        int count =
-            PgGuard([&]() noexcept { return FetchChunk(kChunkRows, kChunkDocBytes, chunk_context, &rows); });
-        if (count == 0)
-            break;
-        std::vector<bool> failed(count);
-        result.pushes += ApplyChunk(link.Client(), settings, rows, count, failed, dead);
-        for (int i = 0; i < count; i++) {
-            if (!failed[i])
-                rows_done.push_back(rows[i].ctid);
-            oldest = std::min(oldest, rows[i].enqueued_at);
-            result.last_id = std::max<int64_t>(result.last_id, rows[i].id);
-        }
-        MemoryContextReset(chunk_context);
-    }
-    if (!rows_done.empty() || !dead.empty())
+    Applied applied;
+    ApplyChunks(link.Client(), settings, chunk_context, applied);
+    const bool any = !applied.done.empty() || !applied.dead.empty();
+    if (any)
         ConfirmReplicated(link.Client());
     TimestampTz committed = CommitTimeOfOldestWake();
-    if (!rows_done.empty() || !dead.empty())
-        result.lag_ms = static_cast<double>(GetCurrentTimestamp() -
-                                            (committed != 0 ? std::max(committed, oldest) : oldest)) /
-                        1000.0;
+    if (any)
+        result.lag_ms =
+            static_cast<double>(GetCurrentTimestamp() -
+                                (committed != 0 ? std::max(committed, applied.oldest) : applied.oldest)) /
+            1000.0;
 
     std::vector<DeadRow> dead_rows;
-    dead_rows.reserve(dead.size());
-    for (const DeadEvent &d : dead)
+    dead_rows.reserve(applied.dead.size());
+    for (const DeadEvent &d : applied.dead)
         dead_rows.push_back({d.ctid, d.error.c_str()});
-    const ItemPointerData *done_data = rows_done.data();
-    const int done_count = static_cast<int>(rows_done.size());
+    const ItemPointerData *done_data = applied.done.data();
+    const int done_count = static_cast<int>(applied.done.size());
     const DeadRow *dead_data = dead_rows.data();
     const int dead_count = static_cast<int>(dead_rows.size());
     PgGuard([&]() noexcept { FinishBatch(done_data, done_count, dead_data, dead_count); });
     result.events = done_count;
     result.dead = dead_count;
+    result.pushes = applied.pushes;
+    result.last_id = applied.last_id;
     result.full = done_count + dead_count >= batch_size;
     return result;
 }

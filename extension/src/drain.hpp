@@ -50,10 +50,10 @@ private:
 // Runs one batch of the partition's events in its own transaction, reading after after_id when it
 // is > 0 (ReadStart). Throws (Redis
 // Error, PgError, WorkerStopping, …) with the transaction still open: the caller must AbortBatch().
-// chunk_context is reset per chunk. Not isolating, the documents come straight from the C builder and any SQL
-// error (a vCon whose document cannot be built included) fails the batch: the caller then runs it again
-// isolating, which dead-letters such vCons (BeginBatch, outbox_spi.hpp). Either way a batch applies the
-// oldest events in id order, and a batch run again is the idempotent replay of docs/internals.md.
+// Each chunk lives in a child context of chunk_context. Not isolating, the documents come straight from the C
+// builder and any SQL error (a vCon whose document cannot be built included) fails the batch: the caller then
+// runs it again isolating, which dead-letters such vCons (BeginBatch, outbox_spi.hpp). Either way a batch
+// applies the oldest events in id order, and a batch run again is the idempotent replay of docs/internals.md.
 BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context, bool isolating, int64_t after_id,
                        Partition partition);
 

@@ -2,15 +2,21 @@
 extern "C" {
 #include "postgres.h"
 
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "pgstat.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 }
@@ -24,22 +30,19 @@ namespace {
 // The open batch cursor of the current transaction.
 Portal batch_portal = nullptr;
 
-// The batch and DELETE statements are parsed once per worker process, not once per batch: at a few
-// events per batch that planning was a large share of the worker's CPU. The plan cache revalidates
-// kept plans after DDL (DROP/CREATE EXTENSION included). The DELETE by ctid is planned once too
-// (CURSOR_OPT_GENERIC_PLAN: a TID scan whatever the array; left to choose, the plan cache planned it
-// again for every batch, ~9 % of the worker's CPU at two events per batch). The batch read keeps
-// custom plans: its LIMIT must be known, or a large outbox would be sorted whole.
+// The batch statements are parsed once per worker process, not once per batch: at a few events per
+// batch that planning was a large share of the worker's CPU. The plan cache revalidates kept plans
+// after DDL (DROP/CREATE EXTENSION included). The batch read keeps custom plans: its LIMIT must be
+// known, or a large outbox would be sorted whole. (The applied rows are deleted without SQL:
+// DeleteApplied.)
 SPIPlanPtr batch_plan = nullptr;
 SPIPlanPtr batch_after_plan = nullptr;
 SPIPlanPtr isolating_batch_plan = nullptr;
-SPIPlanPtr delete_plan = nullptr;
 SPIPlanPtr dead_letter_plan = nullptr;
 
-SPIPlanPtr KeptPlan(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes,
-                    int cursor_options = 0) {
+SPIPlanPtr KeptPlan(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes) {
     if (*slot == nullptr) {
-        SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, const_cast<Oid *>(argtypes), cursor_options);
+        SPIPlanPtr plan = SPI_prepare(sql, nargs, const_cast<Oid *>(argtypes));
         if (plan == nullptr)
             elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
         if (SPI_keepplan(plan) != 0)
@@ -169,11 +172,11 @@ bool BeginBatch(int batch_size, bool isolating, int64 after_id, Partition partit
     // The batch's documents (~5 MB for 500 realistic vCons) stay in memory: SET LOCAL work_mem.
     (void)set_config_option("work_mem", "65536", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
                             false);
-    // SET LOCAL enable_seqscan = off: the DELETE by ctid's generic plan guesses 10 ctids, whose TID
-    // scan costs more than a sequential scan of a small outbox, and was planned so; every batch then
-    // read every page of the outbox, dead rows included (the DELETE took 10.7 % of the worker's CPU at
-    // 2-3 events per batch, 6.1 % as a TID scan). Every statement of a batch reads by index or ctid. Set in
-    // each batch's transaction because the plan cache may plan those statements again in any batch.
+    // SET LOCAL enable_seqscan = off: a generic plan of "ctid = ANY ($1)" (the dead letters' DELETE)
+    // guesses 10 ctids, whose TID scan costs more than a sequential scan of a small outbox, and was
+    // planned so: a read of every page of the outbox, dead rows included. Every statement of a batch
+    // reads by index or ctid. Set in each batch's transaction because the plan cache may plan those
+    // statements again in any batch.
     (void)set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
                             false);
 
@@ -227,6 +230,33 @@ Datum TidArray(const ItemPointerData *first, int count, std::size_t stride) {
         construct_array(elems, count, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT));
 }
 
+// Deletes the applied rows by ctid through the table AM, as "DELETE FROM vcon_redis.outbox WHERE
+// ctid = ANY (…)" would, without its executor start-up and plan-cache check (6-7 % of the worker's
+// CPU at 2-3 events per batch). By ctid, not id: no index probe. The rows cannot have moved: our
+// batch's lock blocks VACUUM FULL, its snapshot keeps them from being pruned. A row updated or
+// deleted by someone else since the batch read it is skipped, as the executor's DELETE skips it in
+// READ COMMITTED (its new version does not have the ctid asked for): that new version is the next
+// batch's (applied again, harmlessly). The DELETE privilege is checked as the statement would.
+void DeleteApplied(const ItemPointerData *ctids, int count) {
+    Relation outbox =
+        table_openrv(makeRangeVar(pstrdup("vcon_redis"), pstrdup("outbox"), -1), RowExclusiveLock);
+    AclResult acl = pg_class_aclcheck(RelationGetRelid(outbox), GetUserId(), ACL_DELETE);
+    if (acl != ACLCHECK_OK)
+        aclcheck_error(acl, OBJECT_TABLE, RelationGetRelationName(outbox));
+    const CommandId cid = GetCurrentCommandId(true);
+    for (int i = 0; i < count; i++) {
+        ItemPointerData tid = ctids[i];
+        TM_FailureData failure;
+        TM_Result result = table_tuple_delete(outbox, &tid, cid, GetActiveSnapshot(), InvalidSnapshot, true,
+                                              &failure, false);
+        if (result != TM_Ok && result != TM_Updated && result != TM_Deleted)
+            elog(ERROR, "deleting applied outbox row (%u,%u) failed: result %d",
+                 ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid), static_cast<int>(result));
+    }
+    table_close(outbox, NoLock);
+    CommandCounterIncrement(); // the dead letters' statement sees the deletions
+}
+
 } // namespace
 
 void FinishBatch(const ItemPointerData *ctids, int count, const DeadRow *dead, int dead_count) {
@@ -234,20 +264,8 @@ void FinishBatch(const ItemPointerData *ctids, int count, const DeadRow *dead, i
         SPI_cursor_close(batch_portal);
         batch_portal = nullptr;
     }
-    if (count > 0) {
-        // By ctid: a TID scan, where "id = ANY($1)" was planned as a sequential scan of the whole
-        // outbox whenever its statistics were stale (a bulk load). The rows cannot have moved: our
-        // cursor's lock blocks VACUUM FULL, and an UPDATE by someone else only leaves its new
-        // version for the next batch (applied again, harmlessly).
-        Datum values[1] = {TidArray(ctids, count, sizeof(ItemPointerData))};
-        const Oid argtypes[1] = {TIDARRAYOID};
-        int ret =
-            SPI_execute_plan(KeptPlan(&delete_plan, "DELETE FROM vcon_redis.outbox WHERE ctid = ANY ($1)", 1,
-                                      argtypes, CURSOR_OPT_GENERIC_PLAN),
-                             values, nullptr, false, 0);
-        if (ret != SPI_OK_DELETE)
-            elog(ERROR, "deleting applied outbox rows failed: %s", SPI_result_code_string(ret));
-    }
+    if (count > 0)
+        DeleteApplied(ctids, count);
     if (dead_count > 0) {
         Datum *errors = static_cast<Datum *>(palloc(sizeof(Datum) * dead_count));
         for (int i = 0; i < dead_count; i++)

@@ -175,16 +175,21 @@ def worker_totals(pg) -> tuple[int, int]:
     return tuple(pg.sql("SELECT sum(events_applied)::bigint, sum(batches)::bigint FROM vcon_redis._worker_state()")[0])
 
 
-def measured_run(rep, pg, redis_server, args, write, rate, label, docs):
-    """One run at rate in the current configuration (`label`): p99 (from COMMIT sent), events per
-    batch and the workers' CPU µs per event."""
+def run_counting_worker(pg, redis_server, docs, args, write, rate):
+    """run_once, and what the workers did meanwhile: (measured, pops, rtts, events, batches, CPU s)."""
     pids = [r[0] for r in pg.sql("SELECT pid FROM pg_stat_activity WHERE backend_type = 'vcon_redis worker'")]
     before = worker_totals(pg)
     cpu0 = sum(benchlib.cpu_seconds(p) for p in pids)
     measured, pops, rtts = run_once(pg, redis_server, docs, args, write, rate, args.duration)
     cpu = sum(benchlib.cpu_seconds(p) for p in pids) - cpu0
     after = worker_totals(pg)
-    events, batches = after[0] - before[0], max(after[1] - before[1], 1)
+    return measured, pops, rtts, after[0] - before[0], max(after[1] - before[1], 1), cpu
+
+
+def measured_run(rep, pg, redis_server, args, write, rate, label, docs):
+    """One run at rate in the current configuration (`label`): p99 (from COMMIT sent), events per
+    batch and the workers' CPU µs per event."""
+    measured, pops, rtts, events, batches, cpu = run_counting_worker(pg, redis_server, docs, args, write, rate)
     lat = [(pops[u] - t0) * 1000 for u, _, _, t0, _ in measured if u in pops]
     p99 = benchlib.percentile(lat, 99) if lat else float("inf")
     out = {"p99": p99, "per_batch": events / batches, "cpu_us": cpu / max(events, 1) * 1e6}
@@ -304,8 +309,10 @@ def main():
         docs = docs_for(rate, args.duration)
         rep.figure(f"{write}: documents", len(docs), "",
                    f"--size {args.size}, avg {sum(len(d[1]) for d in docs) / len(docs):.0f} B, {rate:g}/s")
-        measured, pops, rtts = run_once(pg, redis_server, docs, args, write, rate, args.duration)
+        measured, pops, rtts, events, batches, cpu = run_counting_worker(pg, redis_server, docs, args, write, rate)
         _, p99, reached = report_run(rep, pg, write, rate, measured, pops, rtts)
+        rep.figure(f"{write}: worker CPU per event", cpu / max(events, 1) * 1e6, "µs",
+                   f"{events} events in {batches} batches ({events / batches:.2f}/batch) during the run")
         if args.sweep:
             sweep(rep, pg, redis_server, args, write, rate, reached and p99 < 10.0, docs_for)
     rep.save(args.json)

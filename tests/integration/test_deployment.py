@@ -192,6 +192,15 @@ def test_the_worker_runs_as_a_least_privilege_role(tmp_path):
         for u in (early, barrier(stack)):
             assert stack.cached(u) == compact(stack.doc(u))
         assert '"Alice"' in stack.cached(early)  # parties read through RLS: BYPASSRLS
+        # the applied rows are deleted under the role's DELETE privilege: without it they stay
+        pg.sql("REVOKE DELETE ON vcon_redis.outbox FROM vcon_worker")
+        kept = save(pg, small_vcon(901))
+        harness.wait_for(lambda: "permission denied" in (stack.status()["last_error"] or ""), 30,
+                         what="the worker refused the DELETE")
+        assert stack.status()["backlog"] == 1
+        pg.sql("GRANT DELETE ON vcon_redis.outbox TO vcon_worker")
+        stack.wait_drained()
+        assert stack.cached(kept) == compact(stack.doc(kept))
         # a dead letter is written by that role too
         pg.sql("INSERT INTO dialog (vcon_id, dialog_index, type, body, body_json) VALUES (%s, 9, 'text', '{', true)",
                (early,))

@@ -29,6 +29,26 @@ def test_commit_sets_key_and_pushes_each_list_once(stack):
     assert stack.r.lrange("q_main", 0, -1) == [u]
 
 
+def test_an_event_is_one_script_call_on_a_standalone_redis(stack):
+    """On a standalone Redis a created vCon's document and its pushes are one script call (one round
+    trip per batch); in a cluster they are split by slot (test_redis_cluster.py)."""
+    def script_calls():
+        stats = stack.r.info("commandstats")
+        return sum(stats.get(f"cmdstat_{c}", {}).get("calls", 0) for c in ("evalsha", "eval"))
+
+    barrier(stack)
+    before = script_calls()
+    with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
+        cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_one_a, q_one_b'")
+        u = save(cur, small_vcon(5))
+        conn.commit()
+    harness.wait_for(lambda: stack.r.llen("q_one_b") == 1, 10, what="push to q_one_b")
+    stack.wait_drained()
+    assert script_calls() - before == 1
+    assert stack.r.lrange("q_one_a", 0, -1) == [u]
+    assert stack.cached(u) == compact(stack.doc(u))
+
+
 def test_ingress_lists_setting_is_per_transaction(stack):
     with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
         cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_local'")

@@ -254,6 +254,30 @@ TEST_F(RedisScripts, NoscriptAfterFlushIsRecovered) {
     EXPECT_EQ(llen("q"), 201);
 }
 
+// send_scripts/receive_scripts: the connection is free for other work in between (here, another
+// connection writes), the replies come in call order, and NOSCRIPT is recovered as by run_scripts.
+TEST_F(RedisScripts, SentScriptsAreReceivedLaterInOrder) {
+    conn.command({"SCRIPT", "FLUSH"});
+    std::vector<std::string> docs;
+    std::vector<ScriptCall> calls;
+    for (int i = 0; i < 300; ++i)
+        docs.push_back(std::string(4000, static_cast<char>('a' + i % 26)));
+    for (int i = 0; i < 300; ++i)
+        calls.push_back(
+            apply_call(prefix, uuid, ApplyAction::set, docs[i], 0, "s" + std::to_string(i), {"q"}));
+    send_scripts(conn, calls);
+    Connection other{Url::parse(server->tcp_url()), {}};
+    other.connect();
+    other.command({"SET", "other", "1"});
+    auto replies = receive_scripts(conn, calls);
+    ASSERT_EQ(replies.size(), 300u);
+    for (auto &r : replies)
+        EXPECT_EQ(r->integer, 1) << describe(*r);
+    EXPECT_EQ(str(get(doc_key(prefix, uuid))), docs[299]);
+    EXPECT_EQ(llen("q"), 300);
+    EXPECT_TRUE(receive_scripts(conn, {}).empty());
+}
+
 TEST_F(RedisScripts, BinaryDocumentThroughScript) {
     std::string doc("{\"bin\":\"\0\r\n\"}", 13);
     apply(ApplyAction::set, doc, 0, "ev", {});
