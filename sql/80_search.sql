@@ -251,14 +251,20 @@ BEGIN
     -- for a common substring is most of the call's time (~0.2 ms page, ~40 ms count of 9 000 of
     -- 100 000 subjects): with_count = false skips it and total_count is NULL then (the MCP
     -- tools count only when asked: include_count). Both statements take the same parameters
-    -- (_search_vcons_where says which is which).
-    EXECUTE 'SELECT coalesce(array_agg(v.uuid ORDER BY v.created_at DESC, v.uuid), ''{}'')
-             FROM (SELECT v.uuid, v.created_at FROM vcons v' || filter || '
-                   ORDER BY v.created_at DESC, v.uuid LIMIT $9 OFFSET $10) v'
-        INTO page
-        USING vcon_redis._like_substring(subject_filter), vcon_redis._like_substring(party_name),
-              vcon_redis._like_substring(email), vcon_redis._like_substring(party_tel),
-              start_date, end_date, want, spread, lim, off, vcon_redis._like_substring(email_local || '@');
+    -- (_search_vcons_where says which is which). Two or more tags and no other filter: the page
+    -- of search_by_tags (_tag_page), whose walk newest first is bounded.
+    IF cardinality(want) >= 2
+       AND num_nonnulls(subject_filter, party_name, party_email, party_tel, start_date, end_date) = 0 THEN
+        page := vcon_redis._tag_page(want, spread, lim, off);
+    ELSE
+        EXECUTE 'SELECT coalesce(array_agg(v.uuid ORDER BY v.created_at DESC, v.uuid), ''{}'')
+                 FROM (SELECT v.uuid, v.created_at FROM vcons v' || filter || '
+                       ORDER BY v.created_at DESC, v.uuid LIMIT $9 OFFSET $10) v'
+            INTO page
+            USING vcon_redis._like_substring(subject_filter), vcon_redis._like_substring(party_name),
+                  vcon_redis._like_substring(email), vcon_redis._like_substring(party_tel),
+                  start_date, end_date, want, spread, lim, off, vcon_redis._like_substring(email_local || '@');
+    END IF;
     IF cardinality(page) = 0 THEN
         RETURN;                     -- no match, or off past the end: no row (hence no count)
     ELSIF cardinality(page) < lim THEN
@@ -501,13 +507,7 @@ $fn$;
 -- vcon-mcp `type`) — contain every pair. Ordered by vcons.created_at DESC, uuid; lim defaults to
 -- 50, capped at 100. Reads the tables directly: no materialized view to refresh (vcon-mcp's
 -- vcon_tags_mv lags writes).
--- Two or more pairs: the planner estimates well how many vCons carry them all, but takes them for
--- spread evenly over time, and walks vcons newest first, probing each vCon's tags, also when the
--- lim-th match lies deep (pairs with 400-700 matches at 100 000 generated vCons: 6 000-14 000
--- vCons probed; region:us-west + topic:warranty, 577 mostly old matches: all 100 000). So the walk
--- is bounded: when the newest lim × walk_span vCons do not hold lim matches, every match comes
--- from the GIN index instead (_tag_matches) and they are sorted. The first lim matches of a prefix
--- of the order are the first lim of all: the same rows either way.
+-- Two or more pairs: the page comes from _tag_page (a bounded walk, else the GIN index).
 CREATE OR REPLACE FUNCTION vcon_redis.search_by_tags(tags jsonb, lim integer DEFAULT 50)
 RETURNS TABLE (vcon_id uuid)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -516,11 +516,6 @@ AS $fn$
 DECLARE
     want text[] := vcon_redis._tag_filter(tags, 'search_by_tags');
     spread uuid[] := vcon_redis._tag_spread_matches(want);
-    cond text := vcon_redis._tag_condition_sql('$1', '$2', cardinality(spread) > 0);
-    page uuid[];
-    -- vCons probed per row asked for before every match is read from the GIN index instead
-    -- (80 measured best of 40, 80 and 160 at 100 000 vCons: docs/performance.md, search)
-    walk_span constant integer := 80;
 BEGIN
     lim := coalesce(lim, 50);
     IF lim < 1 THEN
@@ -531,24 +526,52 @@ BEGIN
 
     IF cardinality(want) < 2 THEN
         RETURN QUERY EXECUTE
-            'SELECT v.uuid FROM vcons v WHERE ' || cond || ' ORDER BY v.created_at DESC, v.uuid LIMIT $3'
+            'SELECT v.uuid FROM vcons v WHERE ' || vcon_redis._tag_condition_sql('$1', '$2', cardinality(spread) > 0)
+            || ' ORDER BY v.created_at DESC, v.uuid LIMIT $3'
             USING want, spread, lim;
         RETURN;
     END IF;
+    RETURN QUERY SELECT u.id FROM unnest(vcon_redis._tag_page(want, spread, lim, 0)) WITH ORDINALITY AS u(id, n)
+                 ORDER BY u.n;
+END
+$fn$;
+
+-- The page of the vCons whose tags hold every pair of `want` (two or more; `spread` its
+-- _tag_spread_matches), newest first (created_at DESC, uuid), `lim` rows after the first `off`:
+-- search_by_tags', and search_vcons' when tags are its only filter.
+-- The planner estimates well how many vCons carry several pairs, but takes them for spread evenly
+-- over time, and walks vcons newest first, probing each vCon's tags, also when the page lies deep
+-- (pairs with 400-700 matches at 100 000 generated vCons: 6 000-14 000 vCons probed;
+-- region:us-west + topic:warranty, 577 mostly old matches: all 100 000). So the walk is bounded:
+-- when the newest (off + lim) × walk_span vCons do not hold off + lim matches, every match comes
+-- from the GIN index instead (_tag_matches) and they are sorted. The first n matches of a prefix
+-- of the order are the first n of all: the same rows either way.
+CREATE OR REPLACE FUNCTION vcon_redis._tag_page(want text[], spread uuid[], lim integer, off integer)
+RETURNS uuid[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET jit = off
+AS $fn$
+DECLARE
+    page uuid[];
+    -- vCons probed per row asked for before every match is read from the GIN index instead
+    -- (80 measured best of 40, 80 and 160 at 100 000 vCons: docs/performance.md, search)
+    walk_span constant integer := 80;
+BEGIN
     EXECUTE 'SELECT coalesce(array_agg(v.uuid ORDER BY v.created_at DESC, v.uuid), ''{}'')
              FROM (SELECT v.uuid, v.created_at
                    FROM (SELECT v.uuid, v.created_at FROM vcons v
                          ORDER BY v.created_at DESC, v.uuid LIMIT $4) v
-                   WHERE ' || cond || '
-                   ORDER BY v.created_at DESC, v.uuid LIMIT $3) v'
-        INTO page USING want, spread, lim, lim * walk_span;
+                   WHERE ' || vcon_redis._tag_condition_sql('$1', '$2', cardinality(spread) > 0) || '
+                   ORDER BY v.created_at DESC, v.uuid LIMIT $3 OFFSET $5) v'
+        INTO page USING want, spread, lim, (off + lim)::bigint * walk_span, off;
     IF cardinality(page) = lim THEN
-        RETURN QUERY SELECT u.id FROM unnest(page) WITH ORDINALITY AS u(id, n) ORDER BY u.n;
-        RETURN;
+        RETURN page;
     END IF;
-    RETURN QUERY EXECUTE
-        'SELECT v.uuid FROM vcons v WHERE v.uuid = ANY ($1) ORDER BY v.created_at DESC, v.uuid LIMIT $2'
-        USING vcon_redis._tag_matches(want), lim;
+    EXECUTE 'SELECT coalesce(array_agg(v.uuid ORDER BY v.created_at DESC, v.uuid), ''{}'')
+             FROM (SELECT v.uuid, v.created_at FROM vcons v WHERE v.uuid = ANY ($1)
+                   ORDER BY v.created_at DESC, v.uuid LIMIT $2 OFFSET $3) v'
+        INTO page USING vcon_redis._tag_matches(want), lim, off;
+    RETURN page;
 END
 $fn$;
 
@@ -630,6 +653,7 @@ AS $$
         'vcon_redis.search_vcons_content(text, timestamptz, timestamptz, integer, jsonb)'::regprocedure,
         'vcon_redis.search_vcons_content_count(text, timestamptz, timestamptz, jsonb)'::regprocedure,
         'vcon_redis.search_by_tags(jsonb, integer)'::regprocedure,
+        'vcon_redis._tag_page(text[], uuid[], integer, integer)'::regprocedure,
         'vcon_redis._tag_matches(text[])'::regprocedure,
         'vcon_redis._tag_spread_matches(text[])'::regprocedure]
 $$;
