@@ -215,10 +215,8 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET jit = off
 AS $fn$
 DECLARE
-    where_v text[] := ARRAY[]::text[];
-    where_p text[] := ARRAY[]::text[];
-    email text;
-    email_local text;
+    email text := regexp_replace(party_email, '^\s*mailto:', '', 'i');
+    email_local text := vcon_redis._email_local_part(email);
     want text[];
     spread uuid[];
     filter text;
@@ -236,39 +234,14 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     lim := least(lim, vcon_redis.search_vcons_max_lim());
-
-    IF subject_filter IS NOT NULL THEN
-        where_v := where_v || 'v.subject ILIKE $1'::text;
-    END IF;
-    IF start_date IS NOT NULL THEN
-        where_v := where_v || 'v.created_at >= $5'::text;
-    END IF;
-    IF end_date IS NOT NULL THEN
-        where_v := where_v || 'v.created_at <= $6'::text;
-    END IF;
-    IF party_name IS NOT NULL THEN
-        where_p := where_p || 'p.name ILIKE $2'::text;
-    END IF;
-    IF party_email IS NOT NULL THEN
-        email := regexp_replace(party_email, '^\s*mailto:', '', 'i');
-        email_local := vcon_redis._email_local_part(email);
-        -- (p.mailto || '') is no index expression: only the local part's pattern reaches the index
-        where_p := where_p || CASE WHEN email_local IS NULL THEN 'p.mailto ILIKE $3'
-                                   ELSE 'p.mailto ILIKE $11 AND (p.mailto || '''') ILIKE $3' END;
-    END IF;
-    IF party_tel IS NOT NULL THEN
-        where_p := where_p || 'p.tel ILIKE $4'::text;
-    END IF;
     IF tags IS NOT NULL AND tags <> '{}' THEN
         want := vcon_redis._tag_filter(tags, 'search_vcons');
         spread := vcon_redis._tag_spread_matches(want);
-        where_v := where_v || vcon_redis._tag_condition_sql('$7', '$8', cardinality(spread) > 0);
     END IF;
-    IF cardinality(where_p) > 0 THEN
-        where_v := where_v || ('EXISTS (SELECT 1 FROM parties p WHERE p.vcon_id = v.uuid AND '
-                               || array_to_string(where_p, ' AND ') || ')')::text;
-    END IF;
-    filter := CASE WHEN cardinality(where_v) > 0 THEN ' WHERE ' || array_to_string(where_v, ' AND ') ELSE '' END;
+    filter := vcon_redis._search_vcons_where(subject_filter IS NOT NULL, party_name IS NOT NULL,
+                                             email IS NOT NULL, email_local IS NOT NULL, party_tel IS NOT NULL,
+                                             start_date IS NOT NULL, end_date IS NOT NULL, want IS NOT NULL,
+                                             cardinality(spread) > 0);
 
     -- The page first: with a LIMIT the planner may walk vcons_created_at_idx and stop early, which
     -- a count over all matches in the same statement (count(*) OVER ()) would forbid. A page
@@ -277,14 +250,21 @@ BEGIN
     -- statements share one snapshot: page and count agree.) That count reads every match, which
     -- for a common substring is most of the call's time (~0.2 ms page, ~40 ms count of 9 000 of
     -- 100 000 subjects): with_count = false skips it and total_count is NULL then (the MCP
-    -- tools count only when asked: include_count).
-    EXECUTE 'SELECT coalesce(array_agg(v.uuid ORDER BY v.created_at DESC, v.uuid), ''{}'')
-             FROM (SELECT v.uuid, v.created_at FROM vcons v' || filter || '
-                   ORDER BY v.created_at DESC, v.uuid LIMIT $9 OFFSET $10) v'
-        INTO page
-        USING vcon_redis._like_substring(subject_filter), vcon_redis._like_substring(party_name),
-              vcon_redis._like_substring(email), vcon_redis._like_substring(party_tel),
-              start_date, end_date, want, spread, lim, off, vcon_redis._like_substring(email_local || '@');
+    -- tools count only when asked: include_count). Both statements take the same parameters
+    -- (_search_vcons_where says which is which). Two or more tags and no other filter: the page
+    -- of search_by_tags (_tag_page), whose walk newest first is bounded.
+    IF cardinality(want) >= 2
+       AND num_nonnulls(subject_filter, party_name, party_email, party_tel, start_date, end_date) = 0 THEN
+        page := vcon_redis._tag_page(want, spread, lim, off);
+    ELSE
+        EXECUTE 'SELECT coalesce(array_agg(v.uuid ORDER BY v.created_at DESC, v.uuid), ''{}'')
+                 FROM (SELECT v.uuid, v.created_at FROM vcons v' || filter || '
+                       ORDER BY v.created_at DESC, v.uuid LIMIT $9 OFFSET $10) v'
+            INTO page
+            USING vcon_redis._like_substring(subject_filter), vcon_redis._like_substring(party_name),
+                  vcon_redis._like_substring(email), vcon_redis._like_substring(party_tel),
+                  start_date, end_date, want, spread, lim, off, vcon_redis._like_substring(email_local || '@');
+    END IF;
     IF cardinality(page) = 0 THEN
         RETURN;                     -- no match, or off past the end: no row (hence no count)
     ELSIF cardinality(page) < lim THEN
@@ -309,6 +289,31 @@ BEGIN
         ORDER BY u.n;
 END
 $fn$;
+
+-- The WHERE clause (' WHERE …', or '' without a filter) over `vcons v` of search_vcons'
+-- statements, for the filters given, on their parameters: $1 subject, $2 party name, $3 email,
+-- $4 tel (each _like_substring'd), $5 start, $6 end, $7 the tags wanted (_tag_filter), $8 their
+-- _tag_spread_matches (read only when with_spread), $11 `%local@%` of the email (only when
+-- by_email_local: see _email_local_part). The party filters given hold for one and the same party.
+-- (p.mailto || '') is no index expression: only the local part's pattern reaches the index.
+CREATE OR REPLACE FUNCTION vcon_redis._search_vcons_where(
+    by_subject boolean, by_name boolean, by_email boolean, by_email_local boolean, by_tel boolean,
+    by_start boolean, by_end boolean, by_tags boolean, with_spread boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT coalesce(' WHERE ' || nullif(concat_ws(' AND ',
+               CASE WHEN by_subject THEN 'v.subject ILIKE $1' END,
+               CASE WHEN by_start THEN 'v.created_at >= $5' END,
+               CASE WHEN by_end THEN 'v.created_at <= $6' END,
+               CASE WHEN by_tags THEN vcon_redis._tag_condition_sql('$7', '$8', coalesce(with_spread, false)) END,
+               'EXISTS (SELECT 1 FROM parties p WHERE p.vcon_id = v.uuid AND '
+               || nullif(concat_ws(' AND ',
+                      CASE WHEN by_name THEN 'p.name ILIKE $2' END,
+                      CASE WHEN by_email_local THEN 'p.mailto ILIKE $11 AND (p.mailto || '''') ILIKE $3'
+                           WHEN by_email THEN 'p.mailto ILIKE $3' END,
+                      CASE WHEN by_tel THEN 'p.tel ILIKE $4' END), '') || ')'), ''), '')
+$$;
 
 -- ---------------------------------------------------------------------------------------------
 -- search_vcons_content: full-text search (MCP tool search_vcons_content)
@@ -502,13 +507,7 @@ $fn$;
 -- vcon-mcp `type`) — contain every pair. Ordered by vcons.created_at DESC, uuid; lim defaults to
 -- 50, capped at 100. Reads the tables directly: no materialized view to refresh (vcon-mcp's
 -- vcon_tags_mv lags writes).
--- Two or more pairs: the planner estimates well how many vCons carry them all, but takes them for
--- spread evenly over time, and walks vcons newest first, probing each vCon's tags, also when the
--- lim-th match lies deep (pairs with 400-700 matches at 100 000 generated vCons: 6 000-14 000
--- vCons probed; region:us-west + topic:warranty, 577 mostly old matches: all 100 000). So the walk
--- is bounded: when the newest lim × walk_span vCons do not hold lim matches, every match comes
--- from the GIN index instead (_tag_matches) and they are sorted. The first lim matches of a prefix
--- of the order are the first lim of all: the same rows either way.
+-- Two or more pairs: the page comes from _tag_page (a bounded walk, else the GIN index).
 CREATE OR REPLACE FUNCTION vcon_redis.search_by_tags(tags jsonb, lim integer DEFAULT 50)
 RETURNS TABLE (vcon_id uuid)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -517,11 +516,6 @@ AS $fn$
 DECLARE
     want text[] := vcon_redis._tag_filter(tags, 'search_by_tags');
     spread uuid[] := vcon_redis._tag_spread_matches(want);
-    cond text := vcon_redis._tag_condition_sql('$1', '$2', cardinality(spread) > 0);
-    page uuid[];
-    -- vCons probed per row asked for before every match is read from the GIN index instead
-    -- (80 measured best of 40, 80 and 160 at 100 000 vCons: docs/performance.md, search)
-    walk_span constant integer := 80;
 BEGIN
     lim := coalesce(lim, 50);
     IF lim < 1 THEN
@@ -532,24 +526,52 @@ BEGIN
 
     IF cardinality(want) < 2 THEN
         RETURN QUERY EXECUTE
-            'SELECT v.uuid FROM vcons v WHERE ' || cond || ' ORDER BY v.created_at DESC, v.uuid LIMIT $3'
+            'SELECT v.uuid FROM vcons v WHERE ' || vcon_redis._tag_condition_sql('$1', '$2', cardinality(spread) > 0)
+            || ' ORDER BY v.created_at DESC, v.uuid LIMIT $3'
             USING want, spread, lim;
         RETURN;
     END IF;
+    RETURN QUERY SELECT u.id FROM unnest(vcon_redis._tag_page(want, spread, lim, 0)) WITH ORDINALITY AS u(id, n)
+                 ORDER BY u.n;
+END
+$fn$;
+
+-- The page of the vCons whose tags hold every pair of `want` (two or more; `spread` its
+-- _tag_spread_matches), newest first (created_at DESC, uuid), `lim` rows after the first `off`:
+-- search_by_tags', and search_vcons' when tags are its only filter.
+-- The planner estimates well how many vCons carry several pairs, but takes them for spread evenly
+-- over time, and walks vcons newest first, probing each vCon's tags, also when the page lies deep
+-- (pairs with 400-700 matches at 100 000 generated vCons: 6 000-14 000 vCons probed;
+-- region:us-west + topic:warranty, 577 mostly old matches: all 100 000). So the walk is bounded:
+-- when the newest (off + lim) × walk_span vCons do not hold off + lim matches, every match comes
+-- from the GIN index instead (_tag_matches) and they are sorted. The first n matches of a prefix
+-- of the order are the first n of all: the same rows either way.
+CREATE OR REPLACE FUNCTION vcon_redis._tag_page(want text[], spread uuid[], lim integer, off integer)
+RETURNS uuid[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET jit = off
+AS $fn$
+DECLARE
+    page uuid[];
+    -- vCons probed per row asked for before every match is read from the GIN index instead
+    -- (80 measured best of 40, 80 and 160 at 100 000 vCons: docs/performance.md, search)
+    walk_span constant integer := 80;
+BEGIN
     EXECUTE 'SELECT coalesce(array_agg(v.uuid ORDER BY v.created_at DESC, v.uuid), ''{}'')
              FROM (SELECT v.uuid, v.created_at
                    FROM (SELECT v.uuid, v.created_at FROM vcons v
                          ORDER BY v.created_at DESC, v.uuid LIMIT $4) v
-                   WHERE ' || cond || '
-                   ORDER BY v.created_at DESC, v.uuid LIMIT $3) v'
-        INTO page USING want, spread, lim, lim * walk_span;
+                   WHERE ' || vcon_redis._tag_condition_sql('$1', '$2', cardinality(spread) > 0) || '
+                   ORDER BY v.created_at DESC, v.uuid LIMIT $3 OFFSET $5) v'
+        INTO page USING want, spread, lim, (off + lim)::bigint * walk_span, off;
     IF cardinality(page) = lim THEN
-        RETURN QUERY SELECT u.id FROM unnest(page) WITH ORDINALITY AS u(id, n) ORDER BY u.n;
-        RETURN;
+        RETURN page;
     END IF;
-    RETURN QUERY EXECUTE
-        'SELECT v.uuid FROM vcons v WHERE v.uuid = ANY ($1) ORDER BY v.created_at DESC, v.uuid LIMIT $2'
-        USING vcon_redis._tag_matches(want), lim;
+    EXECUTE 'SELECT coalesce(array_agg(v.uuid ORDER BY v.created_at DESC, v.uuid), ''{}'')
+             FROM (SELECT v.uuid, v.created_at FROM vcons v WHERE v.uuid = ANY ($1)
+                   ORDER BY v.created_at DESC, v.uuid LIMIT $2 OFFSET $3) v'
+        INTO page USING vcon_redis._tag_matches(want), lim, off;
+    RETURN page;
 END
 $fn$;
 
@@ -631,6 +653,7 @@ AS $$
         'vcon_redis.search_vcons_content(text, timestamptz, timestamptz, integer, jsonb)'::regprocedure,
         'vcon_redis.search_vcons_content_count(text, timestamptz, timestamptz, jsonb)'::regprocedure,
         'vcon_redis.search_by_tags(jsonb, integer)'::regprocedure,
+        'vcon_redis._tag_page(text[], uuid[], integer, integer)'::regprocedure,
         'vcon_redis._tag_matches(text[])'::regprocedure,
         'vcon_redis._tag_spread_matches(text[])'::regprocedure]
 $$;
@@ -687,8 +710,9 @@ BEGIN
 END
 $fn$;
 
--- Creates the indexes the search functions use on the tables in `schema` (idempotent). An index
--- is skipped when the table already has one with the same definition under another name (e.g.
+-- Creates the indexes the search functions use on the tables in `schema` (idempotent): those of
+-- _search_indexes, after dropping our earlier versions' that no search uses any more. An index is
+-- skipped when the table already has one with the same definition under another name (e.g.
 -- vcon-mcp's trigram indexes). Substring filters get trigram GIN indexes when pg_trgm is
 -- installed in this database (in whatever schema), else btree indexes on lower(col) (exact and
 -- prefix lookups only); the extension never requires pg_trgm.
@@ -697,7 +721,6 @@ LANGUAGE plpgsql
 AS $fn$
 DECLARE
     trgm text;      -- qualified gin_trgm_ops, or NULL
-    tags_pred constant text := '((purpose = ''tags''::text) OR (type = ''tags''::text))';
     ix record;
 BEGIN
     PERFORM vcon_redis._create_search_columns(schema);
@@ -710,9 +733,86 @@ BEGIN
                     AND d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid
     WHERE e.extname = 'pg_trgm'
     LIMIT 1;
+    PERFORM vcon_redis._drop_old_search_indexes(schema);
 
-    -- Our indexes of earlier versions that no search uses any more (0.2.0 indexed the raw text of
-    -- dialog and analysis bodies, JSON syntax included): dropped when name AND definition are ours.
+    FOR ix IN SELECT * FROM vcon_redis._search_indexes(trgm) LOOP
+        -- Same definition already there under any name? pg_indexes.indexdef is
+        -- 'CREATE [UNIQUE] INDEX <name> ON <schema>.<table> USING …'.
+        CONTINUE WHEN EXISTS (
+            SELECT 1 FROM pg_indexes i
+            WHERE i.schemaname = schema AND i.tablename = ix.tbl
+              AND (i.indexname = ix.name
+                   -- (an opclass is schema-qualified in indexdef only when not on search_path)
+                   OR regexp_replace(substr(i.indexdef, strpos(i.indexdef, ' USING ') + 1),
+                                     '\S+\.gin_trgm_ops', 'gin_trgm_ops', 'g')
+                      = regexp_replace(ix.def || coalesce(' WHERE ' || ix.pred, ''),
+                                       '\S+\.gin_trgm_ops', 'gin_trgm_ops', 'g')));
+        EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I.%I %s%s',
+                       ix.name, schema, ix.tbl, ix.def, coalesce(' WHERE ' || ix.pred, ''));
+    END LOOP;
+
+    -- How many attachments carry each tag. attachments_tags_idx is partial, and the planner reads
+    -- no statistics of a partial index's expressions: without these it takes every tag for a rare
+    -- one (0.5 % of rows), and for a common tag collects and sorts all its vCons instead of walking
+    -- vcons newest first (50 of 8 000 matches at 100 000 vCons: ~140 ms instead of a few). Filled by
+    -- the next ANALYZE (autovacuum's, or yours).
+    IF NOT EXISTS (SELECT 1 FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace
+                   WHERE n.nspname = schema AND s.stxname = 'attachments_tags_stx') THEN
+        EXECUTE format('CREATE STATISTICS %I.attachments_tags_stx ON (vcon_redis._tag_array(body)) FROM %I.attachments',
+                       schema, schema);
+    END IF;
+END
+$fn$;
+
+-- The predicate of the partial indexes on tags attachments, as pg_indexes.indexdef spells it.
+CREATE OR REPLACE FUNCTION vcon_redis._tags_pred() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT '((purpose = ''tags''::text) OR (type = ''tags''::text))' $$;
+
+-- The indexes of the searches (table, name, definition from USING on as pg_indexes.indexdef
+-- spells it, partial-index predicate or NULL), `trgm` the qualified gin_trgm_ops when pg_trgm is
+-- installed, else NULL.
+CREATE OR REPLACE FUNCTION vcon_redis._search_indexes(trgm text)
+RETURNS TABLE (tbl text, name text, def text, pred text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT * FROM (VALUES
+        -- vcon-mcp's own (names and definitions of its migration 20251125160000)
+        ('vcons', 'idx_vcons_subject_tsvector_gin', 'USING gin (subject_tsvector)', '(subject_tsvector IS NOT NULL)'),
+        ('parties', 'idx_parties_party_tsvector_gin', 'USING gin (party_tsvector)', '(party_tsvector IS NOT NULL)'),
+        ('dialog', 'idx_dialog_body_tsvector_gin', 'USING gin (body_tsvector)', '(body_tsvector IS NOT NULL)'),
+        ('analysis', 'idx_analysis_body_tsvector_gin', 'USING gin (body_tsvector)', '(body_tsvector IS NOT NULL)'),
+        ('vcons', 'vcons_created_at_idx', 'USING btree (created_at)', NULL),
+        ('attachments', 'attachments_tags_idx', 'USING gin (vcon_redis._tag_array(body))', vcon_redis._tags_pred()),
+        ('attachments', 'attachments_tags_vcon_idx', 'USING btree (vcon_id)', vcon_redis._tags_pred()),
+        ('attachments', 'attachments_tags_later_idx', 'USING btree (vcon_id)',
+         '(' || vcon_redis._tags_pred() || ' AND (attachment_index <> 0))')
+    ) AS t(tbl, name, def, pred)
+    UNION ALL
+    SELECT t.tbl, t.name, format(t.def, trgm), NULL FROM (VALUES
+        ('vcons', 'vcons_subject_trgm_idx', 'USING gin (subject %s)'),
+        ('parties', 'parties_name_trgm_idx', 'USING gin (name %s)'),
+        ('parties', 'parties_mailto_trgm_idx', 'USING gin (mailto %s)'),
+        ('parties', 'parties_tel_trgm_idx', 'USING gin (tel %s)')
+    ) AS t(tbl, name, def)
+    WHERE trgm IS NOT NULL
+    UNION ALL
+    SELECT t.tbl, t.name, t.def, NULL FROM (VALUES
+        ('parties', 'parties_name_lower_idx', 'USING btree (lower(name))'),
+        ('parties', 'parties_mailto_lower_idx', 'USING btree (lower(mailto))'),
+        ('parties', 'parties_tel_idx', 'USING btree (tel)')
+    ) AS t(tbl, name, def)
+    WHERE trgm IS NULL
+$$;
+
+-- Drops our indexes of earlier versions that no search uses any more (0.2.0 indexed the raw text
+-- of dialog and analysis bodies, JSON syntax included), when name AND definition are ours.
+CREATE OR REPLACE FUNCTION vcon_redis._drop_old_search_indexes(schema name) RETURNS void
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    ix record;
+BEGIN
     FOR ix IN
         SELECT i.indexname AS name FROM pg_indexes i
         JOIN (VALUES
@@ -740,65 +840,5 @@ BEGIN
     LOOP
         EXECUTE format('DROP INDEX %I.%I', schema, ix.name);
     END LOOP;
-
-    FOR ix IN
-        SELECT * FROM (VALUES
-            -- vcon-mcp's own (names and definitions of its migration 20251125160000)
-            ('vcons', 'idx_vcons_subject_tsvector_gin', 'USING gin (subject_tsvector)',
-             '(subject_tsvector IS NOT NULL)'),
-            ('parties', 'idx_parties_party_tsvector_gin', 'USING gin (party_tsvector)',
-             '(party_tsvector IS NOT NULL)'),
-            ('dialog', 'idx_dialog_body_tsvector_gin', 'USING gin (body_tsvector)',
-             '(body_tsvector IS NOT NULL)'),
-            ('analysis', 'idx_analysis_body_tsvector_gin', 'USING gin (body_tsvector)',
-             '(body_tsvector IS NOT NULL)'),
-            ('vcons', 'vcons_created_at_idx', 'USING btree (created_at)', NULL),
-            ('attachments', 'attachments_tags_idx',
-             'USING gin (vcon_redis._tag_array(body))', tags_pred),
-            ('attachments', 'attachments_tags_vcon_idx', 'USING btree (vcon_id)', tags_pred),
-            ('attachments', 'attachments_tags_later_idx', 'USING btree (vcon_id)',
-             '(' || tags_pred || ' AND (attachment_index <> 0))')
-        ) AS t(tbl, name, def, pred)
-        UNION ALL
-        SELECT * FROM (VALUES
-            ('vcons', 'vcons_subject_trgm_idx', format('USING gin (subject %s)', trgm), NULL),
-            ('parties', 'parties_name_trgm_idx', format('USING gin (name %s)', trgm), NULL),
-            ('parties', 'parties_mailto_trgm_idx', format('USING gin (mailto %s)', trgm), NULL),
-            ('parties', 'parties_tel_trgm_idx', format('USING gin (tel %s)', trgm), NULL)
-        ) AS t(tbl, name, def, pred)
-        WHERE trgm IS NOT NULL
-        UNION ALL
-        SELECT * FROM (VALUES
-            ('parties', 'parties_name_lower_idx', 'USING btree (lower(name))', NULL),
-            ('parties', 'parties_mailto_lower_idx', 'USING btree (lower(mailto))', NULL),
-            ('parties', 'parties_tel_idx', 'USING btree (tel)', NULL)
-        ) AS t(tbl, name, def, pred)
-        WHERE trgm IS NULL
-    LOOP
-        -- Same definition already there under any name? pg_indexes.indexdef is
-        -- 'CREATE [UNIQUE] INDEX <name> ON <schema>.<table> USING …'.
-        CONTINUE WHEN EXISTS (
-            SELECT 1 FROM pg_indexes i
-            WHERE i.schemaname = schema AND i.tablename = ix.tbl
-              AND (i.indexname = ix.name
-                   -- (an opclass is schema-qualified in indexdef only when not on search_path)
-                   OR regexp_replace(substr(i.indexdef, strpos(i.indexdef, ' USING ') + 1),
-                                     '\S+\.gin_trgm_ops', 'gin_trgm_ops', 'g')
-                      = regexp_replace(ix.def || coalesce(' WHERE ' || ix.pred, ''),
-                                       '\S+\.gin_trgm_ops', 'gin_trgm_ops', 'g')));
-        EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I.%I %s%s',
-                       ix.name, schema, ix.tbl, ix.def, coalesce(' WHERE ' || ix.pred, ''));
-    END LOOP;
-
-    -- How many attachments carry each tag. attachments_tags_idx is partial, and the planner reads
-    -- no statistics of a partial index's expressions: without these it takes every tag for a rare
-    -- one (0.5 % of rows), and for a common tag collects and sorts all its vCons instead of walking
-    -- vcons newest first (50 of 8 000 matches at 100 000 vCons: ~140 ms instead of a few). Filled by
-    -- the next ANALYZE (autovacuum's, or yours).
-    IF NOT EXISTS (SELECT 1 FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace
-                   WHERE n.nspname = schema AND s.stxname = 'attachments_tags_stx') THEN
-        EXECUTE format('CREATE STATISTICS %I.attachments_tags_stx ON (vcon_redis._tag_array(body)) FROM %I.attachments',
-                       schema, schema);
-    END IF;
 END
 $fn$;

@@ -13,8 +13,9 @@ server (build/server/vcon-cache-server, VCON_SERVER_BIN overrides) starts with -
 
 The search terms come from the data (a fixed seed): subjects' last two words, parties' full names,
 email addresses, the last 7 digits of phone numbers, one-day windows of created_at, one tag or two
-tags of one vCon, and for content search a party's full name (a selective query) and a topic word
-(an unselective one, thousands of hits to rank). Every kind runs --samples requests, REST (when the
+tags of one vCon (for `search_by_tags` and for the `tags` filter of `search_vcons`), and for
+content search a party's full name (a selective query) and a topic word (an unselective one,
+thousands of hits to rank). Every kind runs --samples requests, REST (when the
 server has a REST form of it) and MCP interleaved, on one keep-alive connection each, after
 --warmup untimed ones. Then the SQL call the server makes is run --explain times with auto_explain
 (log_nested_statements, log_analyze): its execution time inside PostgreSQL (no network, no
@@ -62,6 +63,7 @@ KINDS = {
     "party tel": (5, {**SUBSTRING, "trgm": {"parties_tel_trgm_idx"}}),
     "date (1 day)": (5, {"plain": {"vcons_created_at_idx"}, "trgm": {"vcons_created_at_idx"}}),
     "tags filter (1 tag)": (5, {m: TAG_PLANS for m in ("plain", "trgm")}),
+    "tags filter (2 tags)": (5, {m: TAG_PLANS for m in ("plain", "trgm")}),
     "search_by_tags (1 tag)": (5, {m: TAG_PLANS for m in ("plain", "trgm")}),
     "search_by_tags (2 tags)": (5, {m: TAG_PLANS for m in ("plain", "trgm")}),
     "content (a name)": (20, {m: CONTENT_INDEXES for m in ("plain", "trgm")}),
@@ -121,6 +123,7 @@ def terms(pg, n: int) -> dict[str, list]:
         "date (1 day)": [{"start_date": d.isoformat(), "end_date": (d + datetime.timedelta(days=1)).isoformat()}
                          for d in days],
         "tags filter (1 tag)": [{"tags": t} for t in one_tag],
+        "tags filter (2 tags)": [{"tags": t} for t in two_tags],
         "search_by_tags (1 tag)": [{"tags": t} for t in one_tag],
         "search_by_tags (2 tags)": [{"tags": t} for t in two_tags],
         "content (a name)": [{"query": s} for s in names],

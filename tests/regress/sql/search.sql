@@ -544,6 +544,19 @@ RESET force_parallel_mode;
 SELECT array_agg(vcon_id) FROM vcon_redis.search_by_tags('{"dealer": "7", "status": "open"}', 1)
 UNION ALL SELECT array_agg(vcon_id) FROM vcon_redis.search_by_tags('{"dealer": "7", "status": "open"}', 2)
 UNION ALL SELECT array_agg(vcon_id) FROM vcon_redis.search_by_tags('{"dealer": "7", "status": "open"}', 3);
+-- search_vcons with two pairs and no other filter pages through _tag_page (the bounded walk, else
+-- the GIN index): the same rows, order and total_count as its generic statement (which a start date
+-- that filters nothing selects), for every lim and off, full pages (walked) and short (GIN)
+SELECT l, o, n, same FROM (VALUES ('{"dealer": "7", "status": "open"}'::jsonb)) AS x(t),
+     generate_series(1, 3) AS l, generate_series(0, 2) AS o,
+     LATERAL (SELECT count(*) AS n,
+                     array_agg((s.uuid, s.total_count)::text ORDER BY s.created_at DESC, s.uuid)
+                     IS NOT DISTINCT FROM
+                     (SELECT array_agg((g.uuid, g.total_count)::text ORDER BY g.created_at DESC, g.uuid)
+                      FROM vcon_redis.search_vcons(tags => x.t, lim => l, off => o, start_date => '-infinity') g)
+                     AS same
+              FROM vcon_redis.search_vcons(tags => x.t, lim => l, off => o) s) AS r
+ORDER BY 1, 2;
 
 -- ---------------------------------------------------------------------------------------------
 -- The search expressions match the indexes (plan shape only; seq scans disabled for stability)
