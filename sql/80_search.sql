@@ -79,6 +79,29 @@ CREATE OR REPLACE FUNCTION vcon_redis._tag_array(body text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT vcon_redis._tag_array_text(body, false) $$;
 
+-- An integer argument of the read functions: NULL takes dflt; below lo (or above hi, when given)
+-- raises invalid_parameter_value naming the calling function fn and the argument.
+CREATE OR REPLACE FUNCTION vcon_redis._int_arg(fn text, name text, v integer, dflt integer, lo integer,
+                                               hi integer DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+BEGIN
+    v := coalesce(v, dflt);
+    IF v < lo OR v > hi THEN
+        IF hi IS NOT NULL THEN
+            RAISE EXCEPTION '%: % must be from % to %, got %', fn, name, lo, hi, v
+                USING ERRCODE = 'invalid_parameter_value';
+        ELSIF lo = 0 THEN
+            RAISE EXCEPTION '%: % must not be negative, got %', fn, name, v
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        RAISE EXCEPTION '%: % must be at least %, got %', fn, name, lo, v
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN v;
+END
+$$;
+
 -- {"k":"v",…} → sorted ARRAY['k:v',…]; errors name the calling function `fn`.
 CREATE OR REPLACE FUNCTION vcon_redis._tag_filter(tags jsonb, fn text) RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -223,16 +246,8 @@ DECLARE
     page uuid[];
     total bigint;
 BEGIN
-    lim := coalesce(lim, 10);
-    off := coalesce(off, 0);
-    IF lim < 1 THEN
-        RAISE EXCEPTION 'search_vcons: lim must be at least 1, got %', lim
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF off < 0 THEN
-        RAISE EXCEPTION 'search_vcons: off must not be negative, got %', off
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    lim := vcon_redis._int_arg('search_vcons', 'lim', lim, 10, 1);
+    off := vcon_redis._int_arg('search_vcons', 'off', off, 0, 0);
     lim := least(lim, vcon_redis.search_vcons_max_lim());
     IF tags IS NOT NULL AND tags <> '{}' THEN
         want := vcon_redis._tag_filter(tags, 'search_vcons');
@@ -355,11 +370,7 @@ DECLARE
     tsq tsquery := vcon_redis._content_query(query, 'english', 'search_vcons_content');
     tsq_simple tsquery := vcon_redis._content_query(query, 'simple', 'search_vcons_content');
 BEGIN
-    lim := coalesce(lim, 50);
-    IF lim < 1 THEN
-        RAISE EXCEPTION 'search_vcons_content: lim must be at least 1, got %', lim
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    lim := vcon_redis._int_arg('search_vcons_content', 'lim', lim, 50, 1);
     lim := least(lim, 100);
     IF numnode(tsq) = 0 AND numnode(tsq_simple) = 0 THEN
         RETURN;     -- only punctuation: nothing can match
@@ -517,11 +528,7 @@ DECLARE
     want text[] := vcon_redis._tag_filter(tags, 'search_by_tags');
     spread uuid[] := vcon_redis._tag_spread_matches(want);
 BEGIN
-    lim := coalesce(lim, 50);
-    IF lim < 1 THEN
-        RAISE EXCEPTION 'search_by_tags: lim must be at least 1, got %', lim
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    lim := vcon_redis._int_arg('search_by_tags', 'lim', lim, 50, 1);
     lim := least(lim, 100);
 
     IF cardinality(want) < 2 THEN

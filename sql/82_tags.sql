@@ -15,11 +15,7 @@ SET search_path = pg_catalog, vcon_redis, pg_temp
 AS $fn$
 #variable_conflict use_column
 BEGIN
-    min_count := coalesce(min_count, 1);
-    IF min_count < 1 THEN
-        RAISE EXCEPTION 'unique_tags: min_count must be at least 1, got %', min_count
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    min_count := vcon_redis._int_arg('unique_tags', 'min_count', min_count, 1, 1);
     RETURN QUERY
     WITH pairs AS (
         SELECT DISTINCT a.vcon_id, t.tag

@@ -19,11 +19,7 @@ SET search_path = pg_catalog, vcon_redis, pg_temp
 AS $fn$
 #variable_conflict use_column
 BEGIN
-    lim := coalesce(lim, 100);
-    IF lim < 1 OR lim > 1000 THEN
-        RAISE EXCEPTION 'vcon_ids: lim must be from 1 to 1000, got %', lim
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    lim := vcon_redis._int_arg('vcon_ids', 'lim', lim, 100, 1, 1000);
     IF before_uuid IS NOT NULL AND before_created IS NULL THEN
         RAISE EXCEPTION 'vcon_ids: before_uuid needs before_created'
             USING ERRCODE = 'invalid_parameter_value';

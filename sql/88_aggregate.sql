@@ -36,11 +36,7 @@ AS $fn$
 DECLARE
     matching uuid[];
 BEGIN
-    lim := coalesce(lim, 20);
-    IF lim < 1 OR lim > 500 THEN
-        RAISE EXCEPTION 'aggregate_by_dealer: lim must be from 1 to 500, got %', lim
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    lim := vcon_redis._int_arg('aggregate_by_dealer', 'lim', lim, 20, 1, 500);
     IF tags IS NOT NULL AND tags <> '{}' THEN
         matching := vcon_redis._tag_matches(vcon_redis._tag_filter(tags, 'aggregate_by_dealer'));
     END IF;

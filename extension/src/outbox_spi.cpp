@@ -33,16 +33,18 @@ Portal batch_portal = nullptr;
 // The batch statements are parsed once per worker process, not once per batch: at a few events per
 // batch that planning was a large share of the worker's CPU. The plan cache revalidates kept plans
 // after DDL (DROP/CREATE EXTENSION included). The batch read keeps custom plans: its LIMIT must be
-// known, or a large outbox would be sorted whole. (The applied rows are deleted without SQL:
-// DeleteApplied.)
+// known, or a large outbox would be sorted whole. (The applied rows are deleted without SQL unless
+// the outbox has triggers or row-level security: DeleteApplied.)
 SPIPlanPtr batch_plan = nullptr;
 SPIPlanPtr batch_after_plan = nullptr;
 SPIPlanPtr isolating_batch_plan = nullptr;
 SPIPlanPtr dead_letter_plan = nullptr;
+SPIPlanPtr delete_plan = nullptr; // DeleteAppliedBySql
 
-SPIPlanPtr KeptPlan(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes) {
+SPIPlanPtr KeptPlan(SPIPlanPtr *slot, const char *sql, int nargs, const Oid *argtypes,
+                    int cursor_options = 0) {
     if (*slot == nullptr) {
-        SPIPlanPtr plan = SPI_prepare(sql, nargs, const_cast<Oid *>(argtypes));
+        SPIPlanPtr plan = SPI_prepare_cursor(sql, nargs, const_cast<Oid *>(argtypes), cursor_options);
         if (plan == nullptr)
             elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
         if (SPI_keepplan(plan) != 0)
@@ -230,6 +232,19 @@ Datum TidArray(const ItemPointerData *first, int count, std::size_t stride) {
         construct_array(elems, count, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT));
 }
 
+// The applied rows deleted by the statement (DeleteApplied: when the outbox has triggers or
+// row-level security). Planned once, generic: a TID scan whatever the array (left to choose, the
+// plan cache planned it again for every batch).
+void DeleteAppliedBySql(const ItemPointerData *ctids, int count) {
+    Datum values[1] = {TidArray(ctids, count, sizeof(ItemPointerData))};
+    const Oid argtypes[1] = {TIDARRAYOID};
+    int ret = SPI_execute_plan(KeptPlan(&delete_plan, "DELETE FROM vcon_redis.outbox WHERE ctid = ANY ($1)",
+                                        1, argtypes, CURSOR_OPT_GENERIC_PLAN),
+                               values, nullptr, false, 0);
+    if (ret != SPI_OK_DELETE)
+        elog(ERROR, "deleting applied outbox rows failed: %s", SPI_result_code_string(ret));
+}
+
 // Deletes the applied rows by ctid through the table AM, as "DELETE FROM vcon_redis.outbox WHERE
 // ctid = ANY (…)" would, without its executor start-up and plan-cache check (6-7 % of the worker's
 // CPU at 2-3 events per batch). By ctid, not id: no index probe. The rows cannot have moved: our
@@ -237,9 +252,16 @@ Datum TidArray(const ItemPointerData *first, int count, std::size_t stride) {
 // deleted by someone else since the batch read it is skipped, as the executor's DELETE skips it in
 // READ COMMITTED (its new version does not have the ctid asked for): that new version is the next
 // batch's (applied again, harmlessly). The DELETE privilege is checked as the statement would.
+// Someone who put a trigger (a foreign key's included) or row-level security on the outbox gets
+// the statement itself, which runs them (capture's TakesDirectInserts decides the same way).
 void DeleteApplied(const ItemPointerData *ctids, int count) {
     Relation outbox =
         table_openrv(makeRangeVar(pstrdup("vcon_redis"), pstrdup("outbox"), -1), RowExclusiveLock);
+    if (outbox->trigdesc != nullptr || outbox->rd_rel->relrowsecurity) {
+        table_close(outbox, NoLock);
+        DeleteAppliedBySql(ctids, count);
+        return;
+    }
     AclResult acl = pg_class_aclcheck(RelationGetRelid(outbox), GetUserId(), ACL_DELETE);
     if (acl != ACLCHECK_OK)
         aclcheck_error(acl, OBJECT_TABLE, RelationGetRelationName(outbox));

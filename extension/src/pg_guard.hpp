@@ -12,8 +12,8 @@
 // any other call of a function or macro of PostgreSQL's server headers outside a PgGuard body):
 //   never-raise:
 //     GetCurrentTimestamp TimestampDifferenceExceeds TimestampDifferenceMilliseconds
-//     TimestampTzPlusMilliseconds MemoryContextSwitchTo MemoryContextReset SpinLockAcquire
-//     SpinLockRelease SpinLockInit pg_atomic_init_u32 pg_atomic_init_u64 pg_atomic_read_u32
+//     TimestampTzPlusMilliseconds MemoryContextSwitchTo MemoryContextReset MemoryContextDelete
+//     SpinLockAcquire SpinLockRelease SpinLockInit pg_atomic_init_u32 pg_atomic_init_u64 pg_atomic_read_u32
 //     pg_atomic_read_u64
 //     pg_atomic_write_u32 pg_atomic_exchange_u32 pg_atomic_fetch_add_u64 ResetLatch SetLatch
 //     ReleaseExternalFD pqsignal pgstat_report_appname strlcpy snprintf strcmp MAXALIGN

@@ -49,6 +49,28 @@ def test_an_event_is_one_script_call_on_a_standalone_redis(stack):
     assert stack.cached(u) == compact(stack.doc(u))
 
 
+def test_a_delete_trigger_on_the_outbox_sees_every_applied_event(stack):
+    """The worker deletes applied events without SQL only while the outbox has no trigger or row
+    security; one added (an audit trigger here) makes it use the DELETE statement, which fires it."""
+    stack.pg.sql("""
+        CREATE TABLE public.outbox_audit (id bigint, vcon_uuid uuid);
+        CREATE FUNCTION public.outbox_audit() RETURNS trigger LANGUAGE plpgsql AS
+          $$BEGIN INSERT INTO public.outbox_audit VALUES (OLD.id, OLD.vcon_uuid); RETURN OLD; END$$;
+        CREATE TRIGGER audit AFTER DELETE ON vcon_redis.outbox
+          FOR EACH ROW EXECUTE FUNCTION public.outbox_audit();""")
+    try:
+        barrier(stack)
+        uuids = [save(stack.pg, small_vcon(700 + i)) for i in range(5)]
+        stack.wait_drained()
+        audited = {r[0] for r in stack.pg.sql("SELECT vcon_uuid::text FROM public.outbox_audit")}
+        assert set(uuids) <= audited
+        for u in uuids:
+            assert stack.cached(u) == compact(stack.doc(u))
+    finally:
+        stack.pg.sql("DROP TRIGGER audit ON vcon_redis.outbox; DROP FUNCTION public.outbox_audit();"
+                     " DROP TABLE public.outbox_audit")
+
+
 def test_ingress_lists_setting_is_per_transaction(stack):
     with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
         cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_local'")
