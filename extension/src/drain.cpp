@@ -37,9 +37,10 @@ namespace {
 
 namespace redis = vcon_redis::redis;
 
-// Rows per Redis pipeline, and the document bytes after which a chunk is cut short: bounds the
-// worker's memory when documents are large (a chunk's text is held twice: copied out of the
-// tuple, encoded; and on a standalone Redis two chunks are held, the one Redis runs and the next).
+// Rows per Redis pipeline (and per document build: BeginBatch), and the document bytes after which a
+// chunk is cut short: bounds the worker's memory when documents are large (a chunk's text is held
+// twice: copied out of the tuple, encoded; and on a standalone Redis two chunks are held, the one
+// Redis runs and the next).
 constexpr int kChunkRows = 128;
 constexpr std::size_t kChunkDocBytes = 8u << 20;
 
@@ -318,7 +319,8 @@ BatchResult DrainBatch(RedisLink &link, MemoryContext chunk_context, bool isolat
                        Partition partition) {
     BatchResult result;
     const int batch_size = guc::batch_size;
-    if (!PgGuard([&]() noexcept { return BeginBatch(batch_size, isolating, after_id, partition); })) {
+    if (!PgGuard(
+            [&]() noexcept { return BeginBatch(batch_size, kChunkRows, isolating, after_id, partition); })) {
         result.installed = false;
         return result;
     }

@@ -27,8 +27,9 @@ namespace vcon_redis {
 
 namespace {
 
-// The open batch cursor of the current transaction.
+// The open batch cursor of the current transaction, and the id of the last row fetched from it.
 Portal batch_portal = nullptr;
+int64 last_fetched_id = 0;
 
 // The batch statements are parsed once per worker process, not once per batch: at a few events per
 // batch that planning was a large share of the worker's CPU. The plan cache revalidates kept plans
@@ -60,11 +61,15 @@ bool ExtensionInstalled() {
     return OidIsValid(nsp) && OidIsValid(get_relname_relid("outbox", nsp));
 }
 
-// Both CTEs are materialised: the batch is read once, and the documents of its distinct vCons are
-// built by one set-based call, as the compact text Redis holds. The isolating read names the vCons
-// whose document cannot be built instead of failing (_drain_documents, sql/45_drain.sql: PL/pgSQL
-// and a subtransaction per batch); the plain read calls the C builder directly and fails the whole
-// batch on any error, after which the worker reads that batch again isolating (drain.hpp).
+// The batch is read once (a materialised CTE) and numbered into chunks of $5 rows in id order; the
+// documents of a chunk's distinct vCons are built by one set-based call, as the compact text Redis
+// holds, when the cursor reaches that chunk (a LATERAL call per chunk, the chunks in order, each
+// chunk's rows sorted by id). The worker fetches a chunk of the same size while Redis runs the
+// scripts of the one before (drain.cpp), so building and applying overlap; FetchChunk checks the ids
+// ascend. The isolating read names the vCons whose document cannot be built instead of failing
+// (_drain_documents, sql/45_drain.sql: PL/pgSQL and a subtransaction per call); the plain read calls
+// the C builder directly and fails the whole batch on any error, after which the worker reads that
+// batch again isolating (drain.hpp).
 //
 // The read "after" an id ($2) starts its index scan there instead of at the outbox's first entry: in
 // a bulk drain the entries of the rows deleted by the previous batches stay in the index until their
@@ -73,26 +78,29 @@ bool ExtensionInstalled() {
 // when; a bulk of 50 000 plain vCons cost 0.91x the worker's CPU per vCon with it.
 #define BATCH_QUERY(where, documents)                                                                        \
     "WITH batch AS MATERIALIZED ("                                                                           \
-    "    SELECT ctid, id, vcon_uuid, created, lists, event_id, enqueued_at"                                  \
-    "    FROM vcon_redis.outbox WHERE " where " ORDER BY id LIMIT $1),"                                      \
-    " docs AS MATERIALIZED (" documents ")"                                                                  \
+    "    SELECT ctid, id, vcon_uuid, created, lists, event_id, enqueued_at,"                                 \
+    "           (row_number() OVER (ORDER BY id) - 1) / $5 AS chunk"                                         \
+    "    FROM (SELECT ctid, id, vcon_uuid, created, lists, event_id, enqueued_at FROM vcon_redis.outbox"     \
+    "          WHERE " where " ORDER BY id LIMIT $1) AS o)"                                                  \
     " SELECT b.ctid, b.id, b.vcon_uuid::text, b.created, b.lists, b.event_id::text, b.enqueued_at,"          \
-    "        docs.doc, docs.error"                                                                           \
-    " FROM batch b LEFT JOIN docs ON docs.uuid = b.vcon_uuid"                                                \
-    " ORDER BY b.id"
+    "        b.doc, b.error"                                                                                 \
+    " FROM generate_series(0::bigint, (SELECT max(chunk) FROM batch)) AS c(chunk)"                           \
+    " CROSS JOIN LATERAL ("                                                                                  \
+    "     SELECT r.*, d.doc, d.error FROM batch r LEFT JOIN (" documents ") AS d ON d.uuid = r.vcon_uuid"    \
+    "     WHERE r.chunk = c.chunk ORDER BY r.id) AS b"
+#define CHUNK_UUIDS "ARRAY(SELECT DISTINCT vcon_uuid FROM batch WHERE chunk = c.chunk)"
 #define DOCUMENTS                                                                                            \
-    "SELECT d.uuid, d.doc, NULL::text AS error FROM vcon_redis._vcon_texts("                                 \
-    "ARRAY(SELECT DISTINCT vcon_uuid FROM batch)) AS d"
+    "SELECT t.uuid, t.doc, NULL::text AS error FROM vcon_redis._vcon_texts(" CHUNK_UUIDS ") AS t"
 // The partition (partition.hpp): with one worker ($3 = 1) the OR stops at its first operand, so
 // _worker_owns is never called (a custom plan folds the test away altogether).
 #define PARTITION "($3 = 1 OR vcon_redis._worker_owns(vcon_uuid, $3, $4))"
 const char *const kBatchQuery = BATCH_QUERY(PARTITION, DOCUMENTS);
 const char *const kBatchAfterQuery = BATCH_QUERY("id > $2 AND " PARTITION, DOCUMENTS);
 const char *const kIsolatingBatchQuery = BATCH_QUERY(
-    PARTITION, "SELECT d.uuid, d.doc, d.error FROM vcon_redis._drain_documents(ARRAY(SELECT DISTINCT "
-               "vcon_uuid FROM batch)) AS d");
+    PARTITION, "SELECT t.uuid, t.doc, t.error FROM vcon_redis._drain_documents(" CHUNK_UUIDS ") AS t");
 #undef PARTITION
 #undef DOCUMENTS
+#undef CHUNK_UUIDS
 #undef BATCH_QUERY
 
 enum BatchColumn { kCtid = 1, kId, kUuid, kCreated, kLists, kEventId, kEnqueuedAt, kDoc, kError };
@@ -155,7 +163,7 @@ void CopyRow(HeapTuple tuple, TupleDesc desc, OutboxRow *row) {
 
 } // namespace
 
-bool BeginBatch(int batch_size, bool isolating, int64 after_id, Partition partition) {
+bool BeginBatch(int batch_size, int chunk_rows, bool isolating, int64 after_id, Partition partition) {
     SetCurrentStatementStartTimestamp();
     StartTransactionCommand();
     if (SPI_connect() != SPI_OK_CONNECT)
@@ -182,16 +190,17 @@ bool BeginBatch(int batch_size, bool isolating, int64 after_id, Partition partit
     (void)set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
                             false);
 
-    Datum values[4] = {Int32GetDatum(batch_size), Int64GetDatum(after_id), Int32GetDatum(partition.workers),
-                       Int32GetDatum(partition.worker)};
-    const Oid argtypes[4] = {INT4OID, INT8OID, INT4OID, INT4OID};
+    Datum values[5] = {Int32GetDatum(batch_size), Int64GetDatum(after_id), Int32GetDatum(partition.workers),
+                       Int32GetDatum(partition.worker), Int32GetDatum(chunk_rows)};
+    const Oid argtypes[5] = {INT4OID, INT8OID, INT4OID, INT4OID, INT4OID};
     // read_only = false: vcon_json_many is VOLATILE (it must see rows of its caller's statement).
-    SPIPlanPtr plan = isolating      ? KeptPlan(&isolating_batch_plan, kIsolatingBatchQuery, 4, argtypes)
-                      : after_id > 0 ? KeptPlan(&batch_after_plan, kBatchAfterQuery, 4, argtypes)
-                                     : KeptPlan(&batch_plan, kBatchQuery, 4, argtypes);
+    SPIPlanPtr plan = isolating      ? KeptPlan(&isolating_batch_plan, kIsolatingBatchQuery, 5, argtypes)
+                      : after_id > 0 ? KeptPlan(&batch_after_plan, kBatchAfterQuery, 5, argtypes)
+                                     : KeptPlan(&batch_plan, kBatchQuery, 5, argtypes);
     batch_portal = SPI_cursor_open(nullptr, plan, values, nullptr, false);
     if (batch_portal == nullptr)
         elog(ERROR, "could not open the outbox cursor");
+    last_fetched_id = 0;
     return true;
 }
 
@@ -212,6 +221,12 @@ int FetchChunk(int max_rows, std::size_t max_doc_bytes, MemoryContext into, Outb
         MemoryContext old = MemoryContextSwitchTo(into);
         for (uint64 i = 0; i < fetched; i++) {
             CopyRow(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &out[count]);
+            // the plan's shape orders the rows (BATCH_QUERY); should it ever not, the batch fails
+            // and is read again isolating, never applied out of order
+            if (out[count].id <= last_fetched_id)
+                elog(ERROR, "outbox batch read out of id order (%lld after %lld)",
+                     static_cast<long long>(out[count].id), static_cast<long long>(last_fetched_id));
+            last_fetched_id = out[count].id;
             doc_bytes += out[count].doc_len;
             count++;
         }

@@ -40,11 +40,13 @@ struct DeadRow {
 };
 
 // Starts the transaction and opens the batch cursor (the partition's first batch_size events in id
-// order joined with their documents; with after_id > 0, the first ones after that id). Isolating (after_id is
-// ignored): a vCon whose document cannot be built comes back with its error (sql/45_drain.sql);
-// otherwise any error fails the batch. Returns false, with the transaction committed, when this
-// database lacks the extension (no vcon_redis.outbox).
-bool BeginBatch(int batch_size, bool isolating, int64 after_id, Partition partition);
+// order joined with their documents; with after_id > 0, the first ones after that id). The documents
+// are built chunk_rows events at a time, as the cursor reaches them: fetch chunks of that size to
+// build one while Redis applies the one before. Isolating (after_id is ignored): a vCon whose
+// document cannot be built comes back with its error (sql/45_drain.sql); otherwise any error fails
+// the batch. Returns false, with the transaction committed, when this database lacks the extension
+// (no vcon_redis.outbox).
+bool BeginBatch(int batch_size, int chunk_rows, bool isolating, int64 after_id, Partition partition);
 
 // Fetches the next rows (at most max_rows, and stops early once max_doc_bytes of documents are
 // held) into *rows, allocated in into. Returns the number of rows, 0 at the end.

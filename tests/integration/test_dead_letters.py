@@ -187,3 +187,26 @@ def test_only_a_failing_batch_reads_its_documents_isolating(stack):
     finally:
         stack.pg.sql("ALTER SYSTEM RESET track_functions")
         stack.pg.reload()
+
+
+def test_a_poison_vcon_deep_in_a_bulk_batch_is_dead_lettered_and_the_rest_pushed_in_order(stack):
+    """A batch's documents are built a chunk (128 events) at a time as the worker reaches them; a
+    vCon whose document cannot be built in the third chunk of one 400-vCon transaction fails that
+    read, and the batch read again isolating dead-letters it alone: the 399 others are cached and
+    pushed once each, in commit order."""
+    barrier(stack)
+    docs = [small_vcon(9500 + i) for i in range(400)]
+    poison = docs[300]["uuid"]
+    with stack.pg.connect(autocommit=False) as conn, conn.cursor() as cur:
+        cur.execute("SET LOCAL vcon_redis.ingress_lists = 'q_bulk_poison'")
+        for d in docs:
+            save(cur, d)
+        cur.execute(POISON_SQL, (poison,))
+        conn.commit()
+    harness.wait_for(lambda: poison in _dead(stack), 30, what="the poison vCon dead-lettered")
+    stack.wait_drained()
+    expected = [d["uuid"] for d in docs if d["uuid"] != poison]
+    assert stack.r.lrange("q_bulk_poison", 0, -1) == expected
+    assert stack.cached(poison) is None
+    for u in expected[::40] + expected[-3:]:
+        assert stack.cached(u) == compact(stack.doc(u))
