@@ -87,14 +87,13 @@ LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
 BEGIN
     v := coalesce(v, dflt);
-    IF v < lo OR v > hi THEN
-        IF hi IS NOT NULL THEN
-            RAISE EXCEPTION '%: % must be from % to %, got %', fn, name, lo, hi, v
-                USING ERRCODE = 'invalid_parameter_value';
-        ELSIF lo = 0 THEN
-            RAISE EXCEPTION '%: % must not be negative, got %', fn, name, v
-                USING ERRCODE = 'invalid_parameter_value';
-        END IF;
+    IF hi IS NOT NULL AND (v < lo OR v > hi) THEN
+        RAISE EXCEPTION '%: % must be from % to %, got %', fn, name, lo, hi, v
+            USING ERRCODE = 'invalid_parameter_value';
+    ELSIF v < lo AND lo = 0 THEN
+        RAISE EXCEPTION '%: % must not be negative, got %', fn, name, v
+            USING ERRCODE = 'invalid_parameter_value';
+    ELSIF v < lo THEN
         RAISE EXCEPTION '%: % must be at least %, got %', fn, name, lo, v
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
