@@ -105,9 +105,11 @@ def terms(pg, n: int) -> dict[str, list]:
     rnd = random.Random(SEED)
 
     def pick(sql: str) -> list:
-        return [r[0] for r in pg.sql(f"SELECT x FROM ({sql}) s ORDER BY md5(x::text) LIMIT %s", (n,))]
+        """n distinct values x of the query (the same value in many rows counts once)."""
+        return [r[0] for r in pg.sql(f"SELECT x FROM (SELECT DISTINCT x FROM ({sql}) s) d ORDER BY md5(x::text) "
+                                     "LIMIT %s", (n,))]
 
-    subjects = pick("SELECT v.subject AS x FROM vcons v WHERE v.subject ~ ' \\S+ \\S+$'")
+    subjects = pick("SELECT substring(v.subject FROM '\\S+ \\S+$') AS x FROM vcons v WHERE v.subject ~ ' \\S+ \\S+$'")
     names = pick("SELECT p.name AS x FROM parties p WHERE p.name ~ '^\\S+ \\S+$' AND p.mailto IS NOT NULL")
     emails = pick("SELECT regexp_replace(p.mailto, '^mailto:', '') AS x FROM parties p WHERE p.mailto IS NOT NULL")
     tels = pick("SELECT right(p.tel, 7) AS x FROM parties p WHERE length(p.tel) >= 7")
@@ -116,7 +118,7 @@ def terms(pg, n: int) -> dict[str, list]:
     one_tag = [dict([t.split(":", 1) for t in rnd.sample(tags, 1)]) for tags in tag_rows]
     two_tags = [dict([t.split(":", 1) for t in rnd.sample(tags, 2)]) for tags in tag_rows]
     return {
-        "subject": [{"subject": " ".join(s.split()[-2:])} for s in subjects],
+        "subject": [{"subject": s} for s in subjects],
         "party name": [{"party_name": s} for s in names],
         "party email": [{"party_email": s} for s in emails],
         "party tel": [{"party_tel": s} for s in tels],

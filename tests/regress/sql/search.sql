@@ -333,6 +333,26 @@ SELECT u, u, 'bulk ' || g, timestamptz '2025-01-01' + g * interval '1 minute'
 FROM generate_series(1, 1001) g, LATERAL (SELECT md5('bulk' || g)::uuid AS u) x;
 SELECT count(*) AS rows, min(total_count) AS total FROM vcon_redis.search_vcons(subject_filter => 'bulk', lim => 5000);
 ROLLBACK;
+-- party filters list the vCons of the parties they match, up to _search_party_rows() parties;
+-- past that they test the parties of each vCon instead: the same pages and totals either way
+BEGIN;
+INSERT INTO vcons (id, uuid, subject, created_at)
+SELECT u, u, 'crowd ' || g, timestamptz '2025-01-01' + g * interval '1 minute'
+FROM generate_series(1, 1001) g, LATERAL (SELECT md5('crowd' || g)::uuid AS u) x;
+INSERT INTO parties (vcon_id, party_index, name, tel)
+SELECT md5('crowd' || g)::uuid, 0, 'Crowd Member ' || g, '+1 555 0100' FROM generate_series(1, 1001) g;
+INSERT INTO parties (vcon_id, party_index, name)
+SELECT md5('crowd' || g)::uuid, 1, 'Crowd Guest ' || g FROM generate_series(1, 3) g;
+SELECT vcon_redis._search_party_rows() AS listed_at_most;
+SELECT subject, total_count FROM vcon_redis.search_vcons(party_name => 'crowd', lim => 3);
+SELECT subject, total_count FROM vcon_redis.search_vcons(party_name => 'crowd', lim => 3, off => 999);
+SELECT subject, total_count FROM vcon_redis.search_vcons(party_name => 'crowd member', lim => 3,
+    end_date => timestamptz '2025-01-01' + interval '5 minutes');
+SELECT subject, total_count FROM vcon_redis.search_vcons(party_name => 'crowd member 100', lim => 2);
+SELECT subject, total_count FROM vcon_redis.search_vcons(party_name => 'crowd guest', party_tel => '0100');
+SELECT subject, total_count FROM vcon_redis.search_vcons(party_name => 'crowd guest', subject_filter => 'crowd 2');
+SELECT count(*) FROM vcon_redis.search_vcons(party_name => 'crowd guest', party_tel => '0199');
+ROLLBACK;
 -- errors
 SELECT * FROM vcon_redis.search_vcons(lim => 0);
 SELECT * FROM vcon_redis.search_vcons(off => -1);
@@ -371,6 +391,19 @@ SELECT vcon_id, content_type, content_index FROM vcon_redis.search_vcons_content
 SELECT count(*) FROM vcon_redis.search_vcons_content('the and of');
 -- no match
 SELECT count(*) FROM vcon_redis.search_vcons_content('zeppelin');
+-- ranking planned in parallel workers (it reads every hit): the snippets, whose _search_text
+-- starts a subtransaction for a JSON body, are made by a statement of their own, which a
+-- subtransaction may run in (a statement with a parallel plan runs wholly in parallel mode)
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET min_parallel_index_scan_size = 0;
+SELECT vcon_id, content_type, content_index, round(relevance_score::numeric, 4) AS score, snippet
+FROM vcon_redis.search_vcons_content('invoice');
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET min_parallel_index_scan_size;
 -- positional call
 SELECT vcon_id, content_type FROM vcon_redis.search_vcons_content('outage', NULL, NULL, 10);
 -- lim capped at 100; snippets: at most 3 fragments, at most 500 characters
