@@ -68,8 +68,8 @@ class ReadStack:
         self._server_log = None
 
     # -- lifecycle --------------------------------------------------------------------------
-    def start_databases(self):
-        self.pg, self.redis_server = harness.start_stack(self.base)
+    def start_databases(self, settings: dict | None = None):
+        self.pg, self.redis_server = harness.start_stack(self.base, settings=settings)
         return self
 
     def load(self, count: int, size: str, seed: int = 7) -> list[str]:
