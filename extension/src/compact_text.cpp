@@ -56,23 +56,16 @@ void AppendScalar(StringInfo out, const JsonbValue *v) {
 // \b \f \n \r \t \" \\ by name, other bytes below 0x20 as \u00xx, every other byte as it is (runs of
 // those copied at once, found 8 bytes at a time).
 void AppendJsonString(StringInfo out, const char *s, int len) {
+    const char *end = s + len;
     ReserveText(out, len + 2);
     out->data[out->len++] = '"';
-    const char *run = s;
-    const char *end = s + len;
-    for (const char *p = s; p < end;) {
-        uint64 word;
-        if (end - p >= 8 && (memcpy(&word, p, 8), !NeedsEscape(word))) {
-            p += 8;
-            continue;
-        }
-        unsigned char c = static_cast<unsigned char>(*p++);
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        if (p - 1 > run)
-            AppendBytes(out, run, static_cast<int>(p - 1 - run));
-        run = p;
-        switch (c) {
+    for (const char *p = s;;) {
+        const char *special = NextToEscape(p, end);
+        AppendBytes(out, p, static_cast<int>(special - p));
+        if (special == end)
+            break;
+        p = special + 1;
+        switch (const unsigned char c = static_cast<unsigned char>(*special)) {
         case '\b':
             AppendBytes(out, "\\b", 2);
             break;
@@ -102,8 +95,6 @@ void AppendJsonString(StringInfo out, const char *s, int len) {
         }
         }
     }
-    if (end > run)
-        AppendBytes(out, run, static_cast<int>(end - run));
     AppendTextChar(out, '"');
 }
 

@@ -761,7 +761,6 @@ void PushJsonBody(Doc *doc, ::text *json) {
     const int len = static_cast<int>(VARSIZE_ANY_EXHDR(json));
     if (doc->out != nullptr) {
         Separate(doc);
-        ReserveText(doc->out, len); // the compact text is never longer
         if (AppendCanonicalJson(doc->out, data, len)) {
             doc->comma = true;
             return;
