@@ -1046,6 +1046,20 @@ Datum ReadArgument(Read read, const Reads *reads, Datum uuids) {
     return SortedUuidArray(ids, n);
 }
 
+// uuid_out's text of a uuid (lower-case hex, 8-4-4-4-12), without its StringInfo built a character at
+// a time.
+constexpr int kUuidTextLen = 36;
+void UuidText(const pg_uuid_t *uuid, char (&text)[kUuidTextLen]) {
+    static const char kHex[] = "0123456789abcdef";
+    char *p = text;
+    for (int i = 0; i < UUID_LEN; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *p++ = '-';
+        *p++ = kHex[uuid->data[i] >> 4];
+        *p++ = kHex[uuid->data[i] & 0xf];
+    }
+}
+
 // The document of the vCon of row `v` into doc; the value pushJsonbValue built (keys sorted and
 // unique) when that is where it goes.
 JsonbValue *BuildDocument(Doc *doc, const Row *v, Reads *reads) {
@@ -1054,9 +1068,9 @@ JsonbValue *BuildDocument(Doc *doc, const Row *v, Reads *reads) {
     Jsonb *extra = OpenObject(doc, v, kVExtra);
 
     if (BeginMember(doc, "uuid")) {
-        const char *text =
-            DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(const_cast<pg_uuid_t *>(uuid))));
-        StringValue(doc, text, static_cast<int>(strlen(text)));
+        char text[kUuidTextLen];
+        UuidText(uuid, text);
+        StringValue(doc, doc->out != nullptr ? text : pnstrdup(text, kUuidTextLen), kUuidTextLen);
     }
 
     StringMember(doc, "vcon", v, kVVcon);
