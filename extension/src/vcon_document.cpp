@@ -45,6 +45,7 @@ extern "C" {
 
 #include "canonical_json.hpp"
 #include "compact_text.hpp"
+#include "uuid_text.hpp"
 
 namespace vcon_redis {
 namespace {
@@ -1044,20 +1045,6 @@ Datum ReadArgument(Read read, const Reads *reads, Datum uuids) {
             ids[n++] = id;
     }
     return SortedUuidArray(ids, n);
-}
-
-// uuid_out's text of a uuid (lower-case hex, 8-4-4-4-12), without its StringInfo built a character at
-// a time.
-constexpr int kUuidTextLen = 36;
-void UuidText(const pg_uuid_t *uuid, char (&text)[kUuidTextLen]) {
-    static const char kHex[] = "0123456789abcdef";
-    char *p = text;
-    for (int i = 0; i < UUID_LEN; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            *p++ = '-';
-        *p++ = kHex[uuid->data[i] >> 4];
-        *p++ = kHex[uuid->data[i] & 0xf];
-    }
 }
 
 // The document of the vCon of row `v` into doc; the value pushJsonbValue built (keys sorted and
