@@ -51,6 +51,27 @@ void AppendScalar(StringInfo out, const JsonbValue *v) {
     }
 }
 
+// The letter escape_json escapes byte c with (\b \f \n \r \t \" \\), or 0.
+char EscapeName(unsigned char c) {
+    switch (c) {
+    case '\b':
+        return 'b';
+    case '\f':
+        return 'f';
+    case '\n':
+        return 'n';
+    case '\r':
+        return 'r';
+    case '\t':
+        return 't';
+    case '"':
+    case '\\':
+        return static_cast<char>(c);
+    default:
+        return 0;
+    }
+}
+
 } // namespace
 
 // \b \f \n \r \t \" \\ by name, other bytes below 0x20 as \u00xx, every other byte as it is (runs of
@@ -65,70 +86,24 @@ void AppendJsonString(StringInfo out, const char *s, int len) {
         if (special == end)
             break;
         p = special + 1;
-        switch (const unsigned char c = static_cast<unsigned char>(*special)) {
-        case '\b':
-            AppendBytes(out, "\\b", 2);
-            break;
-        case '\f':
-            AppendBytes(out, "\\f", 2);
-            break;
-        case '\n':
-            AppendBytes(out, "\\n", 2);
-            break;
-        case '\r':
-            AppendBytes(out, "\\r", 2);
-            break;
-        case '\t':
-            AppendBytes(out, "\\t", 2);
-            break;
-        case '"':
-            AppendBytes(out, "\\\"", 2);
-            break;
-        case '\\':
-            AppendBytes(out, "\\\\", 2);
-            break;
-        default: {
+        const unsigned char c = static_cast<unsigned char>(*special);
+        if (const char name = EscapeName(c)) {
+            const char escape[2] = {'\\', name};
+            AppendBytes(out, escape, 2);
+        } else {
             static const char kHex[] = "0123456789abcdef";
             const char escape[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
             AppendBytes(out, escape, 6);
-            break;
-        }
         }
     }
     AppendTextChar(out, '"');
 }
 
 void AppendJsonbValue(StringInfo out, const JsonbValue *v) {
-    switch (v->type) {
-    case jbvArray:
-        check_stack_depth();
-        AppendTextChar(out, '[');
-        for (int i = 0; i < v->val.array.nElems; i++) {
-            if (i > 0)
-                AppendTextChar(out, ',');
-            AppendJsonbValue(out, &v->val.array.elems[i]);
-        }
-        AppendTextChar(out, ']');
-        break;
-    case jbvObject:
-        check_stack_depth();
-        AppendTextChar(out, '{');
-        for (int i = 0; i < v->val.object.nPairs; i++) {
-            if (i > 0)
-                AppendTextChar(out, ',');
-            AppendJsonString(out, v->val.object.pairs[i].key.val.string.val,
-                             v->val.object.pairs[i].key.val.string.len);
-            AppendTextChar(out, ':');
-            AppendJsonbValue(out, &v->val.object.pairs[i].value);
-        }
-        AppendTextChar(out, '}');
-        break;
-    case jbvBinary:
+    if (v->type == jbvBinary)
         AppendJsonbContainer(out, v->val.binary.data);
-        break;
-    default:
+    else
         AppendScalar(out, v);
-    }
 }
 
 // The iterator's tokens in order; a ',' before every key or element that follows a value.

@@ -27,7 +27,7 @@ inline void AppendTextChar(StringInfo out, char c) {
 // A string as escape_json writes it, quoted.
 void AppendJsonString(StringInfo out, const char *s, int len);
 
-// A value built by pushJsonbValue (no jbvBinary inside) or a scalar.
+// A scalar or a jsonb container (jbvBinary).
 void AppendJsonbValue(StringInfo out, const JsonbValue *v);
 
 // A jsonb container (a raw scalar too), read with its iterator.

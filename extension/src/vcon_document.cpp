@@ -614,8 +614,11 @@ void PushJsonText(Doc *doc, ::text *json) {
     JsonLexContext *lex = makeJsonLexContextCstringLen(
         VARDATA_ANY(json), static_cast<int>(VARSIZE_ANY_EXHDR(json)), GetDatabaseEncoding(), true);
     pg_parse_json_or_ereport(lex, &sem);
-    if (doc->out != nullptr)
-        Value(doc, &pushJsonbValue(&own, WJB_END_ARRAY, nullptr)->val.array.elems[0]);
+    if (doc->out != nullptr) {
+        // as jsonb (its keys sorted, the last of a repeated key kept), then written from it
+        Jsonb *parsed = JsonbValueToJsonb(pushJsonbValue(&own, WJB_END_ARRAY, nullptr));
+        Value(doc, getIthJsonbValueFromContainer(&parsed->root, 0));
+    }
 }
 
 // A text column as a JSON string, omitted when NULL.
