@@ -1,5 +1,7 @@
 // AppendCanonicalJson (canonical_json.hpp): one pass over the text that checks each token against the
-// form jsonb's output (JsonbToCString, escape_json, numeric_out) gives it and copies it compacted.
+// form jsonb's output (JsonbToCString, escape_json, numeric_out) gives it. The compact text is the
+// input without the space after each ',' and ':', so the input is copied in spans, one up to each
+// such separator, into room reserved once for the whole text (it never grows).
 // Plain C: no C++ object lives in these frames.
 extern "C" {
 #include "postgres.h"
@@ -19,6 +21,7 @@ constexpr long kMaxNumberLength = 1000;
 struct Scan {
     const char *p;
     const char *end;
+    const char *copied; // the input before this is in out (without the spaces dropped)
     StringInfo out;
 };
 
@@ -60,38 +63,30 @@ bool Escape(Scan *s) {
     return true;
 }
 
-// A string as escape_json writes it, copied. *raw_len: its length between the quotes when it holds
-// no escape (its bytes are then its value's), -1 otherwise.
+// A string as escape_json writes it. *raw_len: its length between the quotes when it holds no escape
+// (its bytes are then its value's), -1 otherwise.
 bool String(Scan *s, int *raw_len) {
     const char *start = s->p;
     if (s->p >= s->end || *s->p != '"')
         return false;
     s->p++;
     bool escaped = false;
-    while (s->p < s->end) {
-        uint64 word;
-        if (s->end - s->p >= 8 && (memcpy(&word, s->p, 8), !NeedsEscape(word))) {
-            s->p += 8; // 8 plain bytes at a time
-            continue;
-        }
+    for (;;) {
+        s->p = NextToEscape(s->p, s->end);
+        if (s->p >= s->end)
+            return false;
         const unsigned char c = static_cast<unsigned char>(*s->p);
         if (c == '"') {
             s->p++;
             *raw_len = escaped ? -1 : static_cast<int>(s->p - start - 2);
-            appendBinaryStringInfo(s->out, start, static_cast<int>(s->p - start));
             return true;
         }
         if (c < 0x20)
             return false;
-        if (c != '\\') {
-            s->p++;
-            continue;
-        }
-        escaped = true;
+        escaped = true; // a backslash
         if (!Escape(s))
             return false;
     }
-    return false;
 }
 
 // A number as numeric_out prints it: -?(0|[1-9][0-9]*)(\.[0-9]+)?, no exponent, no negative zero
@@ -119,7 +114,6 @@ bool Number(Scan *s) {
     if ((s->p < s->end && (*s->p == 'e' || *s->p == 'E')) || (negative && !nonzero) ||
         s->p - start > kMaxNumberLength)
         return false;
-    appendBinaryStringInfo(s->out, start, static_cast<int>(s->p - start));
     return true;
 }
 
@@ -127,25 +121,33 @@ bool Literal(Scan *s, const char *word) {
     const int n = static_cast<int>(strlen(word));
     if (s->end - s->p < n || memcmp(s->p, word, n) != 0)
         return false;
-    appendBinaryStringInfo(s->out, word, n);
     s->p += n;
     return true;
 }
 
-// The two bytes jsonb's output puts after a member or a key (", " or ": "), copied as the first.
+// The input from s->copied up to `upto`, into the room AppendCanonicalJson reserved.
+void CopyUpTo(Scan *s, const char *upto) {
+    const int n = static_cast<int>(upto - s->copied);
+    memcpy(s->out->data + s->out->len, s->copied, n);
+    s->out->len += n;
+    s->copied = upto;
+}
+
+// The two bytes jsonb's output puts after a member or a key (", " or ": "): the first copied with what
+// came before it, the space skipped.
 bool Separator(Scan *s, char c) {
     if (s->end - s->p < 2 || s->p[0] != c || s->p[1] != ' ')
         return false;
-    appendStringInfoChar(s->out, c);
+    CopyUpTo(s, s->p + 1);
     s->p += 2;
+    s->copied = s->p;
     return true;
 }
 
-// Whether `close` is next, copying it.
+// Whether `close` is next, passing it.
 bool Closes(Scan *s, char close) {
     if (s->p >= s->end || *s->p != close)
         return false;
-    appendStringInfoChar(s->out, close);
     s->p++;
     return true;
 }
@@ -165,7 +167,6 @@ bool Key(Scan *s, const char **previous, int *previous_len) {
 
 // An object (close '}': members "key": value) or an array (close ']'), from its opening bracket.
 bool Container(Scan *s, int depth, char close) {
-    appendStringInfoChar(s->out, *s->p);
     s->p++;
     if (Closes(s, close))
         return true;
@@ -208,10 +209,14 @@ bool Value(Scan *s, int depth) {
 } // namespace
 
 bool AppendCanonicalJson(StringInfo out, const char *json, int len) {
+    enlargeStringInfo(out, len); // the compact text is never longer
     const int mark = out->len;
-    Scan s{json, json + len, out};
-    if (Value(&s, 0) && s.p == s.end)
+    Scan s{json, json + len, json, out};
+    if (Value(&s, 0) && s.p == s.end) {
+        CopyUpTo(&s, s.end);
+        out->data[out->len] = '\0';
         return true;
+    }
     out->len = mark;
     out->data[mark] = '\0';
     return false;

@@ -6,19 +6,45 @@
 
 extern "C" {
 #include "lib/stringinfo.h"
+#include "port/pg_bitutils.h"
 }
+
+#include <cstring>
 
 namespace vcon_redis {
 
-// Whether one of the 8 bytes of w must be escaped in a JSON string: below 0x20, '"' or '\\' (the
-// "has less than" and "has zero byte" word tests: exact for the word as a whole).
-inline bool NeedsEscape(uint64 w) {
+// The bytes of w that must be escaped in a JSON string ('"', '\\', below 0x20), each marked by its high
+// bit. Exact per byte: every lane's sum stays below 0x100, so no carry reaches the next byte.
+inline uint64 EscapeMask(uint64 w) {
     constexpr uint64 kOnes = 0x0101010101010101ULL;
-    constexpr uint64 kHighs = 0x8080808080808080ULL;
-    const uint64 quote = w ^ (kOnes * '"');
-    const uint64 backslash = w ^ (kOnes * '\\');
-    return (((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) &
-           kHighs;
+    constexpr uint64 kLow7 = 0x7f7f7f7f7f7f7f7fULL;
+    const uint64 low = w & kLow7;
+    const uint64 not_quote = (low ^ (kOnes * '"')) + kLow7;      // high bit set unless the byte is '"'
+    const uint64 not_backslash = (low ^ (kOnes * '\\')) + kLow7; // … unless it is '\\'
+    const uint64 not_control = low + kOnes * (0x80 - 0x20);      // … unless it is below 0x20
+    return ~(not_quote & not_backslash & not_control) & ~w & (kOnes * 0x80);
+}
+
+// The first byte from p (before end) that must be escaped in a JSON string, or end: 8 bytes at a time.
+inline const char *NextToEscape(const char *p, const char *end) {
+    for (; end - p >= 8; p += 8) {
+        uint64 word;
+        memcpy(&word, p, 8);
+        const uint64 mask = EscapeMask(word);
+        if (mask != 0) {
+#ifdef WORDS_BIGENDIAN
+            return p + ((63 - pg_leftmost_one_pos64(mask)) >> 3);
+#else
+            return p + (pg_rightmost_one_pos64(mask) >> 3);
+#endif
+        }
+    }
+    for (; p < end; p++) {
+        const unsigned char c = static_cast<unsigned char>(*p);
+        if (c < 0x20 || c == '"' || c == '\\')
+            return p;
+    }
+    return end;
 }
 
 // Whether key a (alen bytes) comes before key b in jsonb's order of object keys: shorter first, then

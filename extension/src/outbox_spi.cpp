@@ -22,6 +22,7 @@ extern "C" {
 }
 
 #include "outbox_spi.hpp"
+#include "uuid_text.hpp"
 
 namespace vcon_redis {
 
@@ -82,7 +83,7 @@ bool ExtensionInstalled() {
     "           (row_number() OVER (ORDER BY id) - 1) / $5 AS chunk"                                         \
     "    FROM (SELECT ctid, id, vcon_uuid, created, lists, event_id, enqueued_at FROM vcon_redis.outbox"     \
     "          WHERE " where " ORDER BY id LIMIT $1) AS o)"                                                  \
-    " SELECT b.ctid, b.id, b.vcon_uuid::text, b.created, b.lists, b.event_id::text, b.enqueued_at,"          \
+    " SELECT b.ctid, b.id, b.vcon_uuid, b.created, b.lists, b.event_id, b.enqueued_at,"                      \
     "        b.doc, b.error"                                                                                 \
     " FROM generate_series(0::bigint, (SELECT max(chunk) FROM batch)) AS c(chunk)"                           \
     " CROSS JOIN LATERAL ("                                                                                  \
@@ -121,14 +122,23 @@ Datum Column(HeapTuple tuple, TupleDesc desc, int column, bool *isnull) {
     return SPI_getbinval(tuple, desc, column, isnull);
 }
 
+// A uuid column's text, NUL-terminated, in the current memory context.
+const char *UuidColumn(HeapTuple tuple, TupleDesc desc, int column) {
+    bool isnull = false;
+    char *text = static_cast<char *>(palloc(kUuidTextLen + 1));
+    UuidText(DatumGetUUIDP(Column(tuple, desc, column, &isnull)), text);
+    text[kUuidTextLen] = '\0';
+    return text;
+}
+
 void CopyRow(HeapTuple tuple, TupleDesc desc, OutboxRow *row) {
     bool isnull = false;
     ItemPointerCopy(reinterpret_cast<ItemPointer>(DatumGetPointer(Column(tuple, desc, kCtid, &isnull))),
                     &row->ctid);
     row->id = DatumGetInt64(Column(tuple, desc, kId, &isnull));
-    row->vcon_uuid = TextDatumGetCString(Column(tuple, desc, kUuid, &isnull));
+    row->vcon_uuid = UuidColumn(tuple, desc, kUuid);
     row->created = DatumGetBool(Column(tuple, desc, kCreated, &isnull));
-    row->event_id = TextDatumGetCString(Column(tuple, desc, kEventId, &isnull));
+    row->event_id = UuidColumn(tuple, desc, kEventId);
     row->enqueued_at = DatumGetTimestampTz(Column(tuple, desc, kEnqueuedAt, &isnull));
 
     row->nlists = 0;

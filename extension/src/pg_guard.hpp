@@ -18,8 +18,8 @@
 //     pg_atomic_write_u32 pg_atomic_exchange_u32 pg_atomic_fetch_add_u64 ResetLatch SetLatch
 //     ReleaseExternalFD pqsignal pgstat_report_appname strlcpy snprintf strcmp MAXALIGN
 //   plain-c:
-//     pg_guard.cpp capture.cpp status.cpp tag_array.cpp vcon_document.cpp canonical_json.cpp wake.cpp
-//     outbox_spi.cpp partition.cpp
+//     pg_guard.cpp capture.cpp status.cpp tag_array.cpp vcon_document.cpp canonical_json.cpp compact_text.cpp
+//     wake.cpp outbox_spi.cpp partition.cpp canonical_json.hpp compact_text.hpp
 //     guc.cpp:DefineGucs guc.cpp:DefineCacheGucs guc.cpp:DefineCaptureGucs guc.cpp:DefineWorkerGucs
 //     guc.cpp:DefineRedisTransportGucs shmem.cpp:vcon_redis_shmem_request shmem.cpp:vcon_redis_shmem_startup
 //     shmem.cpp:InitBlock worker.cpp:RegisterWorkers worker.cpp:vcon_redis_worker_main

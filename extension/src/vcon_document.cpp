@@ -3,12 +3,13 @@
 // the worker's drain (sql/45_drain.sql) are made of this function.
 //
 // Set-based: one read per table for all the vCons asked (index probes on vcon_id = ANY, ordered by
-// vCon then *_index), merged here vCon by vCon. Each document is built as a JsonbValue with
-// PostgreSQL's own pushJsonbValue, which sorts every object's keys as jsonb does and, for a repeated
-// key, keeps the last one pushed. The column members are pushed in that order with the members of
-// `extra` merged in between, a column member whose key `extra` has left out (ObjectMerge): exactly
-// `columns || extra`, and the sort finds the pairs sorted. jsonb columns, `extra` and JSON bodies are
-// pushed as jsonb containers, so nothing is printed and parsed again. The SQL definition this
+// vCon then *_index), merged here vCon by vCon. The column members are given in jsonb's key order with
+// the members of `extra` merged in between, a column member whose key `extra` has left out
+// (ObjectMerge): exactly `columns || extra`, every object's keys sorted and unique. vcon_json_many
+// pushes them into a JsonbValue with PostgreSQL's own pushJsonbValue (whose sort then finds the pairs
+// sorted); _vcon_texts writes them as compact text straight away (Doc), which is what printing that
+// value gives. jsonb columns, `extra` and JSON bodies are pushed as jsonb containers or written from
+// them, so nothing is printed and parsed again. The SQL definition this
 // replaced (text assembly and one jsonb parse per vCon, ~1.5 ms of CPU for a realistic vCon) is kept
 // in tests/regress/sql/document.sql as the reference the output is compared with, byte for byte.
 //
@@ -43,6 +44,8 @@ extern "C" {
 }
 
 #include "canonical_json.hpp"
+#include "compact_text.hpp"
+#include "uuid_text.hpp"
 
 namespace vcon_redis {
 namespace {
@@ -106,7 +109,8 @@ enum PartyColumn {
 };
 
 const char *const kDialogQuery =
-    "SELECT t.vcon_id, t.id, t.extra::jsonb, t.url::text, t.body::text, t.body_json::boolean, t.type::text,"
+    "SELECT t.vcon_id, t.id, t.dialog_index::int4, t.extra::jsonb, t.url::text, t.body::text,"
+    " t.body_json::boolean, t.type::text,"
     " t.start_time::timestamptz,"
     // exact value unless another client changed duration_seconds since; a REAL as its shortest exact
     // text (float4out), as vcon-mcp reads it, never ::numeric
@@ -118,10 +122,14 @@ const char *const kDialogQuery =
     "      ELSE to_jsonb(nullif(t.session_id_legacy, '')) END,"
     " t.transferee::int4, t.transferor::int4, t.application::text, t.disposition::text,"
     " t.consultation::int4[], t.content_hash::text, t.target_dialog::int4[], t.transfer_target::int4[]"
-    " FROM dialog t WHERE t.vcon_id = ANY ($1) ORDER BY t.vcon_id, t.dialog_index, t.id";
+    // in (vcon, dialog_index, id) order: the index on (vcon_id, dialog_index), vcon-mcp's UNIQUE
+    // constraint, gives the first two without sorting the rows (the id too made an incremental sort
+    // of every dialog, ~5 % of a drain); OrderDialogTies puts rows that tie on both in id order
+    " FROM dialog t WHERE t.vcon_id = ANY ($1) ORDER BY t.vcon_id, t.dialog_index";
 enum DialogColumn {
     kDVcon = 1,
     kDId,
+    kDIndex,
     kDExtra,
     kDUrl,
     kDBody,
@@ -214,7 +222,7 @@ enum Read { kVcons, kParties, kDialog, kHistory, kAnalysis, kAttachments, kReads
 const char *const kQueries[kReads] = {kVconsQuery,   kPartiesQuery,  kDialogQuery,
                                       kHistoryQuery, kAnalysisQuery, kAttachmentsQuery};
 
-// The widest read (dialog) has 25 columns.
+// The widest read (dialog) has 26 columns.
 constexpr int kMaxColumns = 32;
 
 // Prepared once per session as generic plans (index probes on = ANY are right for one uuid and for a
@@ -241,6 +249,48 @@ SPITupleTable *RunRead(Read read, Datum uuids) {
              kMaxColumns);
     // (kept until SPI_finish: SPI frees a result table only when asked or when SPI ends)
     return SPI_tuptable;
+}
+
+// Whether dialog rows a and b have the same vCon and dialog_index (NULLs alike, as ORDER BY groups them).
+bool SameDialogPosition(const SPITupleTable *t, HeapTuple a, HeapTuple b) {
+    bool anull = false;
+    bool bnull = false;
+    Datum av = SPI_getbinval(a, t->tupdesc, kDVcon, &anull);
+    Datum bv = SPI_getbinval(b, t->tupdesc, kDVcon, &bnull);
+    if (anull || bnull || memcmp(DatumGetUUIDP(av)->data, DatumGetUUIDP(bv)->data, UUID_LEN) != 0)
+        return false;
+    av = SPI_getbinval(a, t->tupdesc, kDIndex, &anull);
+    bv = SPI_getbinval(b, t->tupdesc, kDIndex, &bnull);
+    return anull == bnull && (anull || DatumGetInt32(av) == DatumGetInt32(bv));
+}
+
+// Whether dialog row a's id comes after b's (ascending, NULLs last).
+bool DialogIdAfter(const SPITupleTable *t, HeapTuple a, HeapTuple b) {
+    bool anull = false;
+    bool bnull = false;
+    Datum av = SPI_getbinval(a, t->tupdesc, kDId, &anull);
+    Datum bv = SPI_getbinval(b, t->tupdesc, kDId, &bnull);
+    if (anull || bnull)
+        return anull && !bnull;
+    return memcmp(DatumGetUUIDP(av)->data, DatumGetUUIDP(bv)->data, UUID_LEN) > 0;
+}
+
+// The dialog read's rows, in (vcon, dialog_index) order, put in (vcon, dialog_index, id) order: each
+// run of rows that tie on the first two (none where they are unique) sorted by id.
+void OrderDialogTies(SPITupleTable *t) {
+    for (uint64 start = 0; start < t->numvals;) {
+        uint64 end = start + 1;
+        while (end < t->numvals && SameDialogPosition(t, t->vals[start], t->vals[end]))
+            end++;
+        for (uint64 i = start + 1; i < end; i++) { // insertion sort: such runs are rare and short
+            HeapTuple row = t->vals[i];
+            uint64 j = i;
+            for (; j > start && DialogIdAfter(t, t->vals[j - 1], row); j--)
+                t->vals[j] = t->vals[j - 1];
+            t->vals[j] = row;
+        }
+        start = end;
+    }
 }
 
 // One read's rows and the merge position in them.
@@ -307,16 +357,96 @@ Datum Get(const Row *row, int column, bool *isnull) {
     return row->values[column - 1];
 }
 
-// Whether the document being built is the compact text (ReturnDocuments sets it at the start of
-// every call, so an error that left a call never leaks it into the next): only then may a JSON body
-// already in canonical form be copied instead of parsed (kCompactText).
-bool building_compact_text = false;
+// Where a document goes: the jsonb value (vcon_json_many), built with pushJsonbValue, or the compact
+// text (_vcon_texts, what Redis holds), written straight into a buffer as the members come. The
+// builder gives every object's members in jsonb's key order with no key twice (ObjectMerge), which is
+// all pushJsonbValue's sort of an object would have done, so the text is what printing the built
+// value gives, without the value: building that tree and printing it was ~35 % of the worker's CPU
+// in a drain of realistic vCons.
+struct Doc {
+    JsonbParseState *st; // the value being built, when out is NULL
+    StringInfo out;      // the compact text being written, or NULL
+    bool comma;          // text: a value just ended, so a key or element that follows needs a ','
+};
 
-// A value that AppendValue writes as the bytes val.string holds: the compact text of a JSON body
-// that was already in canonical form (canonical_json.hpp), copied rather than parsed and printed
-// again, or of a number written as its digits. A built document never holds jsonpath's datetime otherwise,
-// and a jsonb document never holds this (it is made only while building_compact_text).
-constexpr jbvType kCompactText = jbvDatetime;
+// The text's ',' between a value and the key or element after it.
+void Separate(Doc *doc) {
+    if (doc->comma) {
+        AppendTextChar(doc->out, ',');
+        doc->comma = false;
+    }
+}
+
+void BeginContainer(Doc *doc, JsonbIteratorToken begin) {
+    if (doc->out == nullptr) {
+        pushJsonbValue(&doc->st, begin, nullptr);
+        return;
+    }
+    Separate(doc);
+    AppendTextChar(doc->out, begin == WJB_BEGIN_OBJECT ? '{' : '[');
+}
+
+// The value that ends at the top level (the value being built only).
+JsonbValue *EndContainer(Doc *doc, JsonbIteratorToken end) {
+    if (doc->out == nullptr)
+        return pushJsonbValue(&doc->st, end, nullptr);
+    AppendTextChar(doc->out, end == WJB_END_OBJECT ? '}' : ']');
+    doc->comma = true;
+    return nullptr;
+}
+
+// A key (len bytes); `plain` when it holds nothing escape_json escapes (the builder's own keys).
+void Key(Doc *doc, const char *key, int len, bool plain) {
+    if (doc->out == nullptr) {
+        JsonbValue k;
+        k.type = jbvString;
+        k.val.string.val = const_cast<char *>(key);
+        k.val.string.len = len;
+        pushJsonbValue(&doc->st, WJB_KEY, &k);
+        return;
+    }
+    Separate(doc);
+    if (plain) {
+        ReserveText(doc->out, len + 3);
+        char *p = doc->out->data + doc->out->len;
+        *p++ = '"';
+        memcpy(p, key, len);
+        p[len] = '"';
+        p[len + 1] = ':';
+        doc->out->len += len + 3;
+    } else {
+        AppendJsonString(doc->out, key, len);
+        AppendTextChar(doc->out, ':');
+    }
+}
+
+// A scalar or a jsonb container (jbvBinary) as the value of the member or element expected next.
+void Value(Doc *doc, JsonbValue *v) {
+    if (doc->out == nullptr) {
+        // a value in an object follows its key; anything else is an element
+        pushJsonbValue(&doc->st,
+                       doc->st != nullptr && doc->st->contVal.type == jbvObject ? WJB_VALUE : WJB_ELEM, v);
+        return;
+    }
+    Separate(doc);
+    AppendJsonbValue(doc->out, v);
+    doc->comma = true;
+}
+
+// A string value; the bytes must outlive the value being built (the text copies them at once).
+void StringValue(Doc *doc, const char *s, int len) {
+    if (doc->out == nullptr) {
+        JsonbValue v;
+        v.type = jbvString;
+        v.val.string.val = const_cast<char *>(s);
+        v.val.string.len = len;
+        Value(doc, &v);
+        return;
+    }
+    Separate(doc);
+    AppendJsonString(doc->out, s, len);
+    doc->comma = true;
+}
 
 // The object being built at each level of the document's own objects (a vCon, its dialogs, their
 // party_history entries), with its `extra` merged into its column members in jsonb's key order: the
@@ -346,13 +476,13 @@ void NextExtraMember(ObjectMerge *m) {
 
 // Pushes extra's members whose keys come before key (len bytes) in jsonb's order; whether extra's
 // next member has that very key.
-bool PushExtraBefore(JsonbParseState **st, ObjectMerge *m, const char *key, int len) {
+bool PushExtraBefore(Doc *doc, ObjectMerge *m, const char *key, int len) {
     while (m->extra != nullptr) {
         const JsonbValue &k = m->key;
         if (!JsonbKeyBefore(k.val.string.val, k.val.string.len, key, len))
             return k.val.string.len == len && memcmp(k.val.string.val, key, len) == 0;
-        pushJsonbValue(st, WJB_KEY, &m->key);
-        pushJsonbValue(st, WJB_VALUE, &m->value);
+        Key(doc, k.val.string.val, k.val.string.len, false);
+        Value(doc, &m->value);
         NextExtraMember(m);
     }
     return false;
@@ -360,25 +490,21 @@ bool PushExtraBefore(JsonbParseState **st, ObjectMerge *m, const char *key, int 
 
 // Starts the column member `key` of the object being built: pushes its key and returns true, or
 // returns false when extra has the key (the member is then omitted: extra's value wins).
-bool BeginMember(JsonbParseState **st, const char *key) {
+bool BeginMember(Doc *doc, const char *key) {
     ObjectMerge *m = &merges[merge_depth - 1];
     const int len = static_cast<int>(strlen(key));
     if (m->last != nullptr && !JsonbKeyBefore(m->last, m->last_len, key, len))
         elog(ERROR, "vCon document member \"%s\" pushed out of jsonb's key order", key);
     m->last = key;
     m->last_len = len;
-    if (PushExtraBefore(st, m, key, len))
+    if (PushExtraBefore(doc, m, key, len))
         return false;
-    JsonbValue k;
-    k.type = jbvString;
-    k.val.string.val = const_cast<char *>(key);
-    k.val.string.len = len;
-    pushJsonbValue(st, WJB_KEY, &k);
+    Key(doc, key, len, true);
     return true;
 }
 
-// A jsonb container (or scalar) as the value of the member or element `seq`.
-void PushJsonb(JsonbParseState **st, JsonbIteratorToken seq, Jsonb *jb) {
+// A jsonb container (or scalar) as the value of the member or element expected next.
+void PushJsonb(Doc *doc, Jsonb *jb) {
     JsonbValue v;
     if (JB_ROOT_IS_SCALAR(jb)) {
         JsonbExtractScalar(&jb->root, &v);
@@ -387,7 +513,7 @@ void PushJsonb(JsonbParseState **st, JsonbIteratorToken seq, Jsonb *jb) {
         v.val.binary.data = &jb->root;
         v.val.binary.len = static_cast<int>(VARSIZE(jb) - VARHDRSZ);
     }
-    pushJsonbValue(st, seq, &v);
+    Value(doc, &v);
 }
 
 bool IsJsonbNull(Jsonb *jb) {
@@ -469,8 +595,13 @@ void JsonIntoScalar(void *state, char *token, JsonTokenType type) {
     JsonIntoPush(static_cast<JsonInto *>(state), &v);
 }
 
-void PushJsonText(JsonbParseState **st, ::text *json) {
-    JsonInto in{st};
+// JSON text parsed into the document as the value expected next (the text: parsed into a value of its
+// own first, which is then printed; only for a body that is not in canonical form).
+void PushJsonText(Doc *doc, ::text *json) {
+    JsonbParseState *own = nullptr;
+    if (doc->out != nullptr)
+        pushJsonbValue(&own, WJB_BEGIN_ARRAY, nullptr); // a parse state for a scalar body too
+    JsonInto in{doc->out != nullptr ? &own : &doc->st};
     JsonSemAction sem;
     memset(&sem, 0, sizeof sem);
     sem.semstate = &in;
@@ -483,71 +614,72 @@ void PushJsonText(JsonbParseState **st, ::text *json) {
     JsonLexContext *lex = makeJsonLexContextCstringLen(
         VARDATA_ANY(json), static_cast<int>(VARSIZE_ANY_EXHDR(json)), GetDatabaseEncoding(), true);
     pg_parse_json_or_ereport(lex, &sem);
+    if (doc->out != nullptr) {
+        // as jsonb (its keys sorted, the last of a repeated key kept), then written from it
+        Jsonb *parsed = JsonbValueToJsonb(pushJsonbValue(&own, WJB_END_ARRAY, nullptr));
+        Value(doc, getIthJsonbValueFromContainer(&parsed->root, 0));
+    }
 }
 
 // A text column as a JSON string, omitted when NULL.
-void StringMember(JsonbParseState **st, const char *key, const Row *row, int column) {
+void StringMember(Doc *doc, const char *key, const Row *row, int column) {
     bool isnull = false;
     Datum d = Get(row, column, &isnull);
     if (isnull)
         return;
     ::text *t = DatumGetTextPP(d);
-    if (!BeginMember(st, key))
+    if (!BeginMember(doc, key))
         return;
-    JsonbValue v;
-    v.type = jbvString;
-    v.val.string.val = VARDATA_ANY(t);
-    v.val.string.len = static_cast<int>(VARSIZE_ANY_EXHDR(t));
-    pushJsonbValue(st, WJB_VALUE, &v);
+    StringValue(doc, VARDATA_ANY(t), static_cast<int>(VARSIZE_ANY_EXHDR(t)));
 }
 
-// An int4 as a JSON number, the value of the member or element `seq`: its digits when the compact
-// text is being built (what numeric_out would print for it), otherwise a numeric.
-void PushInt(JsonbParseState **st, JsonbIteratorToken seq, int32 i) {
-    JsonbValue v;
-    if (building_compact_text) {
-        char *digits = static_cast<char *>(palloc(MAXINT8LEN + 1));
-        v.type = kCompactText;
-        v.val.string.len = pg_ltoa(i, digits);
-        v.val.string.val = digits;
-    } else {
-        v.type = jbvNumeric;
-        v.val.numeric = int64_to_numeric(i);
+// An int4 as a JSON number, the value of the member or element expected next: in the text its digits
+// (what numeric_out prints for it), in the value a numeric.
+void PushInt(Doc *doc, int32 i) {
+    if (doc->out != nullptr) {
+        Separate(doc);
+        ReserveText(doc->out, MAXINT8LEN + 1);
+        doc->out->len += pg_ltoa(i, doc->out->data + doc->out->len);
+        doc->comma = true;
+        return;
     }
-    pushJsonbValue(st, seq, &v);
+    JsonbValue v;
+    v.type = jbvNumeric;
+    v.val.numeric = int64_to_numeric(i);
+    Value(doc, &v);
 }
 
 // An int4 column as a JSON number, omitted when NULL.
-void IntMember(JsonbParseState **st, const char *key, const Row *row, int column) {
+void IntMember(Doc *doc, const char *key, const Row *row, int column) {
     bool isnull = false;
     Datum d = Get(row, column, &isnull);
     if (isnull)
         return;
-    if (!BeginMember(st, key))
+    if (!BeginMember(doc, key))
         return;
-    PushInt(st, WJB_VALUE, DatumGetInt32(d));
+    PushInt(doc, DatumGetInt32(d));
 }
 
 // The elements of dimension `dim` of an int4[] from element *next on, as to_jsonb writes them: an
 // array per dimension, NULL elements as null.
-void PushIntDimension(JsonbParseState **st, const int *dims, int ndim, int dim, const Datum *elems,
-                      const bool *nulls, int *next) {
-    pushJsonbValue(st, WJB_BEGIN_ARRAY, nullptr);
+void PushIntDimension(Doc *doc, const int *dims, int ndim, int dim, const Datum *elems, const bool *nulls,
+                      int *next) {
+    BeginContainer(doc, WJB_BEGIN_ARRAY);
     for (int i = 0; i < dims[dim]; i++) {
         if (dim + 1 < ndim) {
-            PushIntDimension(st, dims, ndim, dim + 1, elems, nulls, next);
+            PushIntDimension(doc, dims, ndim, dim + 1, elems, nulls, next);
             continue;
         }
         if (nulls[*next]) {
             JsonbValue v;
             v.type = jbvNull;
-            pushJsonbValue(st, WJB_ELEM, &v);
+            Value(doc, &v);
         } else {
-            PushInt(st, WJB_ELEM, DatumGetInt32(elems[*next]));
+            PushInt(doc, DatumGetInt32(elems[*next]));
         }
         (*next)++;
     }
-    pushJsonbValue(st, WJB_END_ARRAY, nullptr);
+    EndContainer(doc, WJB_END_ARRAY);
 }
 
 // An int4[] column as a document holds it: omitted when NULL or empty; with `scalar_when_one`, its
@@ -555,7 +687,7 @@ void PushIntDimension(JsonbParseState **st, const int *dims, int ndim, int dim, 
 // another lower bound); otherwise the array as to_jsonb writes it. The read's former
 // `CASE cardinality(a) WHEN 0 THEN NULL WHEN 1 THEN to_jsonb(a[1]) ELSE to_jsonb(a) END` (or
 // `CASE WHEN cardinality(a) > 0 THEN to_jsonb(a) END`), without its jsonb.
-void IntArrayMember(JsonbParseState **st, const char *key, const Row *row, int column, bool scalar_when_one) {
+void IntArrayMember(Doc *doc, const char *key, const Row *row, int column, bool scalar_when_one) {
     bool isnull = false;
     Datum d = Get(row, column, &isnull);
     if (isnull)
@@ -572,29 +704,29 @@ void IntArrayMember(JsonbParseState **st, const char *key, const Row *row, int c
     if (scalar_when_one && count == 1) {
         if (ndim != 1 || ARR_LBOUND(a)[0] != 1 || nulls[0])
             return;
-        if (BeginMember(st, key))
-            PushInt(st, WJB_VALUE, DatumGetInt32(elems[0]));
+        if (BeginMember(doc, key))
+            PushInt(doc, DatumGetInt32(elems[0]));
         return;
     }
-    if (!BeginMember(st, key))
+    if (!BeginMember(doc, key))
         return;
     int next = 0;
-    PushIntDimension(st, ARR_DIMS(a), ndim, 0, elems, nulls, &next);
+    PushIntDimension(doc, ARR_DIMS(a), ndim, 0, elems, nulls, &next);
 }
 
 // A value computed by the read as jsonb, pushed as it is; omitted when NULL.
-void ValueMember(JsonbParseState **st, const char *key, const Row *row, int column) {
+void ValueMember(Doc *doc, const char *key, const Row *row, int column) {
     bool isnull = false;
     Datum d = Get(row, column, &isnull);
     if (isnull)
         return;
-    if (!BeginMember(st, key))
+    if (!BeginMember(doc, key))
         return;
-    PushJsonb(st, WJB_VALUE, DatumGetJsonbP(d));
+    PushJsonb(doc, DatumGetJsonbP(d));
 }
 
 // A jsonb column: omitted when NULL, null, {} or [].
-void JsonbMember(JsonbParseState **st, const char *key, const Row *row, int column) {
+void JsonbMember(Doc *doc, const char *key, const Row *row, int column) {
     bool isnull = false;
     Datum d = Get(row, column, &isnull);
     if (isnull)
@@ -604,9 +736,9 @@ void JsonbMember(JsonbParseState **st, const char *key, const Row *row, int colu
         return; // {} or []
     if (IsJsonbNull(jb))
         return;
-    if (!BeginMember(st, key))
+    if (!BeginMember(doc, key))
         return;
-    PushJsonb(st, WJB_VALUE, jb);
+    PushJsonb(doc, jb);
 }
 
 // The decimal digits of value (>= 0), zero-padded to at least `width`, written at p; returns their end.
@@ -626,7 +758,7 @@ char *PutDigits(char *p, int value, int width) {
 
 // A timestamp as RFC 3339 in UTC with the fraction trimmed of trailing zeros:
 // "YYYY-MM-DDTHH:MM:SS[.ffffff]Z"; omitted when NULL or infinite (to_char gives NULL there).
-void DateMember(JsonbParseState **st, const char *key, const Row *row, int column) {
+void DateMember(Doc *doc, const char *key, const Row *row, int column) {
     bool isnull = false;
     Datum d = Get(row, column, &isnull);
     if (isnull)
@@ -668,41 +800,30 @@ void DateMember(JsonbParseState **st, const char *key, const Row *row, int colum
     if (len > 0 && buf[len - 1] == '.')
         len--;
     buf[len++] = 'Z';
-    if (!BeginMember(st, key))
+    if (!BeginMember(doc, key))
         return;
-    JsonbValue v;
-    v.type = jbvString;
-    v.val.string.val = pnstrdup(buf, len);
-    v.val.string.len = len;
-    pushJsonbValue(st, WJB_VALUE, &v);
+    StringValue(doc, doc->out != nullptr ? buf : pnstrdup(buf, len), len);
 }
 
-// A JSON body's text pushed as the value expected next: copied when it is canonical and the compact
-// text is being built; otherwise parsed (a malformed body fails as body::jsonb did).
-void PushJsonBody(JsonbParseState **st, ::text *json) {
+// A JSON body's text as the value expected next: in the text copied when it is canonical (compacted
+// straight into the document); otherwise parsed (a malformed body fails as body::jsonb did).
+void PushJsonBody(Doc *doc, ::text *json) {
     const char *data = VARDATA_ANY(json);
     const int len = static_cast<int>(VARSIZE_ANY_EXHDR(json));
-    if (building_compact_text) {
-        StringInfoData compact;
-        initStringInfo(&compact);
-        enlargeStringInfo(&compact, len); // the compact text is never longer
-        if (AppendCanonicalJson(&compact, data, len)) {
-            JsonbValue v;
-            v.type = kCompactText;
-            v.val.string.val = compact.data;
-            v.val.string.len = compact.len;
-            pushJsonbValue(st, WJB_VALUE, &v);
+    if (doc->out != nullptr) {
+        Separate(doc);
+        if (AppendCanonicalJson(doc->out, data, len)) {
+            doc->comma = true;
             return;
         }
-        pfree(compact.data);
     }
-    PushJsonText(st, json);
+    PushJsonText(doc, json);
 }
 
 // The body member (sql/40_json.sql, _body_json): a JSON body (body_json) as its JSON value (a
 // malformed one fails as body::jsonb did); another client's body read as vcon-mcp reads it when the
 // read computed it (foreign_column > 0); otherwise the JSON string. Omitted when the body is NULL.
-void BodyMember(JsonbParseState **st, const Row *row, int body_column, int json_column, int foreign_column) {
+void BodyMember(Doc *doc, const Row *row, int body_column, int json_column, int foreign_column) {
     bool isnull = false;
     Datum body = Get(row, body_column, &isnull);
     if (isnull)
@@ -710,8 +831,8 @@ void BodyMember(JsonbParseState **st, const Row *row, int body_column, int json_
     bool json_null = false;
     Datum json = Get(row, json_column, &json_null);
     if (!json_null && DatumGetBool(json)) {
-        if (BeginMember(st, "body"))
-            PushJsonBody(st, DatumGetTextPP(body));
+        if (BeginMember(doc, "body"))
+            PushJsonBody(doc, DatumGetTextPP(body));
         return;
     }
     if (foreign_column > 0) {
@@ -721,25 +842,25 @@ void BodyMember(JsonbParseState **st, const Row *row, int body_column, int json_
             Jsonb *jb = DatumGetJsonbP(foreign);
             if (IsJsonbNull(jb))
                 return; // a JSON null body: omitted
-            if (BeginMember(st, "body"))
-                PushJsonb(st, WJB_VALUE, jb);
+            if (BeginMember(doc, "body"))
+                PushJsonb(doc, jb);
             return;
         }
     }
-    StringMember(st, "body", row, body_column);
+    StringMember(doc, "body", row, body_column);
 }
 
 // Opens an object whose members come from columns and then from `extra` (read at extra_column). A
 // non-object extra (never written by save_vcon) makes the value what `object || extra` is: an array
 // of the object and extra's elements (or extra itself when it is a scalar). Returns extra (NULL when
 // NULL) for CloseObject.
-Jsonb *OpenObject(JsonbParseState **st, const Row *row, int extra_column) {
+Jsonb *OpenObject(Doc *doc, const Row *row, int extra_column) {
     bool isnull = false;
     Datum d = Get(row, extra_column, &isnull);
     Jsonb *extra = isnull ? nullptr : DatumGetJsonbP(d);
     if (extra != nullptr && !JB_ROOT_IS_OBJECT(extra))
-        pushJsonbValue(st, WJB_BEGIN_ARRAY, nullptr);
-    pushJsonbValue(st, WJB_BEGIN_OBJECT, nullptr);
+        BeginContainer(doc, WJB_BEGIN_ARRAY);
+    BeginContainer(doc, WJB_BEGIN_OBJECT);
     if (merge_depth == kMaxObjectDepth)
         elog(ERROR, "vCon document objects nested deeper than %d", kMaxObjectDepth);
     ObjectMerge *m = &merges[merge_depth++];
@@ -756,71 +877,71 @@ Jsonb *OpenObject(JsonbParseState **st, const Row *row, int extra_column) {
 
 // Pushes extra's members left (after the last column member's key) and closes the object (and the
 // array a non-object extra makes). Returns the finished value at the top level.
-JsonbValue *CloseObject(JsonbParseState **st, Jsonb *extra) {
+JsonbValue *CloseObject(Doc *doc, Jsonb *extra) {
     ObjectMerge *m = &merges[--merge_depth];
     for (; m->extra != nullptr; NextExtraMember(m)) {
-        pushJsonbValue(st, WJB_KEY, &m->key);
-        pushJsonbValue(st, WJB_VALUE, &m->value);
+        Key(doc, m->key.val.string.val, m->key.val.string.len, false);
+        Value(doc, &m->value);
     }
-    JsonbValue *res = pushJsonbValue(st, WJB_END_OBJECT, nullptr);
+    JsonbValue *res = EndContainer(doc, WJB_END_OBJECT);
     if (extra == nullptr || JB_ROOT_IS_OBJECT(extra))
         return res;
     if (JB_ROOT_IS_SCALAR(extra)) {
-        PushJsonb(st, WJB_ELEM, extra);
+        PushJsonb(doc, extra);
     } else {
         JsonbIterator *it = JsonbIteratorInit(&extra->root);
         JsonbValue v;
         JsonbIteratorToken tok;
         while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE) {
             if (tok == WJB_ELEM)
-                pushJsonbValue(st, WJB_ELEM, &v);
+                Value(doc, &v);
         }
     }
-    return pushJsonbValue(st, WJB_END_ARRAY, nullptr);
+    return EndContainer(doc, WJB_END_ARRAY);
 }
 
 // ---------------------------------------------------------------------------------------------
 // The objects: each pushes its members in jsonb's key order (shorter keys first, then bytewise).
 
-void PushParty(JsonbParseState **st, const Row *r) {
+void PushParty(Doc *doc, const Row *r) {
     bool isnull = false;
     Get(r, kPExtra, &isnull);
-    Jsonb *extra = OpenObject(st, r, kPExtra);
-    StringMember(st, "did", r, kPDid);
-    StringMember(st, "sip", r, kPSip);
-    StringMember(st, "tel", r, kPTel);
-    StringMember(st, "name", r, kPName);
-    StringMember(st, "stir", r, kPStir);
-    StringMember(st, "uuid", r, kPUuid);
+    Jsonb *extra = OpenObject(doc, r, kPExtra);
+    StringMember(doc, "did", r, kPDid);
+    StringMember(doc, "sip", r, kPSip);
+    StringMember(doc, "tel", r, kPTel);
+    StringMember(doc, "name", r, kPName);
+    StringMember(doc, "stir", r, kPStir);
+    StringMember(doc, "uuid", r, kPUuid);
     // vcon-mcp's member name for its own rows, the draft's for ours
-    JsonbMember(st, isnull ? "jcard" : "jCard", r, kPJcard);
-    StringMember(st, "gmlpos", r, kPGmlpos);
-    StringMember(st, "mailto", r, kPMailto);
-    StringMember(st, "timezone", r, kPTimezone);
-    StringMember(st, "validation", r, kPValidation);
-    JsonbMember(st, "civicaddress", r, kPCivic);
-    CloseObject(st, extra);
+    JsonbMember(doc, isnull ? "jcard" : "jCard", r, kPJcard);
+    StringMember(doc, "gmlpos", r, kPGmlpos);
+    StringMember(doc, "mailto", r, kPMailto);
+    StringMember(doc, "timezone", r, kPTimezone);
+    StringMember(doc, "validation", r, kPValidation);
+    JsonbMember(doc, "civicaddress", r, kPCivic);
+    CloseObject(doc, extra);
 }
 
-void PushHistory(JsonbParseState **st, const Row *r) {
-    Jsonb *extra = OpenObject(st, r, kHExtra);
-    StringMember(st, "dtmf", r, kHDtmf);
-    DateMember(st, "time", r, kHTime);
-    StringMember(st, "event", r, kHEvent);
-    IntMember(st, "party", r, kHParty);
-    CloseObject(st, extra);
+void PushHistory(Doc *doc, const Row *r) {
+    Jsonb *extra = OpenObject(doc, r, kHExtra);
+    StringMember(doc, "dtmf", r, kHDtmf);
+    DateMember(doc, "time", r, kHTime);
+    StringMember(doc, "event", r, kHEvent);
+    IntMember(doc, "party", r, kHParty);
+    CloseObject(doc, extra);
 }
 
 // The member "party_history": the rows of `history` (kHistoryQuery) of dialog `id`; omitted when none.
-void DialogHistory(JsonbParseState **st, const Rows *history, const pg_uuid_t *id) {
+void DialogHistory(Doc *doc, const Rows *history, const pg_uuid_t *id) {
     if (history->table == nullptr)
         return;
     uint64 first = FirstRowWith(history, id, kHDialog);
     if (first == history->table->numvals)
         return;
-    if (!BeginMember(st, "party_history"))
+    if (!BeginMember(doc, "party_history"))
         return;
-    pushJsonbValue(st, WJB_BEGIN_ARRAY, nullptr);
+    BeginContainer(doc, WJB_BEGIN_ARRAY);
     for (uint64 i = first; i < history->table->numvals; i++) {
         Row hr;
         Deform(&hr, history->table->vals[i], history->table->tupdesc);
@@ -828,92 +949,92 @@ void DialogHistory(JsonbParseState **st, const Rows *history, const pg_uuid_t *i
         Datum dialog = Get(&hr, kHDialog, &hnull);
         if (hnull || memcmp(DatumGetUUIDP(dialog)->data, id->data, UUID_LEN) != 0)
             break;
-        PushHistory(st, &hr);
+        PushHistory(doc, &hr);
     }
-    pushJsonbValue(st, WJB_END_ARRAY, nullptr);
+    EndContainer(doc, WJB_END_ARRAY);
 }
 
 // A dialog and, from `history`, the party_history rows of this dialog.
-void PushDialog(JsonbParseState **st, const Row *r, const Rows *history) {
-    Jsonb *extra = OpenObject(st, r, kDExtra);
-    StringMember(st, "url", r, kDUrl);
-    BodyMember(st, r, kDBody, kDBodyJson, 0);
-    StringMember(st, "type", r, kDType);
-    DateMember(st, "start", r, kDStart);
-    IntArrayMember(st, "parties", r, kDParties, false);
-    ValueMember(st, "duration", r, kDDuration);
-    StringMember(st, "encoding", r, kDEncoding);
-    StringMember(st, "filename", r, kDFilename);
-    IntArrayMember(st, "original", r, kDOriginal, true);
-    StringMember(st, "mediatype", r, kDMediatype);
-    StringMember(st, "message_id", r, kDMessageId);
-    IntMember(st, "originator", r, kDOriginator);
-    JsonbMember(st, "session_id", r, kDSessionId);
-    IntMember(st, "transferee", r, kDTransferee);
-    IntMember(st, "transferor", r, kDTransferor);
-    StringMember(st, "application", r, kDApplication);
-    StringMember(st, "disposition", r, kDDisposition);
-    IntArrayMember(st, "consultation", r, kDConsultation, true);
-    StringMember(st, "content_hash", r, kDContentHash);
+void PushDialog(Doc *doc, const Row *r, const Rows *history) {
+    Jsonb *extra = OpenObject(doc, r, kDExtra);
+    StringMember(doc, "url", r, kDUrl);
+    BodyMember(doc, r, kDBody, kDBodyJson, 0);
+    StringMember(doc, "type", r, kDType);
+    DateMember(doc, "start", r, kDStart);
+    IntArrayMember(doc, "parties", r, kDParties, false);
+    ValueMember(doc, "duration", r, kDDuration);
+    StringMember(doc, "encoding", r, kDEncoding);
+    StringMember(doc, "filename", r, kDFilename);
+    IntArrayMember(doc, "original", r, kDOriginal, true);
+    StringMember(doc, "mediatype", r, kDMediatype);
+    StringMember(doc, "message_id", r, kDMessageId);
+    IntMember(doc, "originator", r, kDOriginator);
+    JsonbMember(doc, "session_id", r, kDSessionId);
+    IntMember(doc, "transferee", r, kDTransferee);
+    IntMember(doc, "transferor", r, kDTransferor);
+    StringMember(doc, "application", r, kDApplication);
+    StringMember(doc, "disposition", r, kDDisposition);
+    IntArrayMember(doc, "consultation", r, kDConsultation, true);
+    StringMember(doc, "content_hash", r, kDContentHash);
     bool isnull = false;
     Datum id = Get(r, kDId, &isnull);
     if (!isnull)
-        DialogHistory(st, history, DatumGetUUIDP(id));
-    IntArrayMember(st, "target_dialog", r, kDTargetDialog, true);
-    IntArrayMember(st, "transfer_target", r, kDTransferTarget, true);
-    CloseObject(st, extra);
+        DialogHistory(doc, history, DatumGetUUIDP(id));
+    IntArrayMember(doc, "target_dialog", r, kDTargetDialog, true);
+    IntArrayMember(doc, "transfer_target", r, kDTransferTarget, true);
+    CloseObject(doc, extra);
 }
 
-void PushAnalysis(JsonbParseState **st, const Row *r) {
-    Jsonb *extra = OpenObject(st, r, kAExtra);
-    StringMember(st, "url", r, kAUrl);
-    BodyMember(st, r, kABody, kABodyJson, kAForeignBody);
-    StringMember(st, "type", r, kAType);
-    IntArrayMember(st, "dialog", r, kADialog, true);
-    StringMember(st, "schema", r, kASchema);
-    StringMember(st, "vendor", r, kAVendor);
-    StringMember(st, "product", r, kAProduct);
-    StringMember(st, "encoding", r, kAEncoding);
-    StringMember(st, "filename", r, kAFilename);
-    StringMember(st, "mediatype", r, kAMediatype);
-    StringMember(st, "content_hash", r, kAContentHash);
-    CloseObject(st, extra);
+void PushAnalysis(Doc *doc, const Row *r) {
+    Jsonb *extra = OpenObject(doc, r, kAExtra);
+    StringMember(doc, "url", r, kAUrl);
+    BodyMember(doc, r, kABody, kABodyJson, kAForeignBody);
+    StringMember(doc, "type", r, kAType);
+    IntArrayMember(doc, "dialog", r, kADialog, true);
+    StringMember(doc, "schema", r, kASchema);
+    StringMember(doc, "vendor", r, kAVendor);
+    StringMember(doc, "product", r, kAProduct);
+    StringMember(doc, "encoding", r, kAEncoding);
+    StringMember(doc, "filename", r, kAFilename);
+    StringMember(doc, "mediatype", r, kAMediatype);
+    StringMember(doc, "content_hash", r, kAContentHash);
+    CloseObject(doc, extra);
 }
 
-void PushAttachment(JsonbParseState **st, const Row *r) {
-    Jsonb *extra = OpenObject(st, r, kFExtra);
-    StringMember(st, "url", r, kFUrl);
-    BodyMember(st, r, kFBody, kFBodyJson, kFForeignBody);
-    StringMember(st, "type", r, kFType);
-    IntMember(st, "party", r, kFParty);
-    DateMember(st, "start", r, kFStart);
-    IntMember(st, "dialog", r, kFDialog);
-    StringMember(st, "purpose", r, kFPurpose);
-    StringMember(st, "encoding", r, kFEncoding);
-    StringMember(st, "filename", r, kFFilename);
-    StringMember(st, "mediatype", r, kFMediatype);
-    StringMember(st, "content_hash", r, kFContentHash);
-    CloseObject(st, extra);
+void PushAttachment(Doc *doc, const Row *r) {
+    Jsonb *extra = OpenObject(doc, r, kFExtra);
+    StringMember(doc, "url", r, kFUrl);
+    BodyMember(doc, r, kFBody, kFBodyJson, kFForeignBody);
+    StringMember(doc, "type", r, kFType);
+    IntMember(doc, "party", r, kFParty);
+    DateMember(doc, "start", r, kFStart);
+    IntMember(doc, "dialog", r, kFDialog);
+    StringMember(doc, "purpose", r, kFPurpose);
+    StringMember(doc, "encoding", r, kFEncoding);
+    StringMember(doc, "filename", r, kFFilename);
+    StringMember(doc, "mediatype", r, kFMediatype);
+    StringMember(doc, "content_hash", r, kFContentHash);
+    CloseObject(doc, extra);
 }
 
 // The member `key`: an array of one object per row of `rows` belonging to vCon `vcon`; omitted when
 // there is none.
-void ChildArray(JsonbParseState **st, const char *key, Rows *rows, const pg_uuid_t *vcon, int vcon_column,
-                void (*push)(JsonbParseState **, const Row *)) {
+void ChildArray(Doc *doc, const char *key, Rows *rows, const pg_uuid_t *vcon, int vcon_column,
+                void (*push)(Doc *, const Row *)) {
     bool opened = false;
     for (HeapTuple t; (t = RowOf(rows, vcon, vcon_column)) != nullptr; rows->next++) {
         if (!opened) {
-            if (!BeginMember(st, key))
+            if (!BeginMember(doc, key))
                 return; // extra has the member (the next vCon's RowOf skips these rows)
-            pushJsonbValue(st, WJB_BEGIN_ARRAY, nullptr);
+            BeginContainer(doc, WJB_BEGIN_ARRAY);
             opened = true;
         }
         Row r;
         Deform(&r, t, rows->table->tupdesc);
-        push(st, &r);
+        push(doc, &r);
     }
     if (opened)
-        pushJsonbValue(st, WJB_END_ARRAY, nullptr);
+        EndContainer(doc, WJB_END_ARRAY);
 }
 
 struct Reads {
@@ -976,163 +1097,53 @@ Datum ReadArgument(Read read, const Reads *reads, Datum uuids) {
     return SortedUuidArray(ids, n);
 }
 
-// The document of the vCon of row `v`, as the value pushJsonbValue built (keys sorted and unique).
-JsonbValue *BuildDocument(const Row *v, Reads *reads) {
-    JsonbParseState *st = nullptr;
+// The document of the vCon of row `v` into doc; the value pushJsonbValue built (keys sorted and
+// unique) when that is where it goes.
+JsonbValue *BuildDocument(Doc *doc, const Row *v, Reads *reads) {
     bool isnull = false;
     const pg_uuid_t *uuid = DatumGetUUIDP(Get(v, kVUuid, &isnull));
-    Jsonb *extra = OpenObject(&st, v, kVExtra);
+    Jsonb *extra = OpenObject(doc, v, kVExtra);
 
-    if (BeginMember(&st, "uuid")) {
-        JsonbValue u;
-        u.type = jbvString;
-        u.val.string.val =
-            DatumGetCString(DirectFunctionCall1(uuid_out, UUIDPGetDatum(const_cast<pg_uuid_t *>(uuid))));
-        u.val.string.len = static_cast<int>(strlen(u.val.string.val));
-        pushJsonbValue(&st, WJB_VALUE, &u);
+    if (BeginMember(doc, "uuid")) {
+        char text[kUuidTextLen];
+        UuidText(uuid, text);
+        StringValue(doc, doc->out != nullptr ? text : pnstrdup(text, kUuidTextLen), kUuidTextLen);
     }
 
-    StringMember(&st, "vcon", v, kVVcon);
-    JsonbMember(&st, "group", v, kVGroup);
+    StringMember(doc, "vcon", v, kVVcon);
+    JsonbMember(doc, "group", v, kVGroup);
     Rows *dialog = &reads->rows[kDialog];
     Rows *history = &reads->rows[kHistory];
     bool opened = false;
     for (HeapTuple t; (t = RowOf(dialog, uuid, kDVcon)) != nullptr; dialog->next++) {
         if (!opened) {
-            if (!BeginMember(&st, "dialog"))
+            if (!BeginMember(doc, "dialog"))
                 break; // extra has the member
-            pushJsonbValue(&st, WJB_BEGIN_ARRAY, nullptr);
+            BeginContainer(doc, WJB_BEGIN_ARRAY);
             opened = true;
         }
         Row r;
         Deform(&r, t, dialog->table->tupdesc);
-        PushDialog(&st, &r, history);
+        PushDialog(doc, &r, history);
     }
     if (opened)
-        pushJsonbValue(&st, WJB_END_ARRAY, nullptr);
-    JsonbMember(&st, "amended", v, kVAmended);
-    ChildArray(&st, "parties", &reads->rows[kParties], uuid, kPVcon, PushParty);
-    StringMember(&st, "subject", v, kVSubject);
-    ChildArray(&st, "analysis", &reads->rows[kAnalysis], uuid, kAVcon, PushAnalysis);
-    ValueMember(&st, "critical", v, kVCritical);
-    JsonbMember(&st, "redacted", v, kVRedacted);
-    DateMember(&st, "created_at", v, kVCreatedAt);
-    ValueMember(&st, "extensions", v, kVExtensions);
-    DateMember(&st, "updated_at", v, kVUpdatedAt);
-    ChildArray(&st, "attachments", &reads->rows[kAttachments], uuid, kFVcon, PushAttachment);
-    return CloseObject(&st, extra);
-}
-
-// ---------------------------------------------------------------------------------------------
-// The compact text (what Redis holds): jsonb's text output (JsonbToCString, escape_json) without the
-// space it puts after ',' and ':' — exactly common/json/compact.hpp's compact_json of
-// vcon_json(uuid)::text, written straight from the built value, with no jsonb in between.
-
-// A string as escape_json writes it: \b \f \n \r \t \" \\ by name, other bytes below 0x20 as \u00xx,
-// every other byte as it is (runs of those appended at once, found 8 bytes at a time).
-void AppendString(StringInfo out, const char *s, int len) {
-    enlargeStringInfo(out, len + 2);
-    out->data[out->len++] = '"';
-    const char *run = s;
-    const char *end = s + len;
-    for (const char *p = s; p < end;) {
-        uint64 word;
-        if (end - p >= 8 && (memcpy(&word, p, 8), !NeedsEscape(word))) {
-            p += 8;
-            continue;
-        }
-        unsigned char c = static_cast<unsigned char>(*p++);
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        if (p - 1 > run)
-            appendBinaryStringInfo(out, run, static_cast<int>(p - 1 - run));
-        run = p;
-        switch (c) {
-        case '\b':
-            appendBinaryStringInfo(out, "\\b", 2);
-            break;
-        case '\f':
-            appendBinaryStringInfo(out, "\\f", 2);
-            break;
-        case '\n':
-            appendBinaryStringInfo(out, "\\n", 2);
-            break;
-        case '\r':
-            appendBinaryStringInfo(out, "\\r", 2);
-            break;
-        case '\t':
-            appendBinaryStringInfo(out, "\\t", 2);
-            break;
-        case '"':
-            appendBinaryStringInfo(out, "\\\"", 2);
-            break;
-        case '\\':
-            appendBinaryStringInfo(out, "\\\\", 2);
-            break;
-        default:
-            appendStringInfo(out, "\\u%04x", static_cast<int>(c));
-            break;
-        }
-    }
-    if (end > run)
-        appendBinaryStringInfo(out, run, static_cast<int>(end - run));
-    appendStringInfoChar(out, '"');
-}
-
-void AppendValue(StringInfo out, const JsonbValue *v) {
-    switch (v->type) {
-    case jbvNull:
-        appendBinaryStringInfo(out, "null", 4);
-        break;
-    case jbvBool:
-        if (v->val.boolean)
-            appendBinaryStringInfo(out, "true", 4);
-        else
-            appendBinaryStringInfo(out, "false", 5);
-        break;
-    case jbvString:
-        AppendString(out, v->val.string.val, v->val.string.len);
-        break;
-    case jbvNumeric:
-        appendStringInfoString(
-            out, DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric))));
-        break;
-    case jbvArray:
-        check_stack_depth();
-        appendStringInfoChar(out, '[');
-        for (int i = 0; i < v->val.array.nElems; i++) {
-            if (i > 0)
-                appendStringInfoChar(out, ',');
-            AppendValue(out, &v->val.array.elems[i]);
-        }
-        appendStringInfoChar(out, ']');
-        break;
-    case jbvObject:
-        check_stack_depth();
-        appendStringInfoChar(out, '{');
-        for (int i = 0; i < v->val.object.nPairs; i++) {
-            if (i > 0)
-                appendStringInfoChar(out, ',');
-            AppendString(out, v->val.object.pairs[i].key.val.string.val,
-                         v->val.object.pairs[i].key.val.string.len);
-            appendStringInfoChar(out, ':');
-            AppendValue(out, &v->val.object.pairs[i].value);
-        }
-        appendStringInfoChar(out, '}');
-        break;
-    case kCompactText:
-        appendBinaryStringInfo(out, v->val.string.val, v->val.string.len);
-        break;
-    default:
-        // pushJsonbValue unpacks every container it is given: a built value holds none
-        elog(ERROR, "unexpected jsonb value type %d in a built document", static_cast<int>(v->type));
-    }
+        EndContainer(doc, WJB_END_ARRAY);
+    JsonbMember(doc, "amended", v, kVAmended);
+    ChildArray(doc, "parties", &reads->rows[kParties], uuid, kPVcon, PushParty);
+    StringMember(doc, "subject", v, kVSubject);
+    ChildArray(doc, "analysis", &reads->rows[kAnalysis], uuid, kAVcon, PushAnalysis);
+    ValueMember(doc, "critical", v, kVCritical);
+    JsonbMember(doc, "redacted", v, kVRedacted);
+    DateMember(doc, "created_at", v, kVCreatedAt);
+    ValueMember(doc, "extensions", v, kVExtensions);
+    DateMember(doc, "updated_at", v, kVUpdatedAt);
+    ChildArray(doc, "attachments", &reads->rows[kAttachments], uuid, kFVcon, PushAttachment);
+    return CloseObject(doc, extra);
 }
 
 // The documents of the given vCons into the function's result set, one row (uuid, document) per vCon
 // found: the jsonb value (compact false) or the compact text.
 void ReturnDocuments(FunctionCallInfo fcinfo, bool compact) {
-    building_compact_text = compact;
     merge_depth = 0;
     InitMaterializedSRF(fcinfo, 0);
     ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
@@ -1146,12 +1157,16 @@ void ReturnDocuments(FunctionCallInfo fcinfo, bool compact) {
         reads.rows[i].table =
             ReadNeeded(read, &reads) ? RunRead(read, ReadArgument(read, &reads, uuids)) : nullptr;
         reads.rows[i].next = 0;
+        if (read == kDialog && reads.rows[i].table != nullptr)
+            OrderDialogTies(reads.rows[i].table);
     }
     MemoryContext per_doc =
         AllocSetContextCreate(CurrentMemoryContext, "vcon document", ALLOCSET_DEFAULT_SIZES);
     SPITupleTable *vcons = reads.rows[kVcons].table;
     StringInfoData text;
-    int text_size = 0; // the previous document's: the next one's buffer starts that large
+    // the largest document's size so far: the next one's buffer starts that large, so it is seldom
+    // enlarged (each enlargement copies what was written)
+    int text_size = 1024;
     for (uint64 i = 0; i < vcons->numvals; i++) {
         CHECK_FOR_INTERRUPTS();
         MemoryContext old = MemoryContextSwitchTo(per_doc);
@@ -1160,18 +1175,20 @@ void ReturnDocuments(FunctionCallInfo fcinfo, bool compact) {
         bool isnull = false;
         Datum values[2] = {Get(&v, kVUuid, &isnull), 0};
         bool nulls[2] = {false, false};
-        JsonbValue *doc = BuildDocument(&v, &reads);
+        Doc doc = {nullptr, nullptr, false};
         if (compact) {
             // written after room for the text header, and returned as the text itself (no copy)
-            initStringInfo(&text);
-            enlargeStringInfo(&text, text_size);
+            text.data = static_cast<char *>(palloc(text_size));
+            text.maxlen = text_size;
             text.len = VARHDRSZ;
-            AppendValue(&text, doc);
+            text.cursor = 0;
+            doc.out = &text;
+            BuildDocument(&doc, &v, &reads);
             SET_VARSIZE(text.data, text.len);
-            text_size = text.len;
+            text_size = Max(text_size, text.maxlen);
             values[1] = PointerGetDatum(text.data);
         } else {
-            values[1] = JsonbPGetDatum(JsonbValueToJsonb(doc));
+            values[1] = JsonbPGetDatum(JsonbValueToJsonb(BuildDocument(&doc, &v, &reads)));
         }
         MemoryContextSwitchTo(old);
         tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

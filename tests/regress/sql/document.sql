@@ -422,6 +422,28 @@ SELECT count(*) AS absent FROM vcon_redis.vcon_json_many('{01928e10-d0c0-8000-80
 SELECT array_agg(uuid) AS asked_any_order
 FROM vcon_redis._vcon_texts('{01928e10-d0c0-8000-8000-000000000003,NULL,01928e10-d0c0-8000-8000-000000000001,01928e10-d0c0-8000-8000-000000000003,01928e10-d0c0-8000-8000-0000000000ff}');
 
+-- Dialogs that tie on dialog_index (possible only without vcon-mcp's UNIQUE (vcon_id, dialog_index)):
+-- in id order, as ORDER BY vcon_id, dialog_index, id gives them (the read orders by the first two, the
+-- builder the ties: extension/src/vcon_document.cpp, OrderDialogTies).
+BEGIN;
+ALTER TABLE dialog DROP CONSTRAINT dialog_vcon_id_dialog_index_key;
+SELECT vcon_redis.save_vcon('{"uuid": "01928e10-d0c0-8000-8000-0000000000d1", "created_at": "2025-07-01T00:00:00Z",
+  "parties": [{"name": "a"}],
+  "dialog": [{"type": "text", "body": "one", "encoding": "none", "parties": [0]},
+             {"type": "text", "body": "two", "encoding": "none", "parties": [0]},
+             {"type": "text", "body": "three", "encoding": "none", "parties": [0]},
+             {"type": "text", "body": "four", "encoding": "none", "parties": [0]}]}') IS NOT NULL AS saved;
+-- the ids in the reverse of the rows' order, which a sort of the ties alone would keep
+UPDATE dialog SET dialog_index = CASE WHEN dialog_index < 3 THEN 0 ELSE 1 END,
+                  id = ('01928e10-d0c0-8000-8000-0000000000e' || (9 - dialog_index))::uuid
+WHERE vcon_id = '01928e10-d0c0-8000-8000-0000000000d1';
+SELECT (SELECT array_agg(e ->> 'body' ORDER BY n)
+        FROM jsonb_array_elements(vcon_redis.vcon_json(u) -> 'dialog') WITH ORDINALITY AS a(e, n)) AS bodies,
+       (SELECT t.doc FROM vcon_redis._vcon_texts(ARRAY[u]) t) = pg_temp.compact(vcon_redis.vcon_json(u)::text)
+           AS compact_text_same
+FROM (VALUES ('01928e10-d0c0-8000-8000-0000000000d1'::uuid)) AS v(u);
+ROLLBACK;
+
 -- A malformed JSON body fails both alike (a data error: the drain dead-letters that vCon alone).
 INSERT INTO vcons (uuid, extra) VALUES ('01928e10-d0c0-8000-8000-000000000004', '{}');
 INSERT INTO dialog (vcon_id, dialog_index, type, body, body_json, extra)
