@@ -8,10 +8,11 @@ Targets (issue #10, goal 4): p50 through the server ≤ 5 ms for `search_vcons` 
 A throw-away stack (tests/harness) gets --count generated vCons (vcon-gen --size small by default:
 subject, parties with name/tel/mailto, text dialogs, JSON transcripts, summaries, sentiment, a tags
 attachment): COPY into a staging table, save_vcon in transactions of 10 000, drained into Redis,
-then VACUUM ANALYZE (the steady state of a database that autovacuum looks after). The release
+then VACUUM ANALYZE (the steady state of a database that autovacuum looks after). PostgreSQL runs
+with shared_buffers 1GB (--shared-buffers), room for the ~510 MB the vCons take. The release
 server (build/server/vcon-cache-server, VCON_SERVER_BIN overrides) starts with --threads 2.
 
-The search terms come from the data (a fixed seed): subjects' last two words, parties' full names,
+The search terms come from the data (a fixed seed), distinct values each: subjects' last two words, parties' full names,
 email addresses, the last 7 digits of phone numbers, one-day windows of created_at, one tag or two
 tags of one vCon (for `search_by_tags` and for the `tags` filter of `search_vcons`), and for
 content search a party's full name (a selective query) and a topic word (an unselective one,
