@@ -62,6 +62,7 @@ SELECT vcon_redis.save_vcon('{"uuid":"00000000-0000-8000-8000-0000000000a1","cre
     "dialog":[{"type":"text","start":"2026-01-01T00:00:00Z","parties":[0],"encoding":"none","body":"hello from the app"}]}');
 SELECT vcon_redis.vcon_json('00000000-0000-8000-8000-0000000000a1') ->> 'subject' AS subject;
 SELECT count(*) AS found FROM vcon_redis.search_vcons(subject_filter => 'app role');
+SELECT count(*) AS found FROM vcon_redis.search_vcons(party_name => 'ann');
 SELECT count(*) AS found FROM vcon_redis.search_vcons_content('hello');
 INSERT INTO vcons (id, uuid) VALUES ('00000000-0000-8000-8000-0000000000a2', '00000000-0000-8000-8000-0000000000a2');
 UPDATE parties SET name = 'Anne' WHERE vcon_id = '00000000-0000-8000-8000-0000000000a1';
@@ -222,6 +223,8 @@ VALUES ('00000000-0000-8000-8000-0000000000c1', '00000000-0000-8000-8000-0000000
 SELECT vcon_redis.vcon_json('00000000-0000-8000-8000-0000000000c1') ->> 'subject' AS own_tenant;
 SELECT vcon_redis.vcon_json('00000000-0000-8000-8000-0000000000a1') AS other_tenant;
 SELECT count(*) AS other_tenant_found FROM vcon_redis.search_vcons(subject_filter => 'app role');
+-- (its party rows carry no tenant: the party filter lists them, the vcons row stays hidden)
+SELECT count(*) AS other_tenant_found FROM vcon_redis.search_vcons(party_name => 'ann');
 COMMIT;
 BEGIN;
 SET LOCAL ROLE authenticated;
