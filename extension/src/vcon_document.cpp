@@ -435,17 +435,11 @@ void Value(Doc *doc, JsonbValue *v) {
 
 // A string value; the bytes must outlive the value being built (the text copies them at once).
 void StringValue(Doc *doc, const char *s, int len) {
-    if (doc->out == nullptr) {
-        JsonbValue v;
-        v.type = jbvString;
-        v.val.string.val = const_cast<char *>(s);
-        v.val.string.len = len;
-        Value(doc, &v);
-        return;
-    }
-    Separate(doc);
-    AppendJsonString(doc->out, s, len);
-    doc->comma = true;
+    JsonbValue v;
+    v.type = jbvString;
+    v.val.string.val = const_cast<char *>(s);
+    v.val.string.len = len;
+    Value(doc, &v);
 }
 
 // The object being built at each level of the document's own objects (a vCon, its dialogs, their
