@@ -43,9 +43,24 @@ class SentinelRedis:
                 flags = dict(zip(replicas[0][::2], replicas[0][1::2]))["flags"]
                 if "down" in flags or "disconnected" in flags:
                     return False
+                # A sentinel in TILT mode (its timer stalled for over 2 s: a loaded machine) acts on
+                # nothing for 30 s, a SENTINEL FAILOVER it accepted included.
+                if s.command("INFO", "sentinel").get("sentinel_tilt"):
+                    return False
             return self.client().info("replication")["connected_slaves"] == 1
         except Exception:
             return False
+
+    def wait_for_switch(self, new_port: int, what: str) -> None:
+        """Waits until sentinels[0] names new_port the primary. The budget covers a TILT entered
+        after the failover was asked for (30 s) plus the failover itself; a timeout shows what the
+        sentinels logged."""
+        try:
+            harness.wait_for(lambda: self.sentinels[0].primary_port() == new_port, 45, interval=0.05, what=what)
+        except TimeoutError as e:
+            tails = "\n".join(f"--- sentinel {s.port}:\n" + "\n".join(
+                s.log.read_text(errors="replace").splitlines()[-15:]) for s in self.sentinels)
+            raise TimeoutError(f"{e}\n{tails}") from None
 
     def primary_port(self) -> int:
         return harness.wait_for(self.sentinels[0].primary_port, 10, what="primary from sentinel")
@@ -155,7 +170,7 @@ def test_sentinel_failover_during_1000_commits_loses_nothing(sstack, tmp_path):
         try:
             uuids = _commit_1000(sstack, "q_failover",
                                  lambda: sstack.redis_server.sentinels[0].command("SENTINEL", "failover", MASTER))
-            harness.wait_for(lambda: sstack.redis_server.primary_port() != old, 30, what="failover")
+            sstack.redis_server.wait_for_switch(next(p for p in sstack.redis_server.nodes if p != old), "failover")
             _assert_nothing_lost(sstack, "q_failover", uuids)
             harness.wait_for(lambda: server.get(f"/api/v1/vcons/{u0}").cache == "HIT", 30,
                              what="server HIT from the new primary")
@@ -252,8 +267,7 @@ def test_switch_master_notification_is_followed_while_the_old_primary_stays_up(s
                              what="the replica to have the vCon")
 
             redis.sentinels[0].command("SENTINEL", "failover", MASTER)
-            harness.wait_for(lambda: redis.sentinels[0].primary_port() == new_port, 30, interval=0.05,
-                             what="the sentinel to switch the master")
+            redis.wait_for_switch(new_port, "the sentinel to switch the master")
             switched = time.monotonic()
             assert _role(old) == "master", "the old primary was demoted at once: the nodes cannot be told apart"
 
