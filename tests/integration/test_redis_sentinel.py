@@ -51,6 +51,10 @@ class SentinelRedis:
         except Exception:
             return False
 
+    def other_port(self, port: int) -> int:
+        """The data node that is not the one on port: the primary's replica, or the reverse."""
+        return next(p for p in self.nodes if p != port)
+
     def wait_for_switch(self, new_port: int, what: str) -> None:
         """Waits until sentinels[0] names new_port the primary. The budget covers a TILT entered
         after the failover was asked for (30 s) plus the failover itself; a timeout shows what the
@@ -170,7 +174,7 @@ def test_sentinel_failover_during_1000_commits_loses_nothing(sstack, tmp_path):
         try:
             uuids = _commit_1000(sstack, "q_failover",
                                  lambda: sstack.redis_server.sentinels[0].command("SENTINEL", "failover", MASTER))
-            sstack.redis_server.wait_for_switch(next(p for p in sstack.redis_server.nodes if p != old), "failover")
+            sstack.redis_server.wait_for_switch(sstack.redis_server.other_port(old), "failover")
             _assert_nothing_lost(sstack, "q_failover", uuids)
             harness.wait_for(lambda: server.get(f"/api/v1/vcons/{u0}").cache == "HIT", 30,
                              what="server HIT from the new primary")
@@ -201,7 +205,7 @@ def _kill_9_during_1000_commits(sstack, tmp_path, list_name):
     redis = sstack.redis_server
     old_port = redis.primary_port()
     old = redis.nodes[old_port]
-    new_port = next(p for p in redis.nodes if p != old_port)
+    new_port = redis.other_port(old_port)
 
     def crash():
         old.kill()
@@ -253,7 +257,7 @@ def test_switch_master_notification_is_followed_while_the_old_primary_stays_up(s
     sstack.pg.sql("SELECT pg_reload_conf()")
     try:
         old_port = redis.primary_port()
-        new_port = next(p for p in redis.nodes if p != old_port)
+        new_port = redis.other_port(old_port)
         old, new = redis.nodes[old_port], redis.nodes[new_port]
         u0 = save(sstack.pg, small_vcon(0))
         sstack.wait_drained(30)
