@@ -72,6 +72,7 @@ def test_prefix_mismatch_bypasses_the_cache(stack, tmp_path):
     wait_cached(stack, u)
     stack.r.set(f"other:{u}", compact(stack.doc(u)).replace("integration test", "STALE"))
     with CacheServer(stack, tmp_path, args=("--key-prefix", "other:")) as s:
+        s.wait_up()  # Redis connected: the BYPASS below is the prefix's doing, not a missing connection
         assert s.cache_state() == "unmaintained"
         log = s.log()
         assert "--key-prefix 'other:' differs from vcon_redis.key_prefix 'vcon:'" in log

@@ -67,6 +67,7 @@ def test_postgres_down_serves_hits_and_503s_misses(stack, tmp_path):
     wait_cached(stack, uncached)
     stack.r.delete(f"vcon:{uncached}")
     with CacheServer(stack, tmp_path) as s:
+        s.wait_up()  # both connected before PostgreSQL goes: the HIT below needs Redis, not luck
         stack.pg.stop()
         try:
             hit = s.get(f"/api/v1/vcons/{cached}")
